@@ -1,0 +1,48 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "explain.h"
+
+static void put_value(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("nan", f);
+	else
+		fprintf(f, "%.6g", v);
+}
+
+int explain_write(FILE *f, const struct model *m, const double *features)
+{
+	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
+	double slowdown = model_score(m, features, contrib, values);
+
+	for (int i = 0; i < FEAT_COUNT; i++) {
+		double c = 0;
+		for (size_t t = 0; t < m->n_terms; t++)
+			if (m->terms[t].kind == TERM_FEATURE && m->terms[t].a == i)
+				c += contrib[t];
+		fprintf(f, "%s ", feature_info(i)->name);
+		put_value(f, features[i]);
+		fprintf(f, " %s ", feature_info(i)->unit);
+		put_value(f, c);
+		fputc('\n', f);
+	}
+	for (size_t t = 0; t < m->n_terms; t++) {
+		if (m->terms[t].kind == TERM_FEATURE)
+			continue;
+		char expr[128];
+		model_term_expr(&m->terms[t], expr, sizeof expr);
+		fprintf(f, "%s ", expr);
+		put_value(f, values[t]);
+		fputs(" - ", f);
+		put_value(f, contrib[t]);
+		fputc('\n', f);
+	}
+	fprintf(f, "intercept %.6g\n", m->intercept);
+	fprintf(f, "slowdown %.4f\n", slowdown);
+	fprintf(f, "rank %.1f\n", model_rank(slowdown));
+	return ferror(f) ? -EIO : 0;
+}

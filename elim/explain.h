@@ -1,0 +1,19 @@
+/*
+ * explain: the human-readable account of one score (--explain).
+ *
+ * One line per feature "name value unit contribution" (nan for unknown;
+ * contribution 0 when no plain term of the model uses it), then one line per
+ * model term that is not a plain feature ("EXPR value - contribution"),
+ * then "intercept VALUE", "slowdown VALUE" and "rank VALUE".
+ */
+#ifndef ELIM_RANK_EXPLAIN_H
+#define ELIM_RANK_EXPLAIN_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+/* Write the explanation of scoring features with m.  Returns 0 or -EIO. */
+int explain_write(FILE *f, const struct model *m, const double *features);
+
+#endif

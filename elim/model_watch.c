@@ -1,0 +1,39 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "model_watch.h"
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
+					 struct model_error *err)
+{
+	memset(w, 0, sizeof *w);
+	w->path = path;
+	model_load_default(&w->current, err);
+	return model_watch_check(w, true, err);
+}
+
+enum model_watch_result model_watch_check(struct model_watch *w, bool force,
+					  struct model_error *err)
+{
+	struct stat st;
+	if (w->path == NULL || stat(w->path, &st) < 0)
+		return MODEL_UNCHANGED;   /* no file (yet): keep what we have */
+	if (!force && w->have_stat && same_file(&st, &w->st))
+		return MODEL_UNCHANGED;
+	w->st = st;
+	w->have_stat = true;
+	if (model_load_file(w->path, &w->spare, err) < 0)
+		return MODEL_REJECTED;
+	if (w->from_file && strcmp(w->spare.id, w->current.id) == 0)
+		return MODEL_UNCHANGED;
+	w->current = w->spare;
+	w->from_file = true;
+	return MODEL_LOADED;
+}

@@ -1,0 +1,41 @@
+/*
+ * model_watch: the model the elim scores with, and reloading it.
+ *
+ * Watches one path (the --model file or the default path).  When the file
+ * appears or changes (inode, size or mtime), it is parsed into a spare model
+ * and swapped in only if it parses; otherwise the previous model stays and
+ * the error is returned once per change.  With no file the embedded default
+ * model is used.
+ */
+#ifndef ELIM_RANK_MODEL_WATCH_H
+#define ELIM_RANK_MODEL_WATCH_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "model.h"
+
+struct model_watch {
+	const char *path;          /* not owned */
+	struct model current;
+	struct model spare;
+	bool from_file;            /* current came from path (else embedded) */
+	bool have_stat;
+	struct stat st;            /* of the file last tried */
+};
+
+enum model_watch_result {
+	MODEL_UNCHANGED = 0,
+	MODEL_LOADED = 1,          /* a new model from the file is in use */
+	MODEL_REJECTED = 2,        /* the file changed but did not load: err says why */
+};
+
+/* Start with the embedded model, then try path.  Returns as model_watch_check. */
+enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
+					 struct model_error *err);
+
+/* Reload if the file changed (force: even if it looks the same). */
+enum model_watch_result model_watch_check(struct model_watch *w, bool force,
+					  struct model_error *err);
+
+#endif

@@ -1,0 +1,163 @@
+/* mem: /proc/meminfo and /proc/vmstat. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "procfile.h"
+#include "sampler.h"
+
+struct meminfo {
+	uint64_t total, available, swap_total, swap_free, dirty, writeback;
+	bool have_available;
+};
+
+struct vmcounts {
+	uint64_t pswpin, pswpout, pgmajfault;
+	bool have_swap, have_majflt;
+};
+
+struct mem_state {
+	struct procfile meminfo, vmstat;
+	struct vmcounts prev;
+	uint64_t prev_ns;
+	bool have_prev;
+};
+
+static const int mem_features[] = {
+	FEAT_mem_used, FEAT_swap_used, FEAT_swap_io_per_sec, FEAT_majflt_per_sec,
+	FEAT_dirty_frac, -1
+};
+
+int mem_parse_meminfo(const char *text, struct meminfo *m);
+int mem_parse_vmstat(const char *text, struct vmcounts *v);
+
+int mem_parse_meminfo(const char *text, struct meminfo *m)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "MemTotal:", offsetof(struct meminfo, total) },
+		{ "MemAvailable:", offsetof(struct meminfo, available) },
+		{ "SwapTotal:", offsetof(struct meminfo, swap_total) },
+		{ "SwapFree:", offsetof(struct meminfo, swap_free) },
+		{ "Dirty:", offsetof(struct meminfo, dirty) },
+		{ "Writeback:", offsetof(struct meminfo, writeback) },
+	};
+	memset(m, 0, sizeof *m);
+	const char *p = text;
+	do {
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (!parse_starts(p, keys[i].key))
+				continue;
+			const char *q = p + strlen(keys[i].key);
+			uint64_t v;
+			if (parse_u64(&q, &v)) {
+				*(uint64_t *)((char *)m + keys[i].off) = v;
+				if (i == 1)
+					m->have_available = true;
+			}
+			break;
+		}
+	} while (parse_next_line(&p));
+	return m->total > 0 ? 0 : -EINVAL;
+}
+
+int mem_parse_vmstat(const char *text, struct vmcounts *v)
+{
+	memset(v, 0, sizeof *v);
+	int swap_seen = 0;
+	const char *p = text;
+	do {
+		const char *q;
+		if (parse_starts(p, "pswpin ")) {
+			q = p + 7;
+			swap_seen += parse_u64(&q, &v->pswpin);
+		} else if (parse_starts(p, "pswpout ")) {
+			q = p + 8;
+			swap_seen += parse_u64(&q, &v->pswpout);
+		} else if (parse_starts(p, "pgmajfault ")) {
+			q = p + 11;
+			v->have_majflt = parse_u64(&q, &v->pgmajfault);
+		}
+	} while (parse_next_line(&p));
+	v->have_swap = swap_seen == 2;
+	return 0;
+}
+
+static int mem_init(const struct sampler_env *env, void **state)
+{
+	struct mem_state *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return -ENOMEM;
+	int rc = procfile_open(&s->meminfo, env->procfs, "meminfo");
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	/* vmstat is optional: without it the rates stay unknown */
+	procfile_open(&s->vmstat, env->procfs, "vmstat");
+	*state = s;
+	return 0;
+}
+
+static int mem_sample(void *state, uint64_t now_ns, double *out)
+{
+	struct mem_state *s = state;
+	struct meminfo m;
+	struct vmcounts v;
+	int rc = 0;
+
+	sampler_clear(&sampler_mem, out);
+	long n = procfile_read(&s->meminfo);
+	if (n < 0)
+		rc = (int)n;
+	else if (mem_parse_meminfo(s->meminfo.buf, &m) < 0)
+		rc = -EINVAL;
+	else {
+		double total = (double)m.total;
+		if (m.have_available)
+			out[FEAT_mem_used] = 1.0 - (double)(m.available > m.total ? m.total : m.available) / total;
+		out[FEAT_swap_used] = m.swap_total > 0 && m.swap_free <= m.swap_total
+			? (double)(m.swap_total - m.swap_free) / (double)m.swap_total : 0.0;
+		out[FEAT_dirty_frac] = (double)(m.dirty + m.writeback) / total;
+	}
+	if (s->vmstat.fd < 0)
+		return rc;
+	n = procfile_read(&s->vmstat);
+	if (n < 0) {
+		s->have_prev = false;
+		return (int)n;
+	}
+	mem_parse_vmstat(s->vmstat.buf, &v);
+	if (s->have_prev) {
+		double dt = (double)(now_ns - s->prev_ns) / 1e9;
+		if (v.have_swap && s->prev.have_swap)
+			out[FEAT_swap_io_per_sec] = counter_rate(s->prev.pswpin + s->prev.pswpout,
+								 v.pswpin + v.pswpout, dt);
+		if (v.have_majflt && s->prev.have_majflt)
+			out[FEAT_majflt_per_sec] = counter_rate(s->prev.pgmajfault, v.pgmajfault, dt);
+	}
+	s->prev = v;
+	s->prev_ns = now_ns;
+	s->have_prev = true;
+	return rc;
+}
+
+static void mem_fini(void *state)
+{
+	struct mem_state *s = state;
+	procfile_close(&s->meminfo);
+	procfile_close(&s->vmstat);
+	free(s);
+}
+
+const struct sampler sampler_mem = {
+	.name = "mem",
+	.features = mem_features,
+	.init = mem_init,
+	.sample = mem_sample,
+	.fini = mem_fini,
+};

@@ -1,0 +1,27 @@
+#include "config.h"
+
+#include <math.h>
+
+#include "sampler.h"
+
+const struct sampler *const sampler_table[] = {
+	&sampler_cpu,
+	&sampler_psi,
+	&sampler_mem,
+	&sampler_disk,
+	&sampler_net,
+	NULL,
+};
+
+double counter_rate(uint64_t prev, uint64_t cur, double dt)
+{
+	if (cur < prev || !(dt > 0))
+		return NAN;
+	return (double)(cur - prev) / dt;
+}
+
+void sampler_clear(const struct sampler *s, double *values)
+{
+	for (const int *f = s->features; *f >= 0; f++)
+		values[*f] = NAN;
+}

@@ -1,0 +1,36 @@
+/*
+ * sampling: runs every sampler in sampler_table as one unit.
+ *
+ * sampling_init starts them all (a sampler whose init fails stays off and
+ * its features unknown); sampling_tick fills a whole feature vector.
+ * Failures are reported through sampling_status so the caller can log them;
+ * nothing here logs.
+ */
+#ifndef ELIM_RANK_SAMPLING_H
+#define ELIM_RANK_SAMPLING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sampler.h"
+
+#define SAMPLING_MAX 16
+
+struct sampling {
+	size_t n;
+	const struct sampler *s[SAMPLING_MAX];
+	void *state[SAMPLING_MAX];
+	int init_rc[SAMPLING_MAX];    /* 0, or why the sampler is off */
+	int last_rc[SAMPLING_MAX];    /* result of the last sample */
+};
+
+/* Start every sampler.  Returns the number that started. */
+size_t sampling_init(struct sampling *sp, const struct sampler_env *env);
+
+/* Sample everything at monotonic time now_ns into values[FEAT_COUNT]. */
+void sampling_tick(struct sampling *sp, uint64_t now_ns, double *values);
+
+/* Stop every sampler. */
+void sampling_fini(struct sampling *sp);
+
+#endif

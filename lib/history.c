@@ -1,0 +1,290 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "feature_set.h"
+#include "history.h"
+
+struct history {
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	char path[4096];
+};
+
+const char history_schema_v1_sql[] =
+	"CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL,"
+	" cpu_busy REAL, mem_used REAL, disk_busy_max REAL,"
+	" net_rx_bps REAL, net_tx_bps REAL, rank REAL);"
+	"PRAGMA user_version = 1;";
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static int sqlite_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOTADB: case SQLITE_CORRUPT: return HISTORY_ECORRUPT;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_CANTOPEN: return -EACCES;
+	case SQLITE_NOMEM: return -ENOMEM;
+	default: return -EIO;
+	}
+}
+
+static int exec(struct history *h, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(h->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int code = set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+				   msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
+static int query_int(struct history *h, const char *sql, int64_t *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = SQLITE_OK;
+	}
+	int code = 0;
+	if (rc != SQLITE_OK)
+		code = set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	sqlite3_finalize(st);
+	return code;
+}
+
+/* Does table samples have this column? (<0 on error) */
+static int has_column(struct history *h, const char *col, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(h->db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	int found = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 0), col) == 0)
+			found = 1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	return found;
+}
+
+/* Add any feature column (and model_id) the table lacks. */
+static int add_missing_columns(struct history *h, char *err, size_t errlen)
+{
+	char sql[256];
+	for (int i = 0; i <= FEAT_COUNT; i++) {
+		const char *name = i < FEAT_COUNT ? feature_info(i)->name : "model_id";
+		const char *type = i < FEAT_COUNT ? "REAL" : "TEXT";
+		int rc = has_column(h, name, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			continue;
+		snprintf(sql, sizeof sql, "ALTER TABLE samples ADD COLUMN %s %s", name, type);
+		rc = exec(h, sql, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int create_schema(struct history *h, char *err, size_t errlen)
+{
+	char sql[8192];
+	size_t off = 0;
+	off += (size_t)snprintf(sql + off, sizeof sql - off,
+		"BEGIN;CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL");
+	for (int i = 0; i < FEAT_COUNT; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL", feature_info(i)->name);
+	off += (size_t)snprintf(sql + off, sizeof sql - off,
+		", rank REAL, model_id TEXT);"
+		"CREATE INDEX samples_time ON samples(time);"
+		"PRAGMA user_version = %d;COMMIT;", HISTORY_SCHEMA_VERSION);
+	if (off >= sizeof sql)
+		return set_err(err, errlen, -ENAMETOOLONG, "%s: schema too long", h->path);
+	return exec(h, sql, err, errlen);
+}
+
+static int migrate(struct history *h, int64_t from, char *err, size_t errlen)
+{
+	int rc = exec(h, "BEGIN IMMEDIATE", err, errlen);
+	if (rc < 0)
+		return rc;
+	/* v1 -> v2: model_id and the full feature set (added generically) and
+	 * an index on time for the trainer's windows. */
+	if (from < 2)
+		rc = exec(h, "CREATE INDEX IF NOT EXISTS samples_time ON samples(time)", err, errlen);
+	if (rc == 0)
+		rc = add_missing_columns(h, err, errlen);
+	if (rc == 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", HISTORY_SCHEMA_VERSION);
+		rc = exec(h, sql, err, errlen);
+	}
+	if (rc < 0) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec(h, "COMMIT", err, errlen);
+}
+
+static int prepare_insert(struct history *h, char *err, size_t errlen)
+{
+	char sql[8192];
+	size_t off = 0;
+	off += (size_t)snprintf(sql + off, sizeof sql - off, "INSERT INTO samples (time, host");
+	for (int i = 0; i < FEAT_COUNT; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(i)->name);
+	off += (size_t)snprintf(sql + off, sizeof sql - off, ", rank, model_id) VALUES (?, ?");
+	for (int i = 0; i < FEAT_COUNT + 2; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?");
+	off += (size_t)snprintf(sql + off, sizeof sql - off, ")");
+	if (off >= sizeof sql)
+		return set_err(err, errlen, -ENAMETOOLONG, "%s: insert too long", h->path);
+	int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->insert, NULL);
+	if (rc != SQLITE_OK)
+		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	return 0;
+}
+
+int history_open(const char *path, struct history **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct history *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return set_err(err, errlen, -ENOMEM, "%s: out of memory", path);
+	snprintf(h->path, sizeof h->path, "%s", path);
+
+	int rc = sqlite3_open_v2(path, &h->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int code = set_err(err, errlen, sqlite_code(rc), "%s: cannot open: %s", path,
+				   h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
+		history_close(h);
+		return code;
+	}
+	sqlite3_busy_timeout(h->db, 200);
+	sqlite3_extended_result_codes(h->db, 0);
+
+	int64_t version = 0, tables = 0, has_samples = 0;
+	rc = query_int(h, "PRAGMA user_version", &version, err, errlen);
+	if (rc == 0)
+		rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables, err, errlen);
+	if (rc == 0)
+		rc = query_int(h, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='samples'",
+			       &has_samples, err, errlen);
+	if (rc < 0)
+		goto fail;
+
+	if (version > HISTORY_SCHEMA_VERSION) {
+		rc = set_err(err, errlen, HISTORY_ENEWER,
+			     "%s: schema version %lld is newer than this elim-rank's %d",
+			     path, (long long)version, HISTORY_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (tables > 0 && (!has_samples || version == 0)) {
+		rc = set_err(err, errlen, HISTORY_EFOREIGN,
+			     "%s: not an elim-rank history (no samples table or no schema version)", path);
+		goto fail;
+	}
+	if (tables == 0) {
+		/* auto_vacuum only takes effect before the first table exists */
+		rc = exec(h, "PRAGMA auto_vacuum = INCREMENTAL", err, errlen);
+		if (rc == 0)
+			rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
+		if (rc == 0)
+			rc = create_schema(h, err, errlen);
+	} else {
+		rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
+		if (rc == 0 && version < HISTORY_SCHEMA_VERSION)
+			rc = migrate(h, version, err, errlen);
+	}
+	if (rc == 0)
+		rc = exec(h, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256;"
+			     "PRAGMA journal_size_limit = 4194304", err, errlen);
+	if (rc == 0)
+		rc = prepare_insert(h, err, errlen);
+	if (rc < 0)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	history_close(h);
+	return rc;
+}
+
+int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = h->insert;
+	int col = 1;
+	sqlite3_bind_int64(st, col++, row->time);
+	sqlite3_bind_text(st, col++, row->host, -1, SQLITE_STATIC);
+	for (int i = 0; i < FEAT_COUNT; i++, col++) {
+		double v = row->features[i];
+		if (isfinite(v))
+			sqlite3_bind_double(st, col, v);
+		else
+			sqlite3_bind_null(st, col);
+	}
+	if (isfinite(row->rank))
+		sqlite3_bind_double(st, col++, row->rank);
+	else
+		sqlite3_bind_null(st, col++);
+	if (row->model_id)
+		sqlite3_bind_text(st, col++, row->model_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col++);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return set_err(err, errlen, sqlite_code(rc), "%s: append failed: %s",
+			       h->path, sqlite3_errstr(rc));
+	return 0;
+}
+
+void history_close(struct history *h)
+{
+	if (h == NULL)
+		return;
+	if (h->insert)
+		sqlite3_finalize(h->insert);
+	if (h->db)
+		sqlite3_close_v2(h->db);
+	free(h);
+}

@@ -1,0 +1,520 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define MODEL_MAX_LINE 1024
+#define MODEL_MAX_TOKENS 16
+
+static int fail(struct model_error *err, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct model_error *err, int line, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		err->line = line;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+void model_hash_text(const char *data, size_t len, char *out)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, MODEL_ID_LEN + 1, "%016llx", (unsigned long long)h);
+}
+
+/* A finite number filling the whole token. */
+static bool parse_number(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+static int lookup_feature(const char *s, size_t len, int line, struct model_error *err)
+{
+	int id = feature_lookup(s, len);
+	if (id < 0)
+		return fail(err, line, "unknown feature '%.*s'", (int)len, s);
+	return id;
+}
+
+/* Parse "name", "sq(name)", "mul(a,b)" or "hinge(name,knot)". */
+static int parse_expr(const char *s, struct model_term *t, int line, struct model_error *err)
+{
+	const char *open = strchr(s, '(');
+	if (open == NULL) {
+		int id = lookup_feature(s, strlen(s), line, err);
+		if (id < 0)
+			return id;
+		t->kind = TERM_FEATURE;
+		t->a = id;
+		return 0;
+	}
+	size_t fn = (size_t)(open - s);
+	size_t len = strlen(s);
+	if (len < fn + 3 || s[len - 1] != ')')
+		return fail(err, line, "malformed term '%s': expected fn(args)", s);
+	const char *args = open + 1;
+	size_t alen = len - fn - 2;
+	const char *comma = memchr(args, ',', alen);
+
+	if (fn == 2 && memcmp(s, "sq", 2) == 0) {
+		if (comma)
+			return fail(err, line, "sq() takes one feature in '%s'", s);
+		int id = lookup_feature(args, alen, line, err);
+		if (id < 0)
+			return id;
+		t->kind = TERM_SQUARE;
+		t->a = id;
+		return 0;
+	}
+	if (comma == NULL)
+		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
+	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
+	if (fn == 3 && memcmp(s, "mul", 3) == 0) {
+		int a = lookup_feature(args, l1, line, err);
+		if (a < 0)
+			return a;
+		int b = lookup_feature(comma + 1, l2, line, err);
+		if (b < 0)
+			return b;
+		t->kind = TERM_PRODUCT;
+		t->a = a;
+		t->b = b;
+		return 0;
+	}
+	if (fn == 5 && memcmp(s, "hinge", 5) == 0) {
+		int a = lookup_feature(args, l1, line, err);
+		if (a < 0)
+			return a;
+		char knot[64];
+		if (l2 == 0 || l2 >= sizeof knot)
+			return fail(err, line, "bad knot in '%s'", s);
+		memcpy(knot, comma + 1, l2);
+		knot[l2] = '\0';
+		if (!parse_number(knot, &t->knot))
+			return fail(err, line, "knot '%s' is not a finite number in '%s'", knot, s);
+		t->kind = TERM_HINGE;
+		t->a = a;
+		return 0;
+	}
+	return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
+		    (int)fn, s, s);
+}
+
+static bool same_expr(const struct model_term *x, const struct model_term *y)
+{
+	if (x->kind != y->kind || x->a != y->a)
+		return false;
+	if (x->kind == TERM_PRODUCT)
+		return x->b == y->b;
+	if (x->kind == TERM_HINGE)
+		return x->knot == y->knot;
+	return true;
+}
+
+static int parse_term(char **tok, int ntok, struct model *m, int line, struct model_error *err)
+{
+	if (ntok < 2)
+		return fail(err, line, "'term' needs an expression");
+	if (m->n_terms >= MODEL_MAX_TERMS)
+		return fail(err, line, "too many terms (at most %d)", MODEL_MAX_TERMS);
+	struct model_term t = { .scale = 1.0, .fill = NAN };
+	int rc = parse_expr(tok[1], &t, line, err);
+	if (rc < 0)
+		return rc;
+	bool have_coef = false;
+	if ((ntok - 2) % 2 != 0)
+		return fail(err, line, "term '%s': expected key value pairs after the expression", tok[1]);
+	for (int i = 2; i < ntok; i += 2) {
+		double v;
+		if (!parse_number(tok[i + 1], &v))
+			return fail(err, line, "term '%s': %s '%s' is not a finite number",
+				    tok[1], tok[i], tok[i + 1]);
+		if (strcmp(tok[i], "mean") == 0)
+			t.mean = v;
+		else if (strcmp(tok[i], "scale") == 0) {
+			if (!(v > 0))
+				return fail(err, line, "term '%s': scale must be > 0", tok[1]);
+			t.scale = v;
+		} else if (strcmp(tok[i], "coef") == 0) {
+			t.coef = v;
+			have_coef = true;
+		} else if (strcmp(tok[i], "fill") == 0)
+			t.fill = v;
+		else
+			return fail(err, line, "term '%s': unknown key '%s' (expected mean, scale, coef, fill)",
+				    tok[1], tok[i]);
+	}
+	if (!have_coef)
+		return fail(err, line, "term '%s': missing coef", tok[1]);
+	if (isnan(t.fill))
+		t.fill = t.mean;   /* unknown -> contributes nothing */
+	for (size_t i = 0; i < m->n_terms; i++)
+		if (same_expr(&m->terms[i], &t))
+			return fail(err, line, "term '%s' appears twice", tok[1]);
+	m->terms[m->n_terms++] = t;
+	return 0;
+}
+
+int model_meta_set(struct model *m, const char *key, const char *value)
+{
+	size_t kl = strlen(key);
+	if (kl == 0 || kl >= sizeof m->meta[0].key)
+		return -EINVAL;
+	for (size_t i = 0; i < kl; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return -EINVAL;
+	}
+	if (strchr(value, '\n'))
+		return -EINVAL;
+	struct model_meta *slot = NULL;
+	for (size_t i = 0; i < m->n_meta; i++)
+		if (strcmp(m->meta[i].key, key) == 0)
+			slot = &m->meta[i];
+	if (slot == NULL) {
+		if (m->n_meta >= MODEL_MAX_META)
+			return -ENOSPC;
+		slot = &m->meta[m->n_meta++];
+	}
+	snprintf(slot->key, sizeof slot->key, "%s", key);
+	snprintf(slot->value, sizeof slot->value, "%s", value);
+	return 0;
+}
+
+const char *model_meta_get(const struct model *m, const char *key)
+{
+	for (size_t i = 0; i < m->n_meta; i++)
+		if (strcmp(m->meta[i].key, key) == 0)
+			return m->meta[i].value;
+	return NULL;
+}
+
+/* Split line in place on blanks; returns the token count or -1 if too many. */
+static int tokenize(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		if (n == max)
+			return -1;
+		tok[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (*p == '\0')
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+int model_parse(const char *text, size_t len, struct model *out, struct model_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (err) {
+		err->line = 0;
+		err->msg[0] = '\0';
+	}
+	bool have_header = false, have_intercept = false;
+	int line = 0;
+	size_t pos = 0;
+
+	if (len > MODEL_MAX_FILE)
+		return fail(err, 0, "file larger than %d bytes", MODEL_MAX_FILE);
+	while (pos < len) {
+		const char *start = text + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - start) : len - pos;
+		pos += ll + (nl ? 1 : 0);
+		line++;
+		if (ll >= MODEL_MAX_LINE)
+			return fail(err, line, "line longer than %d characters", MODEL_MAX_LINE - 1);
+		if (memchr(start, '\0', ll))
+			return fail(err, line, "NUL byte in text");
+		char buf[MODEL_MAX_LINE];
+		memcpy(buf, start, ll);
+		buf[ll] = '\0';
+
+		/* meta values are free text: take the rest of the line verbatim */
+		char *tok[MODEL_MAX_TOKENS];
+		int ntok;
+		char *p = buf;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "meta", 4) == 0 && (p[4] == ' ' || p[4] == '\t')) {
+			if (!have_header)
+				return fail(err, line, "expected 'elim-rank-model %d' first", MODEL_FORMAT_VERSION);
+			char *k = p + 5;
+			while (*k == ' ' || *k == '\t')
+				k++;
+			char *ke = k;
+			while (*ke && *ke != ' ' && *ke != '\t')
+				ke++;
+			char *v = ke;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			*ke = '\0';
+			size_t vl = strlen(v);
+			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+				v[--vl] = '\0';
+			int rc = model_meta_set(out, k, v);
+			if (rc == -ENOSPC)
+				return fail(err, line, "too many meta lines (at most %d)", MODEL_MAX_META);
+			if (rc < 0)
+				return fail(err, line, "bad meta key '%s' (letters, digits, '_' and '-' only)", k);
+			continue;
+		}
+		ntok = tokenize(buf, tok, MODEL_MAX_TOKENS);
+		if (ntok < 0)
+			return fail(err, line, "too many fields");
+		if (ntok == 0)
+			continue;
+		if (!have_header) {
+			if (strcmp(tok[0], "elim-rank-model") != 0)
+				return fail(err, line, "expected 'elim-rank-model %d' first, not a model file?",
+					    MODEL_FORMAT_VERSION);
+			if (ntok != 2)
+				return fail(err, line, "expected 'elim-rank-model VERSION'");
+			if (strcmp(tok[1], "1") != 0)
+				return fail(err, line, "unsupported model format version '%s' (this build reads %d)",
+					    tok[1], MODEL_FORMAT_VERSION);
+			have_header = true;
+			continue;
+		}
+		if (strcmp(tok[0], "intercept") == 0) {
+			if (have_intercept)
+				return fail(err, line, "intercept given twice");
+			if (ntok != 2 || !parse_number(tok[1], &out->intercept))
+				return fail(err, line, "expected 'intercept NUMBER'");
+			have_intercept = true;
+		} else if (strcmp(tok[0], "term") == 0) {
+			int rc = parse_term(tok, ntok, out, line, err);
+			if (rc < 0)
+				return rc;
+		} else {
+			return fail(err, line, "unknown keyword '%s' (expected meta, intercept or term)", tok[0]);
+		}
+	}
+	if (!have_header)
+		return fail(err, 0, "empty model (no 'elim-rank-model %d' line)", MODEL_FORMAT_VERSION);
+	if (!have_intercept)
+		return fail(err, 0, "no intercept line");
+	model_hash_text(text, len, out->id);
+	return 0;
+}
+
+int model_load_file(const char *path, struct model *out, struct model_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		fail(err, 0, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	char *buf = malloc(MODEL_MAX_FILE + 1);
+	if (buf == NULL) {
+		close(fd);
+		fail(err, 0, "out of memory");
+		return -ENOMEM;
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, MODEL_MAX_FILE + 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			fail(err, 0, "read error: %s", strerror(e));
+			return -e;
+		}
+		if (n == 0 || (len += (size_t)n) > MODEL_MAX_FILE)
+			break;
+	}
+	close(fd);
+	int rc = model_parse(buf, len, out, err);
+	free(buf);
+	return rc;
+}
+
+int model_parse_expr(const char *expr, struct model_term *t, struct model_error *err)
+{
+	memset(t, 0, sizeof *t);
+	t->scale = 1.0;
+	return parse_expr(expr, t, 0, err);
+}
+
+int model_save(const struct model *m, const char *path, struct model_error *err)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
+		fail(err, 0, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		fail(err, 0, "%s: cannot create a temporary file beside it: %s", path, strerror(e));
+		return -e;
+	}
+	fchmod(fd, 0644);
+	FILE *f = fdopen(fd, "w+");
+	if (f == NULL) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		fail(err, 0, "%s: %s", tmp, strerror(e));
+		return -e;
+	}
+	int rc = model_write(m, f);
+	if (rc == 0 && fflush(f) != 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (rc < 0) {
+		fail(err, 0, "%s: cannot write: %s", tmp, strerror(-rc));
+		fclose(f);
+		unlink(tmp);
+		return rc;
+	}
+	fclose(f);
+	struct model check;
+	struct model_error cerr;
+	rc = model_load_file(tmp, &check, &cerr);
+	if (rc < 0) {
+		fail(err, cerr.line, "%s: written model does not read back: %s", tmp, cerr.msg);
+		unlink(tmp);
+		return rc;
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		fail(err, 0, "%s: cannot rename into place: %s", path, strerror(e));
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+int model_load_default(struct model *out, struct model_error *err)
+{
+	return model_parse(model_default_text, strlen(model_default_text), out, err);
+}
+
+double model_term_value(const struct model_term *t, const double *x)
+{
+	double a = x[t->a];
+	switch (t->kind) {
+	case TERM_FEATURE: return a;
+	case TERM_SQUARE: return a * a;
+	case TERM_PRODUCT: return a * x[t->b];
+	case TERM_HINGE: return isnan(a) ? NAN : (a > t->knot ? a - t->knot : 0.0);
+	}
+	return NAN;
+}
+
+double model_score(const struct model *m, const double *features,
+		   double *contrib, double *term_values)
+{
+	double y = m->intercept;
+	for (size_t i = 0; i < m->n_terms; i++) {
+		const struct model_term *t = &m->terms[i];
+		double v = model_term_value(t, features);
+		if (!isfinite(v))
+			v = t->fill;
+		double c = t->coef * (v - t->mean) / t->scale;
+		if (contrib)
+			contrib[i] = c;
+		if (term_values)
+			term_values[i] = v;
+		y += c;
+	}
+	return y;
+}
+
+double model_rank(double slowdown)
+{
+	double r = 100.0 * slowdown;
+	if (isnan(r))
+		return RANK_MAX;
+	if (r < RANK_MIN)
+		return RANK_MIN;
+	if (r > RANK_MAX)
+		return RANK_MAX;
+	return r;
+}
+
+/* Shortest of %.15g / %.17g that reads back as the same double. */
+static void fmt_double(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, size, "%.17g", v);
+}
+
+int model_term_expr(const struct model_term *t, char *buf, size_t size)
+{
+	const char *a = feature_info(t->a)->name;
+	int n;
+	switch (t->kind) {
+	case TERM_SQUARE: n = snprintf(buf, size, "sq(%s)", a); break;
+	case TERM_PRODUCT: n = snprintf(buf, size, "mul(%s,%s)", a, feature_info(t->b)->name); break;
+	case TERM_HINGE: {
+		char k[32];
+		fmt_double(k, sizeof k, t->knot);
+		n = snprintf(buf, size, "hinge(%s,%s)", a, k);
+		break;
+	}
+	default: n = snprintf(buf, size, "%s", a); break;
+	}
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+int model_write(const struct model *m, FILE *f)
+{
+	fprintf(f, "elim-rank-model %d\n", MODEL_FORMAT_VERSION);
+	for (size_t i = 0; i < m->n_meta; i++)
+		fprintf(f, "meta %s %s\n", m->meta[i].key, m->meta[i].value);
+	char a[32], b[32], c[32], d[32];
+	fmt_double(a, sizeof a, m->intercept);
+	fprintf(f, "intercept %s\n", a);
+	for (size_t i = 0; i < m->n_terms; i++) {
+		const struct model_term *t = &m->terms[i];
+		char expr[128];
+		model_term_expr(t, expr, sizeof expr);
+		fmt_double(a, sizeof a, t->mean);
+		fmt_double(b, sizeof b, t->scale);
+		fmt_double(c, sizeof c, t->coef);
+		fmt_double(d, sizeof d, t->fill);
+		fprintf(f, "term %s mean %s scale %s coef %s fill %s\n", expr, a, b, c, d);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * model: the rank model's file format, its parser, its writer and scoring.
+ *
+ * A model predicts the slowdown of a newly started job (1.0 = idle speed)
+ * as   intercept + sum_i coef_i * (term_i(x) - mean_i) / scale_i
+ * where term_i(x) is a feature or a simple function of features, and an
+ * unknown (NAN) term value is replaced by the term's fill value first.
+ * The format is documented in elim-rank.model(5).  A struct model is
+ * fixed-size and owns no memory, so callers can parse into a spare one and
+ * swap it in only when parsing succeeded.
+ */
+#ifndef ELIM_RANK_MODEL_H
+#define ELIM_RANK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "feature_set.h"
+
+#define MODEL_FORMAT_VERSION 1
+#define MODEL_MAX_TERMS 64
+#define MODEL_MAX_META 16
+#define MODEL_MAX_FILE (1 << 20)
+#define MODEL_ID_LEN 16
+
+enum term_kind {
+	TERM_FEATURE,  /* x                  written  name          */
+	TERM_SQUARE,   /* x * x              written  sq(name)      */
+	TERM_PRODUCT,  /* x * y              written  mul(a,b)      */
+	TERM_HINGE,    /* max(0, x - knot)   written  hinge(name,k) */
+};
+
+struct model_term {
+	enum term_kind kind;
+	int a, b;        /* feature ids; b only for TERM_PRODUCT */
+	double knot;     /* TERM_HINGE only */
+	double mean;     /* normalisation: (t - mean) / scale */
+	double scale;    /* > 0 */
+	double coef;
+	double fill;     /* term value used when it is unknown */
+};
+
+struct model_meta {
+	char key[32];
+	char value[128];
+};
+
+struct model {
+	double intercept;
+	size_t n_terms;
+	struct model_term terms[MODEL_MAX_TERMS];
+	size_t n_meta;
+	struct model_meta meta[MODEL_MAX_META];
+	char id[MODEL_ID_LEN + 1];   /* hash of the file's text, hex */
+};
+
+struct model_error {
+	int line;        /* 0 when the problem is not on a line */
+	char msg[192];
+};
+
+/* Rank limits: 100 x slowdown, kept finite and short for LIM. */
+#define RANK_MIN 10.0
+#define RANK_MAX 10000.0
+
+/* The embedded default model's text (generated from model/default.model). */
+extern const char model_default_text[];
+
+/*
+ * Parse text[0..len) into *out.  Returns 0, or -EINVAL with err filled in
+ * (line number and problem).  *out is only meaningful on success.
+ */
+int model_parse(const char *text, size_t len, struct model *out, struct model_error *err);
+
+/*
+ * Read and parse a model file.  Returns 0, or a negative errno with err
+ * filled in (line 0 for I/O problems).
+ */
+int model_load_file(const char *path, struct model *out, struct model_error *err);
+
+/* Parse the embedded default model; it is tested, so failure is a bug. */
+int model_load_default(struct model *out, struct model_error *err);
+
+/*
+ * Predicted slowdown for a feature vector of FEAT_COUNT values (NAN =
+ * unknown).  contrib, when not NULL, receives n_terms contributions and
+ * term_values, when not NULL, the (filled) term values.
+ */
+double model_score(const struct model *m, const double *features,
+		   double *contrib, double *term_values);
+
+/* rank = 100 x slowdown, clamped to [RANK_MIN, RANK_MAX]; NAN -> RANK_MAX. */
+double model_rank(double slowdown);
+
+/* The raw value of one term (NAN when an input is unknown). */
+double model_term_value(const struct model_term *t, const double *features);
+
+/*
+ * Parse one term expression ("cpu_busy", "sq(x)", "mul(a,b)", "hinge(x,k)")
+ * into t (kind, a, b, knot; the rest zeroed, scale 1).  Returns 0 or
+ * -EINVAL with err filled in (line 0).
+ */
+int model_parse_expr(const char *expr, struct model_term *t, struct model_error *err);
+
+/*
+ * Write the model to path atomically: a temporary file in the same
+ * directory, fsync, rename.  The text is parsed back before the rename, so
+ * an unreadable model never replaces a good one.  Returns 0 or a negative
+ * errno with a message naming the file in err.
+ */
+int model_save(const struct model *m, const char *path, struct model_error *err);
+
+/* Write a term's expression ("hinge(cpu_busy,0.5)") into buf. */
+int model_term_expr(const struct model_term *t, char *buf, size_t size);
+
+/* Write the model in the file format.  Returns 0 or a negative errno. */
+int model_write(const struct model *m, FILE *f);
+
+/* The value of a meta key, or NULL. */
+const char *model_meta_get(const struct model *m, const char *key);
+
+/* Set (add or replace) a meta key; returns 0 or -ENOSPC / -EINVAL. */
+int model_meta_set(struct model *m, const char *key, const char *value);
+
+/* FNV-1a 64-bit hash of data as 16 hex digits into out[MODEL_ID_LEN + 1]. */
+void model_hash_text(const char *data, size_t len, char *out);
+
+#endif

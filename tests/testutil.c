@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+char *tu_tmpdir(void)
+{
+	char tmpl[] = "/tmp/elim-rank-test.XXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	return strdup(d);
+}
+
+int tu_system(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	if (st < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+void tu_rmtree(const char *dir)
+{
+	if (dir && strncmp(dir, "/tmp/elim-rank-test.", 20) == 0)
+		tu_system("rm -rf '%s'", dir);
+}
+
+static void mkparents(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+}
+
+void tu_write(const char *dir, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	mkparents(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	size_t len = strlen(text);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+void tu_copy_tree(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char s[PATH_MAX], t[PATH_MAX];
+		snprintf(s, sizeof s, "%s/%s", src, e->d_name);
+		snprintf(t, sizeof t, "%s/%s", dst, e->d_name);
+		struct stat st;
+		assert_int_equal(lstat(s, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			mkdir(t, 0755);
+			tu_copy_tree(s, t);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(s, target, sizeof target - 1);
+			assert_true(n > 0);
+			target[n] = '\0';
+			unlink(t);
+			assert_int_equal(symlink(target, t), 0);
+		} else {
+			FILE *f = fopen(s, "r");
+			assert_non_null(f);
+			static char buf[1 << 16];
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+			buf[n] = '\0';
+			tu_write(dst, e->d_name, buf);
+		}
+	}
+	closedir(d);
+}
+
+const char *tu_data(void)
+{
+	const char *d = getenv("TEST_DATA");
+	return d ? d : "tests/data";
+}

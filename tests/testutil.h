@@ -1,0 +1,32 @@
+/* testutil: helpers shared by the cmocka tests. */
+#ifndef ELIM_RANK_TESTUTIL_H
+#define ELIM_RANK_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh temporary directory (removed by tu_rmtree). */
+char *tu_tmpdir(void);
+void tu_rmtree(const char *dir);
+
+/* Write text to dir/rel, creating parent directories; overwrite in place
+ * (same inode) when the file exists, as the kernel's files change. */
+void tu_write(const char *dir, const char *rel, const char *text);
+
+/* Copy the tree src into dst (files overwritten in place). */
+void tu_copy_tree(const char *src, const char *dst);
+
+/* The test data directory ($TEST_DATA). */
+const char *tu_data(void);
+
+/* Run the shell command; returns its exit status (or -1). */
+int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Use TAP output and run the group. */
+#define TU_RUN(tests) \
+	(cmocka_set_message_output(CM_OUTPUT_TAP), cmocka_run_group_tests(tests, NULL, NULL))
+
+#endif
