@@ -24,6 +24,7 @@
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
+#include "trust.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -167,6 +168,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* who may own the model file (lib/trust.h): enforced when run as root */
+	struct trust trust;
+	trust_init(&trust, getenv("LSF_ENVDIR"));
+	if (opt.trusted_users && trust_add_users(&trust, opt.trusted_users, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "--trusted-users: %s", err);
+		return 2;
+	}
+
 	/* the model */
 	char default_model[PATH_MAX];
 	snprintf(default_model, sizeof default_model, "%s/rank.model", PKGSYSCONFDIR);
@@ -177,7 +186,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "model: %s: %s", opt.model_path, strerror(errno));
 		return 1;
 	}
-	enum model_watch_result mr = model_watch_init(&mw, model_path, &merr);
+	enum model_watch_result mr = model_watch_init_trusted(&mw, model_path, &trust, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
 		log_msg(LOG_ERR, "model: %s:%d: %s", opt.model_path, merr.line, merr.msg);
 		return 1;

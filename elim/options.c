@@ -13,6 +13,7 @@ enum {
 	OPT_INTERVAL = 256, OPT_COUNT, OPT_ONCE, OPT_EXPLAIN, OPT_MODEL, OPT_HISTORY,
 	OPT_NO_HISTORY, OPT_STATE_DIR, OPT_PROCFS, OPT_SYSFS, OPT_FOREGROUND,
 	OPT_VERBOSE, OPT_FACILITY, OPT_HELP, OPT_VERSION,
+	OPT_TRUSTED_USERS,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +32,7 @@ static const struct option long_options[] = {
 	{ "syslog-facility", required_argument, NULL, OPT_FACILITY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "trusted-users", required_argument, NULL, OPT_TRUSTED_USERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +59,9 @@ void options_usage(FILE *f)
 "  --foreground         log to stderr instead of syslog\n"
 "  --verbose            log debugging messages too\n"
 "  --syslog-facility F  daemon, user or local0..local7 (default daemon)\n"
+"  --trusted-users LIST as root, also accept model files owned by these users\n"
+"                       (names or uids, comma-separated; root, this user and\n"
+"                       the owner of $LSF_ENVDIR/lsf.conf are always trusted)\n"
 "  --help               show this help and exit\n"
 "  --version            show the version and exit\n"
 "\n"
@@ -112,6 +117,7 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 		case OPT_FACILITY: o->facility = optarg; break;
 		case OPT_HELP: o->help = true; break;
 		case OPT_VERSION: o->version = true; break;
+		case OPT_TRUSTED_USERS: o->trusted_users = optarg; break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;

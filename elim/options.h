@@ -21,6 +21,7 @@ struct elim_options {
 	bool foreground;          /* log to stderr instead of syslog */
 	bool verbose;
 	const char *facility;     /* syslog facility name */
+	const char *trusted_users; /* more owners trusted for model files, or NULL */
 	bool help, version;
 };
 
