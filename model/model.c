@@ -202,7 +202,16 @@ int model_meta_set(struct model *m, const char *key, const char *value)
 		slot = &m->meta[m->n_meta++];
 	}
 	snprintf(slot->key, sizeof slot->key, "%s", key);
+	/* stored as the file reads back: no blanks at either end, even
+	 * after truncation (found by fuzzing: a long value cut before
+	 * blanks did not survive a write and a read) */
+	while (*value == ' ' || *value == '\t')
+		value++;
 	snprintf(slot->value, sizeof slot->value, "%s", value);
+	size_t vl = strlen(slot->value);
+	while (vl > 0 && (slot->value[vl - 1] == ' ' || slot->value[vl - 1] == '\t' ||
+			  slot->value[vl - 1] == '\r'))
+		slot->value[--vl] = '\0';
 	return 0;
 }
 
