@@ -312,6 +312,10 @@ static void elim_creates_private_files(void **state)
 
 int main(void)
 {
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (files are chown'ed to other users)\n");
+		return 0;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(accepts_root_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_group_writable, setup, teardown),

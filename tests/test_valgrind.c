@@ -1,8 +1,9 @@
 /*
  * test_valgrind: the elim end to end under valgrind memcheck: 50 records
  * at 0.05 s with history and a model file, then --once --explain; zero
- * errors and zero definitely-lost bytes.  Skips when valgrind is not
- * installed or when the build has sanitizers (they do not mix).
+ * errors and zero definitely-lost bytes.  Skips (the whole program) when
+ * valgrind is not installed or when the build has sanitizers (they do not
+ * mix).
  */
 #include "config.h"
 
@@ -105,6 +106,16 @@ static void elim_explain(void **state)
 
 int main(void)
 {
+	/* cmocka 1.1's TAP prints a skipped test as "not ok": skip the whole
+	 * program the TAP way instead */
+	if (SAN_BUILD[0] != '\0') {
+		printf("1..0 # SKIP sanitizer build: valgrind does not run ASan binaries\n");
+		return 0;
+	}
+	if (tu_system("valgrind --version >/dev/null 2>&1") != 0) {
+		printf("1..0 # SKIP valgrind not installed (apt-get install valgrind)\n");
+		return 0;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(elim_with_history),
 		cmocka_unit_test(elim_explain),
