@@ -24,6 +24,7 @@
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
+#include "traffic.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -167,6 +168,15 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* runtime-named features: the traffic classes */
+	static struct feature_binding names;
+	struct traffic_config traffic;
+	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
+				 opt.pcap_class.n, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return 2;
+	}
+
 	/* the model */
 	char default_model[PATH_MAX];
 	snprintf(default_model, sizeof default_model, "%s/rank.model", PKGSYSCONFDIR);
@@ -177,7 +187,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "model: %s: %s", opt.model_path, strerror(errno));
 		return 1;
 	}
-	enum model_watch_result mr = model_watch_init(&mw, model_path, &merr);
+	enum model_watch_result mr = model_watch_init_bound(&mw, model_path, &names, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
 		log_msg(LOG_ERR, "model: %s:%d: %s", opt.model_path, merr.line, merr.msg);
 		return 1;
@@ -196,17 +206,25 @@ int main(int argc, char **argv)
 		else
 			snprintf(hpath, sizeof hpath, "%s/history.db", opt.state_dir);
 		recorder_init(&rec, hpath, opt.history_path ? NULL : opt.state_dir);
+		rec.names = &names;
 	}
 
 	/* the samplers */
-	struct sampler_env env = { .procfs = opt.procfs, .sysfs = opt.sysfs };
-	struct sampling sp;
+	struct sampler_env env = {
+		.procfs = opt.procfs, .sysfs = opt.sysfs,
+		.net_include = opt.net_include.n ? opt.net_include.v : NULL,
+		.net_exclude = opt.net_exclude.n ? opt.net_exclude.v : NULL,
+		.traffic = &traffic,
+	};
+	static struct sampling sp;
 	sampling_init(&sp, &env);
 	for (size_t i = 0; i < sp.n; i++)
 		if (sp.init_rc[i] < 0)
 			log_msg(sp.init_rc[i] == -ENOENT ? LOG_INFO : LOG_WARNING,
 				"sampler %s: off: %s (its features are unknown)",
-				sp.s[i]->name, strerror(-sp.init_rc[i]));
+				sp.s[i]->name, sp.msg[i][0] ? sp.msg[i] : strerror(-sp.init_rc[i]));
+		else if (sp.msg[i][0])
+			log_msg(LOG_WARNING, "sampler %s: %s", sp.s[i]->name, sp.msg[i]);
 
 	char host[256] = "unknown";
 	if (gethostname(host, sizeof host) < 0)
@@ -241,7 +259,7 @@ int main(int argc, char **argv)
 		double rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 
 		if (opt.explain) {
-			explain_write(stdout, &mw.current, features);
+			explain_write_bound(stdout, &mw.current, &names, features);
 			fflush(stdout);
 		} else if (report) {
 			char rec_buf[RECORD_MAX];

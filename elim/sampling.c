@@ -10,8 +10,11 @@ size_t sampling_init(struct sampling *sp, const struct sampler_env *env)
 	size_t started = 0;
 	memset(sp, 0, sizeof *sp);
 	for (size_t i = 0; sampler_table[i] && i < SAMPLING_MAX; i++) {
+		struct sampler_env e = *env;
+		e.msg = sp->msg[i];
+		e.msg_len = sizeof sp->msg[i];
 		sp->s[i] = sampler_table[i];
-		sp->init_rc[i] = sp->s[i]->init(env, &sp->state[i]);
+		sp->init_rc[i] = sp->s[i]->init(&e, &sp->state[i]);
 		if (sp->init_rc[i] == 0)
 			started++;
 		else

@@ -22,9 +22,11 @@ struct sampling {
 	void *state[SAMPLING_MAX];
 	int init_rc[SAMPLING_MAX];    /* 0, or why the sampler is off */
 	int last_rc[SAMPLING_MAX];    /* result of the last sample */
+	char msg[SAMPLING_MAX][512];  /* init's explanation, "" if none */
 };
 
-/* Start every sampler.  Returns the number that started. */
+/* Start every sampler.  Returns the number that started.  A sampler's
+ * explanation of a (partial) failure is left in msg[i]. */
 size_t sampling_init(struct sampling *sp, const struct sampler_env *env);
 
 /* Sample everything at monotonic time now_ns into values[FEAT_COUNT]. */

@@ -11,11 +11,31 @@
 
 #include <stddef.h>
 
+/*
+ * Reserved slots.  Some features are named at run time (traffic classes:
+ * "pcap_<class>_bps" from the configuration).  They take fixed slots after
+ * the static features, so every vector of FEAT_COUNT values has room for
+ * them.  A slot is nameless until a struct feature_binding (owned by the
+ * caller, passed explicitly: no global state) binds a name to it; an unbound
+ * slot has no name anywhere: no history column, no model term, no explain
+ * line, and its value is always NAN.
+ */
+#define FEAT_PCAP_SLOTS 8
+
 enum feature_id {
 #define FEATURE(name, unit, desc) FEAT_##name,
 #include "feature_set.def"
 #undef FEATURE
-	FEAT_COUNT
+	FEAT_STATIC_COUNT,
+	FEAT_PCAP_FIRST = FEAT_STATIC_COUNT,
+	FEAT_COUNT = FEAT_PCAP_FIRST + FEAT_PCAP_SLOTS
+};
+
+#define FEATURE_NAME_MAX 48
+
+/* Names bound to the reserved slots; "" = unbound.  Zero it to start. */
+struct feature_binding {
+	char name[FEAT_PCAP_SLOTS][FEATURE_NAME_MAX];
 };
 
 struct feature_info {
@@ -24,11 +44,43 @@ struct feature_info {
 	const char *desc;
 };
 
-/* Name, unit and description of a feature; id must be < FEAT_COUNT. */
+/*
+ * Name, unit and description of a feature; id must be < FEAT_COUNT.  For a
+ * reserved slot the name is a placeholder ("pcap_slot0"), never a valid
+ * feature name: use feature_name() with the binding instead.
+ */
 const struct feature_info *feature_info(enum feature_id id);
 
-/* The feature called name[0..len), or -1 if there is none. */
+/* The static feature called name[0..len), or -1 if there is none. */
 int feature_lookup(const char *name, size_t len);
+
+/*
+ * The feature called name[0..len) among the static ones and the slots bound
+ * in b (b may be NULL: static only), or -1.
+ */
+int feature_lookup_bound(const struct feature_binding *b, const char *name, size_t len);
+
+/*
+ * The public name of feature id under binding b (NULL: static only):
+ * the static name, the bound name of a slot, or NULL for an unbound slot.
+ */
+const char *feature_name(const struct feature_binding *b, int id);
+
+/* Is id a reserved slot (FEAT_PCAP_FIRST <= id < FEAT_COUNT)? */
+static inline int feature_is_slot(int id)
+{
+	return id >= FEAT_PCAP_FIRST && id < FEAT_COUNT;
+}
+
+/*
+ * Bind the traffic class class_name to pcap slot (0 .. FEAT_PCAP_SLOTS-1)
+ * as "pcap_<class_name>_bps".  class_name: a lower-case letter, then
+ * lower-case letters, digits or '_' (it becomes an SQL column name).
+ * Returns 0, or -EINVAL (bad name, slot out of range), -ENAMETOOLONG or
+ * -EEXIST (the name is taken) with a message in err.
+ */
+int feature_bind_pcap(struct feature_binding *b, unsigned slot, const char *class_name,
+		      char *err, size_t errlen);
 
 /* Set every value of a feature vector of FEAT_COUNT to NAN (unknown). */
 void features_clear(double *values);
