@@ -140,6 +140,14 @@ int main(int argc, char **argv)
 		printf("elim.rank (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
+	/* runtime-named features: the traffic classes */
+	static struct feature_binding names;
+	struct traffic_config traffic;
+	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
+				 opt.pcap_class.n, err, sizeof err) < 0) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		return 2;
+	}
 	int facility = log_facility_from_name(opt.facility);
 	if (facility < 0) {
 		fprintf(stderr, "elim.rank: unknown syslog facility '%s'\n", opt.facility);
@@ -166,15 +174,6 @@ int main(int argc, char **argv)
 				opt.interval, LIM_MIN_INTERVAL);
 			opt.interval = LIM_MIN_INTERVAL;
 		}
-	}
-
-	/* runtime-named features: the traffic classes */
-	static struct feature_binding names;
-	struct traffic_config traffic;
-	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
-				 opt.pcap_class.n, err, sizeof err) < 0) {
-		log_msg(LOG_ERR, "%s", err);
-		return 2;
 	}
 
 	/* the model */
