@@ -153,7 +153,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "elim.rank: unknown syslog facility '%s'\n", opt.facility);
 		return 2;
 	}
-	log_open("elim.rank", opt.foreground || opt.explain, opt.verbose, facility);
+	/* --explain is for a person reading stdout: only problems on stderr */
+	int max_level = opt.verbose ? LOG_DEBUG : opt.explain ? LOG_WARNING : LOG_INFO;
+	log_open("elim.rank", opt.foreground || opt.explain, max_level, facility);
 
 	/* LIM may run at nice -20: our work is not that urgent */
 	errno = 0;
@@ -230,10 +232,10 @@ int main(int argc, char **argv)
 		snprintf(host, sizeof host, "unknown");
 	host[sizeof host - 1] = '\0';
 
-	double features[FEAT_COUNT];
+	double features[FEAT_VECTOR_LEN];
 	uint64_t interval_ns = (uint64_t)llround(opt.interval * 1e9);
 	uint64_t start = now_ns();
-	sampling_tick(&sp, start, features);
+	sampling_tick_full(&sp, start, features);
 	uint64_t window = opt.once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	uint64_t first = start + (interval_ns < window ? interval_ns : window);
 	uint64_t next = first;
@@ -254,7 +256,7 @@ int main(int argc, char **argv)
 			continue;    /* woken early by a signal */
 		log_model(model_watch_check(&mw, false, &merr), &mw, &merr);
 
-		sampling_tick(&sp, t, features);
+		sampling_tick_full(&sp, t, features);
 		double rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 
 		if (opt.explain) {

@@ -25,7 +25,7 @@ int explain_write_bound(FILE *f, const struct model *m, const struct feature_bin
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double slowdown = model_score(m, features, contrib, values);
 
-	for (int i = 0; i < FEAT_COUNT; i++) {
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
 		const char *name = feature_name(names, i);
 		if (name == NULL)
 			continue;   /* an unbound slot */
@@ -35,7 +35,7 @@ int explain_write_bound(FILE *f, const struct model *m, const struct feature_bin
 				c += contrib[t];
 		fprintf(f, "%s ", name);
 		put_value(f, features[i]);
-		fprintf(f, " %s ", feature_info(i)->unit);
+		fprintf(f, " %s ", feature_unit(i));
 		put_value(f, c);
 		fputc('\n', f);
 	}

@@ -40,7 +40,7 @@ struct sampler {
 	int (*init)(const struct sampler_env *env, void **state);
 	/*
 	 * Re-read sources at monotonic time now_ns and write this sampler's
-	 * features into values[FEAT_COUNT].  Returns 0, or a negative errno
+	 * features into values[FEAT_VECTOR_LEN].  Returns 0, or a negative errno
 	 * when a source could not be read (its features are then NAN).
 	 */
 	int (*sample)(void *state, uint64_t now_ns, double *values);

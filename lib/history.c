@@ -108,9 +108,9 @@ static int has_column(struct history *h, const char *col, char *err, size_t errl
 static int add_missing_columns(struct history *h, char *err, size_t errlen)
 {
 	char sql[256];
-	for (int i = 0; i <= FEAT_COUNT; i++) {
-		const char *name = i < FEAT_COUNT ? feature_name(&h->names, i) : "model_id";
-		const char *type = i < FEAT_COUNT ? "REAL" : "TEXT";
+	for (int i = 0; i <= FEAT_VECTOR_LEN; i++) {
+		const char *name = i < FEAT_VECTOR_LEN ? feature_name(&h->names, i) : "model_id";
+		const char *type = i < FEAT_VECTOR_LEN ? "REAL" : "TEXT";
 		if (name == NULL)
 			continue;   /* an unbound slot */
 		int rc = has_column(h, name, err, errlen);
@@ -132,7 +132,7 @@ static int create_schema(struct history *h, char *err, size_t errlen)
 	size_t off = 0;
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
 		"BEGIN;CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL");
-	for (int i = 0; i < FEAT_COUNT; i++)
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		if (feature_name(&h->names, i))
 			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL",
 						feature_name(&h->names, i));
@@ -174,7 +174,7 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 	size_t off = 0;
 	off += (size_t)snprintf(sql + off, sizeof sql - off, "INSERT INTO samples (time, host");
 	int n = 0;
-	for (int i = 0; i < FEAT_COUNT; i++)
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		if (feature_name(&h->names, i)) {
 			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_name(&h->names, i));
 			n++;
@@ -286,9 +286,9 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	int col = 1;
 	sqlite3_bind_int64(st, col++, row->time);
 	sqlite3_bind_text(st, col++, row->host, -1, SQLITE_STATIC);
-	for (int i = 0; i < FEAT_COUNT; i++) {
-		if (feature_is_slot(i) && feature_name(&h->names, i) == NULL)
-			continue;
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
+		if (feature_name(&h->names, i) == NULL)
+			continue;   /* an unbound slot: not read */
 		double v = row->features[i];
 		if (isfinite(v))
 			sqlite3_bind_double(st, col, v);

@@ -30,7 +30,8 @@ struct history;
 struct history_row {
 	int64_t time;            /* Unix epoch seconds */
 	const char *host;
-	const double *features;  /* FEAT_COUNT values, NAN = unknown */
+	const double *features;  /* FEAT_COUNT values, NAN = unknown; FEAT_VECTOR_LEN
+				  * when opened with a binding */
 	double rank;
 	const char *model_id;    /* may be NULL */
 };

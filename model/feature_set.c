@@ -13,12 +13,7 @@ static const struct feature_info feature_table[FEAT_COUNT] = {
 #define FEATURE(n, u, d) [FEAT_##n] = { #n, u, d },
 #include "feature_set.def"
 #undef FEATURE
-#define SLOT(i) [FEAT_PCAP_FIRST + i] = { "pcap_slot" #i, "bytes/s", "traffic class slot " #i " (unbound)" }
-	SLOT(0), SLOT(1), SLOT(2), SLOT(3), SLOT(4), SLOT(5), SLOT(6), SLOT(7),
-#undef SLOT
 };
-
-_Static_assert(FEAT_PCAP_SLOTS == 8, "update the SLOT() list in feature_set.c");
 
 const struct feature_info *feature_info(enum feature_id id)
 {
@@ -37,7 +32,7 @@ int feature_lookup(const char *name, size_t len)
 
 int feature_lookup_bound(const struct feature_binding *b, const char *name, size_t len)
 {
-	for (int i = 0; i < FEAT_STATIC_COUNT; i++)
+	for (int i = 0; i < FEAT_COUNT; i++)
 		if (name_is(feature_table[i].name, name, len))
 			return i;
 	for (int i = 0; b && i < FEAT_PCAP_SLOTS; i++)
@@ -48,7 +43,7 @@ int feature_lookup_bound(const struct feature_binding *b, const char *name, size
 
 const char *feature_name(const struct feature_binding *b, int id)
 {
-	if (id < 0 || id >= FEAT_COUNT)
+	if (id < 0 || id >= FEAT_VECTOR_LEN)
 		return NULL;
 	if (!feature_is_slot(id))
 		return feature_table[id].name;
@@ -93,4 +88,17 @@ void features_clear(double *values)
 {
 	for (int i = 0; i < FEAT_COUNT; i++)
 		values[i] = NAN;
+}
+
+void features_clear_full(double *values)
+{
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		values[i] = NAN;
+}
+
+const char *feature_unit(int id)
+{
+	if (id >= 0 && id < FEAT_COUNT)
+		return feature_table[id].unit;
+	return feature_is_slot(id) ? "bytes/s" : NULL;
 }

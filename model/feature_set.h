@@ -13,12 +13,13 @@
 
 /*
  * Reserved slots.  Some features are named at run time (traffic classes:
- * "pcap_<class>_bps" from the configuration).  They take fixed slots after
- * the static features, so every vector of FEAT_COUNT values has room for
- * them.  A slot is nameless until a struct feature_binding (owned by the
- * caller, passed explicitly: no global state) binds a name to it; an unbound
- * slot has no name anywhere: no history column, no model term, no explain
- * line, and its value is always NAN.
+ * "pcap_<class>_bps" from the configuration).  They take fixed ids after
+ * the FEAT_COUNT static features: a full vector has FEAT_VECTOR_LEN values.
+ * A slot is nameless until a struct feature_binding (owned by the caller,
+ * passed explicitly: no global state) binds a name to it; an unbound slot
+ * has no name anywhere: no history column, no model term, no explain line.
+ * Code that never sees a binding (NULL) only ever touches the first
+ * FEAT_COUNT values, so vectors of FEAT_COUNT values stay valid there.
  */
 #define FEAT_PCAP_SLOTS 8
 
@@ -26,9 +27,9 @@ enum feature_id {
 #define FEATURE(name, unit, desc) FEAT_##name,
 #include "feature_set.def"
 #undef FEATURE
-	FEAT_STATIC_COUNT,
-	FEAT_PCAP_FIRST = FEAT_STATIC_COUNT,
-	FEAT_COUNT = FEAT_PCAP_FIRST + FEAT_PCAP_SLOTS
+	FEAT_COUNT,                                   /* static features */
+	FEAT_PCAP_FIRST = FEAT_COUNT,                 /* first reserved slot */
+	FEAT_VECTOR_LEN = FEAT_COUNT + FEAT_PCAP_SLOTS
 };
 
 #define FEATURE_NAME_MAX 48
@@ -44,11 +45,8 @@ struct feature_info {
 	const char *desc;
 };
 
-/*
- * Name, unit and description of a feature; id must be < FEAT_COUNT.  For a
- * reserved slot the name is a placeholder ("pcap_slot0"), never a valid
- * feature name: use feature_name() with the binding instead.
- */
+/* Name, unit and description of a static feature; id must be < FEAT_COUNT
+ * (for any id, use feature_name() with the binding). */
 const struct feature_info *feature_info(enum feature_id id);
 
 /* The static feature called name[0..len), or -1 if there is none. */
@@ -66,10 +64,13 @@ int feature_lookup_bound(const struct feature_binding *b, const char *name, size
  */
 const char *feature_name(const struct feature_binding *b, int id);
 
-/* Is id a reserved slot (FEAT_PCAP_FIRST <= id < FEAT_COUNT)? */
+/* The unit of feature id (static or slot: "bytes/s"), or NULL past the end. */
+const char *feature_unit(int id);
+
+/* Is id a reserved slot (FEAT_PCAP_FIRST <= id < FEAT_VECTOR_LEN)? */
 static inline int feature_is_slot(int id)
 {
-	return id >= FEAT_PCAP_FIRST && id < FEAT_COUNT;
+	return id >= FEAT_PCAP_FIRST && id < FEAT_VECTOR_LEN;
 }
 
 /*
@@ -84,5 +85,8 @@ int feature_bind_pcap(struct feature_binding *b, unsigned slot, const char *clas
 
 /* Set every value of a feature vector of FEAT_COUNT to NAN (unknown). */
 void features_clear(double *values);
+
+/* The same for a full vector of FEAT_VECTOR_LEN values (slots included). */
+void features_clear_full(double *values);
 
 #endif

@@ -82,8 +82,14 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 	const char *args = open + 1;
 	size_t alen = len - fn - 2;
 	const char *comma = memchr(args, ',', alen);
+	bool is_sq = fn == 2 && memcmp(s, "sq", 2) == 0;
+	bool is_mul = fn == 3 && memcmp(s, "mul", 3) == 0;
+	bool is_hinge = fn == 5 && memcmp(s, "hinge", 5) == 0;
+	if (!is_sq && !is_mul && !is_hinge)
+		return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
+			    (int)fn, s, s);
 
-	if (fn == 2 && memcmp(s, "sq", 2) == 0) {
+	if (is_sq && memcmp(s, "sq", 2) == 0) {
 		if (comma)
 			return fail(err, line, "sq() takes one feature in '%s'", s);
 		int id = lookup_feature(names, args, alen, line, err);
@@ -96,7 +102,7 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 	if (comma == NULL)
 		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
 	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
-	if (fn == 3 && memcmp(s, "mul", 3) == 0) {
+	if (is_mul) {
 		int a = lookup_feature(names, args, l1, line, err);
 		if (a < 0)
 			return a;
@@ -108,7 +114,7 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 		t->b = b;
 		return 0;
 	}
-	if (fn == 5 && memcmp(s, "hinge", 5) == 0) {
+	{
 		int a = lookup_feature(names, args, l1, line, err);
 		if (a < 0)
 			return a;
@@ -123,8 +129,6 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 		t->a = a;
 		return 0;
 	}
-	return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
-		    (int)fn, s, s);
 }
 
 static bool same_expr(const struct model_term *x, const struct model_term *y)

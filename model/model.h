@@ -98,7 +98,7 @@ int model_load_default(struct model *out, struct model_error *err);
 
 /*
  * Predicted slowdown for a feature vector of FEAT_COUNT values (NAN =
- * unknown).  contrib, when not NULL, receives n_terms contributions and
+ * unknown), FEAT_VECTOR_LEN when m was parsed under a binding (m->names).  contrib, when not NULL, receives n_terms contributions and
  * term_values, when not NULL, the (filled) term values.
  */
 double model_score(const struct model *m, const double *features,
