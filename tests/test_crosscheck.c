@@ -467,7 +467,7 @@ static pid_t start_stress(char *const argv[])
 
 static struct window cpu_loaded(void)
 {
-	char *argv[] = { "stress-ng", "--cpu", "1", "--timeout", "6s", "--quiet", NULL };
+	char *argv[] = { "stress-ng", "--cpu", "1", "--cpu-load", "50", "--timeout", "6s", "--quiet", NULL };
 	pid_t p = start_stress(argv);
 	struct window w = cpu_window();
 	stop(p);
