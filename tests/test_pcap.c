@@ -887,6 +887,36 @@ static void test_live_not_permitted(void **state)
 	assert_non_null(strstr(msg, "'nosuch0'"));
 }
 
+/* An interface that goes away: the class turns unknown, the thread idles. */
+static void test_live_interface_vanishes(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_system("ip link add xva type veth peer name xvb &&"
+				   " ip link set xva up && ip link set xvb up"), 0);
+	struct traffic_config cfg;
+	char msg[512];
+	memset(&cfg, 0, sizeof cfg);
+	cfg.interface = "xva";
+	set_class(&cfg, 0, "all", "ip or not ip");
+	struct sampler_env env = { .procfs = "/proc", .sysfs = "/sys", .traffic = &cfg,
+				   .msg = msg, .msg_len = sizeof msg };
+	void *st;
+	if (sampler_pcap.init(&env, &st) < 0)
+		fail_msg("%s", msg);
+	double v[FEAT_VECTOR_LEN];
+	uint64_t t = mono_ns();
+	assert_int_equal(sampler_pcap.sample(st, t, v), 0);
+	assert_int_equal(tu_system("ip link del xva"), 0);
+	int rc = 0;
+	for (int i = 0; i < 150 && rc == 0; i++) {
+		sleep_ms(20);
+		rc = sampler_pcap.sample(st, t += 20000000, v);
+	}
+	assert_int_equal(rc, -EIO);
+	assert_true(isnan(v[SLOT(0)]));
+	sampler_pcap.fini(st);
+}
+
 /* ------------------------------------------------------------ the elim */
 
 static void test_elim_binary(void **state)
@@ -982,6 +1012,7 @@ int main(void)
 		cmocka_unit_test_setup(test_live_immediate, setup_netns),
 		cmocka_unit_test_setup(test_live_buffered_sampler, setup_netns),
 		cmocka_unit_test_setup(test_live_not_permitted, setup_netns),
+		cmocka_unit_test_setup(test_live_interface_vanishes, setup_netns),
 		cmocka_unit_test_setup(test_elim_binary, setup_netns),
 	};
 	return TU_RUN(tests);
