@@ -196,9 +196,22 @@ int history_open(const char *path, struct history **out, char *err, size_t errle
 	return history_open_bound(path, NULL, out, err, errlen);
 }
 
-/* Columns for features bound at run time (or added since) on a current schema. */
+/* Columns for features bound at run time (or added since) on a current
+ * schema; writes only when one is missing. */
 static int add_columns(struct history *h, char *err, size_t errlen)
 {
+	int missing = 0;
+	for (int i = 0; i < FEAT_VECTOR_LEN && missing == 0; i++) {
+		const char *name = feature_name(&h->names, i);
+		if (name == NULL)
+			continue;
+		int rc = has_column(h, name, err, errlen);
+		if (rc < 0)
+			return rc;
+		missing = !rc;
+	}
+	if (!missing)
+		return 0;
 	int rc = exec(h, "BEGIN IMMEDIATE", err, errlen);
 	if (rc == 0)
 		rc = add_missing_columns(h, err, errlen);
