@@ -20,6 +20,7 @@
 
 struct model_watch {
 	const char *path;          /* not owned */
+	const struct feature_binding *names;  /* runtime-named features; not owned, may be NULL */
 	struct model current;
 	struct model spare;
 	bool from_file;            /* current came from path (else embedded) */
@@ -38,8 +39,15 @@ enum model_watch_result {
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
 					 struct model_error *err);
 
-/* The same, checking every file against trust (NULL: no checks) first. */
+/* The same, resolving runtime-named features bound in names (may be NULL). */
+enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
+					       const struct feature_binding *names,
+					       struct model_error *err);
+
+/* The same, and as root refuse files trust refuses (lib/trust.h; NULL: no
+ * checks) as if they did not parse. */
 enum model_watch_result model_watch_init_trusted(struct model_watch *w, const char *path,
+						 const struct feature_binding *names,
 						 const struct trust *trust,
 						 struct model_error *err);
 

@@ -169,7 +169,7 @@ int fuzz_sampler_run(const struct sampler *s, const struct fuzz_tree *tree,
 	void *state = NULL;
 	if (s->init(&env, &state) < 0)
 		return 0;
-	double values[FEAT_COUNT];
+	double values[FEAT_VECTOR_LEN];
 	for (size_t r = 0; r < rounds; r++) {
 		if (r > 0)
 			for (size_t k = 0; k < nfiles; k++) {
@@ -177,12 +177,12 @@ int fuzz_sampler_run(const struct sampler *s, const struct fuzz_tree *tree,
 				if (i < nparts)
 					put_file(root, tree->files[k], part[i], len[i]);
 			}
-		for (int f = 0; f < FEAT_COUNT; f++)
+		for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 			values[f] = -12345.0;   /* must be overwritten or left alone */
 		s->sample(state, (uint64_t)(r + 1) * 1000000000ULL, values);
 		for (const int *f = s->features; *f >= 0; f++)
 			FUZZ_CHECK(isnan(values[*f]) || isfinite(values[*f]));
-		for (int f = 0; f < FEAT_COUNT; f++) {
+		for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
 			bool mine = false;
 			for (const int *g = s->features; *g >= 0; g++)
 				mine |= *g == f;

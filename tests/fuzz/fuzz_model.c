@@ -1,11 +1,13 @@
 /*
- * The model file (model_parse): any bytes either parse or are refused
- * with a message; a model that parses writes back (model_write) to text
- * that parses to the same model, and scores to a rank within limits.
+ * The model file (model_parse_bound, without and with traffic classes
+ * bound): any bytes either parse or are refused with a message; a model
+ * that parses writes back (model_write) to text that parses to the same
+ * model, and scores to a rank within limits.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +34,24 @@ static void same_model(const struct model *a, const struct model *b)
 	}
 }
 
-FUZZ_TARGET(model)
+/* Parse under names (NULL: static features only) and check the model. */
+static void one(const uint8_t *data, size_t size, const struct feature_binding *names)
 {
 	static struct model m, back;   /* large: off the stack */
 	struct model_error err;
 
-	if (model_parse((const char *)data, size, &m, &err) < 0) {
+	if (model_parse_bound((const char *)data, size, names, &m, &err) < 0) {
 		FUZZ_CHECK(err.msg[0] != '\0');
 		FUZZ_CHECK(memchr(err.msg, '\0', sizeof err.msg) != NULL);
-		return 0;
+		return;
 	}
+	int nfeat = names ? FEAT_VECTOR_LEN : FEAT_COUNT;
 	FUZZ_CHECK(m.n_terms <= MODEL_MAX_TERMS && m.n_meta <= MODEL_MAX_META);
 	FUZZ_CHECK(isfinite(m.intercept));
 	for (size_t i = 0; i < m.n_terms; i++) {
 		const struct model_term *t = &m.terms[i];
-		FUZZ_CHECK(t->a >= 0 && t->a < FEAT_COUNT);
-		FUZZ_CHECK(t->kind != TERM_PRODUCT || (t->b >= 0 && t->b < FEAT_COUNT));
+		FUZZ_CHECK(t->a >= 0 && t->a < nfeat);
+		FUZZ_CHECK(t->kind != TERM_PRODUCT || (t->b >= 0 && t->b < nfeat));
 		FUZZ_CHECK(t->scale > 0 && isfinite(t->scale));
 		FUZZ_CHECK(isfinite(t->coef) && isfinite(t->mean) && isfinite(t->fill));
 	}
@@ -59,7 +63,7 @@ FUZZ_TARGET(model)
 	FUZZ_CHECK(f != NULL);
 	FUZZ_CHECK(model_write(&m, f) == 0);
 	fclose(f);
-	int rc = model_parse(text, len, &back, &err);
+	int rc = model_parse_bound(text, len, names, &back, &err);
 	if (rc < 0)
 		fprintf(stderr, "written model does not parse: line %d: %s\n%s", err.line, err.msg, text);
 	FUZZ_CHECK(rc == 0);
@@ -68,12 +72,27 @@ FUZZ_TARGET(model)
 
 	/* score: all unknown, all zero, all huge */
 	static const double fills[] = { NAN, 0.0, 1e300 };
-	double x[FEAT_COUNT], contrib[MODEL_MAX_TERMS], tv[MODEL_MAX_TERMS];
+	double x[FEAT_VECTOR_LEN], contrib[MODEL_MAX_TERMS], tv[MODEL_MAX_TERMS];
 	for (size_t k = 0; k < sizeof fills / sizeof fills[0]; k++) {
-		for (int i = 0; i < FEAT_COUNT; i++)
+		for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 			x[i] = fills[k];
 		double r = model_rank(model_score(&m, x, contrib, tv));
 		FUZZ_CHECK(r >= RANK_MIN && r <= RANK_MAX);
 	}
+}
+
+FUZZ_TARGET(model)
+{
+	/* static features only, then with two traffic classes bound */
+	static struct feature_binding names;
+	static bool bound;
+	if (!bound) {
+		char err[128];
+		FUZZ_CHECK(feature_bind_pcap(&names, 0, "storage", err, sizeof err) == 0);
+		FUZZ_CHECK(feature_bind_pcap(&names, 1, "mpi", err, sizeof err) == 0);
+		bound = true;
+	}
+	one(data, size, NULL);
+	one(data, size, &names);
 	return 0;
 }
