@@ -124,7 +124,7 @@ static void accepts_lsf_administrator(void **state)
 	struct fx *f = *state;
 	need_root();
 	tu_write(f->dir, "envdir/lsf.conf", "LSF_SERVERDIR=/nowhere\n");
-	char envdir[PATH_MAX], conf[PATH_MAX];
+	char envdir[PATH_MAX], conf[PATH_MAX + 16];
 	snprintf(envdir, sizeof envdir, "%s/envdir", f->dir);
 	snprintf(conf, sizeof conf, "%s/lsf.conf", envdir);
 	assert_int_equal(chown(conf, ADMIN_UID, 0), 0);
@@ -143,7 +143,7 @@ static void refuses_writable_directory(void **state)
 	struct fx *f = *state;
 	need_root();
 	tu_write(f->dir, "open/rank.model", model_a);
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/open", f->dir);
 	snprintf(path, sizeof path, "%s/rank.model", dir);
 	chmod(path, 0644);
@@ -164,7 +164,7 @@ static void refuses_directory_of_other_owner(void **state)
 	struct fx *f = *state;
 	need_root();
 	tu_write(f->dir, "theirs/rank.model", model_a);
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/theirs", f->dir);
 	snprintf(path, sizeof path, "%s/rank.model", dir);
 	chmod(path, 0644);
@@ -208,7 +208,7 @@ static void model_watch_keeps_previous(void **state)
 	need_root();
 	static struct model_watch w;
 	struct model_error err;
-	assert_int_equal(model_watch_init_trusted(&w, f->path, &f->trust, &err), MODEL_LOADED);
+	assert_int_equal(model_watch_init_trusted(&w, f->path, NULL, &f->trust, &err), MODEL_LOADED);
 	char id_a[sizeof w.current.id];
 	memcpy(id_a, w.current.id, sizeof id_a);
 	assert_true(w.current.intercept == 1.0);
@@ -243,7 +243,7 @@ static void elim_refuses_model(void **state)
 	need_root();
 	const char *elim = getenv("ELIM_BIN");
 	assert_non_null(elim);
-	char cmd[4096];
+	char cmd[8192];
 	snprintf(cmd, sizeof cmd,
 		 "'%s' --once --no-history --foreground --procfs '%s/basic/t0/proc' --sysfs '%s/basic/sys'"
 		 " --model '%s'", elim, tu_data(), tu_data(), f->path);
@@ -283,7 +283,7 @@ static void elim_creates_private_files(void **state)
 		_exit(127);
 	}
 	umask(022);
-	char db[PATH_MAX], wal[PATH_MAX], shm[PATH_MAX];
+	char db[PATH_MAX + 16], wal[PATH_MAX + 32], shm[PATH_MAX + 32];
 	snprintf(db, sizeof db, "%s/history.db", statedir);
 	snprintf(wal, sizeof wal, "%s-wal", db);
 	snprintf(shm, sizeof shm, "%s-shm", db);
