@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,42 @@ static void meta_value_truncated_before_blanks(void **state)
 	assert_string_equal(model_meta_get(&m, "k"), "padded");
 }
 
+/* fuzz_model: a subnormal coefficient (read from hex, 0x1p-1074) was written
+ * as 4.94065645841247e-324, which strtod reads with ERANGE: refused, so the
+ * written model did not read back.  Underflow is a number; overflow is not. */
+static void subnormal_numbers_read_back(void **state)
+{
+	(void)state;
+	static struct model m, back;
+	struct model_error err;
+	const char *text = "elim-rank-model 1\nintercept 1\n"
+		"term cpu_busy mean 0 scale 1 coef 0x1p-1074\n"
+		"term mem_used mean 1e-310 scale 1 coef 4.94065645841247e-324\n";
+	assert_int_equal(model_parse(text, strlen(text), &m, &err), 0);
+	assert_true(m.terms[0].coef > 0 && m.terms[0].coef < 1e-300);
+	assert_true(m.terms[1].coef == m.terms[0].coef);
+
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_int_equal(model_write(&m, f), 0);
+	fclose(f);
+	assert_int_equal(model_parse(out, len, &back, &err), 0);
+	assert_true(back.terms[0].coef == m.terms[0].coef);
+	assert_true(back.terms[1].mean == m.terms[1].mean);
+	free(out);
+
+	/* overflow is still refused */
+	const char *huge = "elim-rank-model 1\nintercept 1e999\n";
+	assert_int_equal(model_parse(huge, strlen(huge), &m, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(meta_value_truncated_before_blanks),
+		cmocka_unit_test(subnormal_numbers_read_back),
 	};
 	return TU_RUN(tests);
 }
