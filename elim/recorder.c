@@ -165,8 +165,11 @@ static void drain(struct recorder *r, double now)
 		}
 		complain(&r->append_fail, LOG_WARNING, "history: %s; ranks go on, rows wait (up to %d)",
 			 err, RECORDER_QUEUE);
-		if (rc != -EBUSY && rc != -ENOSPC && rc != -EROFS)
-			close_history(r);      /* start over with a fresh connection later */
+		/* busy (a reader's lock) or full: the connection is fine, try again
+		 * later; anything else (a directory made read-only under us...):
+		 * start over with a fresh connection */
+		if (rc != -EBUSY && rc != -ENOSPC)
+			close_history(r);
 		r->retry_at = now + r->cfg.retry_s;
 		return;
 	}
