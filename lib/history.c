@@ -206,6 +206,12 @@ int history_open_flags(const char *path, unsigned flags, struct history **out,
 		history_close(h);
 		return code;
 	}
+	if (sqlite3_db_readonly(h->db, "main") == 1) {
+		/* SQLite falls back to read-only on a read-only file or mount */
+		int code = set_err(err, errlen, -EROFS, "%s: read-only", path);
+		history_close(h);
+		return code;
+	}
 	sqlite3_busy_timeout(h->db, 200);
 	sqlite3_extended_result_codes(h->db, 0);
 
