@@ -24,11 +24,15 @@
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
+#include "tick_worker.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
 #define FIRST_RECORD_NS (NSEC)    /* first record about a second after start */
 #define ONCE_WINDOW_NS (NSEC / 2)
+#define SAMPLE_BUDGET_NS (NSEC)   /* at most this late (or half an interval) */
+#define STUCK_MIN_NS (30 * NSEC)  /* give up on a stuck source after this... */
+#define STUCK_INTERVALS 3         /* ...or this many intervals, if longer */
 
 static volatile sig_atomic_t got_stop, got_hup;
 
@@ -164,6 +168,11 @@ static void model_path_from(char *buf, size_t len, const struct elim_options *o)
 		snprintf(buf, len, "%s/rank.model", PKGSYSCONFDIR);
 }
 
+static void sample_all(void *arg, uint64_t now, double *values)
+{
+	sampling_tick(arg, now, values);
+}
+
 int main(int argc, char **argv)
 {
 	static struct elim_options opt;   /* the running configuration */
@@ -279,10 +288,20 @@ int main(int argc, char **argv)
 				"sampler %s: off: %s (its features are unknown)",
 				sp.s[i]->name, strerror(-sp.init_rc[i]));
 
+	/* sampling runs in a thread of its own, so a slow source cannot stop
+	 * the records: see tick_worker.h */
+	static struct tick_worker tw;
+	if (tick_worker_start(&tw, sample_all, &sp) < 0) {
+		log_msg(LOG_ERR, "cannot start the sampling thread: exiting");
+		return 1;
+	}
 	double features[FEAT_COUNT];
+	double last_rank = NAN;
+	struct complaint late = { false };
 	uint64_t interval_ns = (uint64_t)llround(opt.interval * 1e9);
 	uint64_t start = now_ns();
-	sampling_tick(&sp, start, features);
+	uint64_t budget_ns = interval_ns / 2 < SAMPLE_BUDGET_NS ? interval_ns / 2 : SAMPLE_BUDGET_NS;
+	tick_worker_sample(&tw, start, start + budget_ns, features);   /* counters' first values */
 	uint64_t window = opt.once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	uint64_t first = start + (interval_ns < window ? interval_ns : window);
 	uint64_t next = first;
@@ -365,13 +384,37 @@ int main(int argc, char **argv)
 			continue;    /* woken early by a signal */
 		log_model(model_watch_check(&mw, false, &merr), &mw, &merr);
 
-		sampling_tick(&sp, t, features);
-		double rank = model_rank(model_score(&mw.current, features, NULL, NULL));
+		budget_ns = interval_ns / 2 < SAMPLE_BUDGET_NS ? interval_ns / 2 : SAMPLE_BUDGET_NS;
+		int src = tick_worker_sample(&tw, t, t + budget_ns, features);
+		bool fresh = src == 0;
+		double rank;
+		if (fresh) {
+			rank = model_rank(model_score(&mw.current, features, NULL, NULL));
+			last_rank = rank;
+			complaint_clear(&late, "sampling: on time again");
+		} else {
+			uint64_t stuck = tick_worker_stuck_ns(&tw, now_ns());
+			uint64_t limit = STUCK_INTERVALS * interval_ns > STUCK_MIN_NS ?
+				STUCK_INTERVALS * interval_ns : STUCK_MIN_NS;
+			if (stuck > limit) {
+				/* better no rank than a stale one: while we are down LIM
+				 * shows "-", and INCREASING Y puts this host last */
+				log_msg(LOG_ERR, "sampling: a source has been stuck for %.0f s: exiting",
+					(double)stuck / 1e9);
+				status = 1;
+				break;
+			}
+			complain(&late, LOG_WARNING, "sampling: a source is slow (%s): reporting the"
+				 " last rank until it is back", src == -EBUSY ? "still reading" : "over budget");
+			rank = last_rank;
+		}
 
 		if (opt.explain) {
-			explain_write(stdout, &mw.current, features);
-			fflush(stdout);
-		} else if (report) {
+			if (fresh) {
+				explain_write(stdout, &mw.current, features);
+				fflush(stdout);
+			}
+		} else if (report && isfinite(rank)) {
 			char rec_buf[RECORD_MAX];
 			int len = record_format(rec_buf, sizeof rec_buf, "rank", rank);
 			int rc = len < 0 ? len : record_write(STDOUT_FILENO, rec_buf, (size_t)len);
@@ -389,7 +432,7 @@ int main(int argc, char **argv)
 				complaint_clear(&behind, "LIM reads records again");
 			}
 		}
-		if (use_history)
+		if (use_history && fresh)
 			recorder_append(&rec, (int64_t)time(NULL), features, rank, mw.current.id);
 		if (opt.count && ++ticks >= opt.count)
 			break;
@@ -400,7 +443,10 @@ int main(int argc, char **argv)
 	}
 	if (got_stop)
 		log_msg(LOG_INFO, "stopping on signal");
-	sampling_fini(&sp);
+	if (tick_worker_stop(&tw, NSEC / 2))
+		sampling_fini(&sp);
+	else
+		log_msg(LOG_WARNING, "sampling: a source is still stuck: leaving it");
 	if (use_history)
 		recorder_stop(&rec, 2.0);
 	log_close();
