@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		bool cli_ok = options_parse(argc, argv, &cli, NULL, 0) == 0;
 		bool check = cli_ok && cli.check_config;
 		if (cli_ok && !check && !cli.foreground) {
-			log_open("elim.rank", false, false, log_facility_from_name(cli.facility));
+			log_open("elim.rank", false, LOG_INFO, log_facility_from_name(cli.facility));
 			log_msg(LOG_ERR, "configuration: %s; exiting", err);
 			log_close();
 		}
@@ -218,7 +218,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int facility = log_facility_from_name(opt.facility);
-	log_open("elim.rank", opt.foreground || opt.explain, opt.verbose, facility);
+	/* --explain is for a person reading stdout: only problems on stderr */
+	int max_level = opt.verbose ? LOG_DEBUG : opt.explain ? LOG_WARNING : LOG_INFO;
+	log_open("elim.rank", opt.foreground || opt.explain, max_level, facility);
 	if (opt.config_used[0])
 		log_msg(LOG_DEBUG, "configuration: %s", opt.config_used);
 
@@ -334,7 +336,8 @@ int main(int argc, char **argv)
 					log_msg(LOG_WARNING, "configuration: %s changed: takes effect when"
 						" elim.rank restarts; keeping the running values", restart);
 				if (fresh.verbose != opt.verbose)
-					log_open("elim.rank", opt.foreground || opt.explain, fresh.verbose, facility);
+					log_open("elim.rank", opt.foreground || opt.explain,
+						 fresh.verbose ? LOG_DEBUG : LOG_INFO, facility);
 				bool was_history = use_history;
 				bool want_history = !fresh.no_history && !fresh.explain;
 				/* restart-only settings keep their running values */

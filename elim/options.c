@@ -21,7 +21,7 @@ static int check_facility(const char *value, char *why, size_t whylen)
 {
 	if (log_facility_from_name(value) >= 0)
 		return 0;
-	snprintf(why, whylen, "expected daemon, user or local0..local7");
+	snprintf(why, whylen, "unknown syslog facility (expected daemon, user or local0..local7)");
 	return -1;
 }
 

@@ -136,7 +136,7 @@ static void t_file_errors(void **state)
 		{ "verbose = maybe\n", ":1: verbose: expected yes or no, not 'maybe'" },
 		{ "model = \"/x\n", ":1: unterminated quote" },
 		{ "model = \"/x\" y\n", ":1: text after the closing quote" },
-		{ "syslog-facility = kern\n", ":1: syslog-facility: expected daemon, user or local0..local7" },
+		{ "syslog-facility = kern\n", ":1: syslog-facility: unknown syslog facility (expected daemon, user or local0..local7)" },
 	};
 	char path[600], err[512];
 	snprintf(path, sizeof path, "%s/bad.conf", dir);
