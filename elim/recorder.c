@@ -131,13 +131,18 @@ static void drain(struct recorder *r, double now)
 	for (;;) {
 		struct recorder_row row;
 		pthread_mutex_lock(&r->mu);
-		if (r->count == 0 || r->stop) {
+		if (r->count == 0) {
 			pthread_mutex_unlock(&r->mu);
 			return;
 		}
 		row = r->q[r->head];
 		unsigned long seq_head = r->head;
+		unsigned long dropped = r->dropped;
+		r->dropped = 0;
 		pthread_mutex_unlock(&r->mu);
+		if (dropped)
+			log_msg(LOG_WARNING, "history: %lu samples were dropped while it could not be"
+				" written (at most %d wait)", dropped, RECORDER_QUEUE);
 
 		char err[512];
 		struct history_row hr = {
@@ -248,6 +253,9 @@ static void *recorder_main(void *arg)
 			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
 	}
 	pthread_mutex_unlock(&r->mu);
+	/* the last rows, if the history is there to take them */
+	if (r->h)
+		drain(r, mono_s());
 	close_history(r);
 	release_lock(r);
 	return NULL;

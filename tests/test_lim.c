@@ -146,7 +146,7 @@ static void t_sigterm_random(void **state)
 {
 	(void)state;
 	srand(12345);
-	for (int i = 0; i < 15; i++) {
+	for (int i = 0; i < 10; i++) {
 		struct lh h;
 		struct lh_opts o = { .nice20 = true };
 		const char *args[] = { "--no-history", "--interval", "0.01", NULL };
