@@ -202,7 +202,7 @@ static void set_defaults(struct elim_options *o)
 static int scan_argv(int argc, char **argv, struct entry *ents, size_t *nents,
 		     char *err, size_t errlen)
 {
-	static struct option longopts[64];
+	static struct option longopts[128];
 	if (options_table_len >= sizeof longopts / sizeof longopts[0]) {
 		snprintf(err, errlen, "too many options (internal)");
 		return OPTIONS_EUSAGE;

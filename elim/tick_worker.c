@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,7 +55,13 @@ int tick_worker_start(struct tick_worker *w, tick_worker_fn fn, void *arg)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	/* signals are for the main loop (its sleeps wake up on them): the
+	 * thread starts with every signal blocked */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		return -rc;
 	w->started = true;

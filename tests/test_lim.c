@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,10 +43,9 @@ static void proc_status(pid_t pid, const char *key, char *out, size_t len)
 	fclose(f);
 }
 
-static int proc_nice(pid_t pid)
+static int proc_nice_path(const char *path)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char buf[1024];
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -62,6 +62,46 @@ static int proc_nice(pid_t pid)
 	return nice;
 }
 
+static int proc_nice(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	return proc_nice_path(path);
+}
+
+/* Every thread at nice 0; threads other than the main one block signals
+ * (so signals wake the main loop).  Returns the number of threads. */
+static int check_threads(pid_t pid)
+{
+	char dir[64], path[600], line[256];
+	snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+		assert_int_equal(proc_nice_path(path), 0);
+		snprintf(path, sizeof path, "%s/%s/status", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		unsigned long long blk = 0;
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "SigBlk:", 7) == 0)
+				blk = strtoull(line + 7, NULL, 16);
+		fclose(f);
+		if (atoi(e->d_name) == (int)pid)
+			assert_true(blk == 0);
+		else
+			assert_true(blk != 0);
+	}
+	closedir(d);
+	return n;
+}
+
 /* Everything LIM does to the process at once; the interval is raised to 5 s. */
 static void t_lim_environment(void **state)
 {
@@ -76,10 +116,11 @@ static void t_lim_environment(void **state)
 	assert_true(first < 1.6);               /* the first record within about a second */
 	assert_true(rank >= 10 && rank <= 10000);
 
-	char blk[64], fd2[256], path[64];
+	char blk[256], fd2[256], path[64];
 	proc_status(h.pid, "SigBlk:", blk, sizeof blk);
 	assert_int_equal(strtoull(blk, NULL, 16), 0);   /* signals unblocked */
 	assert_int_equal(proc_nice(h.pid), 0);           /* LIM's -20 left behind */
+	assert_true(check_threads(h.pid) >= 2);          /* main + sampling */
 	snprintf(path, sizeof path, "/proc/%d/fd/2", (int)h.pid);
 	ssize_t n = readlink(path, fd2, sizeof fd2 - 1);
 	assert_true(n > 0);
