@@ -184,10 +184,11 @@ int main(int argc, char **argv)
 
 	int lrc = options_load(argc, argv, &opt, err, sizeof err);
 	if (lrc == OPTIONS_EUSAGE) {
+		/* under LIM (ELIMARGS) a bad command line will not mend itself */
 		fprintf(stderr, "elim.rank: %s\n", err);
 		options_usage(stderr);
 		options_free(&opt);
-		return 2;
+		return getenv("ELIM_ABORT_VALUE") ? config_failure_status() : 2;
 	}
 	if (lrc == OPTIONS_ECONFIG) {
 		/* the command line alone says where to log it */
@@ -213,9 +214,25 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (opt.check_config) {
+		/* the model is part of the configuration: check it too */
+		static struct model m;
+		struct model_error me;
+		char mp[PATH_MAX];
+		int rc = 0;
+		model_path_from(mp, sizeof mp, &opt);
 		options_print(stdout, &opt);
+		if (opt.model_path || access(mp, F_OK) == 0) {
+			if (model_load_file(mp, &m, &me) < 0) {
+				fprintf(stderr, "elim.rank: model: %s:%d: %s\n", mp, me.line, me.msg);
+				rc = 1;
+			} else {
+				printf("# model: %s (id %s)\n", mp, m.id);
+			}
+		} else {
+			printf("# model: embedded default (no %s)\n", mp);
+		}
 		options_free(&opt);
-		return 0;
+		return rc;
 	}
 	int facility = log_facility_from_name(opt.facility);
 	/* --explain is for a person reading stdout: only problems on stderr */

@@ -32,7 +32,7 @@ const struct options_row options_table[] = {
 	{ "config", OPTK_STRING, OFF(config_path), NULL, 0, 0, OPTF_CLI_ONLY, "FILE",
 	  "configuration file (default: see elim.rank.conf(5))", NULL },
 	{ "check-config", OPTK_FLAG, OFF(check_config), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
-	  "check the configuration, print the effective settings, exit", NULL },
+	  "check the configuration and the model, print the effective settings, exit", NULL },
 	{ "interval", OPTK_DOUBLE, OFF(interval), "10", 0.01, 86400, OPTF_LIVE, "SECONDS",
 	  "seconds between records; fractions allowed (at least 5 under LIM)", NULL },
 	{ "count", OPTK_LONG, OFF(count), NULL, 1, 1e15, OPTF_CLI_ONLY, "N",
@@ -645,7 +645,7 @@ void options_usage(FILE *f)
 	}
 	fprintf(f,
 "\n"
-"Exit status: 0 on success, 1 on a runtime or configuration error ($ELIM_ABORT_VALUE\n"
-"instead when LIM sets it), 2 on a usage error.\n"
+"Exit status: 0 on success, 1 on a runtime or configuration error, 2 on a usage\n"
+"error; $ELIM_ABORT_VALUE instead of 1 or 2 at start when LIM sets it.\n"
 "See elim.rank(8), elim.rank.conf(5), elim-rank.model(5) and elim-rank.history(5).\n");
 }

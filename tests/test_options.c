@@ -260,6 +260,43 @@ static void t_help_and_man_pages(void **state)
 	free(m5);
 }
 
+/* The binary: --check-config's output and status, and ELIM_ABORT_VALUE. */
+static void t_check_config_binary(void **state)
+{
+	(void)state;
+	char out[600], errf[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(errf, sizeof errf, "%s/err", dir);
+	tu_write(dir, "good.conf", "interval = 2.5\nhistory-days = 9\n");
+	tu_write(dir, "bad.conf", "interval = 2.5\nhistory-dayz = 9\n");
+	tu_write(dir, "bad.model", "elim-rank-model 1\nintercept oops\n");
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --config %s/good.conf > %s 2> %s",
+				   dir, out, errf), 0);
+	char *o = slurp(out);
+	assert_non_null(strstr(o, "interval = 2.5\n"));
+	assert_non_null(strstr(o, "history-days = 9\n"));
+	assert_non_null(strstr(o, "# configuration file: "));
+	assert_non_null(strstr(o, "# model: embedded default"));
+	free(o);
+	/* a bad file: file:line, status 1 even under LIM's ELIM_ABORT_VALUE
+	 * (--check-config is for people) */
+	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --check-config --config "
+				   "%s/bad.conf > %s 2> %s", dir, out, errf), 1);
+	o = slurp(errf);
+	assert_non_null(strstr(o, "bad.conf:2: unknown setting 'history-dayz'"));
+	free(o);
+	/* the model is checked too */
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --model %s/bad.model > %s 2> %s",
+				   dir, out, errf), 1);
+	o = slurp(errf);
+	assert_non_null(strstr(o, "bad.model:2:"));
+	free(o);
+	/* a usage error under LIM: the abort value, so LSF does not retry */
+	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --bogus > %s 2> %s",
+				   out, errf), 42);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --bogus > %s 2> %s", out, errf), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_print_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
 	};
 	return TU_RUN(tests);
 }
