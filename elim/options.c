@@ -96,11 +96,12 @@ static const void *cfield(const struct elim_options *o, const struct options_row
 	return (const char *)o + r->offset;
 }
 
-static const struct options_row *find_row(const char *name, size_t len)
+static const struct options_row *find_row(const struct options_row *rows, size_t nrows,
+					  const char *name, size_t len)
 {
-	for (size_t i = 0; i < options_table_len; i++)
-		if (strlen(options_table[i].name) == len && strncmp(options_table[i].name, name, len) == 0)
-			return &options_table[i];
+	for (size_t i = 0; i < nrows; i++)
+		if (strlen(rows[i].name) == len && strncmp(rows[i].name, name, len) == 0)
+			return &rows[i];
 	return NULL;
 }
 
@@ -189,31 +190,31 @@ static int apply(struct elim_options *o, const struct options_row *r, const char
 	return 0;
 }
 
-static void set_defaults(struct elim_options *o)
+static void set_defaults(const struct options_row *rows, size_t nrows, struct elim_options *o)
 {
 	char why[128];
 	memset(o, 0, offsetof(struct elim_options, store_));
-	for (size_t i = 0; i < options_table_len; i++)
-		if (options_table[i].def)
-			apply(o, &options_table[i], options_table[i].def, why, sizeof why);
+	for (size_t i = 0; i < nrows; i++)
+		if (rows[i].def)
+			apply(o, &rows[i], rows[i].def, why, sizeof why);
 }
 
 /* The command line as entries.  Returns 0 or OPTIONS_EUSAGE. */
-static int scan_argv(int argc, char **argv, struct entry *ents, size_t *nents,
-		     char *err, size_t errlen)
+static int scan_argv(const struct options_row *rows, size_t nrows, int argc, char **argv,
+		     struct entry *ents, size_t *nents, char *err, size_t errlen)
 {
 	static struct option longopts[128];
-	if (options_table_len >= sizeof longopts / sizeof longopts[0]) {
+	if (nrows >= sizeof longopts / sizeof longopts[0]) {
 		snprintf(err, errlen, "too many options (internal)");
 		return OPTIONS_EUSAGE;
 	}
-	for (size_t i = 0; i < options_table_len; i++) {
-		longopts[i].name = options_table[i].name;
-		longopts[i].has_arg = options_table[i].kind == OPTK_FLAG ? no_argument : required_argument;
+	for (size_t i = 0; i < nrows; i++) {
+		longopts[i].name = rows[i].name;
+		longopts[i].has_arg = rows[i].kind == OPTK_FLAG ? no_argument : required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = 256 + (int)i;
 	}
-	memset(&longopts[options_table_len], 0, sizeof longopts[0]);
+	memset(&longopts[nrows], 0, sizeof longopts[0]);
 
 	size_t n = 0;
 	opterr = 0;
@@ -224,11 +225,11 @@ static int scan_argv(int argc, char **argv, struct entry *ents, size_t *nents,
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return OPTIONS_EUSAGE;
 		}
-		if (c < 256 || c >= 256 + (int)options_table_len) {
+		if (c < 256 || c >= 256 + (int)nrows) {
 			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
 			return OPTIONS_EUSAGE;
 		}
-		ents[n].row = &options_table[c - 256];
+		ents[n].row = &rows[c - 256];
 		ents[n].value = optarg;
 		ents[n].line = 0;
 		n++;
@@ -274,8 +275,8 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return OPTIONS_EUSAGE;
 	}
-	set_defaults(o);
-	int rc = scan_argv(argc, argv, ents, &n, err, errlen);
+	set_defaults(options_table, options_table_len, o);
+	int rc = scan_argv(options_table, options_table_len, argc, argv, ents, &n, err, errlen);
 	if (rc == 0)
 		rc = apply_argv(o, ents, n, err, errlen);
 	if (rc == 0 && o->once)
@@ -341,8 +342,8 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
  * Cut the file into entries: "name = value" or "name value", '#' comments,
  * a value may be double-quoted.
  */
-static int parse_text(const char *path, char *text, struct entry *ents, size_t max,
-		      size_t *nents, char *err, size_t errlen)
+static int parse_text(const struct options_row *rows, size_t nrows, const char *path, char *text,
+		      struct entry *ents, size_t max, size_t *nents, char *err, size_t errlen)
 {
 	size_t n = 0;
 	int line = 0;
@@ -395,7 +396,7 @@ static int parse_text(const char *path, char *text, struct entry *ents, size_t m
 			*e = '\0';
 		}
 		name[nlen] = '\0';
-		const struct options_row *r = find_row(name, nlen);
+		const struct options_row *r = find_row(rows, nrows, name, nlen);
 		if (r == NULL) {
 			snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, line, name);
 			return OPTIONS_ECONFIG;
@@ -431,6 +432,12 @@ static int parse_text(const char *path, char *text, struct entry *ents, size_t m
 
 int options_load(int argc, char **argv, struct elim_options *o, char *err, size_t errlen)
 {
+	return options_load_rows(options_table, options_table_len, argc, argv, o, err, errlen);
+}
+
+int options_load_rows(const struct options_row *rows, size_t nrows, int argc, char **argv,
+		      struct elim_options *o, char *err, size_t errlen)
+{
 	size_t max_file = 4096;
 	struct entry *cli = calloc((size_t)argc + 1, sizeof *cli);
 	struct entry *file = calloc(max_file, sizeof *file);
@@ -445,8 +452,8 @@ int options_load(int argc, char **argv, struct elim_options *o, char *err, size_
 		goto out;
 	}
 	o->store_ = st;
-	set_defaults(o);
-	rc = scan_argv(argc, argv, cli, &ncli, err, errlen);
+	set_defaults(rows, nrows, o);
+	rc = scan_argv(rows, nrows, argc, argv, cli, &ncli, err, errlen);
 	if (rc < 0)
 		goto out;
 
@@ -467,7 +474,8 @@ int options_load(int argc, char **argv, struct elim_options *o, char *err, size_
 		snprintf(o->config_used, sizeof o->config_used, "%s", path);
 		rc = read_text(o->config_used, &st->text, err, errlen);
 		if (rc == 0)
-			rc = parse_text(o->config_used, st->text, file, max_file, &nfile, err, errlen);
+			rc = parse_text(rows, nrows, o->config_used, st->text, file, max_file, &nfile,
+					err, errlen);
 		if (rc < 0)
 			goto out;
 	}

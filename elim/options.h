@@ -107,6 +107,14 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
  */
 int options_load(int argc, char **argv, struct elim_options *o, char *err, size_t errlen);
 
+/*
+ * options_load with another table (for tests).  A row's offset may point
+ * past struct elim_options into a larger struct that begins with one; the
+ * caller zeroes that extra part.
+ */
+int options_load_rows(const struct options_row *rows, size_t nrows, int argc, char **argv,
+		      struct elim_options *o, char *err, size_t errlen);
+
 /* Release what options_parse/options_load allocated; the struct is zeroed. */
 void options_free(struct elim_options *o);
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,69 @@ static void t_help_and_man_pages(void **state)
 	free(m5);
 }
 
+/* Repeatable options (OPTK_LIST), through a table of our own. */
+struct list_opts {
+	struct elim_options base;
+	struct options_list include;
+};
+
+static const struct options_row list_rows[] = {
+	{ "config", OPTK_STRING, offsetof(struct elim_options, config_path), NULL, 0, 0,
+	  OPTF_CLI_ONLY, "FILE", "file", NULL },
+	{ "include", OPTK_LIST, offsetof(struct list_opts, include), NULL, 0, 0, 0, "GLOB",
+	  "include", NULL },
+	{ "interval", OPTK_DOUBLE, offsetof(struct elim_options, interval), "10", 0.01, 100, 0,
+	  "S", "interval", NULL },
+};
+
+static int load_list(struct list_opts *lo, char *err, size_t len, const char *a1, const char *a2,
+		     const char *a3, const char *a4, const char *a5, const char *a6)
+{
+	char *argv[8] = { "elim.rank", (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
+			  (char *)a6, NULL };
+	int argc = 1;
+	while (argc < 7 && argv[argc])
+		argc++;
+	memset(lo, 0, sizeof *lo);
+	return options_load_rows(list_rows, sizeof list_rows / sizeof list_rows[0], argc, argv,
+				 &lo->base, err, len);
+}
+
+static void t_repeatable(void **state)
+{
+	(void)state;
+	char path[600], err[512];
+	struct list_opts lo;
+	snprintf(path, sizeof path, "%s/l.conf", dir);
+	tu_write(dir, "l.conf", "include = eth*\ninterval = 3\ninclude \"en p*\"\n");
+	/* the file's lines accumulate, in order */
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(lo.include.n, 2);
+	assert_string_equal(lo.include.v[0], "eth*");
+	assert_string_equal(lo.include.v[1], "en p*");
+	assert_null(lo.include.v[2]);
+	assert_true(lo.base.interval == 3.0);
+	options_free(&lo.base);
+	/* the command line replaces them all, and accumulates itself */
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, "--include", "ib0",
+				   "--include", "ib1"), 0);
+	assert_int_equal(lo.include.n, 2);
+	assert_string_equal(lo.include.v[0], "ib0");
+	assert_string_equal(lo.include.v[1], "ib1");
+	assert_null(lo.include.v[2]);
+	assert_true(lo.base.interval == 3.0);
+	options_free(&lo.base);
+	/* too many */
+	char text[2048] = "";
+	for (int i = 0; i < OPTIONS_LIST_MAX + 1; i++)
+		strcat(text, "include = x\n");
+	tu_write(dir, "l.conf", text);
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, NULL, NULL, NULL, NULL),
+			 OPTIONS_ECONFIG);
+	assert_non_null(strstr(err, ":33: include: given more than 32 times"));
+	options_free(&lo.base);
+}
+
 /* The binary: --check-config's output and status, and ELIM_ABORT_VALUE. */
 static void t_check_config_binary(void **state)
 {
@@ -309,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_repeatable, setup, teardown),
 	};
 	return TU_RUN(tests);
 }
