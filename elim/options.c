@@ -314,18 +314,33 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return OPTIONS_ECONFIG;
 	}
-	char *text = malloc(CONFIG_MAX_BYTES + 1);
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0) {
+		fclose(f);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return OPTIONS_ECONFIG;
+	}
+	if (!S_ISREG(st.st_mode))      /* /dev/null ("no file"), a pipe: read up to the limit */
+		st.st_size = CONFIG_MAX_BYTES;
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		fclose(f);
+		snprintf(err, errlen, "%s: larger than 1 MiB", path);
+		return OPTIONS_ECONFIG;
+	}
+	size_t cap = (size_t)st.st_size + 1;
+	char *text = malloc(cap + 1);
 	if (text == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return OPTIONS_ECONFIG;
 	}
-	size_t n = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	size_t n = fread(text, 1, cap, f);   /* one more byte: a file that grew meanwhile */
 	int bad = ferror(f);
 	fclose(f);
-	if (bad || n > CONFIG_MAX_BYTES) {
+	if (bad || n > (size_t)st.st_size) {
+		/* a regular file that grew meanwhile, or more than the limit */
 		free(text);
-		snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "larger than 1 MiB");
+		snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "changed while read");
 		return OPTIONS_ECONFIG;
 	}
 	text[n] = '\0';

@@ -115,6 +115,10 @@ static void t_where_the_file_is(void **state)
 	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), OPTIONS_ECONFIG);
 	assert_non_null(strstr(err, "/nonexistent/elim.rank.conf: No such file"));
 	options_free(&o);
+	/* --config /dev/null: explicitly none */
+	assert_int_equal(load(&o, err, sizeof err, "--config", "/dev/null", NULL, NULL), 0);
+	assert_true(o.interval == 10.0);
+	options_free(&o);
 	unsetenv("ELIM_RANK_CONF");
 	unlink(p3);
 	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), 0);
