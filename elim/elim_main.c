@@ -320,9 +320,10 @@ int main(int argc, char **argv)
 	uint64_t interval_ns = (uint64_t)llround(opt.interval * 1e9);
 	uint64_t start = now_ns();
 	uint64_t budget_ns = interval_ns / 2 < SAMPLE_BUDGET_NS ? interval_ns / 2 : SAMPLE_BUDGET_NS;
-	tick_worker_sample(&tw, start, start + budget_ns, features);   /* counters' first values */
 	uint64_t window = opt.once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	uint64_t first = start + (interval_ns < window ? interval_ns : window);
+	/* the counters' first values: nothing is due before the first record */
+	tick_worker_sample(&tw, start, first, features);
 	uint64_t next = first;
 	long ticks = 0;
 	int status = 0;
@@ -429,12 +430,15 @@ int main(int argc, char **argv)
 			rank = last_rank;
 		}
 
+		bool emitted = !report;    /* --count counts records (ticks when not reporting) */
 		if (opt.explain) {
+			emitted = fresh;
 			if (fresh) {
 				explain_write(stdout, &mw.current, features);
 				fflush(stdout);
 			}
 		} else if (report && isfinite(rank)) {
+			emitted = true;
 			char rec_buf[RECORD_MAX];
 			int len = record_format(rec_buf, sizeof rec_buf, "rank", rank);
 			int rc = len < 0 ? len : record_write(STDOUT_FILENO, rec_buf, (size_t)len);
@@ -454,7 +458,7 @@ int main(int argc, char **argv)
 		}
 		if (use_history && fresh)
 			recorder_append(&rec, (int64_t)time(NULL), features, rank, mw.current.id);
-		if (opt.count && ++ticks >= opt.count)
+		if (opt.count && emitted && ++ticks >= opt.count)
 			break;
 		/* the next point of the grid after now: no drift, no bursts after a stall */
 		uint64_t after = now_ns();

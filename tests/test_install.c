@@ -30,10 +30,10 @@ static int install_into(const char *destdir, const char *out)
 			 env("top_builddir"), destdir, out);
 }
 
-static bool exists(const char *fmt1, const char *a, const char *b)
+static bool exists2(const char *a, const char *b, const char *c)
 {
 	char p[4096];
-	snprintf(p, sizeof p, fmt1, a, b);
+	snprintf(p, sizeof p, "%s%s%s", a, b, c);
 	return access(p, F_OK) == 0;
 }
 
@@ -90,8 +90,8 @@ static void t_fresh_tree(void **state)
 	assert_true(file_has(p, "JOB_ACCEPT_INTERVAL"));
 
 	const char *man = env("INST_MANDIR");
-	assert_true(exists("%s%s/man5/elim.rank.conf.5", dest, man));
-	assert_true(exists("%s%s/man8/elim.rank.8", dest, man));
+	assert_true(exists2(dest, man, "/man5/elim.rank.conf.5"));
+	assert_true(exists2(dest, man, "/man8/elim.rank.8"));
 	/* no @substitution@ left in the installed page */
 	snprintf(p, sizeof p, "%s%s/man5/elim.rank.conf.5", dest, man);
 	assert_false(file_has(p, "@pkgsysconfdir@"));
@@ -122,7 +122,7 @@ static void t_existing_elim_left_alone(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
-	char dest[600], out[600], p[4096], sub[4096];
+	char dest[600], out[600], p[4200], sub[4096];
 	snprintf(dest, sizeof dest, "%s/root", dir);
 	snprintf(out, sizeof out, "%s/out", dir);
 	snprintf(sub, sizeof sub, "%s%s", dest, env("INST_ELIMDIR"));
