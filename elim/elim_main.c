@@ -25,6 +25,7 @@
 #include "recorder.h"
 #include "sampling.h"
 #include "tick_worker.h"
+#include "traffic.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -145,7 +146,8 @@ static void lim_interval(struct elim_options *o, bool under_lim)
 	}
 }
 
-static void recorder_config_from(struct recorder_config *c, const struct elim_options *o)
+static void recorder_config_from(struct recorder_config *c, const struct elim_options *o,
+				 const struct feature_binding *names)
 {
 	memset(c, 0, sizeof *c);
 	if (o->history_path)
@@ -158,6 +160,7 @@ static void recorder_config_from(struct recorder_config *c, const struct elim_op
 	c->max_mb = o->history_max_mb;
 	c->retry_s = o->history_retry;
 	c->lock_wait_s = o->lock_wait;
+	c->names = names;
 }
 
 static void model_path_from(char *buf, size_t len, const struct elim_options *o)
@@ -170,7 +173,7 @@ static void model_path_from(char *buf, size_t len, const struct elim_options *o)
 
 static void sample_all(void *arg, uint64_t now, double *values)
 {
-	sampling_tick(arg, now, values);
+	sampling_tick_full(arg, now, values);
 }
 
 int main(int argc, char **argv)
@@ -234,6 +237,14 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return rc;
 	}
+	/* runtime-named features: the traffic classes (restart-only settings) */
+	static struct feature_binding names;
+	static struct traffic_config traffic;
+	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
+				 opt.pcap_class.n, err, sizeof err) < 0) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		return getenv("ELIM_ABORT_VALUE") ? config_failure_status() : 2;
+	}
 	int facility = log_facility_from_name(opt.facility);
 	/* --explain is for a person reading stdout: only problems on stderr */
 	int max_level = opt.verbose ? LOG_DEBUG : opt.explain ? LOG_WARNING : LOG_INFO;
@@ -267,7 +278,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "model: %s: %s", opt.model_path, strerror(errno));
 		return config_failure_status();
 	}
-	enum model_watch_result mr = model_watch_init(&mw, model_path, &merr);
+	enum model_watch_result mr = model_watch_init_bound(&mw, model_path, &names, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
 		log_msg(LOG_ERR, "model: %s:%d: %s", opt.model_path, merr.line, merr.msg);
 		return config_failure_status();
@@ -286,7 +297,7 @@ int main(int argc, char **argv)
 	struct recorder_config rcfg;
 	bool use_history = !opt.no_history && !opt.explain;
 	if (use_history) {
-		recorder_config_from(&rcfg, &opt);
+		recorder_config_from(&rcfg, &opt, &names);
 		int rc = recorder_start(&rec, &rcfg, host);
 		if (rc < 0) {
 			log_msg(LOG_ERR, "history: cannot start its thread: %s; ranks go on without history",
@@ -298,14 +309,21 @@ int main(int argc, char **argv)
 	/* the samplers: they keep the first configuration's roots for life */
 	static struct elim_options first_opt;
 	first_opt = opt;
-	struct sampler_env env = { .procfs = opt.procfs, .sysfs = opt.sysfs };
-	struct sampling sp;
+	struct sampler_env env = {
+		.procfs = opt.procfs, .sysfs = opt.sysfs,
+		.net_include = opt.net_include.n ? opt.net_include.v : NULL,
+		.net_exclude = opt.net_exclude.n ? opt.net_exclude.v : NULL,
+		.traffic = &traffic,
+	};
+	static struct sampling sp;
 	sampling_init(&sp, &env);
 	for (size_t i = 0; i < sp.n; i++)
 		if (sp.init_rc[i] < 0)
 			log_msg(sp.init_rc[i] == -ENOENT ? LOG_INFO : LOG_WARNING,
 				"sampler %s: off: %s (its features are unknown)",
-				sp.s[i]->name, strerror(-sp.init_rc[i]));
+				sp.s[i]->name, sp.msg[i][0] ? sp.msg[i] : strerror(-sp.init_rc[i]));
+		else if (sp.msg[i][0])
+			log_msg(LOG_WARNING, "sampler %s: %s", sp.s[i]->name, sp.msg[i]);
 
 	/* sampling runs in a thread of its own, so a slow source cannot stop
 	 * the records: see tick_worker.h */
@@ -314,7 +332,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the sampling thread: exiting");
 		return 1;
 	}
-	double features[FEAT_COUNT];
+	double features[FEAT_VECTOR_LEN];
 	double last_rank = NAN;
 	struct complaint late = { false };
 	uint64_t interval_ns = (uint64_t)llround(opt.interval * 1e9);
@@ -381,13 +399,13 @@ int main(int argc, char **argv)
 				if (!old_is_first)
 					options_free(&old);
 				if (was_history && want_history) {
-					recorder_config_from(&rcfg, &opt);
+					recorder_config_from(&rcfg, &opt, &names);
 					recorder_reconfigure(&rec, &rcfg);
 				} else if (was_history && !want_history) {
 					recorder_stop(&rec, 2.0);
 					use_history = false;
 				} else if (!was_history && want_history) {
-					recorder_config_from(&rcfg, &opt);
+					recorder_config_from(&rcfg, &opt, &names);
 					use_history = recorder_start(&rec, &rcfg, host) == 0;
 				}
 				model_path_from(model_path, sizeof model_path, &opt);
@@ -434,7 +452,7 @@ int main(int argc, char **argv)
 		if (opt.explain) {
 			emitted = fresh;
 			if (fresh) {
-				explain_write(stdout, &mw.current, features);
+				explain_write_bound(stdout, &mw.current, &names, features);
 				fflush(stdout);
 			}
 		} else if (report && isfinite(rank)) {

@@ -68,6 +68,15 @@ const struct options_row options_table[] = {
 	  "log debugging messages too", NULL },
 	{ "syslog-facility", OPTK_STRING, OFF(facility), "daemon", 0, 0, 0, "NAME",
 	  "daemon, user or local0..local7", check_facility },
+	{ "net-include", OPTK_LIST, OFF(net_include), NULL, 0, 0, 0, "GLOB",
+	  "count only interfaces matching GLOB (default: interfaces backed by a device)", NULL },
+	{ "net-exclude", OPTK_LIST, OFF(net_exclude), NULL, 0, 0, 0, "GLOB",
+	  "never count interfaces matching GLOB", NULL },
+	{ "pcap-interface", OPTK_STRING, OFF(pcap_interface), NULL, 0, 0, 0, "IF",
+	  "capture traffic classes on interface IF", NULL },
+	{ "pcap-class", OPTK_LIST, OFF(pcap_class), NULL, 0, 0, 0, "NAME=FILTER",
+	  "a traffic class: feature pcap_NAME_bps counts the bytes of packets matching the BPF"
+	  " FILTER (at most 8)", NULL },
 	{ "help", OPTK_FLAG, OFF(help), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show this help and exit", NULL },
 	{ "version", OPTK_FLAG, OFF(version), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
@@ -103,6 +112,15 @@ static const struct options_row *find_row(const struct options_row *rows, size_t
 		if (strlen(rows[i].name) == len && strncmp(rows[i].name, name, len) == 0)
 			return &rows[i];
 	return NULL;
+}
+
+int options_list_add(struct options_list *l, const char *value)
+{
+	if (l->n >= OPTIONS_LIST_MAX)
+		return -ENOSPC;
+	l->v[l->n++] = value;
+	l->v[l->n] = NULL;
+	return 0;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -179,13 +197,10 @@ static int apply(struct elim_options *o, const struct options_row *r, const char
 	if (r->kind == OPTK_STRING) {
 		*(const char **)field(o, r) = v;
 	} else {
-		struct options_list *l = field(o, r);
-		if (l->n >= OPTIONS_LIST_MAX) {
+		if (options_list_add(field(o, r), v) < 0) {
 			snprintf(why, whylen, "given more than %d times", OPTIONS_LIST_MAX);
 			return -1;
 		}
-		l->v[l->n++] = v;
-		l->v[l->n] = NULL;
 	}
 	return 0;
 }

@@ -25,11 +25,14 @@
 
 #define OPTIONS_LIST_MAX 32
 
-/* A repeatable option: values in order, NULL-terminated. */
+/* A repeatable option's values, in order, NULL-terminated. */
 struct options_list {
-	size_t n;
 	const char *v[OPTIONS_LIST_MAX + 1];
+	size_t n;
 };
+
+/* Append value; returns 0 or -ENOSPC when the list is full. */
+int options_list_add(struct options_list *l, const char *value);
 
 struct elim_options {
 	double interval;          /* seconds between records */
@@ -52,8 +55,12 @@ struct elim_options {
 	const char *config_path;  /* --config */
 	bool check_config;        /* --check-config */
 	bool help, version;
+	const char *pcap_interface;          /* traffic classes capture here */
+	struct options_list pcap_class;      /* "NAME=FILTER" */
+	struct options_list net_include;     /* interface globs */
+	struct options_list net_exclude;
 
-	/* private: where the strings live, and which file was read ("" none) */
+	/* private (keep last): where the strings live, and which file was read ("" none) */
 	void *store_;
 	char config_used[4096];
 };

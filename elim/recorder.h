@@ -43,11 +43,13 @@ struct recorder_config {
 	double max_mb;          /* retention by size; <= 0: none */
 	double retry_s;         /* seconds between reopen attempts */
 	double lock_wait_s;     /* how long to wait for the lock at first */
+	const struct feature_binding *names;  /* runtime-named features; not owned,
+					       * must outlive the recorder; may be NULL */
 };
 
 struct recorder_row {
 	int64_t time;
-	double features[FEAT_COUNT];
+	double features[FEAT_VECTOR_LEN];
 	double rank;
 	char model_id[72];
 };
@@ -81,8 +83,9 @@ struct recorder {
 /* Start the thread.  Returns 0 or a negative errno (then no history). */
 int recorder_start(struct recorder *r, const struct recorder_config *cfg, const char *host);
 
-/* Queue a row; never blocks on the database.  Returns 0, or -ENOBUFS when
- * the queue was full and the oldest row was dropped. */
+/* Queue a row (features: FEAT_VECTOR_LEN values); never blocks on the
+ * database.  Returns 0, or -ENOBUFS when the queue was full and the oldest
+ * row was dropped. */
 int recorder_append(struct recorder *r, int64_t time, const double *features, double rank,
 		    const char *model_id);
 

@@ -25,7 +25,7 @@ static uint64_t mono_ns(void)
 static void *worker_main(void *arg)
 {
 	struct tick_worker *w = arg;
-	double values[FEAT_COUNT];
+	double values[FEAT_VECTOR_LEN];
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->stop && !(w->busy && !w->done))

@@ -35,7 +35,7 @@ struct tick_worker {
 	/* under mu */
 	bool stop, busy, done;
 	uint64_t req_ns;          /* when the running or last sample was asked for */
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 };
 
 /* Start the thread.  Returns 0 or a negative errno. */
@@ -43,7 +43,7 @@ int tick_worker_start(struct tick_worker *w, tick_worker_fn fn, void *arg);
 
 /*
  * Ask for a sample at monotonic now_ns and wait until deadline_ns for it.
- * Returns 0 with values[FEAT_COUNT] filled, -ETIMEDOUT (values untouched;
+ * Returns 0 with values[FEAT_VECTOR_LEN] filled, -ETIMEDOUT (values untouched;
  * the sample goes on in the background), or -EBUSY when an earlier sample
  * is still running (nothing started).
  */

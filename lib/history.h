@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feature_set.h"
+
 #define HISTORY_SCHEMA_VERSION 2
 
 /* Distinguishable failures of history_open, besides I/O errnos. */
@@ -28,7 +30,8 @@ struct history;
 struct history_row {
 	int64_t time;            /* Unix epoch seconds */
 	const char *host;
-	const double *features;  /* FEAT_COUNT values, NAN = unknown */
+	const double *features;  /* FEAT_COUNT values, NAN = unknown; FEAT_VECTOR_LEN
+				  * when opened with a binding */
 	double rank;
 	const char *model_id;    /* may be NULL */
 };
@@ -40,12 +43,24 @@ struct history_row {
  */
 int history_open(const char *path, struct history **out, char *err, size_t errlen);
 
+/*
+ * The same, with a column for each runtime-named feature bound in names
+ * (may be NULL; copied).  Missing columns are added to an existing history
+ * (they read NULL in older rows).
+ */
+int history_open_bound(const char *path, const struct feature_binding *names,
+		       struct history **out, char *err, size_t errlen);
+
 /* Flags for history_open_flags. */
 #define HISTORY_ROLLBACK_JOURNAL 1u   /* journal_mode=DELETE: for network file systems */
 
 /* As history_open, with flags. */
 int history_open_flags(const char *path, unsigned flags, struct history **out,
 		       char *err, size_t errlen);
+
+/* Both: a binding (may be NULL) and flags. */
+int history_open_ex(const char *path, const struct feature_binding *names, unsigned flags,
+		    struct history **out, char *err, size_t errlen);
 
 /*
  * One bounded step of retention: delete at most max_rows of the oldest

@@ -41,7 +41,7 @@ static void fn(void *arg, uint64_t t, double *v)
 			usleep(s->slow_us);
 		}
 	}
-	for (int i = 0; i < FEAT_COUNT; i++)
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		v[i] = (double)(t % 1000000007ULL) + s->calls;
 }
 
@@ -50,7 +50,7 @@ static void t_on_time(void **state)
 	(void)state;
 	struct src s = { .block_fd = -1 };
 	struct tick_worker w;
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	assert_int_equal(tick_worker_start(&w, fn, &s), 0);
 	for (int i = 1; i <= 5; i++) {
 		uint64_t t = now_ns();
@@ -66,7 +66,7 @@ static void t_slow_source(void **state)
 	(void)state;
 	struct src s = { .slow_call = 2, .slow_us = 300000, .block_fd = -1 };
 	struct tick_worker w;
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	assert_int_equal(tick_worker_start(&w, fn, &s), 0);
 	uint64_t t = now_ns();
 	assert_int_equal(tick_worker_sample(&w, t, t + 200000000ULL, v), 0);
@@ -99,7 +99,7 @@ static void t_stuck_source(void **state)
 	assert_int_equal(pipe(p), 0);
 	struct src s = { .slow_call = 1, .block_fd = p[0] };
 	static struct tick_worker w;     /* outlives the detached thread's use */
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	assert_int_equal(tick_worker_start(&w, fn, &s), 0);
 	uint64_t t = now_ns();
 	assert_int_equal(tick_worker_sample(&w, t, t + 50000000ULL, v), -ETIMEDOUT);
