@@ -328,6 +328,27 @@ static void t_repeatable(void **state)
 	options_free(&lo.base);
 }
 
+/* The real repeatable settings: traffic classes and interface globs. */
+static void t_real_lists(void **state)
+{
+	(void)state;
+	char path[600], err[512];
+	struct elim_options o;
+	snprintf(path, sizeof path, "%s/p.conf", dir);
+	tu_write(dir, "p.conf", "pcap-interface = lo\npcap-class = storage=port 2049\n"
+		 "pcap-class mpi=portrange 10000-10100\nnet-include = eth*\nnet-include = ib*\n");
+	assert_int_equal(load(&o, err, sizeof err, "--config", path, "--net-include", "en*"), 0);
+	assert_string_equal(o.pcap_interface, "lo");
+	assert_int_equal(o.pcap_class.n, 2);
+	assert_string_equal(o.pcap_class.v[0], "storage=port 2049");
+	assert_string_equal(o.pcap_class.v[1], "mpi=portrange 10000-10100");
+	assert_int_equal(o.net_include.n, 1);              /* the flag replaced both lines */
+	assert_string_equal(o.net_include.v[0], "en*");
+	assert_null(o.net_include.v[1]);
+	assert_int_equal(o.net_exclude.n, 0);
+	options_free(&o);
+}
+
 /* The binary: --check-config's output and status, and ELIM_ABORT_VALUE. */
 static void t_check_config_binary(void **state)
 {
@@ -378,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_repeatable, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_real_lists, setup, teardown),
 	};
 	return TU_RUN(tests);
 }
