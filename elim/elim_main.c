@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	}
 
 	/* the samplers */
-	struct sampler_env env = { .procfs = opt.procfs, .sysfs = opt.sysfs };
+	struct sampler_env env = { .procfs = opt.procfs, .sysfs = opt.sysfs, .interval = opt.interval };
 	struct sampling sp;
 	sampling_init(&sp, &env);
 	for (size_t i = 0; i < sp.n; i++)

@@ -23,6 +23,7 @@ struct sampler_env {
 	const char *sysfs;                /* root of /sys */
 	const char *const *net_include;   /* NULL-terminated globs, or NULL */
 	const char *const *net_exclude;   /* NULL-terminated globs, or NULL */
+	double interval;                  /* seconds between samples; 0: unknown */
 };
 
 struct sampler {
@@ -45,6 +46,8 @@ extern const struct sampler sampler_psi;
 extern const struct sampler sampler_mem;
 extern const struct sampler sampler_disk;
 extern const struct sampler sampler_net;
+extern const struct sampler sampler_groups;
+extern const struct sampler sampler_thermal;
 
 /* Every sampler, NULL-terminated. */
 extern const struct sampler *const sampler_table[];
