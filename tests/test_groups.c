@@ -1,0 +1,411 @@
+/* Tests of the scheduling-groups sampler (cpu_groups_per_core) on fixture
+ * trees written here, and on the real /proc with real busy processes. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pidtab.h"
+#include "sampler_groups.h"
+#include "testutil.h"
+
+#define NSEC 1000000000ULL
+
+static double tck(void)
+{
+	return (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Write proc/PID/stat with the given session, CPU ticks (utime; stime 0;
+ * cutime as given) and start time. */
+static void put_proc(const char *root, int pid, int ppid, int sid, long utime, long cutime,
+		     long start)
+{
+	char rel[64], text[512];
+	snprintf(rel, sizeof rel, "proc/%d/stat", pid);
+	snprintf(text, sizeof text,
+		 "%d (job %d) R %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
+		 "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
+		 pid, pid, ppid, sid, sid, utime, cutime, start);
+	tu_write(root, rel, text);
+}
+
+static void rm_proc(const char *root, int pid)
+{
+	tu_system("rm -rf '%s/proc/%d'", root, pid);
+}
+
+static char *base_tree(int ncpu, int autogroup)
+{
+	char *root = tu_tmpdir();
+	char stat[4096];
+	size_t off = (size_t)snprintf(stat, sizeof stat, "cpu  1 0 1 100 0 0 0 0 0 0\n");
+	for (int i = 0; i < ncpu; i++)
+		off += (size_t)snprintf(stat + off, sizeof stat - off, "cpu%d 1 0 1 100 0 0 0 0 0 0\n", i);
+	snprintf(stat + off, sizeof stat - off, "ctxt 1\nprocs_running 1\n");
+	tu_write(root, "proc/stat", stat);
+	tu_write(root, "proc/sys/kernel/sched_autogroup_enabled", autogroup ? "1\n" : "0\n");
+	tu_write(root, "sys/.keep", "");
+	return root;
+}
+
+static struct groups_state *open_tree(const char *root, double walk_s)
+{
+	char procfs[512], sysfs[512];
+	snprintf(procfs, sizeof procfs, "%s/proc", root);
+	snprintf(sysfs, sizeof sysfs, "%s/sys", root);
+	struct groups_state *g = NULL;
+	assert_int_equal(groups_open(&g, procfs, sysfs, walk_s), 0);
+	return g;
+}
+
+/* ticks for a share of one CPU over 1 s */
+static long share(double cpus)
+{
+	return lround(cpus * tck());
+}
+
+static void test_parse_stat(void **st)
+{
+	(void)st;
+	int32_t ppid, sid;
+	uint64_t cpu, start;
+	/* comm with spaces and a ')' ; a real-time task's negative priority */
+	const char *t = "4242 (a b) c) S 1 4242 4240 34816 -1 4194560 10 0 0 0 7 3 2 1 -51 0 3 0 "
+			"98765 1000 10 18446744073709551615\n";
+	assert_int_equal(groups_parse_stat(t, &ppid, &sid, &cpu, &start), 0);
+	assert_int_equal(ppid, 1);
+	assert_int_equal(sid, 4240);
+	assert_int_equal(cpu, 7 + 3 + 2 + 1);
+	assert_int_equal(start, 98765);
+	assert_int_equal(groups_parse_stat("12 (x) S 1 2 3\n", &ppid, &sid, &cpu, &start), -EINVAL);
+	assert_int_equal(groups_parse_stat("garbage", &ppid, &sid, &cpu, &start), -EINVAL);
+}
+
+static void test_pidtab_grows(void **st)
+{
+	(void)st;
+	struct pidtab t = { 0 };
+	for (int32_t p = 1; p <= 5000; p++) {
+		struct pid_ent *e = pidtab_get(&t, p * 7);
+		assert_non_null(e);
+		e->cpu = (uint64_t)p;
+	}
+	assert_int_equal(t.n, 5000);
+	assert_true(t.cap >= 10000);
+	for (int32_t p = 1; p <= 5000; p++)
+		assert_int_equal(pidtab_find(&t, p * 7)->cpu, p);
+	assert_null(pidtab_find(&t, 3));
+	size_t cap = t.cap;
+	pidtab_clear(&t);
+	assert_int_equal(t.cap, cap);   /* cleared, not freed */
+	assert_null(pidtab_find(&t, 7));
+	pidtab_free(&t);
+
+	struct grouptab g = { 0 };
+	assert_int_equal(grouptab_add(&g, 5, 1.5), 0);
+	assert_int_equal(grouptab_add(&g, 5, -0.5), 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(grouptab_add(&g, 0, 1), -EINVAL);
+	grouptab_free(&g);
+}
+
+/*
+ * 2 CPUs, autogroup on: session 100 (0.6 + 0.3 CPU), session 200 (0.3 +
+ * 0.3), session 300 (0.1), a kernel-session process 5 (sid 0, 0.4).
+ * Groups over half a CPU: sessions 100 and 200: 2 / 2 CPUs = 1.
+ * With autogroup off, only process 100 (0.6): 0.5.
+ */
+static void sessions_case(int autogroup, double expect)
+{
+	char *root = base_tree(2, autogroup);
+	put_proc(root, 5, 2, 0, 1000, 0, 1);
+	put_proc(root, 100, 1, 100, 1000, 0, 50);
+	put_proc(root, 101, 100, 100, 1000, 0, 51);
+	put_proc(root, 200, 1, 200, 1000, 0, 60);
+	put_proc(root, 201, 200, 200, 1000, 0, 61);
+	put_proc(root, 300, 1, 300, 1000, 0, 70);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	assert_int_equal(groups_sample(g, 10 * NSEC, &v), 0);
+	assert_true(isnan(v));          /* first walk: no value */
+
+	put_proc(root, 5, 2, 0, 1000 + share(0.4), 0, 1);
+	put_proc(root, 100, 1, 100, 1000 + share(0.6), 0, 50);
+	put_proc(root, 101, 100, 100, 1000 + share(0.3), 0, 51);
+	put_proc(root, 200, 1, 200, 1000 + share(0.3), 0, 60);
+	put_proc(root, 201, 200, 200, 1000 + share(0.3), 0, 61);
+	put_proc(root, 300, 1, 300, 1000 + share(0.1), 0, 70);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(fabs(v - expect) < 1e-9);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+static void test_sessions_autogroup(void **st)
+{
+	(void)st;
+	sessions_case(1, 1.0);
+}
+
+static void test_no_autogroup_per_process(void **st)
+{
+	(void)st;
+	sessions_case(0, 0.5);
+}
+
+/*
+ * A reaped child's CPU lands in its parent's cutime: only the child's last
+ * interval may count, never its whole life (a spike).  Parent 100 used 0.1
+ * CPU itself; child 101 had used 50 s and ran 0.3 CPU more before it was
+ * reaped: the session used 0.4 CPU, under half a CPU.
+ */
+static void test_reaped_child_no_spike(void **st)
+{
+	(void)st;
+	char *root = base_tree(1, 1);
+	long life = share(50);
+	put_proc(root, 100, 1, 100, 1000, 0, 50);
+	put_proc(root, 101, 100, 100, life, 0, 51);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	rm_proc(root, 101);
+	put_proc(root, 100, 1, 100, 1000 + share(0.1), life + share(0.3), 50);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(v == 0.0);
+
+	/* the same with 0.3 + 0.3: over half a CPU, counted once */
+	put_proc(root, 101, 100, 100, 10, 0, 900);
+	groups_sample(g, 12 * NSEC, &v);
+	rm_proc(root, 101);
+	put_proc(root, 100, 1, 100, 1000 + share(0.4), life + share(0.3) + 10 + share(0.3), 50);
+	assert_int_equal(groups_sample(g, 13 * NSEC, &v), 0);
+	assert_true(v == 1.0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/* A pid reused by a new process (another start time) is not a delta from
+ * the old one: the old one had more CPU, which must not hide the new one. */
+static void test_pid_reuse(void **st)
+{
+	(void)st;
+	char *root = base_tree(1, 1);
+	put_proc(root, 100, 1, 100, 5000, 0, 50);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	put_proc(root, 100, 1, 100, share(0.7), 0, 999);  /* less CPU, another start */
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(v == 1.0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/*
+ * cgroup v1 (the cpu hierarchy at fs/cgroup/cpu): a non-root cpu cgroup
+ * overrides the session.  job1 holds 100 (session 100) and 200 (session
+ * 200), 0.3 CPU each: one group at 0.6.  301 and 302 in the root, session
+ * 300, 0.2 each: 0.4, not counted.  4 CPUs: 1/4.
+ */
+static void test_cgroup_v1(void **st)
+{
+	(void)st;
+	char *root = base_tree(4, 1);
+	tu_write(root, "sys/fs/cgroup/cpu/cpu.shares", "1024\n");
+	tu_write(root, "sys/fs/cgroup/cpu/cgroup.procs", "1\n301\n302\n");
+	tu_write(root, "sys/fs/cgroup/cpu/lsf/cpu.shares", "1024\n");
+	tu_write(root, "sys/fs/cgroup/cpu/lsf/cgroup.procs", "");
+	tu_write(root, "sys/fs/cgroup/cpu/lsf/job1/cgroup.procs", "100\n200\n");
+	tu_write(root, "sys/fs/cgroup/cpu/lsf/job2/cgroup.procs", "");
+	int pids[] = { 100, 200, 301, 302 }, sids[] = { 100, 200, 300, 300 };
+	for (int i = 0; i < 4; i++)
+		put_proc(root, pids[i], 1, sids[i], 1000, 0, 10 + i);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	for (int i = 0; i < 4; i++)
+		put_proc(root, pids[i], 1, sids[i], 1000 + share(i < 2 ? 0.3 : 0.2), 0, 10 + i);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(fabs(v - 0.25) < 1e-9);
+	assert_int_equal(groups_cgroups_seen(g), 3);   /* lsf, job1, job2 */
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/*
+ * cgroup v2: a cgroup is a task group only where its parent delegates cpu
+ * (cgroup.subtree_control); below a task group that does not delegate,
+ * cgroups belong to it.  Root delegates; lsf delegates; job1 does not and
+ * has two sub-cgroups holding 100 and 200 (0.3 each): one group, counted.
+ * system.slice is a task group holding 400 (0.6): counted.  2 CPUs: 1.
+ */
+static void test_cgroup_v2(void **st)
+{
+	(void)st;
+	char *root = base_tree(2, 1);
+	tu_write(root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+	tu_write(root, "sys/fs/cgroup/cgroup.subtree_control", "cpu memory\n");
+	tu_write(root, "sys/fs/cgroup/cgroup.procs", "1\n");
+	tu_write(root, "sys/fs/cgroup/lsf/cgroup.subtree_control", "cpu\n");
+	tu_write(root, "sys/fs/cgroup/lsf/cgroup.procs", "");
+	tu_write(root, "sys/fs/cgroup/lsf/job1/cgroup.subtree_control", "memory\n");
+	tu_write(root, "sys/fs/cgroup/lsf/job1/cgroup.procs", "");
+	tu_write(root, "sys/fs/cgroup/lsf/job1/a/cgroup.procs", "100\n");
+	tu_write(root, "sys/fs/cgroup/lsf/job1/b/cgroup.procs", "200\n");
+	tu_write(root, "sys/fs/cgroup/system.slice/cgroup.subtree_control", "");
+	tu_write(root, "sys/fs/cgroup/system.slice/cgroup.procs", "400\n");
+	int pids[] = { 100, 200, 400 };
+	double use[] = { 0.3, 0.3, 0.6 };
+	for (int i = 0; i < 3; i++)
+		put_proc(root, pids[i], 1, pids[i], 1000, 0, 10 + i);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	for (int i = 0; i < 3; i++)
+		put_proc(root, pids[i], 1, pids[i], 1000 + share(use[i]), 0, 10 + i);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(fabs(v - 1.0) < 1e-9);
+	assert_int_equal(groups_cgroups_seen(g), 3);   /* lsf, job1, system.slice */
+	groups_close(g);
+
+	/* the root no longer delegates cpu: every process is in the root task
+	 * group, by session: 100 and 200 (0.3 each) no longer count */
+	tu_write(root, "sys/fs/cgroup/cgroup.subtree_control", "memory\n");
+	g = open_tree(root, 0);
+	groups_sample(g, 10 * NSEC, &v);
+	for (int i = 0; i < 3; i++)
+		put_proc(root, pids[i], 1, pids[i], 1000 + 2 * share(use[i]), 0, 10 + i);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(fabs(v - 0.5) < 1e-9);
+	assert_int_equal(groups_cgroups_seen(g), 0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/* The walk runs at most every walk_s, and always on the second sample;
+ * in between, the last value stays. */
+static void test_walk_period(void **st)
+{
+	(void)st;
+	char *root = base_tree(1, 1);
+	put_proc(root, 100, 1, 100, 1000, 0, 50);
+	struct groups_state *g = open_tree(root, 5.0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	assert_true(isnan(v));
+	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50);   /* 0.5 s: half a CPU */
+	groups_sample(g, 10 * NSEC + NSEC / 2, &v);
+	assert_true(v == 1.0);
+	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50);   /* idle now */
+	groups_sample(g, 12 * NSEC, &v);
+	assert_true(v == 1.0);          /* not walked: the last value */
+	groups_sample(g, 16 * NSEC, &v);
+	assert_true(v == 0.0);          /* walked */
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/* A process that vanishes between listing and reading, garbage in a stat
+ * file, and an unreadable procfs root. */
+static void test_odd_files(void **st)
+{
+	(void)st;
+	char *root = base_tree(1, 1);
+	put_proc(root, 100, 1, 100, 1000, 0, 50);
+	tu_write(root, "proc/101/stat", "not a stat line\n");
+	tu_write(root, "proc/102/status", "no stat file at all\n");
+	tu_write(root, "proc/self/stat", "ignored\n");
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	assert_int_equal(groups_sample(g, 10 * NSEC, &v), 0);
+	put_proc(root, 100, 1, 100, 1000 + share(0.5), 0, 50);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(v == 1.0);
+	groups_close(g);
+	struct groups_state *none = NULL;
+	assert_int_equal(groups_open(&none, "/nonexistent/proc", "/nonexistent/sys", 0), -ENOENT);
+	assert_null(none);
+	tu_rmtree(root);
+	free(root);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+static pid_t spinner(bool own_session)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (own_session)
+			setsid();
+		alarm(10);
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
+	return p;
+}
+
+/*
+ * The real /proc: two CPU hogs in two sessions of their own are two groups
+ * over half a CPU each on this 2-CPU host (unless the host is so loaded
+ * that they get less: then at least the count is sane).
+ */
+static void test_real_proc(void **st)
+{
+	(void)st;
+	struct groups_state *g = NULL;
+	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double v;
+	pid_t a = spinner(true), b = spinner(true);
+	usleep(100000);
+	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
+	usleep(600000);
+	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	assert_false(isnan(v));
+	assert_true(v >= 1.0 / (double)ncpu - 1e-9);
+	assert_true(v <= 64.0);
+	groups_close(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_pidtab_grows),
+		cmocka_unit_test(test_sessions_autogroup),
+		cmocka_unit_test(test_no_autogroup_per_process),
+		cmocka_unit_test(test_reaped_child_no_spike),
+		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_cgroup_v1),
+		cmocka_unit_test(test_cgroup_v2),
+		cmocka_unit_test(test_walk_period),
+		cmocka_unit_test(test_odd_files),
+		cmocka_unit_test(test_real_proc),
+	};
+	return TU_RUN(tests);
+}
