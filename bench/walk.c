@@ -1,0 +1,107 @@
+/*
+ * walk: the process-table walk of the groups sampler against a bare walk
+ * (readdir /proc, then open, read and close every /proc/PID/stat, nothing
+ * parsed).  Interleaves the two, ROUNDS times each, and prints the CPU time
+ * (user + system, CLOCK_PROCESS_CPUTIME_ID) per walk of each.
+ *
+ * Usage: walk ROUNDS [SPAWN] [MODE]   SPAWN idle children first (default 0);
+ * MODE bare|groups|both (default both; one mode alone is for callgrind).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sampler_groups.h"
+
+static int bare_walk(int procfd)
+{
+	int dfd = dup(procfd);
+	DIR *d = fdopendir(dfd);
+	if (d == NULL)
+		return -1;
+	rewinddir(d);   /* the dup shares procfd's offset */
+	struct dirent *de;
+	char rel[300], buf[2048];
+	int n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(rel, sizeof rel, "%s/stat", de->d_name);
+		int fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read(fd, buf, sizeof buf - 1) > 0)
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 100;
+	int spawn = argc > 2 ? atoi(argv[2]) : 0;
+	const char *mode = argc > 3 ? argv[3] : "both";
+	pid_t *kids = calloc((size_t)spawn + 1, sizeof *kids);
+	for (int i = 0; i < spawn; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			alarm(120);
+			pause();
+			_exit(0);
+		}
+	}
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct groups_state *g = NULL;
+	if (groups_open(&g, "/proc", "/sys", 0) < 0)
+		return 1;
+	double v;
+	groups_sample(g, mono_ns(), &v);   /* warm up both */
+	int procs = bare_walk(procfd);
+	double t_bare = 0, t_groups = 0;
+	bool do_bare = strcmp(mode, "groups") != 0, do_groups = strcmp(mode, "bare") != 0;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = cpu_now();
+		if (do_bare)
+			bare_walk(procfd);
+		double t1 = cpu_now();
+		if (do_groups)
+			groups_sample(g, mono_ns(), &v);
+		double t2 = cpu_now();
+		t_bare += t1 - t0;
+		t_groups += t2 - t1;
+	}
+	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g\n", procs, rounds,
+	       1e3 * t_bare / rounds, 1e3 * t_groups / rounds, t_bare > 0 ? t_groups / t_bare : 0.0, v);
+	groups_close(g);
+	for (int i = 0; i < spawn; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	free(kids);
+	return 0;
+}
