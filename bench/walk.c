@@ -4,18 +4,24 @@
  * parsed).  Interleaves the two, ROUNDS times each, and prints the CPU time
  * (user + system, CLOCK_PROCESS_CPUTIME_ID) per walk of each.
  *
- * Usage: walk ROUNDS [SPAWN] [MODE]   SPAWN idle children first (default 0);
- * MODE bare|groups|both (default both; one mode alone is for callgrind).
+ * Usage: walk ROUNDS [SPAWN] [MODE] [CGROUPS]   SPAWN idle children first
+ * (default 0); MODE bare|groups|both (default both; one mode alone is for
+ * callgrind); CGROUPS: also make that many real cpu cgroups (v1 cpu
+ * hierarchy at /sys/fs/cgroup/cpu, or v2 with cpu delegated) and spread
+ * the children over them, as a host full of LSF job cgroups; removed at
+ * the end.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,11 +67,73 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static char cg_base[256];
+
+/* The cpu hierarchy's root, or NULL. */
+static const char *cpu_root(void)
+{
+	struct stat st;
+	if (stat("/sys/fs/cgroup/cpu/cpu.shares", &st) == 0)
+		return "/sys/fs/cgroup/cpu";
+	if (stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0)
+		return "/sys/fs/cgroup";
+	return NULL;
+}
+
+static void cg_path(char *out, size_t size, int i, const char *file)
+{
+	snprintf(out, size, "%s/g%d%s%s", cg_base, i, file ? "/" : "", file ? file : "");
+}
+
+static int make_cgroups(int n)
+{
+	const char *root = cpu_root();
+	if (root == NULL)
+		return -1;
+	snprintf(cg_base, sizeof cg_base, "%s/elim-rank-bench.%d", root, (int)getpid());
+	if (mkdir(cg_base, 0755) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char p[512];
+		cg_path(p, sizeof p, i, NULL);
+		if (mkdir(p, 0755) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void join_cgroup(int i, pid_t pid)
+{
+	char p[512];
+	cg_path(p, sizeof p, i, "cgroup.procs");
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)pid);
+		fclose(f);
+	}
+}
+
+static void remove_cgroups(int n)
+{
+	for (int i = 0; i < n; i++) {
+		char p[512];
+		cg_path(p, sizeof p, i, NULL);
+		for (int k = 0; k < 50 && rmdir(p) < 0 && errno == EBUSY; k++)
+			usleep(20000);
+	}
+	rmdir(cg_base);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 100;
 	int spawn = argc > 2 ? atoi(argv[2]) : 0;
 	const char *mode = argc > 3 ? argv[3] : "both";
+	int ncg = argc > 4 ? atoi(argv[4]) : 0;
+	if (ncg > 0 && make_cgroups(ncg) < 0) {
+		perror("walk: making cgroups");
+		return 1;
+	}
 	pid_t *kids = calloc((size_t)spawn + 1, sizeof *kids);
 	for (int i = 0; i < spawn; i++) {
 		kids[i] = fork();
@@ -74,6 +142,8 @@ int main(int argc, char **argv)
 			pause();
 			_exit(0);
 		}
+		if (ncg > 0 && kids[i] > 0)
+			join_cgroup(i % ncg, kids[i]);
 	}
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct groups_state *g = NULL;
@@ -95,6 +165,7 @@ int main(int argc, char **argv)
 		t_bare += t1 - t0;
 		t_groups += t2 - t1;
 	}
+	printf("cgroups %u ", groups_cgroups_seen(g));
 	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g\n", procs, rounds,
 	       1e3 * t_bare / rounds, 1e3 * t_groups / rounds, t_bare > 0 ? t_groups / t_bare : 0.0, v);
 	groups_close(g);
@@ -103,5 +174,7 @@ int main(int argc, char **argv)
 		waitpid(kids[i], NULL, 0);
 	}
 	free(kids);
+	if (ncg > 0)
+		remove_cgroups(ncg);
 	return 0;
 }

@@ -10,7 +10,9 @@
  * Per walk:
  *  - cgroup membership comes from the cgroup.procs file of each non-root
  *    cpu cgroup (one read per cgroup, not one /proc/PID/cgroup per
- *    process).  cgroup v1: every directory of the cpu hierarchy is a task
+ *    process), kept open and re-read from offset 0.  The tree itself is
+ *    scanned every GROUPS_RESCAN_WALKS walks and when a cgroup vanished:
+ *    until then a new cgroup's processes count as the root's.  cgroup v1: every directory of the cpu hierarchy is a task
  *    group; v2: a cgroup is one when "cpu" is in its parent's
  *    cgroup.subtree_control, and a cgroup without it belongs to its
  *    nearest ancestor that is one.  Unlisted processes are in the root.
@@ -45,7 +47,8 @@
 #include "sampler_groups.h"
 
 #define NSEC 1000000000ULL
-#define GROUPS_MAX_CGROUPS 4096
+#define GROUPS_MAX_CGROUPS 768      /* cgroup.procs files kept open, at most */
+#define GROUPS_RESCAN_WALKS 12      /* scan the cgroup tree every this many walks */
 #define GROUPS_MAX_DEPTH 32
 
 /* group keys: the kind in the top bits, the id below */
@@ -54,6 +57,13 @@
 #define KEY_PROCESS (3ULL << 62)
 
 enum cg_mode { CG_NONE, CG_V1, CG_V2 };
+
+/* A cgroup whose processes belong to task group key: its cgroup.procs is
+ * kept open and re-read from offset 0 each walk. */
+struct cg_ent {
+	int fd;
+	uint64_t key;
+};
 
 struct groups_state {
 	int procfd;                    /* the procfs root, O_DIRECTORY */
@@ -71,45 +81,51 @@ struct groups_state {
 	uint64_t prev_ns;
 	bool have_prev;
 	double value;                  /* the last walk's result */
-	unsigned ncgroups;             /* task groups seen by the last walk */
+	struct cg_ent *cg;             /* the cgroups whose members we read */
+	size_t ncg, capcg;
+	unsigned ncgroups;             /* task groups found by the last scan */
+	unsigned walks_to_rescan;      /* walks left before the tree is scanned again */
 	int last_rc;
 };
 
 static const int groups_features[] = { FEAT_cpu_groups_per_core, -1 };
 
-/* Read a whole file into the state's growing buffer.  Returns length or -errno. */
-static long read_grow(struct groups_state *s, const char *path)
+/* Read a whole file from offset 0 into the state's growing buffer.
+ * Returns the length or a negative errno. */
+static long pread_grow(struct groups_state *s, int fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	size_t off = 0;
 	for (;;) {
 		if (off + 1 >= s->bufcap) {
 			size_t cap = s->bufcap ? s->bufcap * 2 : 4096;
 			char *nb = cap <= (16u << 20) ? realloc(s->buf, cap) : NULL;
-			if (nb == NULL) {
-				close(fd);
+			if (nb == NULL)
 				return -ENOMEM;
-			}
 			s->buf = nb;
 			s->bufcap = cap;
 		}
-		ssize_t n = read(fd, s->buf + off, s->bufcap - 1 - off);
+		ssize_t n = pread(fd, s->buf + off, s->bufcap - 1 - off, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = -errno;
-			close(fd);
-			return e;
+			return -errno;
 		}
 		if (n == 0)
 			break;
 		off += (size_t)n;
 	}
-	close(fd);
 	s->buf[off] = '\0';
 	return (long)off;
+}
+
+static long read_grow(struct groups_state *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	long n = pread_grow(s, fd);
+	close(fd);
+	return n;
 }
 
 /* Is word a blank-separated word of text? */
@@ -153,26 +169,61 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 	}
 }
 
-/* Mark every pid listed in dir/cgroup.procs as a member of group key. */
-static int mark_members(struct groups_state *s, char *dir, size_t len, uint64_t key)
+/* Keep dir/cgroup.procs open as a member list of task group key. */
+static int add_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key)
 {
+	if (s->ncg >= GROUPS_MAX_CGROUPS)
+		return 0;                     /* the rest count as the root's */
 	if (len + sizeof "/cgroup.procs" > PATH_MAX)
-		return -ENAMETOOLONG;
-	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
-	long n = read_grow(s, dir);
-	dir[len] = '\0';
-	if (n < 0)
-		return n == -ENOENT ? 0 : (int)n;   /* removed under us */
-	struct pidtab *t = &s->tab[s->cur];
-	const char *p = s->buf;
-	uint64_t pid;
-	while (parse_u64(&p, &pid)) {
-		struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
-		if (e == NULL)
+		return 0;
+	if (s->ncg == s->capcg) {
+		size_t cap = s->capcg ? s->capcg * 2 : 16;
+		struct cg_ent *n = realloc(s->cg, cap * sizeof *n);
+		if (n == NULL)
 			return -ENOMEM;
-		e->group = key;
-		if (*p == '\n')
-			p++;
+		s->cg = n;
+		s->capcg = cap;
+	}
+	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
+	int fd = open(dir, O_RDONLY | O_CLOEXEC);
+	dir[len] = '\0';
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE || errno == ENOENT ? 0 : -errno;
+	s->cg[s->ncg].fd = fd;
+	s->cg[s->ncg].key = key;
+	s->ncg++;
+	return 0;
+}
+
+static void drop_cgroups(struct groups_state *s)
+{
+	for (size_t i = 0; i < s->ncg; i++)
+		close(s->cg[i].fd);
+	s->ncg = 0;
+}
+
+/* Mark every pid the kept cgroup.procs files list with their group. */
+static int mark_members(struct groups_state *s)
+{
+	struct pidtab *t = &s->tab[s->cur];
+	for (size_t i = 0; i < s->ncg; i++) {
+		long n = pread_grow(s, s->cg[i].fd);
+		if (n < 0) {
+			if (n == -ENOMEM)
+				return -ENOMEM;
+			s->walks_to_rescan = 0;   /* removed (ENODEV): scan again */
+			continue;
+		}
+		const char *p = s->buf;
+		uint64_t pid;
+		while (parse_u64(&p, &pid)) {
+			struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
+			if (e == NULL)
+				return -ENOMEM;
+			e->group = s->cg[i].key;
+			if (*p == '\n')
+				p++;
+		}
 	}
 	return 0;
 }
@@ -198,7 +249,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 {
 	int rc = 0;
 	if (key != 0) {
-		rc = mark_members(s, dir, len, key);
+		rc = add_cgroup(s, dir, len, key);
 		if (rc < 0)
 			return rc;
 	}
@@ -227,7 +278,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 		uint64_t ckey = key;
 		bool cgroups = false;
 		if (children_are_groups) {
-			if (s->ncgroups >= GROUPS_MAX_CGROUPS) {
+			if (s->ncg >= GROUPS_MAX_CGROUPS) {
 				dir[len] = '\0';
 				break;
 			}
@@ -376,7 +427,6 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 	s->cur = !s->cur;
 	pidtab_clear(&s->tab[s->cur]);
 	grouptab_clear(&s->groups);
-	s->ncgroups = 0;
 
 	bool autogroup = false;
 	if (s->autogroup.fd >= 0 && procfile_read(&s->autogroup) > 0)
@@ -386,7 +436,12 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 		ncpu = count_cpus(s->stat.buf);
 
 	int rc = 0;
-	if (s->mode != CG_NONE) {
+	if (s->mode != CG_NONE && s->walks_to_rescan == 0) {
+		/* new cgroups are found here only: between scans, processes of a
+		 * new cgroup count as the root's (by session, usually the same) */
+		drop_cgroups(s);
+		s->ncgroups = 0;
+		s->walks_to_rescan = GROUPS_RESCAN_WALKS;
 		char dir[PATH_MAX];
 		size_t len = strlen(s->cgroot);
 		memcpy(dir, s->cgroot, len + 1);
@@ -394,6 +449,10 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 		if (root_delegates)
 			rc = visit_cgroup(s, dir, len, 0, true, 0);
 	}
+	if (s->walks_to_rescan > 0)
+		s->walks_to_rescan--;
+	if (rc == 0)
+		rc = mark_members(s);
 	if (rc == 0)
 		rc = walk_procs(s, autogroup);
 	if (rc < 0) {
@@ -470,6 +529,8 @@ void groups_close(struct groups_state *s)
 	close(s->procfd);
 	procfile_close(&s->stat);
 	procfile_close(&s->autogroup);
+	drop_cgroups(s);
+	free(s->cg);
 	pidtab_free(&s->tab[0]);
 	pidtab_free(&s->tab[1]);
 	grouptab_free(&s->groups);
