@@ -230,7 +230,7 @@ int main(void)
 {
 	/* a private mount namespace with our own /sys/class */
 	if (geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0)
 		in_namespace = true;
 	else
 		fprintf(stderr, "# not root or no mount namespace: libsensors tests skipped\n");
