@@ -204,11 +204,15 @@ int main(int argc, char **argv)
 	struct sampler_env env = { .procfs = opt.procfs, .sysfs = opt.sysfs, .interval = opt.interval };
 	struct sampling sp;
 	sampling_init(&sp, &env);
-	for (size_t i = 0; i < sp.n; i++)
+	for (size_t i = 0; i < sp.n; i++) {
+		const char *note;
 		if (sp.init_rc[i] < 0)
 			log_msg(sp.init_rc[i] == -ENOENT ? LOG_INFO : LOG_WARNING,
 				"sampler %s: off: %s (its features are unknown)",
 				sp.s[i]->name, strerror(-sp.init_rc[i]));
+		else if (sp.s[i]->note && (note = sp.s[i]->note(sp.state[i])) != NULL)
+			log_msg(LOG_INFO, "sampler %s: %s", sp.s[i]->name, note);
+	}
 
 	char host[256] = "unknown";
 	if (gethostname(host, sizeof host) < 0)

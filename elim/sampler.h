@@ -39,6 +39,12 @@ struct sampler {
 	 */
 	int (*sample)(void *state, uint64_t now_ns, double *values);
 	void (*fini)(void *state);
+	/*
+	 * Optional (may be NULL): after a successful init, a one-line note for
+	 * the log on why the features will stay unknown (e.g. no hwmon device
+	 * on this host), or NULL when there is none.  Called once.
+	 */
+	const char *(*note)(void *state);
 };
 
 extern const struct sampler sampler_cpu;

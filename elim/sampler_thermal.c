@@ -34,6 +34,7 @@ struct thermal_state {
 	bool stop;
 	uint64_t period_ns, stale_ns;
 	struct thermal_snapshot snap;
+	bool no_hwmon;         /* a host without hwmon: no thread, all unknown */
 };
 
 static const int thermal_features[] = { FEAT_temp_max_c, FEAT_temp_margin_c, -1 };
@@ -139,11 +140,14 @@ static bool have_hwmon(const char *sysfs)
 
 static int thermal_init(const struct sampler_env *env, void **state)
 {
-	if (!have_hwmon(env->sysfs))
-		return -ENOENT;
 	struct thermal_state *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return -ENOMEM;
+	if (!have_hwmon(env->sysfs)) {
+		s->no_hwmon = true;     /* no thread: nothing to read, ever */
+		*state = s;
+		return 0;
+	}
 	double period = env->interval > 0 ? env->interval : THERMAL_DEFAULT_PERIOD_S;
 	s->period_ns = (uint64_t)(period * 1e9);
 	s->stale_ns = THERMAL_STALE_PERIODS * s->period_ns;
@@ -176,11 +180,13 @@ static int thermal_init(const struct sampler_env *env, void **state)
 static int thermal_sample(void *state, uint64_t now_ns, double *out)
 {
 	struct thermal_state *s = state;
+	sampler_clear(&sampler_thermal, out);
+	if (s->no_hwmon)
+		return 0;               /* unknown, and no error: see thermal_note */
 	pthread_mutex_lock(&s->mu);
 	struct thermal_snapshot snap = s->snap;
 	pthread_mutex_unlock(&s->mu);
 
-	sampler_clear(&sampler_thermal, out);
 	if (snap.time_ns == 0)
 		return snap.rc;
 	if (now_ns > snap.time_ns && now_ns - snap.time_ns > s->stale_ns)
@@ -193,6 +199,10 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 static void thermal_fini(void *state)
 {
 	struct thermal_state *s = state;
+	if (s->no_hwmon) {
+		free(s);
+		return;
+	}
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
 	pthread_cond_signal(&s->cv);
@@ -203,10 +213,17 @@ static void thermal_fini(void *state)
 	free(s);
 }
 
+static const char *thermal_note(void *state)
+{
+	const struct thermal_state *s = state;
+	return s->no_hwmon ? "no hwmon device (class/hwmon is empty or absent): temperatures unknown" : NULL;
+}
+
 const struct sampler sampler_thermal = {
 	.name = "thermal",
 	.features = thermal_features,
 	.init = thermal_init,
 	.sample = thermal_sample,
 	.fini = thermal_fini,
+	.note = thermal_note,
 };

@@ -5,9 +5,11 @@
  * tick's path: a thread of the sampler's own initialises libsensors and
  * refreshes a snapshot behind a mutex every sampling interval; the tick
  * only copies the snapshot, and a snapshot older than THERMAL_STALE_PERIODS
- * intervals (or none yet) reads as unknown.  A host without any hwmon device
- * (sysfs/class/hwmon empty or absent) makes init fail with -ENOENT, once.
- * Built without libsensors, init fails with -ENOTSUP.
+ * intervals (or none yet) reads as unknown.  On a host without any hwmon
+ * device (sysfs/class/hwmon empty or absent) nothing is started: the
+ * features are unknown without an error, and the sampler's note says why
+ * (logged once by the elim).  Built without libsensors, init fails with
+ * -ENOTSUP.
  */
 #ifndef ELIM_RANK_SAMPLER_THERMAL_H
 #define ELIM_RANK_SAMPLER_THERMAL_H

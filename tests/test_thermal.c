@@ -121,6 +121,7 @@ static void test_two_chips(void **st)
 	temp(1, 1, 30000, -1, -1);
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
+	assert_null(sampler_thermal.note(s));
 	double out[FEAT_COUNT];
 	assert_int_equal(wait_values(s, out, 60.0), 0);
 	assert_true(out[FEAT_temp_max_c] == 60.0);
@@ -156,11 +157,19 @@ static void test_no_limits(void **st)
 static void test_no_hwmon(void **st)
 {
 	(void)st;
-	void *s = NULL;
-	assert_int_equal(sampler_thermal.init(&env, &s), -ENOENT);
-	mkdir(CLASS "/hwmon", 0755);                  /* present but empty */
-	assert_int_equal(sampler_thermal.init(&env, &s), -ENOENT);
-	assert_null(s);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			mkdir(CLASS "/hwmon", 0755);          /* present but empty */
+		void *s = NULL;
+		assert_int_equal(sampler_thermal.init(&env, &s), 0);
+		const char *note = sampler_thermal.note(s);
+		assert_non_null(note);
+		assert_non_null(strstr(note, "no hwmon"));
+		double out[FEAT_COUNT];
+		assert_int_equal(sampler_thermal.sample(s, mono_ns(), out), 0);
+		assert_true(isnan(out[FEAT_temp_max_c]) && isnan(out[FEAT_temp_margin_c]));
+		sampler_thermal.fini(s);
+	}
 }
 
 /* A chip with no temperature (a fan only): known nothing, never a value. */
