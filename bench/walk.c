@@ -1,6 +1,6 @@
 /*
  * walk: the process-table walk of the groups sampler against a bare walk
- * (readdir /proc, then open, read and close every /proc/PID/stat, nothing
+ * (list /proc, then open, read and close every /proc/PID/stat, nothing
  * parsed).  Interleaves the two, ROUNDS times each, and prints the CPU time
  * (user + system, CLOCK_PROCESS_CPUTIME_ID) per walk of each.
  *
@@ -26,22 +26,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirscan.h"
 #include "sampler_groups.h"
 
+static union { struct dirent64 align; char b[32768]; } dirbuf;
+
+/* List /proc the same way the sampler does (getdents64, no allocation),
+ * then open, read and close every /proc/PID/stat; parse nothing. */
 static int bare_walk(int procfd)
 {
-	int dfd = dup(procfd);
-	DIR *d = fdopendir(dfd);
-	if (d == NULL)
+	struct dirscan ds;
+	if (dirscan_start(&ds, procfd, &dirbuf, sizeof dirbuf) < 0)
 		return -1;
-	rewinddir(d);   /* the dup shares procfd's offset */
-	struct dirent *de;
+	const char *name;
+	unsigned char type;
 	char rel[300], buf[2048];
 	int n = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+	while (dirscan_next(&ds, &name, &type) > 0) {
+		if (name[0] < '1' || name[0] > '9')
 			continue;
-		snprintf(rel, sizeof rel, "%s/stat", de->d_name);
+		snprintf(rel, sizeof rel, "%s/stat", name);
 		int fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -49,7 +53,6 @@ static int bare_walk(int procfd)
 			n++;
 		close(fd);
 	}
-	closedir(d);
 	return n;
 }
 

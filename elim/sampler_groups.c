@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirscan.h"
 #include "parse.h"
 #include "pidtab.h"
 #include "procfile.h"
@@ -49,7 +50,9 @@
 #define NSEC 1000000000ULL
 #define GROUPS_MAX_CGROUPS 768      /* cgroup.procs files kept open, at most */
 #define GROUPS_RESCAN_WALKS 12      /* scan the cgroup tree every this many walks */
-#define GROUPS_MAX_DEPTH 32
+#define GROUPS_MAX_DEPTH 16
+#define GROUPS_DIRBUF 4096          /* getdents buffer per cgroup level, on the stack */
+#define GROUPS_PROCBUF 32768        /* getdents buffer for /proc */
 
 /* group keys: the kind in the top bits, the id below */
 #define KEY_CGROUP  (1ULL << 62)
@@ -67,6 +70,7 @@ struct cg_ent {
 
 struct groups_state {
 	int procfd;                    /* the procfs root, O_DIRECTORY */
+	struct dirent64 *dirbuf;       /* GROUPS_PROCBUF bytes for listing it */
 	struct procfile stat;          /* procfs/stat: online CPUs */
 	struct procfile autogroup;     /* procfs/sys/kernel/sched_autogroup_enabled */
 	enum cg_mode mode;
@@ -255,23 +259,32 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 	}
 	if (depth >= GROUPS_MAX_DEPTH)
 		return 0;
-	DIR *d = opendir(dir);
-	if (d == NULL)
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	struct dirent *de;
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+	union { struct dirent64 align; char b[GROUPS_DIRBUF]; } buf;   /* one per level */
+	struct dirscan ds;
+	rc = dirscan_start(&ds, dfd, &buf, sizeof buf);
+	const char *name;
+	unsigned char type;
+	int more;
+	while (rc == 0 && (more = dirscan_next(&ds, &name, &type)) != 0) {
+		if (more < 0) {
+			rc = more;
+			break;
+		}
+		if (name[0] == '.')
 			continue;
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		if (type != DT_DIR && type != DT_UNKNOWN)
 			continue;
-		size_t nl = strlen(de->d_name);
+		size_t nl = strlen(name);
 		if (len + 1 + nl + 32 >= PATH_MAX)
 			continue;
 		dir[len] = '/';
-		memcpy(dir + len + 1, de->d_name, nl + 1);
+		memcpy(dir + len + 1, name, nl + 1);
 		size_t clen = len + 1 + nl;
 		struct stat st;
-		if (de->d_type == DT_UNKNOWN && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		if (type == DT_UNKNOWN && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
 			dir[len] = '\0';
 			continue;
 		}
@@ -291,7 +304,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 			rc = visit_cgroup(s, dir, clen, ckey, cgroups, depth + 1);
 		dir[len] = '\0';
 	}
-	closedir(d);
+	close(dfd);
 	return rc;
 }
 
@@ -341,23 +354,19 @@ static unsigned count_cpus(const char *stat)
 static int walk_procs(struct groups_state *s, bool autogroup)
 {
 	struct pidtab *t = &s->tab[s->cur];
-	int dfd = dup(s->procfd);
-	if (dfd < 0)
-		return -errno;
-	DIR *d = fdopendir(dfd);
-	if (d == NULL) {
-		close(dfd);
-		return -errno;
-	}
-	rewinddir(d);
-	struct dirent *de;
-	char rel[sizeof de->d_name + 8], buf[2048];
-	while ((de = readdir(d)) != NULL) {
-		const char *q = de->d_name;
+	struct dirscan ds;
+	int rc = dirscan_start(&ds, s->procfd, s->dirbuf, GROUPS_PROCBUF);
+	if (rc < 0)
+		return rc;
+	const char *name;
+	unsigned char type;
+	char rel[300], buf[2048];
+	while ((rc = dirscan_next(&ds, &name, &type)) > 0) {
+		const char *q = name;
 		uint64_t pid;
 		if (*q < '1' || *q > '9' || !parse_u64(&q, &pid) || *q || pid > INT32_MAX)
 			continue;
-		snprintf(rel, sizeof rel, "%s/stat", de->d_name);
+		snprintf(rel, sizeof rel, "%s/stat", name);
 		int fd = openat(s->procfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;                 /* gone already */
@@ -371,10 +380,8 @@ static int walk_procs(struct groups_state *s, bool autogroup)
 		if (groups_parse_stat(buf, &ppid, &sid, &cpu, &start) < 0)
 			continue;
 		struct pid_ent *e = pidtab_get(t, (int32_t)pid);
-		if (e == NULL) {
-			closedir(d);
+		if (e == NULL)
 			return -ENOMEM;
-		}
 		e->ppid = ppid;
 		e->cpu = cpu;
 		e->start = start;
@@ -383,8 +390,7 @@ static int walk_procs(struct groups_state *s, bool autogroup)
 			e->group = autogroup && sid > 0 ? KEY_SESSION | (uint64_t)sid
 							 : KEY_PROCESS | pid;
 	}
-	closedir(d);
-	return 0;
+	return rc;
 }
 
 /* Sum the CPU each group used since the previous walk. */
@@ -499,6 +505,11 @@ int groups_open(struct groups_state **out, const char *procfs, const char *sysfs
 	}
 	procfile_open(&s->autogroup, procfs, "sys/kernel/sched_autogroup_enabled");
 	find_cgroup_root(s, sysfs);
+	s->dirbuf = malloc(GROUPS_PROCBUF);
+	if (s->dirbuf == NULL) {
+		groups_close(s);
+		return -ENOMEM;
+	}
 	long tck = sysconf(_SC_CLK_TCK);
 	s->clk_tck = tck > 0 ? (double)tck : 100.0;
 	s->walk_ns = (uint64_t)(walk_s * 1e9);
@@ -531,6 +542,7 @@ void groups_close(struct groups_state *s)
 	procfile_close(&s->autogroup);
 	drop_cgroups(s);
 	free(s->cg);
+	free(s->dirbuf);
 	pidtab_free(&s->tab[0]);
 	pidtab_free(&s->tab[1]);
 	grouptab_free(&s->groups);
