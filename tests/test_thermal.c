@@ -85,8 +85,7 @@ static int wait_values(void *st, double *out, double want_max)
 static int setup(void **st)
 {
 	(void)st;
-	if (!in_namespace)
-		skip();
+	assert_true(in_namespace);
 	reset_class();
 	return 0;
 }
@@ -201,8 +200,10 @@ static void test_stuck_read_off_tick(void **st)
 	chip(1, "stuckchip");
 	temp(1, 1, 50000, -1, -1);
 	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY);
-	if (fan < 0)
-		skip();
+	if (fan < 0) {   /* a kernel without fanotify permission events */
+		printf("# fanotify_init: %s: stuck read not tested\n", strerror(errno));
+		return;
+	}
 	assert_int_equal(fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD,
 				       CLASS "/hwmon/hwmon1/temp1_input"), 0);
 	void *s = NULL;
@@ -241,8 +242,10 @@ int main(void)
 	if (geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
 	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0)
 		in_namespace = true;
-	else
-		fprintf(stderr, "# not root or no mount namespace: libsensors tests skipped\n");
+	else {
+		printf("1..0 # SKIP needs root and a private mount namespace\n");
+		return 0;
+	}
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold),
