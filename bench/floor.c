@@ -19,10 +19,21 @@
 
 #define NSEC 1000000000ULL
 
-enum { F_STAT, F_LOADAVG, F_PSI_CPU, F_PSI_MEM, F_PSI_IO, F_MEMINFO, F_VMSTAT, F_DISK, F_NET, NFILES };
+enum {
+	F_STAT,
+	F_LOADAVG,
+	F_PSI_CPU,
+	F_PSI_MEM,
+	F_PSI_IO,
+	F_MEMINFO,
+	F_VMSTAT,
+	F_DISK,
+	F_NET,
+	NFILES
+};
 static const char *const files[NFILES] = {
-	"stat", "loadavg", "pressure/cpu", "pressure/memory", "pressure/io",
-	"meminfo", "vmstat", "diskstats", "net/dev",
+    "stat",    "loadavg", "pressure/cpu", "pressure/memory", "pressure/io",
+    "meminfo", "vmstat",  "diskstats",    "net/dev",
 };
 
 /* Take the numbers after the keys a sampler needs; skip every other line. */
@@ -66,11 +77,11 @@ static uint64_t table(const char *p, char sep)
 
 static uint64_t parse_file(int i, const char *p)
 {
-	static const char *const stat_keys[] = { "cpu ", "ctxt ", "procs_running " };
-	static const char *const psi_keys[] = { "some ", "full " };
-	static const char *const mem_keys[] = { "MemTotal:", "MemAvailable:", "SwapTotal:",
-						"SwapFree:", "Dirty:", "Writeback:" };
-	static const char *const vm_keys[] = { "pswpin ", "pswpout ", "pgmajfault " };
+	static const char *const stat_keys[] = {"cpu ", "ctxt ", "procs_running "};
+	static const char *const psi_keys[] = {"some ", "full "};
+	static const char *const mem_keys[] = {
+	    "MemTotal:", "MemAvailable:", "SwapTotal:", "SwapFree:", "Dirty:", "Writeback:"};
+	static const char *const vm_keys[] = {"pswpin ", "pswpout ", "pgmajfault "};
 	double d;
 	uint64_t v, sum = 0;
 	switch (i) {
@@ -78,9 +89,11 @@ static uint64_t parse_file(int i, const char *p)
 		return keyed(p, stat_keys, 3);
 	case F_LOADAVG:
 		return parse_double(&p, &d) ? (uint64_t)d : 0;
-	case F_PSI_CPU: case F_PSI_MEM: case F_PSI_IO:
+	case F_PSI_CPU:
+	case F_PSI_MEM:
+	case F_PSI_IO:
 		(void)psi_keys;
-		for (const char *t = p; (t = strstr(t, "total=")) != NULL; )
+		for (const char *t = p; (t = strstr(t, "total=")) != NULL;)
 			if (t += 6, parse_u64(&t, &v))
 				sum += v;
 		return sum;
@@ -106,12 +119,12 @@ int main(int argc, char **argv)
 	const char *procfs = argc > 3 ? argv[3] : "/proc";
 	struct procfile pf[NFILES];
 	for (size_t i = 0; i < NFILES; i++)
-		procfile_open(&pf[i], procfs, files[i]);   /* a missing file stays closed */
+		procfile_open(&pf[i], procfs, files[i]); /* a missing file stays closed */
 
 	uint64_t step = (uint64_t)(interval * 1e9), sum = 0;
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (long t = 0; t <= count; t++) {   /* count + 1 reads, as the elim primes once */
+	for (long t = 0; t <= count; t++) { /* count + 1 reads, as the elim primes once */
 		for (size_t i = 0; i < NFILES; i++) {
 			if (procfile_read(&pf[i]) <= 0)
 				continue;

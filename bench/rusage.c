@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	if (p < 0)
 		return 1;
 	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY);   /* the child's output is not ours */
+		int null = open("/dev/null", O_WRONLY); /* the child's output is not ours */
 		dup2(null, 1);
 		dup2(null, 2);
 		execv(argv[1], argv + 1);

@@ -29,7 +29,10 @@
 #include "dirscan.h"
 #include "sampler_groups.h"
 
-static union { struct dirent64 align; char b[32768]; } dirbuf;
+static union {
+	struct dirent64 align;
+	char b[32768];
+} dirbuf;
 
 /* List /proc the same way the sampler does (getdents64, no allocation),
  * then open, read and close every /proc/PID/stat; parse nothing. */
@@ -153,7 +156,7 @@ int main(int argc, char **argv)
 	if (groups_open(&g, "/proc", "/sys", 0) < 0)
 		return 1;
 	double v;
-	groups_sample(g, mono_ns(), &v);   /* warm up both */
+	groups_sample(g, mono_ns(), &v); /* warm up both */
 	int procs = bare_walk(procfd);
 	double t_bare = 0, t_groups = 0;
 	bool do_bare = strcmp(mode, "groups") != 0, do_groups = strcmp(mode, "bare") != 0;
@@ -169,8 +172,9 @@ int main(int argc, char **argv)
 		t_groups += t2 - t1;
 	}
 	printf("cgroups %u ", groups_cgroups_seen(g));
-	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g\n", procs, rounds,
-	       1e3 * t_bare / rounds, 1e3 * t_groups / rounds, t_bare > 0 ? t_groups / t_bare : 0.0, v);
+	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g\n", procs,
+	       rounds, 1e3 * t_bare / rounds, 1e3 * t_groups / rounds,
+	       t_bare > 0 ? t_groups / t_bare : 0.0, v);
 	groups_close(g);
 	for (int i = 0; i < spawn; i++) {
 		kill(kids[i], SIGKILL);

@@ -16,17 +16,17 @@
 #include <stdint.h>
 
 struct pid_ent {
-	int32_t pid;          /* 0: empty slot */
+	int32_t pid; /* 0: empty slot */
 	int32_t ppid;
-	uint64_t start;       /* start time in ticks since boot: tells pid reuse */
-	uint64_t cpu;         /* utime + stime + cutime + cstime, ticks */
-	uint64_t group;       /* scheduling-group key; 0 until known */
-	bool has_stat;        /* read from /proc/PID/stat in this walk */
+	uint64_t start; /* start time in ticks since boot: tells pid reuse */
+	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
+	uint64_t group; /* scheduling-group key; 0 until known */
+	bool has_stat;  /* read from /proc/PID/stat in this walk */
 };
 
 struct pidtab {
 	struct pid_ent *e;
-	size_t cap;           /* a power of two, or 0 */
+	size_t cap; /* a power of two, or 0 */
 	size_t n;
 };
 
@@ -42,7 +42,7 @@ struct pid_ent *pidtab_find(const struct pidtab *t, int32_t pid);
 struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid);
 
 struct group_ent {
-	uint64_t key;         /* 0: empty slot */
+	uint64_t key; /* 0: empty slot */
 	double ticks;
 };
 

@@ -10,21 +10,29 @@
  * Per walk:
  *  - cgroup membership comes from the cgroup.procs file of each non-root
  *    cpu cgroup (one read per cgroup, not one /proc/PID/cgroup per
- *    process), kept open and re-read from offset 0.  The tree itself is
- *    scanned every GROUPS_RESCAN_WALKS walks and when a cgroup vanished:
- *    until then a new cgroup's processes count as the root's.  cgroup v1: every directory of the cpu hierarchy is a task
- *    group; v2: a cgroup is one when "cpu" is in its parent's
- *    cgroup.subtree_control, and a cgroup without it belongs to its
- *    nearest ancestor that is one.  Unlisted processes are in the root.
+ *    process), kept open and re-read from offset 0.  cgroup v1: every
+ *    directory of the cpu hierarchy is a task group; v2: a cgroup is one
+ *    when "cpu" is in its parent's cgroup.subtree_control, and a cgroup
+ *    without it belongs to its nearest ancestor that is one.  Unlisted
+ *    processes are in the root.  The tree itself is scanned every
+ *    GROUPS_RESCAN_WALKS walks and after a cgroup vanished: until then a
+ *    new cgroup's processes count as the root's (by session: for a batch
+ *    job, usually the same group).
  *  - CPU time comes from /proc/PID/stat (never cmdline): utime + stime +
  *    cutime + cstime, so children reaped during the interval are counted;
  *    a process that vanished is taken back out of its parent's group
- *    (whose cutime now holds it), and a pid reused is told by its start
- *    time.  A process born during the interval counts whole.
+ *    (whose cutime now holds it; its last interval is credited there), and
+ *    a pid reused is told by its start time.  A process born during the
+ *    interval counts whole.  A child reaped without wait (SIGCHLD ignored)
+ *    loses its last interval.
+ *  - /proc and the cgroup tree are listed with getdents64 into buffers
+ *    that are ours (lib/dirscan.h), so a walk allocates nothing unless a
+ *    table has to grow.
  *
  * The walk costs a few milliseconds per thousand processes: it runs at
- * most every GROUPS_WALK_NS (the value is kept in between), and always on
- * the second sample, so a short --once window still has a value.
+ * most every walk_s seconds (GROUPS_WALK_S in the elim; the value is kept
+ * in between), and always on the second sample, so a short --once window
+ * still has a value.
  */
 #include "config.h"
 
@@ -48,14 +56,14 @@
 #include "sampler_groups.h"
 
 #define NSEC 1000000000ULL
-#define GROUPS_MAX_CGROUPS 768      /* cgroup.procs files kept open, at most */
-#define GROUPS_RESCAN_WALKS 12      /* scan the cgroup tree every this many walks */
+#define GROUPS_MAX_CGROUPS 768 /* cgroup.procs files kept open, at most */
+#define GROUPS_RESCAN_WALKS 12 /* scan the cgroup tree every this many walks */
 #define GROUPS_MAX_DEPTH 16
-#define GROUPS_DIRBUF 4096          /* getdents buffer per cgroup level, on the stack */
-#define GROUPS_PROCBUF 32768        /* getdents buffer for /proc */
+#define GROUPS_DIRBUF 4096   /* getdents buffer per cgroup level, on the stack */
+#define GROUPS_PROCBUF 32768 /* getdents buffer for /proc */
 
 /* group keys: the kind in the top bits, the id below */
-#define KEY_CGROUP  (1ULL << 62)
+#define KEY_CGROUP (1ULL << 62)
 #define KEY_SESSION (2ULL << 62)
 #define KEY_PROCESS (3ULL << 62)
 
@@ -69,30 +77,30 @@ struct cg_ent {
 };
 
 struct groups_state {
-	int procfd;                    /* the procfs root, O_DIRECTORY */
-	struct dirent64 *dirbuf;       /* GROUPS_PROCBUF bytes for listing it */
-	struct procfile stat;          /* procfs/stat: online CPUs */
-	struct procfile autogroup;     /* procfs/sys/kernel/sched_autogroup_enabled */
+	int procfd;                /* the procfs root, O_DIRECTORY */
+	struct dirent64 *dirbuf;   /* GROUPS_PROCBUF bytes for listing it */
+	struct procfile stat;      /* procfs/stat: online CPUs */
+	struct procfile autogroup; /* procfs/sys/kernel/sched_autogroup_enabled */
 	enum cg_mode mode;
-	char cgroot[PATH_MAX];         /* the cpu hierarchy's root directory */
-	char *buf;                     /* scratch for cgroup.procs, grows */
+	char cgroot[PATH_MAX]; /* the cpu hierarchy's root directory */
+	char *buf;             /* scratch for cgroup.procs, grows */
 	size_t bufcap;
-	struct pidtab tab[2];          /* this walk's and the previous walk's */
+	struct pidtab tab[2]; /* this walk's and the previous walk's */
 	int cur;
 	struct grouptab groups;
 	double clk_tck;
-	uint64_t walk_ns;              /* minimum time between walks */
+	uint64_t walk_ns; /* minimum time between walks */
 	uint64_t prev_ns;
 	bool have_prev;
-	double value;                  /* the last walk's result */
-	struct cg_ent *cg;             /* the cgroups whose members we read */
+	double value;      /* the last walk's result */
+	struct cg_ent *cg; /* the cgroups whose members we read */
 	size_t ncg, capcg;
-	unsigned ncgroups;             /* task groups found by the last scan */
-	unsigned walks_to_rescan;      /* walks left before the tree is scanned again */
+	unsigned ncgroups;        /* task groups found by the last scan */
+	unsigned walks_to_rescan; /* walks left before the tree is scanned again */
 	int last_rc;
 };
 
-static const int groups_features[] = { FEAT_cpu_groups_per_core, -1 };
+static const int groups_features[] = {FEAT_cpu_groups_per_core, -1};
 
 /* Read a whole file from offset 0 into the state's growing buffer.
  * Returns the length or a negative errno. */
@@ -158,15 +166,17 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 	char buf[512];
 	s->mode = CG_NONE;
 	if (read_small_file(sysfs, "fs/cgroup/cgroup.controllers", buf, sizeof buf) >= 0) {
-		if (has_word(buf, "cpu") && path_join(s->cgroot, sizeof s->cgroot, sysfs, "fs/cgroup") == 0)
+		if (has_word(buf, "cpu") &&
+		    path_join(s->cgroot, sizeof s->cgroot, sysfs, "fs/cgroup") == 0)
 			s->mode = CG_V2;
 		return;
 	}
-	static const char *const v1[] = { "fs/cgroup/cpu", "fs/cgroup/cpu,cpuacct" };
+	static const char *const v1[] = {"fs/cgroup/cpu", "fs/cgroup/cpu,cpuacct"};
 	for (size_t i = 0; i < 2; i++) {
 		char rel[64];
 		snprintf(rel, sizeof rel, "%s/cpu.shares", v1[i]);
-		if (file_exists(sysfs, rel) && path_join(s->cgroot, sizeof s->cgroot, sysfs, v1[i]) == 0) {
+		if (file_exists(sysfs, rel) &&
+		    path_join(s->cgroot, sizeof s->cgroot, sysfs, v1[i]) == 0) {
 			s->mode = CG_V1;
 			return;
 		}
@@ -177,7 +187,7 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 static int add_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key)
 {
 	if (s->ncg >= GROUPS_MAX_CGROUPS)
-		return 0;                     /* the rest count as the root's */
+		return 0; /* the rest count as the root's */
 	if (len + sizeof "/cgroup.procs" > PATH_MAX)
 		return 0;
 	if (s->ncg == s->capcg) {
@@ -215,7 +225,7 @@ static int mark_members(struct groups_state *s)
 		if (n < 0) {
 			if (n == -ENOMEM)
 				return -ENOMEM;
-			s->walks_to_rescan = 0;   /* removed (ENODEV): scan again */
+			s->walks_to_rescan = 0; /* removed (ENODEV): scan again */
 			continue;
 		}
 		const char *p = s->buf;
@@ -249,7 +259,7 @@ static bool v2_delegates_cpu(struct groups_state *s, char *dir, size_t len)
  * task group.  is_group: dir is itself a task group (its children may be).
  */
 static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key,
-			bool children_are_groups, int depth)
+                        bool children_are_groups, int depth)
 {
 	int rc = 0;
 	if (key != 0) {
@@ -262,7 +272,10 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	union { struct dirent64 align; char b[GROUPS_DIRBUF]; } buf;   /* one per level */
+	union {
+		struct dirent64 align;
+		char b[GROUPS_DIRBUF];
+	} buf; /* one per level */
 	struct dirscan ds;
 	rc = dirscan_start(&ds, dfd, &buf, sizeof buf);
 	const char *name;
@@ -310,25 +323,25 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 
 int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu, uint64_t *start)
 {
-	const char *p = strrchr(text, ')');   /* comm may hold spaces and ')' */
+	const char *p = strrchr(text, ')'); /* comm may hold spaces and ')' */
 	if (p == NULL || p[1] != ' ')
 		return -EINVAL;
 	p += 2;
 	if (*p == '\0' || p[1] != ' ')
 		return -EINVAL;
-	p += 2;                               /* field 3, the state */
-	uint64_t f[20];                       /* fields 4 .. 23 */
+	p += 2;         /* field 3, the state */
+	uint64_t f[20]; /* fields 4 .. 23 */
 	int n = 0;
 	while (n < 20) {
 		parse_skip_blanks(&p);
-		if (*p == '-') {                  /* tty_nr and tpgid may be -1 */
+		if (*p == '-') { /* tty_nr and tpgid may be -1 */
 			p++;
 		}
 		if (!parse_u64(&p, &f[n]))
 			break;
 		n++;
 	}
-	if (n < 19)                           /* up to starttime, field 22 */
+	if (n < 19) /* up to starttime, field 22 */
 		return -EINVAL;
 	if (f[0] > INT32_MAX || f[2] > INT32_MAX)
 		return -EINVAL;
@@ -369,7 +382,7 @@ static int walk_procs(struct groups_state *s, bool autogroup)
 		snprintf(rel, sizeof rel, "%s/stat", name);
 		int fd = openat(s->procfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			continue;                 /* gone already */
+			continue; /* gone already */
 		ssize_t n = read(fd, buf, sizeof buf - 1);
 		close(fd);
 		if (n <= 0)
@@ -387,8 +400,8 @@ static int walk_procs(struct groups_state *s, bool autogroup)
 		e->start = start;
 		e->has_stat = true;
 		if (e->group == 0)
-			e->group = autogroup && sid > 0 ? KEY_SESSION | (uint64_t)sid
-							 : KEY_PROCESS | pid;
+			e->group =
+			    autogroup && sid > 0 ? KEY_SESSION | (uint64_t)sid : KEY_PROCESS | pid;
 	}
 	return rc;
 }
@@ -407,7 +420,7 @@ static int account(struct groups_state *s)
 		if (o && o->has_stat && o->start == e->start)
 			d = e->cpu >= o->cpu ? e->cpu - o->cpu : 0;
 		else
-			d = e->cpu;               /* born during the interval */
+			d = e->cpu; /* born during the interval */
 		if (d)
 			rc = grouptab_add(&s->groups, e->group, (double)d);
 	}
@@ -421,7 +434,7 @@ static int account(struct groups_state *s)
 			continue;
 		const struct pid_ent *parent = pidtab_find(cur, o->ppid);
 		if (parent == NULL || !parent->has_stat)
-			parent = pidtab_find(cur, 1);   /* reparented, then reaped */
+			parent = pidtab_find(cur, 1); /* reparented, then reaped */
 		if (parent && parent->has_stat)
 			rc = grouptab_add(&s->groups, parent->group, -(double)o->cpu);
 	}
@@ -570,9 +583,9 @@ static void groups_fini(void *state)
 }
 
 const struct sampler sampler_groups = {
-	.name = "groups",
-	.features = groups_features,
-	.init = groups_init,
-	.sample = groups_sample_cb,
-	.fini = groups_fini,
+    .name = "groups",
+    .features = groups_features,
+    .init = groups_init,
+    .sample = groups_sample_cb,
+    .fini = groups_fini,
 };

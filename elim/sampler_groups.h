@@ -34,6 +34,7 @@ unsigned groups_cgroups_seen(const struct groups_state *s);
 void groups_close(struct groups_state *s);
 
 /* For tests: parse /proc/PID/stat.  Returns 0 or -EINVAL. */
-int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu, uint64_t *start);
+int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu,
+                      uint64_t *start);
 
 #endif

@@ -23,21 +23,21 @@
 
 struct thermal_snapshot {
 	double max, margin;
-	uint64_t time_ns;      /* when it was read; 0: never */
-	int rc;                /* 0, or why the last refresh failed */
+	uint64_t time_ns; /* when it was read; 0: never */
+	int rc;           /* 0, or why the last refresh failed */
 };
 
 struct thermal_state {
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;     /* on CLOCK_MONOTONIC: wakes the thread to stop */
+	pthread_cond_t cv; /* on CLOCK_MONOTONIC: wakes the thread to stop */
 	bool stop;
 	uint64_t period_ns, stale_ns;
 	struct thermal_snapshot snap;
-	bool no_hwmon;         /* a host without hwmon: no thread, all unknown */
+	bool no_hwmon; /* a host without hwmon: no thread, all unknown */
 };
 
-static const int thermal_features[] = { FEAT_temp_max_c, FEAT_temp_margin_c, -1 };
+static const int thermal_features[] = {FEAT_temp_max_c, FEAT_temp_margin_c, -1};
 
 static uint64_t mono_ns(void)
 {
@@ -60,11 +60,12 @@ void thermal_fold(double input, double high, double crit, double *max, double *m
 }
 
 static double subfeature_value(const sensors_chip_name *chip, const sensors_feature *f,
-			       sensors_subfeature_type type)
+                               sensors_subfeature_type type)
 {
 	const sensors_subfeature *sf = sensors_get_subfeature(chip, f, type);
 	double v;
-	if (sf == NULL || !(sf->flags & SENSORS_MODE_R) || sensors_get_value(chip, sf->number, &v) < 0)
+	if (sf == NULL || !(sf->flags & SENSORS_MODE_R) ||
+	    sensors_get_value(chip, sf->number, &v) < 0)
 		return NAN;
 	return v;
 }
@@ -82,10 +83,12 @@ static int thermal_read(double *max, double *margin)
 			if (f->type != SENSORS_FEATURE_TEMP)
 				continue;
 			double in = subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_INPUT);
-			if (isnan(in) || subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_FAULT) > 0)
+			if (isnan(in) ||
+			    subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_FAULT) > 0)
 				continue;
 			thermal_fold(in, subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_MAX),
-				     subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_CRIT), max, margin);
+			             subfeature_value(chip, f, SENSORS_SUBFEATURE_TEMP_CRIT), max,
+			             margin);
 			inputs++;
 		}
 	}
@@ -112,7 +115,8 @@ static void *thermal_thread(void *arg)
 			s->snap.time_ns = t;
 		}
 		uint64_t wake = t + s->period_ns;
-		struct timespec ts = { .tv_sec = (time_t)(wake / NSEC), .tv_nsec = (long)(wake % NSEC) };
+		struct timespec ts = {.tv_sec = (time_t)(wake / NSEC),
+		                      .tv_nsec = (long)(wake % NSEC)};
 		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
 			;
 	}
@@ -144,7 +148,7 @@ static int thermal_init(const struct sampler_env *env, void **state)
 	if (s == NULL)
 		return -ENOMEM;
 	if (!have_hwmon(env->sysfs)) {
-		s->no_hwmon = true;     /* no thread: nothing to read, ever */
+		s->no_hwmon = true; /* no thread: nothing to read, ever */
 		*state = s;
 		return 0;
 	}
@@ -182,7 +186,7 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 	struct thermal_state *s = state;
 	sampler_clear(&sampler_thermal, out);
 	if (s->no_hwmon)
-		return 0;               /* unknown, and no error: see thermal_note */
+		return 0; /* unknown, and no error: see thermal_note */
 	pthread_mutex_lock(&s->mu);
 	struct thermal_snapshot snap = s->snap;
 	pthread_mutex_unlock(&s->mu);
@@ -190,7 +194,7 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 	if (snap.time_ns == 0)
 		return snap.rc;
 	if (now_ns > snap.time_ns && now_ns - snap.time_ns > s->stale_ns)
-		return -ETIMEDOUT;   /* the thread is stuck in a read */
+		return -ETIMEDOUT; /* the thread is stuck in a read */
 	out[FEAT_temp_max_c] = snap.max;
 	out[FEAT_temp_margin_c] = snap.margin;
 	return 0;
@@ -216,14 +220,16 @@ static void thermal_fini(void *state)
 static const char *thermal_note(void *state)
 {
 	const struct thermal_state *s = state;
-	return s->no_hwmon ? "no hwmon device (class/hwmon is empty or absent): temperatures unknown" : NULL;
+	return s->no_hwmon
+	           ? "no hwmon device (class/hwmon is empty or absent): temperatures unknown"
+	           : NULL;
 }
 
 const struct sampler sampler_thermal = {
-	.name = "thermal",
-	.features = thermal_features,
-	.init = thermal_init,
-	.sample = thermal_sample,
-	.fini = thermal_fini,
-	.note = thermal_note,
+    .name = "thermal",
+    .features = thermal_features,
+    .init = thermal_init,
+    .sample = thermal_sample,
+    .fini = thermal_fini,
+    .note = thermal_note,
 };

@@ -12,9 +12,9 @@
 
 struct dirscan {
 	int fd;
-	char *buf;         /* caller's, aligned for struct dirent64 */
+	char *buf; /* caller's, aligned for struct dirent64 */
 	size_t size;
-	size_t len, off;   /* bytes in buf, position of the next entry */
+	size_t len, off; /* bytes in buf, position of the next entry */
 };
 
 /* Rewind fd and start listing it.  Returns 0 or a negative errno. */

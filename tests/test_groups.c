@@ -26,14 +26,14 @@ static double tck(void)
 /* Write proc/PID/stat with the given session, CPU ticks (utime; stime 0;
  * cutime as given) and start time. */
 static void put_proc(const char *root, int pid, int ppid, int sid, long utime, long cutime,
-		     long start)
+                     long start)
 {
 	char rel[64], text[512];
 	snprintf(rel, sizeof rel, "proc/%d/stat", pid);
 	snprintf(text, sizeof text,
-		 "%d (job %d) R %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
-		 "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
-		 pid, pid, ppid, sid, sid, utime, cutime, start);
+	         "%d (job %d) R %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
+	         "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
+	         pid, pid, ppid, sid, sid, utime, cutime, start);
 	tu_write(root, rel, text);
 }
 
@@ -48,7 +48,8 @@ static char *base_tree(int ncpu, int autogroup)
 	char stat[4096];
 	size_t off = (size_t)snprintf(stat, sizeof stat, "cpu  1 0 1 100 0 0 0 0 0 0\n");
 	for (int i = 0; i < ncpu; i++)
-		off += (size_t)snprintf(stat + off, sizeof stat - off, "cpu%d 1 0 1 100 0 0 0 0 0 0\n", i);
+		off += (size_t)snprintf(stat + off, sizeof stat - off,
+		                        "cpu%d 1 0 1 100 0 0 0 0 0 0\n", i);
 	snprintf(stat + off, sizeof stat - off, "ctxt 1\nprocs_running 1\n");
 	tu_write(root, "proc/stat", stat);
 	tu_write(root, "proc/sys/kernel/sched_autogroup_enabled", autogroup ? "1\n" : "0\n");
@@ -79,7 +80,7 @@ static void test_parse_stat(void **st)
 	uint64_t cpu, start;
 	/* comm with spaces and a ')' ; a real-time task's negative priority */
 	const char *t = "4242 (a b) c) S 1 4242 4240 34816 -1 4194560 10 0 0 0 7 3 2 1 -51 0 3 0 "
-			"98765 1000 10 18446744073709551615\n";
+	                "98765 1000 10 18446744073709551615\n";
 	assert_int_equal(groups_parse_stat(t, &ppid, &sid, &cpu, &start), 0);
 	assert_int_equal(ppid, 1);
 	assert_int_equal(sid, 4240);
@@ -92,7 +93,7 @@ static void test_parse_stat(void **st)
 static void test_pidtab_grows(void **st)
 {
 	(void)st;
-	struct pidtab t = { 0 };
+	struct pidtab t = {0};
 	for (int32_t p = 1; p <= 5000; p++) {
 		struct pid_ent *e = pidtab_get(&t, p * 7);
 		assert_non_null(e);
@@ -105,11 +106,11 @@ static void test_pidtab_grows(void **st)
 	assert_null(pidtab_find(&t, 3));
 	size_t cap = t.cap;
 	pidtab_clear(&t);
-	assert_int_equal(t.cap, cap);   /* cleared, not freed */
+	assert_int_equal(t.cap, cap); /* cleared, not freed */
 	assert_null(pidtab_find(&t, 7));
 	pidtab_free(&t);
 
-	struct grouptab g = { 0 };
+	struct grouptab g = {0};
 	assert_int_equal(grouptab_add(&g, 5, 1.5), 0);
 	assert_int_equal(grouptab_add(&g, 5, -0.5), 0);
 	assert_int_equal(g.n, 1);
@@ -135,7 +136,7 @@ static void sessions_case(int autogroup, double expect)
 	struct groups_state *g = open_tree(root, 0);
 	double v;
 	assert_int_equal(groups_sample(g, 10 * NSEC, &v), 0);
-	assert_true(isnan(v));          /* first walk: no value */
+	assert_true(isnan(v)); /* first walk: no value */
 
 	put_proc(root, 5, 2, 0, 1000 + share(0.4), 0, 1);
 	put_proc(root, 100, 1, 100, 1000 + share(0.6), 0, 50);
@@ -205,7 +206,7 @@ static void test_pid_reuse(void **st)
 	struct groups_state *g = open_tree(root, 0);
 	double v;
 	groups_sample(g, 10 * NSEC, &v);
-	put_proc(root, 100, 1, 100, share(0.7), 0, 999);  /* less CPU, another start */
+	put_proc(root, 100, 1, 100, share(0.7), 0, 999); /* less CPU, another start */
 	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
 	assert_true(v == 1.0);
 	groups_close(g);
@@ -229,7 +230,7 @@ static void test_cgroup_v1(void **st)
 	tu_write(root, "sys/fs/cgroup/cpu/lsf/cgroup.procs", "");
 	tu_write(root, "sys/fs/cgroup/cpu/lsf/job1/cgroup.procs", "100\n200\n");
 	tu_write(root, "sys/fs/cgroup/cpu/lsf/job2/cgroup.procs", "");
-	int pids[] = { 100, 200, 301, 302 }, sids[] = { 100, 200, 300, 300 };
+	int pids[] = {100, 200, 301, 302}, sids[] = {100, 200, 300, 300};
 	for (int i = 0; i < 4; i++)
 		put_proc(root, pids[i], 1, sids[i], 1000, 0, 10 + i);
 	struct groups_state *g = open_tree(root, 0);
@@ -239,7 +240,7 @@ static void test_cgroup_v1(void **st)
 		put_proc(root, pids[i], 1, sids[i], 1000 + share(i < 2 ? 0.3 : 0.2), 0, 10 + i);
 	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
 	assert_true(fabs(v - 0.25) < 1e-9);
-	assert_int_equal(groups_cgroups_seen(g), 3);   /* lsf, job1, job2 */
+	assert_int_equal(groups_cgroups_seen(g), 3); /* lsf, job1, job2 */
 	groups_close(g);
 	tu_rmtree(root);
 	free(root);
@@ -267,8 +268,8 @@ static void test_cgroup_v2(void **st)
 	tu_write(root, "sys/fs/cgroup/lsf/job1/b/cgroup.procs", "200\n");
 	tu_write(root, "sys/fs/cgroup/system.slice/cgroup.subtree_control", "");
 	tu_write(root, "sys/fs/cgroup/system.slice/cgroup.procs", "400\n");
-	int pids[] = { 100, 200, 400 };
-	double use[] = { 0.3, 0.3, 0.6 };
+	int pids[] = {100, 200, 400};
+	double use[] = {0.3, 0.3, 0.6};
 	for (int i = 0; i < 3; i++)
 		put_proc(root, pids[i], 1, pids[i], 1000, 0, 10 + i);
 	struct groups_state *g = open_tree(root, 0);
@@ -278,7 +279,7 @@ static void test_cgroup_v2(void **st)
 		put_proc(root, pids[i], 1, pids[i], 1000 + share(use[i]), 0, 10 + i);
 	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
 	assert_true(fabs(v - 1.0) < 1e-9);
-	assert_int_equal(groups_cgroups_seen(g), 3);   /* lsf, job1, system.slice */
+	assert_int_equal(groups_cgroups_seen(g), 3); /* lsf, job1, system.slice */
 	groups_close(g);
 
 	/* the root no longer delegates cpu: every process is in the root task
@@ -344,14 +345,14 @@ static void test_walk_period(void **st)
 	double v;
 	groups_sample(g, 10 * NSEC, &v);
 	assert_true(isnan(v));
-	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50);   /* 0.5 s: half a CPU */
+	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50); /* 0.5 s: half a CPU */
 	groups_sample(g, 10 * NSEC + NSEC / 2, &v);
 	assert_true(v == 1.0);
-	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50);   /* idle now */
+	put_proc(root, 100, 1, 100, 1000 + share(0.25), 0, 50); /* idle now */
 	groups_sample(g, 12 * NSEC, &v);
-	assert_true(v == 1.0);          /* not walked: the last value */
+	assert_true(v == 1.0); /* not walked: the last value */
 	groups_sample(g, 16 * NSEC, &v);
-	assert_true(v == 0.0);          /* walked */
+	assert_true(v == 0.0); /* walked */
 	groups_close(g);
 	tu_rmtree(root);
 	free(root);
@@ -430,12 +431,12 @@ static void test_real_proc(void **st)
 	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double v;
-	pid_t hog[2] = { spinner(true), spinner(true) };
+	pid_t hog[2] = {spinner(true), spinner(true)};
 	usleep(100000);
 	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
-	uint64_t t0 = mono_ns(), c0[2] = { proc_cpu(hog[0]), proc_cpu(hog[1]) };
+	uint64_t t0 = mono_ns(), c0[2] = {proc_cpu(hog[0]), proc_cpu(hog[1])};
 	usleep(800000);
-	uint64_t c1[2] = { proc_cpu(hog[0]), proc_cpu(hog[1]) };
+	uint64_t c1[2] = {proc_cpu(hog[0]), proc_cpu(hog[1])};
 	double dt = (double)(mono_ns() - t0) / 1e9;
 	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
 	int must = 0;
@@ -454,18 +455,18 @@ static void test_real_proc(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_stat),
-		cmocka_unit_test(test_pidtab_grows),
-		cmocka_unit_test(test_sessions_autogroup),
-		cmocka_unit_test(test_no_autogroup_per_process),
-		cmocka_unit_test(test_reaped_child_no_spike),
-		cmocka_unit_test(test_pid_reuse),
-		cmocka_unit_test(test_cgroup_v1),
-		cmocka_unit_test(test_cgroup_v2),
-		cmocka_unit_test(test_cgroup_appears),
-		cmocka_unit_test(test_walk_period),
-		cmocka_unit_test(test_odd_files),
-		cmocka_unit_test(test_real_proc),
+	    cmocka_unit_test(test_parse_stat),
+	    cmocka_unit_test(test_pidtab_grows),
+	    cmocka_unit_test(test_sessions_autogroup),
+	    cmocka_unit_test(test_no_autogroup_per_process),
+	    cmocka_unit_test(test_reaped_child_no_spike),
+	    cmocka_unit_test(test_pid_reuse),
+	    cmocka_unit_test(test_cgroup_v1),
+	    cmocka_unit_test(test_cgroup_v2),
+	    cmocka_unit_test(test_cgroup_appears),
+	    cmocka_unit_test(test_walk_period),
+	    cmocka_unit_test(test_odd_files),
+	    cmocka_unit_test(test_real_proc),
 	};
 	return TU_RUN(tests);
 }

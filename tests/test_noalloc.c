@@ -73,8 +73,8 @@ static void put_proc(const char *root, int pid, int sid, long utime)
 	char rel[64], text[512];
 	snprintf(rel, sizeof rel, "proc/%d/stat", pid);
 	snprintf(text, sizeof text,
-		 "%d (p%d) R 1 %d %d 0 -1 4194304 1 0 0 0 %ld 0 0 0 20 0 1 0 %d 1000 10 1\n",
-		 pid, pid, sid, sid, utime, pid);
+	         "%d (p%d) R 1 %d %d 0 -1 4194304 1 0 0 0 %ld 0 0 0 20 0 1 0 %d 1000 10 1\n", pid,
+	         pid, sid, sid, utime, pid);
 	tu_write(root, rel, text);
 }
 
@@ -101,7 +101,7 @@ static void test_sampling_tick_allocates_nothing(void **state)
 	for (int p = 100; p < 140; p++)
 		put_proc(root, p, p < 120 ? 100 : p, 1000);
 
-	struct sampler_env env = { .procfs = proc, .sysfs = sys, .interval = 5 };
+	struct sampler_env env = {.procfs = proc, .sysfs = sys, .interval = 5};
 	struct sampling sp;
 	sampling_init(&sp, &env);
 	double x[FEAT_COUNT];
@@ -151,8 +151,8 @@ int main(void)
 		return 0;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sampling_tick_allocates_nothing),
-		cmocka_unit_test(test_real_walk_allocates_nothing),
+	    cmocka_unit_test(test_sampling_tick_allocates_nothing),
+	    cmocka_unit_test(test_real_walk_allocates_nothing),
 	};
 	return TU_RUN(tests);
 }

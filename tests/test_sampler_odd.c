@@ -20,7 +20,7 @@
 
 #define NSEC 1000000000ULL
 #define T0 (100 * NSEC)
-#define T1 (110 * NSEC)   /* 10 s later */
+#define T1 (110 * NSEC) /* 10 s later */
 
 struct fx {
 	char *root;
@@ -86,10 +86,10 @@ static void test_cpu_iowait_goes_down(void **state)
 	double out[FEAT_COUNT];
 	sampler_cpu.sample(st, T0, out);
 	tu_write(f.root, "proc/stat",
-		 "cpu  1100 100 500 8900 150 50 50 100 0 0\n"
-		 "cpu0 550 50 250 4450 75 25 25 50 0 0\n"
-		 "cpu1 550 50 250 4450 75 25 25 50 0 0\n"
-		 "ctxt 100000\nprocs_running 1\n");
+	         "cpu  1100 100 500 8900 150 50 50 100 0 0\n"
+	         "cpu0 550 50 250 4450 75 25 25 50 0 0\n"
+	         "cpu1 550 50 250 4450 75 25 25 50 0 0\n"
+	         "ctxt 100000\nprocs_running 1\n");
 	assert_int_equal(sampler_cpu.sample(st, T1, out), 0);
 	assert_false(isnan(out[FEAT_cpu_busy]));
 	assert_true(near(out[FEAT_cpu_busy], 100.0 / 950.0));
@@ -98,9 +98,9 @@ static void test_cpu_iowait_goes_down(void **state)
 
 	/* but idle + iowait going down together is a reset: unknown */
 	tu_write(f.root, "proc/stat",
-		 "cpu  1200 100 500 8000 100 50 50 100 0 0\n"
-		 "cpu0 600 50 250 4000 50 25 25 50 0 0\n"
-		 "ctxt 100000\nprocs_running 1\n");
+	         "cpu  1200 100 500 8000 100 50 50 100 0 0\n"
+	         "cpu0 600 50 250 4000 50 25 25 50 0 0\n"
+	         "ctxt 100000\nprocs_running 1\n");
 	assert_int_equal(sampler_cpu.sample(st, T1 + 10 * NSEC, out), 0);
 	assert_true(isnan(out[FEAT_cpu_busy]));
 	sampler_cpu.fini(st);
@@ -113,14 +113,16 @@ static void test_cpu_old_kernel_one_cpu(void **state)
 	(void)state;
 	struct fx f;
 	fx_open(&f);
-	tu_write(f.root, "proc/stat", "cpu  1000 100 500 8000\ncpu0 1000 100 500 8000\nctxt 10\nprocs_running 3\n");
+	tu_write(f.root, "proc/stat",
+	         "cpu  1000 100 500 8000\ncpu0 1000 100 500 8000\nctxt 10\nprocs_running 3\n");
 	tu_write(f.root, "proc/loadavg", "0.50 0.40 0.30 2/100 12345\n");
 	void *st = start(&sampler_cpu, &f);
 	double out[FEAT_COUNT];
 	sampler_cpu.sample(st, T0, out);
-	assert_true(near(out[FEAT_runq_per_core], 2.0));      /* (3 - 1) / 1 CPU */
+	assert_true(near(out[FEAT_runq_per_core], 2.0)); /* (3 - 1) / 1 CPU */
 	assert_true(near(out[FEAT_load1_per_core], 0.5));
-	tu_write(f.root, "proc/stat", "cpu  1050 100 550 8900\ncpu0 1050 100 550 8900\nctxt 1010\nprocs_running 1\n");
+	tu_write(f.root, "proc/stat",
+	         "cpu  1050 100 550 8900\ncpu0 1050 100 550 8900\nctxt 1010\nprocs_running 1\n");
 	assert_int_equal(sampler_cpu.sample(st, T1, out), 0);
 	assert_true(near(out[FEAT_cpu_busy], 0.1));
 	assert_true(near(out[FEAT_cpu_iowait], 0.0));
@@ -134,11 +136,11 @@ static void test_cpu_old_kernel_one_cpu(void **state)
 static void test_zero_interval(void **state)
 {
 	(void)state;
-	const struct sampler *all[] = { &sampler_cpu, &sampler_psi, &sampler_mem, &sampler_disk,
-					&sampler_net };
-	const int rates[] = { FEAT_ctxt_per_sec, FEAT_psi_cpu_some, FEAT_psi_io_full,
-			      FEAT_swap_io_per_sec, FEAT_majflt_per_sec, FEAT_disk_busy_max,
-			      FEAT_disk_read_bps, FEAT_net_rx_bps, FEAT_net_errs_per_sec };
+	const struct sampler *all[] = {&sampler_cpu, &sampler_psi, &sampler_mem, &sampler_disk,
+	                               &sampler_net};
+	const int rates[] = {FEAT_ctxt_per_sec,    FEAT_psi_cpu_some,   FEAT_psi_io_full,
+	                     FEAT_swap_io_per_sec, FEAT_majflt_per_sec, FEAT_disk_busy_max,
+	                     FEAT_disk_read_bps,   FEAT_net_rx_bps,     FEAT_net_errs_per_sec};
 	struct fx f;
 	fx_open(&f);
 	void *st[5];
@@ -171,16 +173,18 @@ static void test_psi_partial(void **state)
 	struct fx f;
 	fx_open(&f);
 	tu_system("rm -f '%s/proc/pressure/io'", f.root);
-	tu_write(f.root, "proc/pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n");
+	tu_write(f.root, "proc/pressure/cpu",
+	         "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n");
 	void *st = start(&sampler_psi, &f);
 	double out[FEAT_COUNT];
 	sampler_psi.sample(st, T0, out);
-	tu_write(f.root, "proc/pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=12000000\n");
+	tu_write(f.root, "proc/pressure/cpu",
+	         "some avg10=0.00 avg60=0.00 avg300=0.00 total=12000000\n");
 	tu_write(f.root, "proc/pressure/memory",
-		 "some avg10=5.00 avg60=0.00 avg300=0.00 total=1500000\n"
-		 "full avg10=1.00 avg60=0.00 avg300=0.00 total=1000000\n");
+	         "some avg10=5.00 avg60=0.00 avg300=0.00 total=1500000\n"
+	         "full avg10=1.00 avg60=0.00 avg300=0.00 total=1000000\n");
 	sampler_psi.sample(st, T1, out);
-	assert_true(out[FEAT_psi_cpu_some] == 1.0);            /* 11 s over 10 s */
+	assert_true(out[FEAT_psi_cpu_some] == 1.0); /* 11 s over 10 s */
 	assert_false(isnan(out[FEAT_psi_mem_some]));
 	assert_true(isnan(out[FEAT_psi_io_some]) && isnan(out[FEAT_psi_io_full]));
 	sampler_psi.fini(st);
@@ -195,8 +199,8 @@ static void test_mem_old_kernel_no_swap(void **state)
 	fx_open(&f);
 	tu_system("rm -f '%s/proc/vmstat'", f.root);
 	const char *mi = "MemTotal:       1000000 kB\nMemFree:         100000 kB\n"
-			 "SwapTotal:            0 kB\nSwapFree:             0 kB\n"
-			 "Dirty:            20000 kB\nWriteback:        30000 kB\n";
+	                 "SwapTotal:            0 kB\nSwapFree:             0 kB\n"
+	                 "Dirty:            20000 kB\nWriteback:        30000 kB\n";
 	tu_write(f.root, "proc/meminfo", mi);
 	void *st = start(&sampler_mem, &f);
 	double out[FEAT_COUNT];
@@ -225,7 +229,8 @@ static void test_disk_slash_name_old_format(void **state)
 	void *st = start(&sampler_disk, &f);
 	double out[FEAT_COUNT];
 	sampler_disk.sample(st, T0, out);
-	tu_write(f.root, "proc/diskstats", " 104 0 cciss/c0d0 20 0 2100 60 10 0 100 10 0 6000 80\n");
+	tu_write(f.root, "proc/diskstats",
+	         " 104 0 cciss/c0d0 20 0 2100 60 10 0 100 10 0 6000 80\n");
 	assert_int_equal(sampler_disk.sample(st, T1, out), 0);
 	assert_true(near(out[FEAT_disk_busy_max], 0.5));
 	assert_true(near(out[FEAT_disk_await_ms], 5.0));
@@ -246,26 +251,33 @@ static void test_net_unreadable_speed_and_wrap(void **state)
 	(void)state;
 	struct fx f;
 	fx_open(&f);
-	tu_system("rm -f '%s/class/net/eth0/speed' && mkdir '%s/class/net/eth0/speed'", f.sysfs, f.sysfs);
-	const char *hdr = "Inter-|   Receive                                                |  Transmit\n"
-			  " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n";
+	tu_system("rm -f '%s/class/net/eth0/speed' && mkdir '%s/class/net/eth0/speed'", f.sysfs,
+	          f.sysfs);
+	const char *hdr =
+	    "Inter-|   Receive                                                |  Transmit\n"
+	    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
+	    "errs drop fifo colls carrier compressed\n";
 	char text[2048];
-	snprintf(text, sizeof text, "%s"
-		 "  eth0: 18446744073709551000 1 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n"
-		 "  eth1: 1000 1 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n", hdr);
+	snprintf(text, sizeof text,
+	         "%s"
+	         "  eth0: 18446744073709551000 1 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n"
+	         "  eth1: 1000 1 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n",
+	         hdr);
 	tu_write(f.root, "proc/net/dev", text);
 	void *st = start(&sampler_net, &f);
 	double out[FEAT_COUNT];
 	sampler_net.sample(st, T0, out);
-	snprintf(text, sizeof text, "%s"
-		 "  eth0: 500 2 0 0 0 0 0 0 2000 2 0 0 0 0 0 0\n"
-		 "  eth1: 11000 2 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n"
-		 "  eth2: 99999999999999999999999 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n", hdr);
+	snprintf(text, sizeof text,
+	         "%s"
+	         "  eth0: 500 2 0 0 0 0 0 0 2000 2 0 0 0 0 0 0\n"
+	         "  eth1: 11000 2 0 0 0 0 0 0 1000 1 0 0 0 0 0 0\n"
+	         "  eth2: 99999999999999999999999 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n",
+	         hdr);
 	tu_write(f.root, "proc/net/dev", text);
 	assert_int_equal(sampler_net.sample(st, T1, out), 0);
-	assert_true(near(out[FEAT_net_rx_bps], 1000.0));       /* eth1 only: no spike */
+	assert_true(near(out[FEAT_net_rx_bps], 1000.0)); /* eth1 only: no spike */
 	assert_true(near(out[FEAT_net_tx_bps], 0.0));
-	assert_true(isnan(out[FEAT_net_util_max]));             /* no readable speed */
+	assert_true(isnan(out[FEAT_net_util_max])); /* no readable speed */
 	sampler_net.fini(st);
 	fx_close(&f);
 }
@@ -273,13 +285,13 @@ static void test_net_unreadable_speed_and_wrap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpu_iowait_goes_down),
-		cmocka_unit_test(test_cpu_old_kernel_one_cpu),
-		cmocka_unit_test(test_zero_interval),
-		cmocka_unit_test(test_psi_partial),
-		cmocka_unit_test(test_mem_old_kernel_no_swap),
-		cmocka_unit_test(test_disk_slash_name_old_format),
-		cmocka_unit_test(test_net_unreadable_speed_and_wrap),
+	    cmocka_unit_test(test_cpu_iowait_goes_down),
+	    cmocka_unit_test(test_cpu_old_kernel_one_cpu),
+	    cmocka_unit_test(test_zero_interval),
+	    cmocka_unit_test(test_psi_partial),
+	    cmocka_unit_test(test_mem_old_kernel_no_swap),
+	    cmocka_unit_test(test_disk_slash_name_old_format),
+	    cmocka_unit_test(test_net_unreadable_speed_and_wrap),
 	};
 	return TU_RUN(tests);
 }

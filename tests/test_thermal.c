@@ -56,8 +56,8 @@ static void chip(int n, const char *name)
 static void temp(int n, int idx, long input, long max, long crit)
 {
 	char rel[64], text[32];
-	const char *what[] = { "input", "max", "crit" };
-	long v[] = { input, max, crit };
+	const char *what[] = {"input", "max", "crit"};
+	long v[] = {input, max, crit};
 	for (int i = 0; i < 3; i++) {
 		if (v[i] < 0)
 			continue;
@@ -67,7 +67,7 @@ static void temp(int n, int idx, long input, long max, long crit)
 	}
 }
 
-static const struct sampler_env env = { .procfs = "/proc", .sysfs = "/sys", .interval = 0.05 };
+static const struct sampler_env env = {.procfs = "/proc", .sysfs = "/sys", .interval = 0.05};
 
 /* Sample until temp_max_c is known and pred holds, for at most 3 s. */
 static int wait_values(void *st, double *out, double want_max)
@@ -96,16 +96,16 @@ static void test_fold(void **st)
 	double max = NAN, margin = NAN;
 	thermal_fold(45, 80, 90, &max, &margin);
 	assert_true(max == 45 && margin == 35);
-	thermal_fold(60, NAN, 70, &max, &margin);     /* crit only */
+	thermal_fold(60, NAN, 70, &max, &margin); /* crit only */
 	assert_true(max == 60 && margin == 10);
-	thermal_fold(75, NAN, NAN, &max, &margin);    /* no limit: max only */
+	thermal_fold(75, NAN, NAN, &max, &margin); /* no limit: max only */
 	assert_true(max == 75 && margin == 10);
-	thermal_fold(50, 95, 52, &max, &margin);      /* the lower limit counts */
+	thermal_fold(50, 95, 52, &max, &margin); /* the lower limit counts */
 	assert_true(max == 75 && margin == 2);
-	thermal_fold(NAN, 10, 10, &max, &margin);     /* no input: ignored */
+	thermal_fold(NAN, 10, 10, &max, &margin); /* no input: ignored */
 	assert_true(max == 75 && margin == 2);
 	max = margin = NAN;
-	thermal_fold(99, 90, 100, &max, &margin);     /* over the limit: negative */
+	thermal_fold(99, 90, 100, &max, &margin); /* over the limit: negative */
 	assert_true(margin == -9);
 }
 
@@ -158,7 +158,7 @@ static void test_no_hwmon(void **st)
 	(void)st;
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1)
-			mkdir(CLASS "/hwmon", 0755);          /* present but empty */
+			mkdir(CLASS "/hwmon", 0755); /* present but empty */
 		void *s = NULL;
 		assert_int_equal(sampler_thermal.init(&env, &s), 0);
 		const char *note = sampler_thermal.note(s);
@@ -200,12 +200,13 @@ static void test_stuck_read_off_tick(void **st)
 	chip(1, "stuckchip");
 	temp(1, 1, 50000, -1, -1);
 	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY);
-	if (fan < 0) {   /* a kernel without fanotify permission events */
+	if (fan < 0) { /* a kernel without fanotify permission events */
 		printf("# fanotify_init: %s: stuck read not tested\n", strerror(errno));
 		return;
 	}
 	assert_int_equal(fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD,
-				       CLASS "/hwmon/hwmon1/temp1_input"), 0);
+	                               CLASS "/hwmon/hwmon1/temp1_input"),
+	                 0);
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
 	double out[FEAT_COUNT];
@@ -222,15 +223,15 @@ static void test_stuck_read_off_tick(void **st)
 		ssize_t n = read(fan, ev, sizeof ev);
 		for (struct fanotify_event_metadata *m = ev; n > 0 && FAN_EVENT_OK(m, n);
 		     m = FAN_EVENT_NEXT(m, n)) {
-			held++;          /* the thread is stuck in open(): not answered */
+			held++; /* the thread is stuck in open(): not answered */
 			close(m->fd);
 		}
 		usleep(10000);
 	}
 	assert_true(held >= 1);
-	assert_true(worst < 20 * 1000000ULL);   /* 20 ms, on a loaded machine */
+	assert_true(worst < 20 * 1000000ULL); /* 20 ms, on a loaded machine */
 
-	close(fan);                             /* unanswered events are allowed */
+	close(fan); /* unanswered events are allowed */
 	assert_int_equal(wait_values(s, out, 50.0), 0);
 	assert_true(out[FEAT_temp_margin_c] == 35.0);
 	sampler_thermal.fini(s);
@@ -248,12 +249,12 @@ int main(void)
 	}
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fold),
-		cmocka_unit_test_setup(test_two_chips, setup),
-		cmocka_unit_test_setup(test_no_limits, setup),
-		cmocka_unit_test_setup(test_no_hwmon, setup),
-		cmocka_unit_test_setup(test_no_temperatures, setup),
-		cmocka_unit_test_setup(test_stuck_read_off_tick, setup),
+	    cmocka_unit_test(test_fold),
+	    cmocka_unit_test_setup(test_two_chips, setup),
+	    cmocka_unit_test_setup(test_no_limits, setup),
+	    cmocka_unit_test_setup(test_no_hwmon, setup),
+	    cmocka_unit_test_setup(test_no_temperatures, setup),
+	    cmocka_unit_test_setup(test_stuck_read_off_tick, setup),
 	};
 	return TU_RUN(tests);
 }
