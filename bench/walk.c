@@ -2,7 +2,9 @@
  * walk: the process-table walk of the groups sampler against a bare walk
  * (list /proc, then open, read and close every /proc/PID/stat, nothing
  * parsed).  Interleaves the two, ROUNDS times each, and prints the CPU time
- * (user + system, CLOCK_PROCESS_CPUTIME_ID) per walk of each.
+ * (user + system, CLOCK_PROCESS_CPUTIME_ID) per walk of each; in mode both,
+ * also of a bare walk that reads every /proc/PID/cgroup too (the way the
+ * groups sampler does not find cgroups).
  *
  * Usage: walk ROUNDS [SPAWN] [MODE] [CGROUPS]   SPAWN idle children first
  * (default 0); MODE bare|groups|both (default both; one mode alone is for
@@ -36,7 +38,7 @@ static union {
 
 /* List /proc the same way the sampler does (getdents64, no allocation),
  * then open, read and close every /proc/PID/stat; parse nothing. */
-static int bare_walk(int procfd)
+static int bare_walk(int procfd, bool cgroup_too)
 {
 	struct dirscan ds;
 	if (dirscan_start(&ds, procfd, &dirbuf, sizeof dirbuf) < 0)
@@ -55,6 +57,15 @@ static int bare_walk(int procfd)
 		if (read(fd, buf, sizeof buf - 1) > 0)
 			n++;
 		close(fd);
+		if (!cgroup_too)
+			continue;
+		snprintf(rel, sizeof rel, "%s/cgroup", name);
+		fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof buf - 1) < 0)
+				n--;
+			close(fd);
+		}
 	}
 	return n;
 }
@@ -157,24 +168,32 @@ int main(int argc, char **argv)
 		return 1;
 	double v;
 	groups_sample(g, mono_ns(), &v); /* warm up both */
-	int procs = bare_walk(procfd);
-	double t_bare = 0, t_groups = 0;
+	int procs = bare_walk(procfd, false);
+	double t_bare = 0, t_groups = 0, t_percg = 0;
 	bool do_bare = strcmp(mode, "groups") != 0, do_groups = strcmp(mode, "bare") != 0;
 	for (int r = 0; r < rounds; r++) {
 		double t0 = cpu_now();
 		if (do_bare)
-			bare_walk(procfd);
+			bare_walk(procfd, false);
 		double t1 = cpu_now();
 		if (do_groups)
 			groups_sample(g, mono_ns(), &v);
 		double t2 = cpu_now();
+		if (do_bare && do_groups)
+			bare_walk(procfd, true);
+		double t3 = cpu_now();
 		t_bare += t1 - t0;
 		t_groups += t2 - t1;
+		t_percg += t3 - t2;
 	}
 	printf("cgroups %u ", groups_cgroups_seen(g));
-	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g\n", procs,
+	printf("processes %d rounds %d bare_ms %.4f groups_ms %.4f ratio %.3f value %g", procs,
 	       rounds, 1e3 * t_bare / rounds, 1e3 * t_groups / rounds,
 	       t_bare > 0 ? t_groups / t_bare : 0.0, v);
+	if (t_percg > 0) /* the alternative: /proc/PID/cgroup of every process */
+		printf(" bare+pid_cgroup_ms %.4f ratio %.3f", 1e3 * t_percg / rounds,
+		       t_percg / t_bare);
+	printf("\n");
 	groups_close(g);
 	for (int i = 0; i < spawn; i++) {
 		kill(kids[i], SIGKILL);
