@@ -2,7 +2,7 @@
 """cost.py: what elim.rank costs, as ratios to a floor, measured side by side.
 
 Run from the build directory after `make bench/floor bench/walk bench/rusage`:
-    python3 bench/cost.py [--interval 0.02] [--ticks 200] [--spawn 1000]
+    python3 bench/cost.py [--interval 0.02] [--ticks 200] [--repeat 3] [--spawn 1000]
 
 For CPU time per tick (getrusage of each child), every program runs twice,
 for N1 and N2 ticks, and the difference is divided by N2 - N1, so start-up
@@ -15,6 +15,7 @@ against a bare walk by bench/walk, with SPAWN idle processes added.
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--interval", type=float, default=0.02)
     ap.add_argument("--ticks", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cg-ticks", type=int, default=40)
     ap.add_argument("--spawn", type=int, default=1000)
     ap.add_argument("--walk-rounds", type=int, default=100)
@@ -68,18 +70,23 @@ def main():
         }
 
     n1, n2 = 10, 10 + a.ticks
-    cpu, rss, ir = {}, {}, {}
-    # interleave the programs so load changes hit all of them alike
-    for name in progs(0):
-        cpu[name] = [0.0, 0.0]
-    for i, n in enumerate((n1, n2)):
-        for name, cmd in progs(n).items():
-            if os.path.exists(hist):
-                os.unlink(hist)
-            c, r = run(b, cmd)
-            cpu[name][i] = c
-            if i == 1:
-                rss[name] = r
+    cpu = {name: [] for name in progs(0)}
+    rss = {}
+    # interleave the programs, and repeat, so load changes hit all alike;
+    # the median of the repeats is reported
+    for _ in range(a.repeat):
+        got = {name: [0.0, 0.0] for name in progs(0)}
+        for i, n in enumerate((n1, n2)):
+            for name, cmd in progs(n).items():
+                if os.path.exists(hist):
+                    os.unlink(hist)
+                c, r = run(b, cmd)
+                got[name][i] = c
+                if i == 1:
+                    rss[name] = max(rss.get(name, 0), r)
+        for name in got:
+            cpu[name].append((got[name][1] - got[name][0]) / (n2 - n1))
+    ir = {}
     c1, c2 = 5, 5 + a.cg_ticks
     for name in progs(0):
         irs = []
@@ -89,10 +96,12 @@ def main():
             irs.append(callgrind(progs(n)[name], tmp))
         ir[name] = (irs[1] - irs[0]) / (c2 - c1)
 
-    per_tick = {k: (v[1] - v[0]) / (n2 - n1) for k, v in cpu.items()}
+    per_tick = {k: statistics.median(v) for k, v in cpu.items()}
     f = "floor"
-    print("interval %s s; CPU over %d ticks, instructions over %d ticks (differences)" %
-          (iv, n2 - n1, c2 - c1))
+    print("interval %s s; CPU over %d ticks (median of %d), instructions over %d ticks"
+          " (differences of two runs)" % (iv, n2 - n1, a.repeat, c2 - c1))
+    for k, v in cpu.items():
+        print("  %-20s cpu_us/tick runs: %s" % (k, " ".join("%.1f" % (x * 1e6) for x in v)))
     print("%-20s %12s %8s %14s %8s %10s %8s" %
           ("program", "cpu_us/tick", "x floor", "instr/tick", "x floor", "maxrss_kB", "x floor"))
     for k in per_tick:
