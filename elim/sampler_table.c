@@ -12,6 +12,7 @@ const struct sampler *const sampler_table[] = {
 	&sampler_net,
 	&sampler_groups,
 	&sampler_thermal,
+	&sampler_pcap,
 	NULL,
 };
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,10 @@ static int thermal_init(const struct sampler_env *env, void **state)
 		return -ENOMEM;
 	if (!have_hwmon(env->sysfs)) {
 		s->no_hwmon = true; /* no thread: nothing to read, ever */
+		if (env->msg && env->msg_len)
+			snprintf(env->msg, env->msg_len,
+				 "no hwmon device (%s/class/hwmon is empty or absent): "
+				 "temperatures unknown", env->sysfs);
 		*state = s;
 		return 0;
 	}
@@ -186,7 +191,7 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 	struct thermal_state *s = state;
 	sampler_clear(&sampler_thermal, out);
 	if (s->no_hwmon)
-		return 0; /* unknown, and no error: see thermal_note */
+		return 0; /* unknown, and no error: init's message said why */
 	pthread_mutex_lock(&s->mu);
 	struct thermal_snapshot snap = s->snap;
 	pthread_mutex_unlock(&s->mu);
@@ -215,14 +220,6 @@ static void thermal_fini(void *state)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
-}
-
-static const char *thermal_note(void *state)
-{
-	const struct thermal_state *s = state;
-	return s->no_hwmon
-	           ? "no hwmon device (class/hwmon is empty or absent): temperatures unknown"
-	           : NULL;
 }
 
 const struct sampler sampler_thermal = {

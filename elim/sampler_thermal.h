@@ -7,8 +7,8 @@
  * only copies the snapshot, and a snapshot older than THERMAL_STALE_PERIODS
  * intervals (or none yet) reads as unknown.  On a host without any hwmon
  * device (sysfs/class/hwmon empty or absent) nothing is started: the
- * features are unknown without an error, and the sampler's note says why
- * (logged once by the elim).  Built without libsensors, init fails with
+ * features are unknown without an error, and init's message (env->msg)
+ * says why, logged once by the elim.  Built without libsensors, init fails with
  * -ENOTSUP.
  */
 #ifndef ELIM_RANK_SAMPLER_THERMAL_H
