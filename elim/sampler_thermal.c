@@ -228,5 +228,4 @@ const struct sampler sampler_thermal = {
     .init = thermal_init,
     .sample = thermal_sample,
     .fini = thermal_fini,
-    .note = thermal_note,
 };
