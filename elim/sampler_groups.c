@@ -10,8 +10,9 @@
  * Per walk:
  *  - cgroup membership comes from the cgroup.procs file of each non-root
  *    cpu cgroup (one read per cgroup, not one /proc/PID/cgroup per
- *    process), kept open and re-read from offset 0.  cgroup v1: every
- *    directory of the cpu hierarchy is a task group; v2: a cgroup is one
+ *    process): kept open on v2, opened each walk on v1 (see struct
+ *    cg_ent).  cgroup v1: every directory of the cpu hierarchy is a task
+ *    group; v2: a cgroup is one
  *    when "cpu" is in its parent's cgroup.subtree_control, and a cgroup
  *    without it belongs to its nearest ancestor that is one.  Unlisted
  *    processes are in the root.  The tree itself is scanned every
@@ -56,21 +57,26 @@
 #include "sampler_groups.h"
 
 #define NSEC 1000000000ULL
-#define GROUPS_MAX_CGROUPS 768 /* cgroup.procs files kept open, at most */
+#define GROUPS_MAX_CGROUPS 768 /* cgroups (fds kept open), at most */
 #define GROUPS_RESCAN_WALKS 12 /* scan the cgroup tree every this many walks */
 #define GROUPS_MAX_DEPTH 16
 #define GROUPS_DIRBUF 4096   /* getdents buffer per cgroup level, on the stack */
 #define GROUPS_PROCBUF 32768 /* getdents buffer for /proc */
 
 /* group keys: the kind in the top bits, the id below */
-#define KEY_CGROUP (1ULL << 62)
-#define KEY_SESSION (2ULL << 62)
-#define KEY_PROCESS (3ULL << 62)
+#define KEY_CGROUP ((uint64_t)GROUPS_CGROUP << 62)
+#define KEY_SESSION ((uint64_t)GROUPS_SESSION << 62)
+#define KEY_PROCESS ((uint64_t)GROUPS_PROCESS << 62)
 
 enum cg_mode { CG_NONE, CG_V1, CG_V2 };
 
-/* A cgroup whose processes belong to task group key: its cgroup.procs is
- * kept open and re-read from offset 0 each walk. */
+/*
+ * A cgroup whose processes belong to task group key.  cgroup v2: fd is its
+ * cgroup.procs, kept open and re-read from offset 0.  cgroup v1 serves an
+ * open cgroup.procs the pid list it loaded first, whatever moved since, so
+ * there fd is the cgroup's directory (O_PATH) and cgroup.procs is opened
+ * from it each walk.
+ */
 struct cg_ent {
 	int fd;
 	uint64_t key;
@@ -124,7 +130,10 @@ static long pread_grow(struct groups_state *s, int fd)
 		}
 		if (n == 0)
 			break;
+		size_t asked = s->bufcap - 1 - off;
 		off += (size_t)n;
+		if ((size_t)n < asked)
+			break; /* kernfs and regular files: a short read is the end */
 	}
 	s->buf[off] = '\0';
 	return (long)off;
@@ -183,7 +192,8 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 	}
 }
 
-/* Keep dir/cgroup.procs open as a member list of task group key. */
+/* Keep what it takes to read dir/cgroup.procs, the members of task group
+ * key, each walk. */
 static int add_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key)
 {
 	if (s->ncg >= GROUPS_MAX_CGROUPS)
@@ -198,9 +208,14 @@ static int add_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t ke
 		s->cg = n;
 		s->capcg = cap;
 	}
-	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
-	int fd = open(dir, O_RDONLY | O_CLOEXEC);
-	dir[len] = '\0';
+	int fd;
+	if (s->mode == CG_V1) {
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
+		fd = open(dir, O_RDONLY | O_CLOEXEC);
+		dir[len] = '\0';
+	}
 	if (fd < 0)
 		return errno == EMFILE || errno == ENFILE || errno == ENOENT ? 0 : -errno;
 	s->cg[s->ncg].fd = fd;
@@ -221,7 +236,15 @@ static int mark_members(struct groups_state *s)
 {
 	struct pidtab *t = &s->tab[s->cur];
 	for (size_t i = 0; i < s->ncg; i++) {
-		long n = pread_grow(s, s->cg[i].fd);
+		long n;
+		if (s->mode == CG_V1) {
+			int fd = openat(s->cg[i].fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+			n = fd < 0 ? -errno : pread_grow(s, fd);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			n = pread_grow(s, s->cg[i].fd);
+		}
 		if (n < 0) {
 			if (n == -ENOMEM)
 				return -ENOMEM;
@@ -539,6 +562,16 @@ int groups_sample(struct groups_state *s, uint64_t now_ns, double *value)
 	s->last_rc = rc;
 	*value = s->value;
 	return rc;
+}
+
+int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kind, uint64_t *id)
+{
+	const struct pid_ent *e = pidtab_find(&s->tab[s->cur], pid);
+	if (e == NULL || !e->has_stat || e->group == 0)
+		return -ENOENT;
+	*kind = (enum groups_kind)(e->group >> 62);
+	*id = e->group & ~(3ULL << 62);
+	return 0;
 }
 
 unsigned groups_cgroups_seen(const struct groups_state *s)

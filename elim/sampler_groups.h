@@ -27,6 +27,15 @@ int groups_open(struct groups_state **out, const char *procfs, const char *sysfs
  */
 int groups_sample(struct groups_state *s, uint64_t now_ns, double *value);
 
+enum groups_kind { GROUPS_CGROUP = 1, GROUPS_SESSION = 2, GROUPS_PROCESS = 3 };
+
+/*
+ * The group pid was in at the last walk: its kind and id (a cgroup's number
+ * in the last scan, a session id, or the pid).  Returns 0, or -ENOENT when
+ * the last walk did not see pid.
+ */
+int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kind, uint64_t *id);
+
 /* Non-root cpu cgroups (task groups) the last walk saw. */
 unsigned groups_cgroups_seen(const struct groups_state *s);
 

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +454,101 @@ static void test_real_proc(void **st)
 	groups_close(g);
 }
 
+static pid_t sleeper(void)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		setsid();
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	return p;
+}
+
+static int join(const char *cg, pid_t pid)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/cgroup.procs", cg);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%d\n", (int)pid);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static void expect_group(struct groups_state *g, pid_t pid, enum groups_kind kind, uint64_t *id)
+{
+	enum groups_kind k;
+	assert_int_equal(groups_group_of(g, pid, &k, id), 0);
+	assert_int_equal(k, kind);
+}
+
+/*
+ * A real cpu cgroup on this host (cgroup v1 cpu hierarchy, or v2 when the
+ * root delegates cpu), made and removed here: processes moved in and out
+ * between walks change group at the next walk, through the cgroup.procs
+ * files kept open (re-read from offset 0 on the real cgroupfs).  Two
+ * processes of two sessions in one cgroup are one group.
+ */
+static void test_real_cgroup(void **st)
+{
+	(void)st;
+	char root[64], cg[128], buf[256];
+	struct stat sb;
+	if (stat("/sys/fs/cgroup/cpu/cpu.shares", &sb) == 0)
+		snprintf(root, sizeof root, "/sys/fs/cgroup/cpu");
+	else {
+		snprintf(root, sizeof root, "/sys/fs/cgroup");
+		FILE *f = fopen("/sys/fs/cgroup/cgroup.subtree_control", "r");
+		bool cpu = f && fgets(buf, sizeof buf, f) && strstr(buf, "cpu ") != NULL;
+		cpu = cpu || (f && strstr(buf, "cpu\n") != NULL);
+		if (f)
+			fclose(f);
+		if (!cpu) {
+			printf("# no cpu cgroup hierarchy to use here: not tested\n");
+			return;
+		}
+	}
+	snprintf(cg, sizeof cg, "%s/elim-rank-test.%d", root, (int)getpid());
+	if (mkdir(cg, 0755) < 0) {
+		printf("# mkdir %s: %s: not tested\n", cg, strerror(errno));
+		return;
+	}
+	pid_t a = sleeper(), b = sleeper();
+	usleep(50000);
+	struct groups_state *g = NULL;
+	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
+	double v;
+	uint64_t t = 100 * NSEC, ida, idb;
+	assert_int_equal(join(cg, a), 0);
+	groups_sample(g, t += NSEC, &v); /* the scan finds the new cgroup */
+	expect_group(g, a, GROUPS_CGROUP, &ida);
+	expect_group(g, b, GROUPS_SESSION, &idb);
+	assert_int_equal(idb, (uint64_t)b);
+	assert_true(groups_cgroups_seen(g) >= 1);
+
+	assert_int_equal(join(cg, b), 0); /* no rescan: the kept fd re-read */
+	groups_sample(g, t += NSEC, &v);
+	expect_group(g, b, GROUPS_CGROUP, &idb);
+	assert_int_equal(idb, ida); /* one group for both sessions */
+
+	assert_int_equal(join(root, a), 0); /* back to the root cgroup */
+	groups_sample(g, t += NSEC, &v);
+	expect_group(g, a, GROUPS_SESSION, &ida);
+	assert_int_equal(ida, (uint64_t)a);
+
+	groups_close(g);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	for (int i = 0; i < 50 && rmdir(cg) < 0; i++)
+		usleep(20000);
+	assert_int_equal(stat(cg, &sb), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +564,7 @@ int main(void)
 	    cmocka_unit_test(test_walk_period),
 	    cmocka_unit_test(test_odd_files),
 	    cmocka_unit_test(test_real_proc),
+	    cmocka_unit_test(test_real_cgroup),
 	};
 	return TU_RUN(tests);
 }
