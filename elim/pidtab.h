@@ -18,6 +18,7 @@
 struct pid_ent {
 	int32_t pid; /* 0: empty slot */
 	int32_t ppid;
+	int32_t sid;    /* session */
 	uint64_t start; /* start time in ticks since boot: tells pid reuse */
 	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
 	uint64_t group; /* scheduling-group key; 0 until known */

@@ -10,15 +10,15 @@
  * Per walk:
  *  - cgroup membership comes from the cgroup.procs file of each non-root
  *    cpu cgroup (one read per cgroup, not one /proc/PID/cgroup per
- *    process): kept open on v2, opened each walk on v1 (see struct
- *    cg_ent).  cgroup v1: every directory of the cpu hierarchy is a task
- *    group; v2: a cgroup is one
- *    when "cpu" is in its parent's cgroup.subtree_control, and a cgroup
- *    without it belongs to its nearest ancestor that is one.  Unlisted
- *    processes are in the root.  The tree itself is scanned every
- *    GROUPS_RESCAN_WALKS walks and after a cgroup vanished: until then a
- *    new cgroup's processes count as the root's (by session: for a batch
- *    job, usually the same group).
+ *    process), read when the tree is scanned: every GROUPS_RESCAN_WALKS
+ *    walks.  cgroup v1: every directory of the cpu hierarchy is a task
+ *    group; v2: a cgroup is one when "cpu" is in its parent's
+ *    cgroup.subtree_control, and a cgroup without it belongs to its nearest
+ *    ancestor that is one.  Unlisted processes are in the root.  Between
+ *    scans a process keeps its cgroup and a new process gets its parent's,
+ *    as fork does; a process moved, or a new cgroup, shows at the next scan
+ *    (an LSF job moved into its cgroup counts by its session until then:
+ *    for a batch job, usually the same group).
  *  - CPU time comes from /proc/PID/stat (never cmdline): utime + stime +
  *    cutime + cstime, so children reaped during the interval are counted;
  *    a process that vanished is taken back out of its parent's group
@@ -57,8 +57,7 @@
 #include "sampler_groups.h"
 
 #define NSEC 1000000000ULL
-#define GROUPS_MAX_CGROUPS 768 /* cgroups (fds kept open), at most */
-#define GROUPS_RESCAN_WALKS 12 /* scan the cgroup tree every this many walks */
+#define GROUPS_MAX_CGROUPS 4096 /* task groups told apart, at most */
 #define GROUPS_MAX_DEPTH 16
 #define GROUPS_DIRBUF 4096   /* getdents buffer per cgroup level, on the stack */
 #define GROUPS_PROCBUF 32768 /* getdents buffer for /proc */
@@ -69,18 +68,6 @@
 #define KEY_PROCESS ((uint64_t)GROUPS_PROCESS << 62)
 
 enum cg_mode { CG_NONE, CG_V1, CG_V2 };
-
-/*
- * A cgroup whose processes belong to task group key.  cgroup v2: fd is its
- * cgroup.procs, kept open and re-read from offset 0.  cgroup v1 serves an
- * open cgroup.procs the pid list it loaded first, whatever moved since, so
- * there fd is the cgroup's directory (O_PATH) and cgroup.procs is opened
- * from it each walk.
- */
-struct cg_ent {
-	int fd;
-	uint64_t key;
-};
 
 struct groups_state {
 	int procfd;                /* the procfs root, O_DIRECTORY */
@@ -98,9 +85,7 @@ struct groups_state {
 	uint64_t walk_ns; /* minimum time between walks */
 	uint64_t prev_ns;
 	bool have_prev;
-	double value;      /* the last walk's result */
-	struct cg_ent *cg; /* the cgroups whose members we read */
-	size_t ncg, capcg;
+	double value;             /* the last walk's result */
 	unsigned ncgroups;        /* task groups found by the last scan */
 	unsigned walks_to_rescan; /* walks left before the tree is scanned again */
 	int last_rc;
@@ -192,75 +177,28 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 	}
 }
 
-/* Keep what it takes to read dir/cgroup.procs, the members of task group
- * key, each walk. */
-static int add_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key)
+/* Mark every pid dir/cgroup.procs lists as a member of task group key.
+ * Opened and read once per scan: cgroup v1 serves an open cgroup.procs the
+ * pid list it loaded first, whatever moved since. */
+static int mark_members(struct groups_state *s, char *dir, size_t len, uint64_t key)
 {
-	if (s->ncg >= GROUPS_MAX_CGROUPS)
-		return 0; /* the rest count as the root's */
 	if (len + sizeof "/cgroup.procs" > PATH_MAX)
 		return 0;
-	if (s->ncg == s->capcg) {
-		size_t cap = s->capcg ? s->capcg * 2 : 16;
-		struct cg_ent *n = realloc(s->cg, cap * sizeof *n);
-		if (n == NULL)
-			return -ENOMEM;
-		s->cg = n;
-		s->capcg = cap;
-	}
-	int fd;
-	if (s->mode == CG_V1) {
-		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
-		fd = open(dir, O_RDONLY | O_CLOEXEC);
-		dir[len] = '\0';
-	}
-	if (fd < 0)
-		return errno == EMFILE || errno == ENFILE || errno == ENOENT ? 0 : -errno;
-	s->cg[s->ncg].fd = fd;
-	s->cg[s->ncg].key = key;
-	s->ncg++;
-	return 0;
-}
-
-static void drop_cgroups(struct groups_state *s)
-{
-	for (size_t i = 0; i < s->ncg; i++)
-		close(s->cg[i].fd);
-	s->ncg = 0;
-}
-
-/* Mark every pid the kept cgroup.procs files list with their group. */
-static int mark_members(struct groups_state *s)
-{
+	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
+	long n = read_grow(s, dir);
+	dir[len] = '\0';
+	if (n < 0)
+		return n == -ENOMEM ? -ENOMEM : 0; /* removed under us */
 	struct pidtab *t = &s->tab[s->cur];
-	for (size_t i = 0; i < s->ncg; i++) {
-		long n;
-		if (s->mode == CG_V1) {
-			int fd = openat(s->cg[i].fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-			n = fd < 0 ? -errno : pread_grow(s, fd);
-			if (fd >= 0)
-				close(fd);
-		} else {
-			n = pread_grow(s, s->cg[i].fd);
-		}
-		if (n < 0) {
-			if (n == -ENOMEM)
-				return -ENOMEM;
-			s->walks_to_rescan = 0; /* removed (ENODEV): scan again */
-			continue;
-		}
-		const char *p = s->buf;
-		uint64_t pid;
-		while (parse_u64(&p, &pid)) {
-			struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
-			if (e == NULL)
-				return -ENOMEM;
-			e->group = s->cg[i].key;
-			if (*p == '\n')
-				p++;
-		}
+	const char *p = s->buf;
+	uint64_t pid;
+	while (parse_u64(&p, &pid)) {
+		struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
+		if (e == NULL)
+			return -ENOMEM;
+		e->group = key;
+		if (*p == '\n')
+			p++;
 	}
 	return 0;
 }
@@ -286,7 +224,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 {
 	int rc = 0;
 	if (key != 0) {
-		rc = add_cgroup(s, dir, len, key);
+		rc = mark_members(s, dir, len, key);
 		if (rc < 0)
 			return rc;
 	}
@@ -327,7 +265,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 		uint64_t ckey = key;
 		bool cgroups = false;
 		if (children_are_groups) {
-			if (s->ncg >= GROUPS_MAX_CGROUPS) {
+			if (s->ncgroups >= GROUPS_MAX_CGROUPS) {
 				dir[len] = '\0';
 				break;
 			}
@@ -387,7 +325,7 @@ static unsigned count_cpus(const char *stat)
 }
 
 /* Read /proc/PID/stat of every process into the current table. */
-static int walk_procs(struct groups_state *s, bool autogroup)
+static int walk_procs(struct groups_state *s)
 {
 	struct pidtab *t = &s->tab[s->cur];
 	struct dirscan ds;
@@ -421,12 +359,52 @@ static int walk_procs(struct groups_state *s, bool autogroup)
 		e->ppid = ppid;
 		e->cpu = cpu;
 		e->start = start;
+		e->sid = sid;
 		e->has_stat = true;
-		if (e->group == 0)
-			e->group =
-			    autogroup && sid > 0 ? KEY_SESSION | (uint64_t)sid : KEY_PROCESS | pid;
 	}
 	return rc;
+}
+
+/*
+ * The group of e, when the scan did not just say.  Between scans a process
+ * keeps the cgroup it had, and a new one is in its parent's (as fork puts
+ * it; a later move shows at the next scan); else the root task group's
+ * session, or the process itself.
+ */
+static uint64_t resolve_group(struct groups_state *s, struct pid_ent *e, bool scanned,
+                              bool autogroup, int depth)
+{
+	if (e->group != 0)
+		return e->group;
+	uint64_t g = 0;
+	if (!scanned) {
+		const struct pid_ent *o = pidtab_find(&s->tab[!s->cur], e->pid);
+		if (o && o->has_stat && o->start == e->start) {
+			if ((o->group >> 62) == GROUPS_CGROUP)
+				g = o->group;
+		} else if (depth < 16) {
+			struct pid_ent *parent = pidtab_find(&s->tab[s->cur], e->ppid);
+			if (parent && parent->has_stat && parent != e) {
+				uint64_t pg =
+				    resolve_group(s, parent, scanned, autogroup, depth + 1);
+				if ((pg >> 62) == GROUPS_CGROUP)
+					g = pg;
+			}
+		}
+	}
+	if (g == 0)
+		g = autogroup && e->sid > 0 ? KEY_SESSION | (uint64_t)e->sid
+		                            : KEY_PROCESS | (uint64_t)e->pid;
+	e->group = g;
+	return g;
+}
+
+static void assign_groups(struct groups_state *s, bool scanned, bool autogroup)
+{
+	struct pidtab *t = &s->tab[s->cur];
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].pid != 0 && t->e[i].has_stat)
+			resolve_group(s, &t->e[i], scanned, autogroup, 0);
 }
 
 /* Sum the CPU each group used since the previous walk. */
@@ -478,10 +456,11 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 		ncpu = count_cpus(s->stat.buf);
 
 	int rc = 0;
+	bool scanned = false;
 	if (s->mode != CG_NONE && s->walks_to_rescan == 0) {
+		scanned = true;
 		/* new cgroups are found here only: between scans, processes of a
 		 * new cgroup count as the root's (by session, usually the same) */
-		drop_cgroups(s);
 		s->ncgroups = 0;
 		s->walks_to_rescan = GROUPS_RESCAN_WALKS;
 		char dir[PATH_MAX];
@@ -494,9 +473,9 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 	if (s->walks_to_rescan > 0)
 		s->walks_to_rescan--;
 	if (rc == 0)
-		rc = mark_members(s);
+		rc = walk_procs(s);
 	if (rc == 0)
-		rc = walk_procs(s, autogroup);
+		assign_groups(s, scanned, autogroup);
 	if (rc < 0) {
 		s->have_prev = false;
 		s->value = NAN;
@@ -586,8 +565,6 @@ void groups_close(struct groups_state *s)
 	close(s->procfd);
 	procfile_close(&s->stat);
 	procfile_close(&s->autogroup);
-	drop_cgroups(s);
-	free(s->cg);
 	free(s->dirbuf);
 	pidtab_free(&s->tab[0]);
 	pidtab_free(&s->tab[1]);

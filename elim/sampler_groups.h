@@ -11,6 +11,10 @@
 /* The elim walks the process table at most every this many seconds. */
 #define GROUPS_WALK_S 4.5
 
+/* The cgroup tree, and who is in each cgroup, are read every this many
+ * walks (the first walk included). */
+#define GROUPS_RESCAN_WALKS 12
+
 struct groups_state;
 
 /*

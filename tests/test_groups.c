@@ -336,6 +336,45 @@ static void test_cgroup_appears(void **st)
 	free(root);
 }
 
+/*
+ * Between scans a process keeps its cgroup, and a new process is in its
+ * parent's (fork's rule) even before cgroup.procs is read again: job1 holds
+ * 100; its child 101, born after the scan, is in job1 too, and with 0.3
+ * CPU each they are one group over half a CPU.  A new process whose parent
+ * is in the root goes by its session.
+ */
+static void test_cgroup_inherited(void **st)
+{
+	(void)st;
+	char *root = base_tree(1, 1);
+	tu_write(root, "sys/fs/cgroup/cpu/cpu.shares", "1024\n");
+	tu_write(root, "sys/fs/cgroup/cpu/cgroup.procs", "1\n");
+	tu_write(root, "sys/fs/cgroup/cpu/job1/cgroup.procs", "100\n");
+	put_proc(root, 1, 0, 1, 10, 0, 1);
+	put_proc(root, 100, 1, 100, 1000, 0, 10);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	groups_sample(g, 10 * NSEC, &v);
+	put_proc(root, 100, 1, 100, 1000 + share(0.3), 0, 10);
+	put_proc(root, 101, 100, 101, share(0.3), 0, 20); /* own session, job1's child */
+	put_proc(root, 102, 1, 102, 5, 0, 21);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	enum groups_kind k;
+	uint64_t id100, id101, id102;
+	assert_int_equal(groups_group_of(g, 100, &k, &id100), 0);
+	assert_int_equal(k, GROUPS_CGROUP);
+	assert_int_equal(groups_group_of(g, 101, &k, &id101), 0);
+	assert_int_equal(k, GROUPS_CGROUP);
+	assert_int_equal(id101, id100);
+	assert_int_equal(groups_group_of(g, 102, &k, &id102), 0);
+	assert_int_equal(k, GROUPS_SESSION);
+	assert_int_equal(id102, 102);
+	assert_true(v == 1.0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
 /* The walk runs at most every walk_s, and always on the second sample;
  * in between, the last value stays. */
 static void test_walk_period(void **st)
@@ -488,9 +527,9 @@ static void expect_group(struct groups_state *g, pid_t pid, enum groups_kind kin
 /*
  * A real cpu cgroup on this host (cgroup v1 cpu hierarchy, or v2 when the
  * root delegates cpu), made and removed here: processes moved in and out
- * between walks change group at the next walk, through the cgroup.procs
- * files kept open (re-read from offset 0 on the real cgroupfs).  Two
- * processes of two sessions in one cgroup are one group.
+ * change group at the next scan of the tree (every GROUPS_RESCAN_WALKS
+ * walks), read from the real cgroupfs.  Two processes of two sessions in
+ * one cgroup are one group.
  */
 static void test_real_cgroup(void **st)
 {
@@ -529,15 +568,20 @@ static void test_real_cgroup(void **st)
 	assert_int_equal(idb, (uint64_t)b);
 	assert_true(groups_cgroups_seen(g) >= 1);
 
-	assert_int_equal(join(cg, b), 0); /* no rescan: the kept fd re-read */
+	assert_int_equal(join(cg, b), 0);
 	groups_sample(g, t += NSEC, &v);
+	expect_group(g, b, GROUPS_SESSION, &idb); /* a move shows at the next scan */
+	for (int i = 1; i < GROUPS_RESCAN_WALKS; i++)
+		groups_sample(g, t += NSEC, &v);
 	expect_group(g, b, GROUPS_CGROUP, &idb);
 	assert_int_equal(idb, ida); /* one group for both sessions */
 
 	assert_int_equal(join(root, a), 0); /* back to the root cgroup */
-	groups_sample(g, t += NSEC, &v);
+	for (int i = 0; i < GROUPS_RESCAN_WALKS; i++)
+		groups_sample(g, t += NSEC, &v);
 	expect_group(g, a, GROUPS_SESSION, &ida);
 	assert_int_equal(ida, (uint64_t)a);
+	expect_group(g, b, GROUPS_CGROUP, &idb);
 
 	groups_close(g);
 	kill(a, SIGKILL);
@@ -561,6 +605,7 @@ int main(void)
 	    cmocka_unit_test(test_cgroup_v1),
 	    cmocka_unit_test(test_cgroup_v2),
 	    cmocka_unit_test(test_cgroup_appears),
+	    cmocka_unit_test(test_cgroup_inherited),
 	    cmocka_unit_test(test_walk_period),
 	    cmocka_unit_test(test_odd_files),
 	    cmocka_unit_test(test_real_proc),
