@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <sensors/error.h>
 #include <sensors/sensors.h>
 
 #include "procfile.h"
@@ -96,9 +97,39 @@ static int thermal_read(double *max, double *margin)
 	return inputs ? 0 : -ENOENT;
 }
 
+/*
+ * libsensors' default handlers print to stderr (stdout and stderr are not
+ * ours to write: LIM's pipe, or a file LIM left on fd 2) and exit(1) on a
+ * fatal error, which would take the elim down.  Ours are silent: a bad
+ * configuration is sensors_init's error code, and a fatal error ends only
+ * this thread (only it calls libsensors), leaving the snapshot to go stale.
+ */
+static void quiet_parse_error(const char *err, int lineno)
+{
+	(void)err;
+	(void)lineno;
+}
+
+static void quiet_parse_error_wfn(const char *err, const char *filename, int lineno)
+{
+	(void)err;
+	(void)filename;
+	(void)lineno;
+}
+
+static void thread_fatal_error(const char *proc, const char *err)
+{
+	(void)proc;
+	(void)err;
+	pthread_exit(NULL);
+}
+
 static void *thermal_thread(void *arg)
 {
 	struct thermal_state *s = arg;
+	sensors_parse_error = quiet_parse_error;
+	sensors_parse_error_wfn = quiet_parse_error_wfn;
+	sensors_fatal_error = thread_fatal_error;
 	int rc = sensors_init(NULL) == 0 ? 0 : -EIO;
 
 	pthread_mutex_lock(&s->mu);
@@ -152,8 +183,9 @@ static int thermal_init(const struct sampler_env *env, void **state)
 		s->no_hwmon = true; /* no thread: nothing to read, ever */
 		if (env->msg && env->msg_len)
 			snprintf(env->msg, env->msg_len,
-				 "no hwmon device (%s/class/hwmon is empty or absent): "
-				 "temperatures unknown", env->sysfs);
+			         "no hwmon device (%s/class/hwmon is empty or absent): "
+			         "temperatures unknown",
+			         env->sysfs);
 		*state = s;
 		return 0;
 	}

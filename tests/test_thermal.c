@@ -173,6 +173,45 @@ static void test_no_hwmon(void **st)
 	}
 }
 
+/*
+ * A broken /etc/sensors3.conf (bind-mounted over it in our namespace):
+ * libsensors reports the syntax error through its error handler, whose
+ * default prints to stderr (LIM's pipe or a file LIM left on fd 2): ours
+ * is silent, and the chips are still read.
+ */
+static void test_bad_config_is_silent(void **st)
+{
+	(void)st;
+	chip(0, "fakechip");
+	temp(0, 1, 45000, 80000, -1);
+	tu_write(CLASS, "bad-sensors.conf", "this is { not valid\n");
+	if (mount(CLASS "/bad-sensors.conf", "/etc/sensors3.conf", NULL, MS_BIND, NULL) < 0) {
+		printf("# no /etc/sensors3.conf to replace: not tested\n");
+		return;
+	}
+	char errpath[] = "/tmp/elim-rank-test-stderr.XXXXXX";
+	int efd = mkstemp(errpath);
+	assert_true(efd >= 0);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(efd, 2);
+	void *s = NULL;
+	assert_int_equal(sampler_thermal.init(&env, &s), 0);
+	double out[FEAT_COUNT];
+	int rc = wait_values(s, out, 45.0);
+	sampler_thermal.fini(s);
+	dup2(saved, 2);
+	close(saved);
+	umount2("/etc/sensors3.conf", MNT_DETACH);
+	struct stat sb;
+	assert_int_equal(fstat(efd, &sb), 0);
+	close(efd);
+	unlink(errpath);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(rc, 0);
+	assert_true(out[FEAT_temp_margin_c] == 35.0);
+}
+
 /* A chip with no temperature (a fan only): known nothing, never a value. */
 static void test_no_temperatures(void **st)
 {
@@ -256,6 +295,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_no_limits, setup),
 	    cmocka_unit_test_setup(test_no_hwmon, setup),
 	    cmocka_unit_test_setup(test_no_temperatures, setup),
+	    cmocka_unit_test_setup(test_bad_config_is_silent, setup),
 	    cmocka_unit_test_setup(test_stuck_read_off_tick, setup),
 	};
 	return TU_RUN(tests);
