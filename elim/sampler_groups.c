@@ -217,7 +217,9 @@ static bool v2_delegates_cpu(struct groups_state *s, char *dir, size_t len)
 /*
  * Visit the cgroup at dir[0..len) (a NUL-terminated path buffer of
  * PATH_MAX, restored on return).  key: its task group's key, 0 for the root
- * task group.  is_group: dir is itself a task group (its children may be).
+ * task group.  children_are_groups: each child directory is a task group of
+ * its own (v1 always; v2 where dir's cgroup.subtree_control has cpu), else
+ * the children belong to key.
  */
 static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t key,
                         bool children_are_groups, int depth)
