@@ -8,8 +8,7 @@
  * intervals (or none yet) reads as unknown.  On a host without any hwmon
  * device (sysfs/class/hwmon empty or absent) nothing is started: the
  * features are unknown without an error, and init's message (env->msg)
- * says why, logged once by the elim.  Built without libsensors, init fails with
- * -ENOTSUP.
+ * says why, logged once by the elim.  Built without libsensors, the same.
  */
 #ifndef ELIM_RANK_SAMPLER_THERMAL_H
 #define ELIM_RANK_SAMPLER_THERMAL_H
