@@ -275,6 +275,22 @@ static void test_stuck_read_off_tick(void **st)
 	close(fan); /* unanswered events are allowed */
 	assert_int_equal(wait_values(s, out, 50.0), 0);
 	assert_true(out[FEAT_temp_margin_c] == 35.0);
+
+	/* stuck again, after values: they go unknown once older than
+	 * THERMAL_STALE_PERIODS intervals (0.15 s here), in real time */
+	fan = fanotify_init(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY);
+	assert_true(fan >= 0);
+	assert_int_equal(fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD,
+	                               CLASS "/hwmon/hwmon1/temp1_input"),
+	                 0);
+	int rc = 0;
+	for (int i = 0; i < 100 && rc == 0; i++) {
+		usleep(10000);
+		rc = sampler_thermal.sample(s, mono_ns(), out);
+	}
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(isnan(out[FEAT_temp_max_c]) && isnan(out[FEAT_temp_margin_c]));
+	close(fan);
 	sampler_thermal.fini(s);
 }
 
