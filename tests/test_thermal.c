@@ -185,7 +185,7 @@ static void test_bad_config_is_silent(void **st)
 	chip(0, "fakechip");
 	temp(0, 1, 45000, 80000, -1);
 	tu_write(CLASS, "bad-sensors.conf", "this is { not valid\n");
-	if (mount(CLASS "/bad-sensors.conf", "/etc/sensors3.conf", NULL, MS_BIND, NULL) < 0) {
+	if (mount(CLASS "/bad-sensors.conf", "/etc/sensors3.conf", "none", MS_BIND, NULL) < 0) {
 		printf("# no /etc/sensors3.conf to replace: not tested\n");
 		return;
 	}
