@@ -525,6 +525,76 @@ static void expect_group(struct groups_state *g, pid_t pid, enum groups_kind kin
 }
 
 /*
+ * Real processes, grouped as the kernel groups them with autogroup on: a
+ * session leader and its child are one group, another session is another;
+ * with autogroup off, each process is its own.
+ */
+static void test_real_sessions(void **st)
+{
+	(void)st;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t a = fork();
+	assert_true(a >= 0);
+	if (a == 0) { /* a session with two processes */
+		setsid();
+		pid_t c = fork();
+		if (c == 0) {
+			alarm(30);
+			pause();
+			_exit(0);
+		}
+		if (write(fds[1], &c, sizeof c) != (ssize_t)sizeof c)
+			_exit(1);
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	pid_t child;
+	assert_int_equal(read(fds[0], &child, sizeof child), (ssize_t)sizeof child);
+	close(fds[0]);
+	close(fds[1]);
+	pid_t b = sleeper();
+	usleep(50000);
+
+	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
+	int autogroup = 0;
+	if (f) {
+		autogroup = fgetc(f) == '1';
+		fclose(f);
+	}
+	struct groups_state *g = NULL;
+	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
+	double v;
+	groups_sample(g, 100 * NSEC, &v);
+	enum groups_kind ka, kc, kb;
+	uint64_t ia, ic, ib;
+	assert_int_equal(groups_group_of(g, a, &ka, &ia), 0);
+	assert_int_equal(groups_group_of(g, child, &kc, &ic), 0);
+	assert_int_equal(groups_group_of(g, b, &kb, &ib), 0);
+	if (ka == GROUPS_CGROUP || kb == GROUPS_CGROUP) {
+		printf("# this test runs inside a cpu cgroup: sessions not tested\n");
+	} else if (autogroup) {
+		assert_int_equal(ka, GROUPS_SESSION);
+		assert_int_equal(kc, GROUPS_SESSION);
+		assert_int_equal(ia, (uint64_t)a); /* a leads its session */
+		assert_int_equal(ic, ia);
+		assert_int_equal(kb, GROUPS_SESSION);
+		assert_int_equal(ib, (uint64_t)b);
+	} else {
+		assert_int_equal(ka, GROUPS_PROCESS);
+		assert_int_equal(kc, GROUPS_PROCESS);
+		assert_int_equal(ic, (uint64_t)child);
+	}
+	groups_close(g);
+	kill(child, SIGKILL);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+}
+
+/*
  * A real cpu cgroup on this host (cgroup v1 cpu hierarchy, or v2 when the
  * root delegates cpu), made and removed here: processes moved in and out
  * change group at the next scan of the tree (every GROUPS_RESCAN_WALKS
@@ -609,6 +679,7 @@ int main(void)
 	    cmocka_unit_test(test_walk_period),
 	    cmocka_unit_test(test_odd_files),
 	    cmocka_unit_test(test_real_proc),
+	    cmocka_unit_test(test_real_sessions),
 	    cmocka_unit_test(test_real_cgroup),
 	};
 	return TU_RUN(tests);
