@@ -314,6 +314,7 @@ int main(int argc, char **argv)
 		.net_include = opt.net_include.n ? opt.net_include.v : NULL,
 		.net_exclude = opt.net_exclude.n ? opt.net_exclude.v : NULL,
 		.traffic = &traffic,
+		.interval = opt.interval,
 	};
 	static struct sampling sp;
 	sampling_init(&sp, &env);
