@@ -21,6 +21,7 @@
 #include "log.h"
 #include "model_watch.h"
 #include "options.h"
+#include "probe.h"
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
@@ -208,6 +209,12 @@ int main(int argc, char **argv)
 				"sampler %s: off: %s (its features are unknown)",
 				sp.s[i]->name, strerror(-sp.init_rc[i]));
 
+	static struct probe probe;
+	if (probe_init(&probe, &opt.probe, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return 1;
+	}
+
 	char host[256] = "unknown";
 	if (gethostname(host, sizeof host) < 0)
 		snprintf(host, sizeof host, "unknown");
@@ -238,6 +245,7 @@ int main(int argc, char **argv)
 		log_model(model_watch_check(&mw, false, &merr), &mw, &merr);
 
 		sampling_tick(&sp, t, features);
+		probe_features(&probe, t, features);
 		double rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 
 		if (opt.explain) {
@@ -265,6 +273,7 @@ int main(int argc, char **argv)
 			};
 			recorder_append(&rec, &row);
 		}
+		probe_run(&probe, now_ns());   /* after the record: never delays one */
 		if (opt.count && ++ticks >= opt.count)
 			break;
 		/* the next point of the grid after now: no drift, no bursts after a stall */
@@ -275,6 +284,7 @@ int main(int argc, char **argv)
 	if (got_stop)
 		log_msg(LOG_INFO, "stopping on signal");
 	sampling_fini(&sp);
+	probe_fini(&probe);
 	if (use_history)
 		recorder_close(&rec);
 	log_close();

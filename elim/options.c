@@ -13,6 +13,8 @@ enum {
 	OPT_INTERVAL = 256, OPT_COUNT, OPT_ONCE, OPT_EXPLAIN, OPT_MODEL, OPT_HISTORY,
 	OPT_NO_HISTORY, OPT_STATE_DIR, OPT_PROCFS, OPT_SYSFS, OPT_FOREGROUND,
 	OPT_VERBOSE, OPT_FACILITY, OPT_HELP, OPT_VERSION,
+	OPT_NO_PROBE, OPT_PROBE_INTERVAL, OPT_PROBE_DURATION, OPT_PROBE_TIMEOUT, OPT_PROBE_NICE,
+	OPT_PROBE_CGROUP, OPT_PROBE_COMMAND, OPT_PROBE_USER, OPT_PROBE_WRITE,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +33,15 @@ static const struct option long_options[] = {
 	{ "syslog-facility", required_argument, NULL, OPT_FACILITY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+	{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+	{ "probe-duration", required_argument, NULL, OPT_PROBE_DURATION },
+	{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
+	{ "probe-nice", required_argument, NULL, OPT_PROBE_NICE },
+	{ "probe-cgroup", required_argument, NULL, OPT_PROBE_CGROUP },
+	{ "probe-command", required_argument, NULL, OPT_PROBE_COMMAND },
+	{ "probe-user", required_argument, NULL, OPT_PROBE_USER },
+	{ "probe-write", no_argument, NULL, OPT_PROBE_WRITE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -60,6 +71,18 @@ void options_usage(FILE *f)
 "  --help               show this help and exit\n"
 "  --version            show the version and exit\n"
 "\n"
+"The probe (a small job timed now and then; its result is the label\n"
+"probe_result and the feature probe_slowdown):\n"
+"  --no-probe           do not run the probe\n"
+"  --probe-interval S   seconds between probes (default 300)\n"
+"  --probe-duration S   seconds of built-in work, calibrated once (default 0.3)\n"
+"  --probe-timeout S    kill a probe running longer (default 30)\n"
+"  --probe-nice N       nice value of the probe, as jobs get (default 0)\n"
+"  --probe-cgroup DIR   run the probe in this cgroup (as jobs run)\n"
+"  --probe-command CMD  time this command instead (split into words, no shell)\n"
+"  --probe-user USER    the unprivileged user CMD runs as (required with CMD)\n"
+"  --probe-write        add a small fsync'd write in the state directory\n"
+"\n"
 "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n"
 "See elim.rank(8), elim-rank.model(5) and elim-rank.history(5).\n",
 		PKGSYSCONFDIR, STATEDIR);
@@ -79,6 +102,8 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 	o->procfs = "/proc";
 	o->sysfs = "/sys";
 	o->facility = "daemon";
+	o->probe = (struct probe_config){ .enabled = true, .interval = 300, .duration = 0.3,
+					  .timeout = 30, .nice = 0 };
 
 	opterr = 0;
 	optind = 1;
@@ -112,6 +137,33 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 		case OPT_FACILITY: o->facility = optarg; break;
 		case OPT_HELP: o->help = true; break;
 		case OPT_VERSION: o->version = true; break;
+		case OPT_NO_PROBE: o->probe.enabled = false; break;
+		case OPT_PROBE_INTERVAL:
+		case OPT_PROBE_DURATION:
+		case OPT_PROBE_TIMEOUT: {
+			double v;
+			errno = 0;
+			v = strtod(optarg, &end);
+			const char *name = c == OPT_PROBE_INTERVAL ? "probe-interval" :
+				c == OPT_PROBE_DURATION ? "probe-duration" : "probe-timeout";
+			if (end == optarg || *end || errno || !isfinite(v) || v < 0.01 || v > 86400)
+				return bad(err, errlen, name, optarg, "expected seconds between 0.01 and 86400");
+			*(c == OPT_PROBE_INTERVAL ? &o->probe.interval :
+			  c == OPT_PROBE_DURATION ? &o->probe.duration : &o->probe.timeout) = v;
+			break;
+		}
+		case OPT_PROBE_NICE: {
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || v < -20 || v > 19)
+				return bad(err, errlen, "probe-nice", optarg, "expected a nice value from -20 to 19");
+			o->probe.nice = (int)v;
+			break;
+		}
+		case OPT_PROBE_CGROUP: o->probe.cgroup = optarg; break;
+		case OPT_PROBE_COMMAND: o->probe.command = optarg; break;
+		case OPT_PROBE_USER: o->probe.user = optarg; break;
+		case OPT_PROBE_WRITE: o->probe.write = true; break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;
@@ -126,5 +178,7 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 	}
 	if (o->once)
 		o->count = 1;
+	o->probe.enabled = o->probe.enabled && !o->once;   /* it could not finish in time */
+	o->probe.state_dir = o->state_dir;
 	return 0;
 }

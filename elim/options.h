@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "probe.h"
+
 struct elim_options {
 	double interval;          /* seconds between records */
 	long count;               /* stop after this many records; 0 = never */
@@ -22,6 +24,7 @@ struct elim_options {
 	bool verbose;
 	const char *facility;     /* syslog facility name */
 	bool help, version;
+	struct probe_config probe; /* --probe-*, --no-probe */
 };
 
 /* Fill defaults, then parse argv.  Returns 0, or -1 with a message in err. */
