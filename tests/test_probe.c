@@ -16,6 +16,7 @@
 
 #include "testutil.h"
 #include "feature_set.h"
+#include "model.h"
 #include "probe.h"
 
 static uint64_t mono(void)
@@ -132,6 +133,24 @@ static void test_init_errors(void **state)
 	c.cgroup = NULL;
 	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
 	free(p);
+}
+
+/* The embedded default model uses probe_slowdown when known, and nothing
+ * of it when unknown. */
+static void test_default_model_uses_probe(void **state)
+{
+	(void)state;
+	static struct model m;
+	struct model_error merr;
+	double f[FEAT_COUNT];
+	assert_int_equal(model_load_default(&m, &merr), 0);
+	features_clear(f);
+	double unknown = model_score(&m, f, NULL, NULL);
+	f[FEAT_probe_slowdown] = 1.0;
+	assert_true(fabs(model_score(&m, f, NULL, NULL) - unknown) < 1e-12);
+	f[FEAT_probe_slowdown] = 1.5;
+	double loaded = model_score(&m, f, NULL, NULL);
+	assert_true(loaded > unknown + 0.2 && loaded < unknown + 0.5);
 }
 
 /* ------------------------------------------------------------ real probes */
@@ -480,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_split_argv),
 		cmocka_unit_test(test_baseline_percentile),
 		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_default_model_uses_probe),
 		cmocka_unit_test(test_cycle_and_persistence),
 		cmocka_unit_test(test_contention_slows_probe),
 		cmocka_unit_test(test_cgroup),
