@@ -145,7 +145,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "elim.rank: unknown syslog facility '%s'\n", opt.facility);
 		return 2;
 	}
-	log_open("elim.rank", opt.foreground || opt.explain, opt.verbose, facility);
+	/* --explain is for a person reading stdout: only problems on stderr */
+	int max_level = opt.verbose ? LOG_DEBUG : opt.explain ? LOG_WARNING : LOG_INFO;
+	log_open("elim.rank", opt.foreground || opt.explain, max_level, facility);
 
 	/* LIM may run at nice -20: our work is not that urgent */
 	errno = 0;

@@ -80,8 +80,14 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 	const char *args = open + 1;
 	size_t alen = len - fn - 2;
 	const char *comma = memchr(args, ',', alen);
+	bool is_sq = fn == 2 && memcmp(s, "sq", 2) == 0;
+	bool is_mul = fn == 3 && memcmp(s, "mul", 3) == 0;
+	bool is_hinge = fn == 5 && memcmp(s, "hinge", 5) == 0;
+	if (!is_sq && !is_mul && !is_hinge)
+		return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
+			    (int)fn, s, s);
 
-	if (fn == 2 && memcmp(s, "sq", 2) == 0) {
+	if (is_sq && memcmp(s, "sq", 2) == 0) {
 		if (comma)
 			return fail(err, line, "sq() takes one feature in '%s'", s);
 		int id = lookup_feature(args, alen, line, err);
@@ -94,7 +100,7 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 	if (comma == NULL)
 		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
 	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
-	if (fn == 3 && memcmp(s, "mul", 3) == 0) {
+	if (is_mul) {
 		int a = lookup_feature(args, l1, line, err);
 		if (a < 0)
 			return a;
@@ -106,7 +112,7 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 		t->b = b;
 		return 0;
 	}
-	if (fn == 5 && memcmp(s, "hinge", 5) == 0) {
+	{
 		int a = lookup_feature(args, l1, line, err);
 		if (a < 0)
 			return a;
@@ -121,8 +127,6 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 		t->a = a;
 		return 0;
 	}
-	return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
-		    (int)fn, s, s);
 }
 
 static bool same_expr(const struct model_term *x, const struct model_term *y)

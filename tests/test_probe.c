@@ -148,6 +148,8 @@ static void test_default_model_uses_probe(void **state)
 	double unknown = model_score(&m, f, NULL, NULL);
 	f[FEAT_probe_slowdown] = 1.0;
 	assert_true(fabs(model_score(&m, f, NULL, NULL) - unknown) < 1e-12);
+	f[FEAT_probe_slowdown] = 0.9;   /* faster than the baseline: noise */
+	assert_true(fabs(model_score(&m, f, NULL, NULL) - unknown) < 1e-12);
 	f[FEAT_probe_slowdown] = 1.5;
 	double loaded = model_score(&m, f, NULL, NULL);
 	assert_true(loaded > unknown + 0.2 && loaded < unknown + 0.5);
