@@ -15,7 +15,9 @@
  * configured unprivileged user by a grandchild that the child times.
  *
  * The amount of built-in work is calibrated by the first probe ever (run
- * for `duration` seconds) and then kept fixed.  The label is the probe's
+ * for `duration` seconds) and then kept fixed; if a calibration made under
+ * load turns out too short (after PROBE_RECALIBRATE_AFTER results the
+ * baseline is under half the duration), it is made again.  The label is the probe's
  * wall time over this host's idle baseline: a low percentile of the last
  * PROBE_WINDOW probe times, kept with the calibration in STATE/probe.baseline
  * (written atomically) so it survives restarts.
@@ -36,6 +38,7 @@
 
 #define PROBE_WINDOW 288            /* baseline: the last day at 300 s */
 #define PROBE_PERCENTILE 0.10
+#define PROBE_RECALIBRATE_AFTER 12  /* results before the baseline is trusted */
 #define PROBE_MAX_ARGS 64
 #define PROBE_MAX_GROUPS 64
 #define PROBE_BUF_MAX (64u << 20)   /* the memory walk's buffer, at most */

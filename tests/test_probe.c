@@ -218,6 +218,26 @@ static void test_cycle_and_persistence(void **state)
 	assert_int_equal(p->ntimes, 0);
 	probe_fini(p);
 
+	/* a calibration made under load (1 unit: far shorter than the duration
+	 * once the baseline is known) is made again */
+	char txt2[2048];
+	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
+			 "units 1\ntimes", p->buf_bytes);
+	for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
+		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, " 0.001");
+	snprintf(txt2 + o, sizeof txt2 - (size_t)o, "\n");
+	tu_write(dir, "probe.baseline", txt2);
+	c.duration = 0.05;
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->units, 1);
+	assert_int_equal(p->ntimes, PROBE_RECALIBRATE_AFTER);
+	one_result(p, v);
+	assert_int_equal(p->units, 0);       /* the next probe calibrates */
+	one_result(p, v);
+	assert_true(p->units >= 1);
+	assert_int_equal(p->ntimes, 1);
+	probe_fini(p);
+
 	/* a damaged file is ignored, not fatal */
 	tu_write(dir, "probe.baseline", "garbage\n\x01\x02 times 1 2 3\n");
 	c.duration = 0.05;
