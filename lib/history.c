@@ -231,7 +231,9 @@ int history_open(const char *path, struct history **out, char *err, size_t errle
 			rc = create_schema(h, err, errlen);
 	} else {
 		rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
-		if (rc == 0 && version < HISTORY_SCHEMA_VERSION)
+		/* <=: features added to feature_set.def since the file was
+		 * made get their columns too */
+		if (rc == 0 && version <= HISTORY_SCHEMA_VERSION)
 			rc = migrate(h, version, err, errlen);
 	}
 	if (rc == 0)

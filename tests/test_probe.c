@@ -16,6 +16,7 @@
 
 #include "testutil.h"
 #include "feature_set.h"
+#include "history.h"
 #include "model.h"
 #include "probe.h"
 
@@ -153,6 +154,30 @@ static void test_default_model_uses_probe(void **state)
 	f[FEAT_probe_slowdown] = 1.5;
 	double loaded = model_score(&m, f, NULL, NULL);
 	assert_true(loaded > unknown + 0.2 && loaded < unknown + 0.5);
+}
+
+/* A history made before the probe features existed gets their columns. */
+static void test_history_gains_probe_columns(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char path[4200], err[512];
+	snprintf(path, sizeof path, "%s/h.db", dir);
+	/* the current schema less the probe columns, at the current version */
+	assert_int_equal(tu_system("sqlite3 '%s' 'CREATE TABLE samples (time INTEGER NOT NULL,"
+				   " host TEXT NOT NULL, cpu_busy REAL, rank REAL, model_id TEXT);"
+				   " PRAGMA user_version = %d;'", path, HISTORY_SCHEMA_VERSION), 0);
+	struct history *h;
+	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	double f[FEAT_COUNT];
+	features_clear(f);
+	f[FEAT_probe_slowdown] = 1.25;
+	struct history_row row = { .time = 1, .host = "h", .features = f, .rank = 100 };
+	assert_int_equal(history_append(h, &row, err, sizeof err), 0);
+	history_close(h);
+	assert_int_equal(tu_system("test \"$(sqlite3 '%s' 'SELECT probe_slowdown FROM samples')\" = 1.25", path), 0);
+	tu_rmtree(dir);
+	free(dir);
 }
 
 /* ------------------------------------------------------------ real probes */
@@ -526,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_percentile),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_default_model_uses_probe),
+		cmocka_unit_test(test_history_gains_probe_columns),
 		cmocka_unit_test(test_cycle_and_persistence),
 		cmocka_unit_test(test_contention_slows_probe),
 		cmocka_unit_test(test_cgroup),
