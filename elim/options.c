@@ -94,6 +94,20 @@ static int bad(char *err, size_t errlen, const char *opt, const char *arg, const
 	return -1;
 }
 
+#define SECONDS_RANGE "expected seconds between 0.01 and 86400"
+
+/* A number of seconds in [0.01, 86400] filling the whole argument. */
+static int seconds_arg(const char *arg, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || errno || !isfinite(v) || v < 0.01 || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct elim_options *o, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof *o);
@@ -139,19 +153,17 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 		case OPT_VERSION: o->version = true; break;
 		case OPT_NO_PROBE: o->probe.enabled = false; break;
 		case OPT_PROBE_INTERVAL:
-		case OPT_PROBE_DURATION:
-		case OPT_PROBE_TIMEOUT: {
-			double v;
-			errno = 0;
-			v = strtod(optarg, &end);
-			const char *name = c == OPT_PROBE_INTERVAL ? "probe-interval" :
-				c == OPT_PROBE_DURATION ? "probe-duration" : "probe-timeout";
-			if (end == optarg || *end || errno || !isfinite(v) || v < 0.01 || v > 86400)
-				return bad(err, errlen, name, optarg, "expected seconds between 0.01 and 86400");
-			*(c == OPT_PROBE_INTERVAL ? &o->probe.interval :
-			  c == OPT_PROBE_DURATION ? &o->probe.duration : &o->probe.timeout) = v;
+			if (seconds_arg(optarg, &o->probe.interval) < 0)
+				return bad(err, errlen, "probe-interval", optarg, SECONDS_RANGE);
 			break;
-		}
+		case OPT_PROBE_DURATION:
+			if (seconds_arg(optarg, &o->probe.duration) < 0)
+				return bad(err, errlen, "probe-duration", optarg, SECONDS_RANGE);
+			break;
+		case OPT_PROBE_TIMEOUT:
+			if (seconds_arg(optarg, &o->probe.timeout) < 0)
+				return bad(err, errlen, "probe-timeout", optarg, SECONDS_RANGE);
+			break;
 		case OPT_PROBE_NICE: {
 			errno = 0;
 			long v = strtol(optarg, &end, 10);

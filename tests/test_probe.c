@@ -18,6 +18,7 @@
 #include "feature_set.h"
 #include "history.h"
 #include "model.h"
+#include "options.h"
 #include "probe.h"
 
 static uint64_t mono(void)
@@ -134,6 +135,42 @@ static void test_init_errors(void **state)
 	c.cgroup = NULL;
 	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
 	free(p);
+}
+
+static void test_options(void **state)
+{
+	(void)state;
+	struct elim_options o;
+	char err[256];
+	char *a1[] = { "elim.rank", "--state-dir", "/x", NULL };
+	assert_int_equal(options_parse(3, a1, &o, err, sizeof err), 0);
+	assert_true(o.probe.enabled);
+	assert_true(o.probe.interval == 300 && o.probe.duration == 0.3 && o.probe.timeout == 30);
+	assert_int_equal(o.probe.nice, 0);
+	assert_string_equal(o.probe.state_dir, "/x");
+	char *a2[] = { "elim.rank", "--probe-interval", "2.5", "--probe-duration", "0.2", "--probe-timeout",
+		       "4", "--probe-nice", "5", "--probe-cgroup", "/cg", "--probe-command", "/bin/x y",
+		       "--probe-user", "nobody", "--probe-write", NULL };
+	assert_int_equal(options_parse(16, a2, &o, err, sizeof err), 0);
+	assert_true(o.probe.interval == 2.5 && o.probe.duration == 0.2 && o.probe.timeout == 4);
+	assert_int_equal(o.probe.nice, 5);
+	assert_string_equal(o.probe.cgroup, "/cg");
+	assert_string_equal(o.probe.command, "/bin/x y");
+	assert_string_equal(o.probe.user, "nobody");
+	assert_true(o.probe.write);
+	char *a3[] = { "elim.rank", "--no-probe", NULL };
+	assert_int_equal(options_parse(2, a3, &o, err, sizeof err), 0);
+	assert_false(o.probe.enabled);
+	char *a4[] = { "elim.rank", "--once", NULL };
+	assert_int_equal(options_parse(2, a4, &o, err, sizeof err), 0);
+	assert_false(o.probe.enabled);   /* one record: a probe could not finish */
+	char *bad[][3] = { { "elim.rank", "--probe-interval", "0" }, { "elim.rank", "--probe-timeout", "x" },
+			   { "elim.rank", "--probe-duration", "1e9" }, { "elim.rank", "--probe-nice", "20" } };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *av[] = { bad[i][0], bad[i][1], bad[i][2], NULL };
+		assert_int_equal(options_parse(3, av, &o, err, sizeof err), -1);
+		assert_non_null(strstr(err, bad[i][1] + 2));
+	}
 }
 
 /* The embedded default model uses probe_slowdown when known, and nothing
@@ -550,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_split_argv),
 		cmocka_unit_test(test_baseline_percentile),
 		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_default_model_uses_probe),
 		cmocka_unit_test(test_history_gains_probe_columns),
 		cmocka_unit_test(test_cycle_and_persistence),
