@@ -506,6 +506,7 @@ static void collect(struct probe *p, uint64_t now_ns)
 		return;
 	int st = 0;
 	pid_t r = waitpid(p->pid, &st, WNOHANG);
+	int wait_errno = errno;
 	if (r == 0) {
 		double timeout_ns = p->cfg.timeout * 1e9;
 		if (!p->killed && (double)(now_ns - p->started_ns) > timeout_ns) {
@@ -524,7 +525,12 @@ static void collect(struct probe *p, uint64_t now_ns)
 	close(p->fd);
 	p->fd = -1;
 	p->pid = 0;
-	if (r < 0 || p->killed)
+	if (r < 0) {
+		p->failures++;
+		complain(&p->fail, LOG_WARNING, "probe: waitpid: %s", strerror(wait_errno));
+		return;
+	}
+	if (p->killed)
 		return;
 	finish(p, msg, st, now_ns);
 }
