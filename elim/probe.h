@@ -86,9 +86,8 @@ struct probe {
 	/* the running probe */
 	pid_t pid;              /* 0 if none */
 	int fd;                 /* read end of its pipe, -1 if none */
-	char msg[128];
-	size_t msg_len;
-	bool eof, killed, calibrating;
+	bool killed;            /* past its timeout: to be reaped, no result */
+	bool calibrating;       /* it measures how much work fits in duration */
 	uint64_t started_ns;
 
 	uint64_t next_ns;       /* monotonic time of the next start; 0 = at once */
