@@ -274,9 +274,7 @@ int history_open_bound(const char *path, const struct feature_binding *names,
 			rc = create_schema(h, err, errlen);
 	} else {
 		rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
-		/* <=: features added to feature_set.def since the file was
-		 * made get their columns too */
-		if (rc == 0 && version <= HISTORY_SCHEMA_VERSION)
+		if (rc == 0 && version < HISTORY_SCHEMA_VERSION)
 			rc = migrate(h, version, err, errlen);
 		else if (rc == 0)
 			rc = add_columns(h, err, errlen);
