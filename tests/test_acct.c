@@ -136,6 +136,47 @@ static void write_acct(const char *dir, const char *extra)
 	fclose(f);
 }
 
+/* Mangled records never crash the parser and are either parsed, skipped or
+ * rejected with a reason (run under ASan and valgrind too). */
+static void test_mangled_records(void **state)
+{
+	(void)state;
+	char line[8192], why[256];
+	struct acct_stats st = { 0 };
+	unsigned seed = 12345;
+	int verdicts[3] = { 0 };
+	record(line, sizeof line, 1000100, 1000000, 64, "n", "c", "1 \"a\"", "1 \"n1\"");
+	const char *good = strdup(line);
+	static const char pool[] = "\" 0123456789-x\n";
+	for (int i = 0; i < 3000; i++) {
+		snprintf(line, sizeof line, "%s", good);
+		size_t len = strlen(line);
+		int edits = 1 + (int)(rand_r(&seed) % 4);
+		for (int e = 0; e < edits; e++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+			if (rand_r(&seed) % 3 == 0) {
+				line[at] = '\0';     /* truncate */
+				len = at ? at : 1;
+			} else
+				line[at] = pool[rand_r(&seed) % (sizeof pool - 1)];
+		}
+		struct acct_job j;
+		why[0] = '\0';
+		int r = acct_parse_line(line, &j, &st, why, sizeof why);
+		assert_true(r >= -EINVAL && r <= 1);
+		if (r < 0)
+			assert_true(why[0] != '\0');
+		if (r == 1) {
+			assert_true(j.finish - j.start >= ACCT_MIN_SECONDS);
+			free(j.host);
+			free(j.cls);
+		}
+		verdicts[r < 0 ? 0 : r + 1]++;
+	}
+	free((void *)good);
+	assert_true(verdicts[0] > 0 && verdicts[2] > 0);   /* both kinds were exercised */
+}
+
 static void test_read_and_label(void **state)
 {
 	(void)state;
@@ -318,6 +359,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokenize),
 		cmocka_unit_test(test_parse_real_and_variants),
+		cmocka_unit_test(test_mangled_records),
 		cmocka_unit_test(test_read_and_label),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_rank_train_acct),

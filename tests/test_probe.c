@@ -58,8 +58,8 @@ static double one_result(struct probe *p, double *v)
 		nap_ms(10);
 		features_clear(v);
 		probe_features(p, mono(), v);
-		if (isfinite(v[FEAT_probe_result]))
-			return p->times[p->ntimes - 1];
+		if (isfinite(v[FEAT_probe_result]))   /* the window may have just been reset */
+			return p->ntimes ? p->times[p->ntimes - 1] : NAN;
 	}
 	fail_msg("no probe result within 20 s (runs %lu, failures %lu)", p->runs, p->failures);
 	return NAN;
