@@ -21,6 +21,7 @@
 #include "log.h"
 #include "model_watch.h"
 #include "options.h"
+#include "probe.h"
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
@@ -333,6 +334,12 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the sampling thread: exiting");
 		return 1;
 	}
+
+	static struct probe probe;
+	if (probe_init(&probe, &opt.probe, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return 1;
+	}
 	double features[FEAT_VECTOR_LEN];
 	double last_rank = NAN;
 	struct complaint late = { false };
@@ -429,6 +436,7 @@ int main(int argc, char **argv)
 		bool fresh = src == 0;
 		double rank;
 		if (fresh) {
+			probe_features(&probe, t, features);
 			rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 			last_rank = rank;
 			complaint_clear(&late, "sampling: on time again");
@@ -477,6 +485,7 @@ int main(int argc, char **argv)
 		}
 		if (use_history && fresh)
 			recorder_append(&rec, (int64_t)time(NULL), features, rank, mw.current.id);
+		probe_run(&probe, now_ns());   /* after the record: never delays one */
 		if (opt.count && emitted && ++ticks >= opt.count)
 			break;
 		/* the next point of the grid after now: no drift, no bursts after a stall */
@@ -490,6 +499,7 @@ int main(int argc, char **argv)
 		sampling_fini(&sp);
 	else
 		log_msg(LOG_WARNING, "sampling: a source is still stuck: leaving it");
+	probe_fini(&probe);
 	if (use_history)
 		recorder_stop(&rec, 2.0);
 	log_close();

@@ -77,12 +77,41 @@ const struct options_row options_table[] = {
 	{ "pcap-class", OPTK_LIST, OFF(pcap_class), NULL, 0, 0, 0, "NAME=FILTER",
 	  "a traffic class: feature pcap_NAME_bps counts the bytes of packets matching the BPF"
 	  " FILTER (at most 8)", NULL },
+	{ "no-probe", OPTK_FLAG, OFF(no_probe), NULL, 0, 0, 0, NULL,
+	  "do not run the probe (a small job timed now and then)", NULL },
+	{ "probe-interval", OPTK_DOUBLE, OFF(probe.interval), "300", 0.01, 86400, 0, "SECONDS",
+	  "seconds between probes", NULL },
+	{ "probe-duration", OPTK_DOUBLE, OFF(probe.duration), "0.3", 0.01, 60, 0, "SECONDS",
+	  "seconds of built-in probe work, calibrated once", NULL },
+	{ "probe-timeout", OPTK_DOUBLE, OFF(probe.timeout), "30", 0.01, 3600, 0, "SECONDS",
+	  "kill a probe running longer", NULL },
+	{ "probe-nice", OPTK_LONG, OFF(probe_nice), "0", -20, 19, 0, "N",
+	  "nice value of the probe, as jobs get", NULL },
+	{ "probe-cgroup", OPTK_STRING, OFF(probe.cgroup), NULL, 0, 0, 0, "DIR",
+	  "run the probe in this cgroup (as jobs run)", NULL },
+	{ "probe-command", OPTK_STRING, OFF(probe.command), NULL, 0, 0, 0, "CMD",
+	  "time this command instead (split into words, no shell)", NULL },
+	{ "probe-user", OPTK_STRING, OFF(probe.user), NULL, 0, 0, 0, "USER",
+	  "the unprivileged user CMD runs as (required with --probe-command)", NULL },
+	{ "probe-write", OPTK_FLAG, OFF(probe.write), NULL, 0, 0, 0, NULL,
+	  "add a small fsync'd write in the state directory to the probe", NULL },
 	{ "help", OPTK_FLAG, OFF(help), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show this help and exit", NULL },
 	{ "version", OPTK_FLAG, OFF(version), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show the version and exit", NULL },
 };
 const size_t options_table_len = sizeof options_table / sizeof options_table[0];
+
+/* Settings derived from others once everything is read. */
+static void finish(struct elim_options *o)
+{
+	if (o->once)
+		o->count = 1;
+	/* a probe could not finish within --once's window */
+	o->probe.enabled = !o->no_probe && !o->once;
+	o->probe.nice = (int)o->probe_nice;
+	o->probe.state_dir = o->state_dir;
+}
 
 /* One value given for a row, from the file (line > 0) or argv (line 0). */
 struct entry {
@@ -294,8 +323,8 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 	int rc = scan_argv(options_table, options_table_len, argc, argv, ents, &n, err, errlen);
 	if (rc == 0)
 		rc = apply_argv(o, ents, n, err, errlen);
-	if (rc == 0 && o->once)
-		o->count = 1;
+	if (rc == 0)
+		finish(o);
 	free(ents);
 	return rc;
 }
@@ -526,8 +555,8 @@ int options_load_rows(const struct options_row *rows, size_t nrows, int argc, ch
 		}
 	}
 	rc = apply_argv(o, cli, ncli, err, errlen);
-	if (rc == 0 && o->once)
-		o->count = 1;
+	if (rc == 0)
+		finish(o);
 out:
 	free(cli);
 	free(file);

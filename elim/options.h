@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "probe.h"
+
 #define OPTIONS_LIST_MAX 32
 
 /* A repeatable option's values, in order, NULL-terminated. */
@@ -55,6 +57,9 @@ struct elim_options {
 	const char *config_path;  /* --config */
 	bool check_config;        /* --check-config */
 	bool help, version;
+	struct probe_config probe; /* --probe-*; enabled, nice and state_dir derived */
+	bool no_probe;
+	long probe_nice;
 	const char *pcap_interface;          /* traffic classes capture here */
 	struct options_list pcap_class;      /* "NAME=FILTER" */
 	struct options_list net_include;     /* interface globs */
