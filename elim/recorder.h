@@ -1,37 +1,102 @@
 /*
  * recorder: the elim's side of the history, kept alive for months.
  *
- * Opens the history lazily (creating the state directory), appends one row
- * per tick, and on failure keeps the elim going: the problem is logged once
- * (and again when it clears), the connection is dropped and reopened a few
- * ticks later.  Ranks never wait for it.
+ * A thread of its own owns the SQLite connection, so nothing the database or
+ * the disk does can delay a record for LIM: the main loop hands each row to
+ * recorder_append, which copies it into a small queue and returns at once.
+ *
+ * The thread:
+ *  - creates the state directory, checks that it is local (statfs; on a
+ *    network file system it uses a rollback journal instead of WAL and says
+ *    so), and takes the one-instance lock (elim.rank.lock beside the
+ *    history), waiting up to lock_wait seconds, then running without history
+ *    until the lock comes free;
+ *  - opens the history; a corrupt, foreign or newer-schema file is moved
+ *    aside (kept) and a fresh one started; an older schema is migrated;
+ *  - appends queued rows; when the database is busy (a reader holding a
+ *    lock), the disk is full or the directory read-only, rows stay queued
+ *    (the oldest dropped beyond RECORDER_QUEUE) and it retries every
+ *    retry_s seconds: what was written stays written;
+ *  - notices a history file deleted or replaced under it and starts anew;
+ *  - prunes by age and size a little at a time (incremental vacuum).
+ * Problems are logged once when they start and once when they clear.
  */
 #ifndef ELIM_RANK_RECORDER_H
 #define ELIM_RANK_RECORDER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "feature_set.h"
 #include "history.h"
 #include "log.h"
 
-#define RECORDER_RETRY_TICKS 30
+#define RECORDER_QUEUE 64
+#define RECORDER_PRUNE_ROWS 500
+#define RECORDER_VACUUM_PAGES 64
 
-struct recorder {
-	char path[4096];
+struct recorder_config {
+	char path[4096];        /* the history file */
 	char dir[4096];         /* created on first use; "" if none */
-	struct history *h;
-	const struct feature_binding *names;  /* set after init; not owned, may be NULL */
-	unsigned retry_in;      /* ticks until the next open attempt */
-	struct complaint open_fail, append_fail;
+	double days;            /* retention by age; <= 0: none */
+	double max_mb;          /* retention by size; <= 0: none */
+	double retry_s;         /* seconds between reopen attempts */
+	double lock_wait_s;     /* how long to wait for the lock at first */
+	const struct feature_binding *names;  /* runtime-named features; not owned,
+					       * must outlive the recorder; may be NULL */
 };
 
-/* Set up (opens nothing yet).  dir may be NULL. */
-void recorder_init(struct recorder *r, const char *path, const char *dir);
+struct recorder_row {
+	int64_t time;
+	double features[FEAT_VECTOR_LEN];
+	double rank;
+	char model_id[72];
+};
 
-/* Append a row, opening the history if needed.  Returns 0 or a negative code. */
-int recorder_append(struct recorder *r, const struct history_row *row);
+struct recorder {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* under mu */
+	struct recorder_row q[RECORDER_QUEUE];
+	unsigned head, count;
+	unsigned long dropped;
+	bool stop;
+	bool reconfig;
+	struct recorder_config next_cfg;
+	/* the thread's own */
+	struct recorder_config cfg;
+	char host[256];
+	struct history *h;
+	int lock_fd;
+	dev_t dev;
+	ino_t ino;
+	double lock_deadline;   /* monotonic seconds */
+	double retry_at;
+	double prune_at;
+	struct complaint open_fail, append_fail, lock_fail, net_fs, prune_fail;
+	unsigned long written;
+};
 
-void recorder_close(struct recorder *r);
+/* Start the thread.  Returns 0 or a negative errno (then no history). */
+int recorder_start(struct recorder *r, const struct recorder_config *cfg, const char *host);
+
+/* Queue a row (features: FEAT_VECTOR_LEN values); never blocks on the
+ * database.  Returns 0, or -ENOBUFS when the queue was full and the oldest
+ * row was dropped. */
+int recorder_append(struct recorder *r, int64_t time, const double *features, double rank,
+		    const char *model_id);
+
+/* Use a new configuration from the next row on (reopens if the path changed). */
+void recorder_reconfigure(struct recorder *r, const struct recorder_config *cfg);
+
+/* Rows written so far (for tests and logs). */
+unsigned long recorder_written(struct recorder *r);
+
+/* Stop the thread, waiting at most wait_s seconds for it to finish its
+ * current write; the lock is released. */
+void recorder_stop(struct recorder *r, double wait_s);
 
 #endif

@@ -25,6 +25,7 @@ struct sampler_env {
 	const char *sysfs;                /* root of /sys */
 	const char *const *net_include;   /* NULL-terminated globs, or NULL */
 	const char *const *net_exclude;   /* NULL-terminated globs, or NULL */
+	double interval;                  /* seconds between samples; 0: unknown */
 	const struct traffic_config *traffic;  /* traffic classes, or NULL: none */
 	/* Where init may explain a failure, or a partial one when it returns 0
 	 * (a message naming what is off).  May be NULL. */
@@ -52,6 +53,8 @@ extern const struct sampler sampler_psi;
 extern const struct sampler sampler_mem;
 extern const struct sampler sampler_disk;
 extern const struct sampler sampler_net;
+extern const struct sampler sampler_groups;
+extern const struct sampler sampler_thermal;
 extern const struct sampler sampler_pcap;
 
 /* Every sampler, NULL-terminated. */

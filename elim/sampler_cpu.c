@@ -113,15 +113,20 @@ static int cpu_sample(void *state, uint64_t now_ns, double *out)
 	if (s->have_prev) {
 		double dt = (double)(now_ns - s->prev_ns) / 1e9;
 		const struct cpu_times *o = &s->prev;
-		if (t.busy_other >= o->busy_other && t.idle >= o->idle &&
-		    t.iowait >= o->iowait && t.steal >= o->steal) {
+		/* iowait alone may go down (proc(5)): time first counted as
+		 * iowait is moved to idle.  Only idle + iowait together going
+		 * down is a reset (sysstat's get_per_cpu_interval does the same). */
+		uint64_t idle_io = t.idle + t.iowait, o_idle_io = o->idle + o->iowait;
+		if (t.busy_other >= o->busy_other && idle_io >= o_idle_io && t.steal >= o->steal) {
 			double d_other = (double)(t.busy_other - o->busy_other);
-			double d_idle = (double)(t.idle - o->idle);
-			double d_iowait = (double)(t.iowait - o->iowait);
+			double d_idle_io = (double)(idle_io - o_idle_io);
+			double d_iowait = t.iowait > o->iowait ? (double)(t.iowait - o->iowait) : 0.0;
+			if (d_iowait > d_idle_io)
+				d_iowait = d_idle_io;
 			double d_steal = (double)(t.steal - o->steal);
-			double total = d_other + d_idle + d_iowait + d_steal;
+			double total = d_other + d_idle_io + d_steal;
 			if (total > 0) {
-				out[FEAT_cpu_busy] = 1.0 - (d_idle + d_iowait) / total;
+				out[FEAT_cpu_busy] = 1.0 - d_idle_io / total;
 				out[FEAT_cpu_iowait] = d_iowait / total;
 				out[FEAT_cpu_steal] = d_steal / total;
 			}

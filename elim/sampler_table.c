@@ -10,6 +10,8 @@ const struct sampler *const sampler_table[] = {
 	&sampler_mem,
 	&sampler_disk,
 	&sampler_net,
+	&sampler_groups,
+	&sampler_thermal,
 	&sampler_pcap,
 	NULL,
 };

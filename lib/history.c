@@ -225,6 +225,20 @@ static int add_columns(struct history *h, char *err, size_t errlen)
 int history_open_bound(const char *path, const struct feature_binding *names,
 		       struct history **out, char *err, size_t errlen)
 {
+	return history_open_ex(path, names, 0, out, err, errlen);
+}
+
+int history_open_flags(const char *path, unsigned flags, struct history **out,
+		       char *err, size_t errlen)
+{
+	return history_open_ex(path, NULL, flags, out, err, errlen);
+}
+
+int history_open_ex(const char *path, const struct feature_binding *names, unsigned flags,
+		    struct history **out, char *err, size_t errlen)
+{
+	const char *journal = (flags & HISTORY_ROLLBACK_JOURNAL) ?
+		"PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL";
 	*out = NULL;
 	struct history *h = calloc(1, sizeof *h);
 	if (h == NULL)
@@ -238,6 +252,12 @@ int history_open_bound(const char *path, const struct feature_binding *names,
 	if (rc != SQLITE_OK) {
 		int code = set_err(err, errlen, sqlite_code(rc), "%s: cannot open: %s", path,
 				   h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
+		history_close(h);
+		return code;
+	}
+	if (sqlite3_db_readonly(h->db, "main") == 1) {
+		/* SQLite falls back to read-only on a read-only file or mount */
+		int code = set_err(err, errlen, -EROFS, "%s: read-only", path);
 		history_close(h);
 		return code;
 	}
@@ -269,11 +289,11 @@ int history_open_bound(const char *path, const struct feature_binding *names,
 		/* auto_vacuum only takes effect before the first table exists */
 		rc = exec(h, "PRAGMA auto_vacuum = INCREMENTAL", err, errlen);
 		if (rc == 0)
-			rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
+			rc = exec(h, journal, err, errlen);
 		if (rc == 0)
 			rc = create_schema(h, err, errlen);
 	} else {
-		rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
+		rc = exec(h, journal, err, errlen);
 		if (rc == 0 && version < HISTORY_SCHEMA_VERSION)
 			rc = migrate(h, version, err, errlen);
 		else if (rc == 0)
@@ -323,6 +343,90 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	if (rc != SQLITE_DONE)
 		return set_err(err, errlen, sqlite_code(rc), "%s: append failed: %s",
 			       h->path, sqlite3_errstr(rc));
+	return 0;
+}
+
+int64_t history_live_bytes(struct history *h)
+{
+	int64_t pages = 0, free_pages = 0, size = 0;
+	int rc = query_int(h, "PRAGMA page_count", &pages, NULL, 0);
+	if (rc == 0)
+		rc = query_int(h, "PRAGMA freelist_count", &free_pages, NULL, 0);
+	if (rc == 0)
+		rc = query_int(h, "PRAGMA page_size", &size, NULL, 0);
+	if (rc < 0)
+		return rc;
+	return (pages - free_pages) * size;
+}
+
+/* Delete up to max_rows oldest rows matching cond; returns rows deleted or <0. */
+static int delete_oldest(struct history *h, const char *cond, int64_t arg, int max_rows,
+			 char *err, size_t errlen)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM samples WHERE rowid IN (SELECT rowid FROM samples %s"
+		 " ORDER BY time LIMIT %d)", cond, max_rows);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+	if (cond[0])
+		sqlite3_bind_int64(st, 1, arg);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return set_err(err, errlen, sqlite_code(rc), "%s: pruning: %s", h->path,
+			       sqlite3_errstr(rc));
+	return sqlite3_changes(h->db);
+}
+
+int history_prune(struct history *h, int64_t before, int64_t max_bytes, int max_rows,
+		  int vacuum_pages, int *more, char *err, size_t errlen)
+{
+	*more = 0;
+	if (max_rows < 1)
+		max_rows = 1;
+	if (before > 0) {
+		int n = delete_oldest(h, "WHERE time < ?", before, max_rows, err, errlen);
+		if (n < 0)
+			return n;
+		if (n == max_rows)
+			*more = 1;
+	}
+	if (!*more && max_bytes > 0) {
+		int64_t live = history_live_bytes(h);
+		if (live < 0)
+			return set_err(err, errlen, (int)live, "%s: cannot read its size", h->path);
+		if (live > max_bytes) {
+			int n = delete_oldest(h, "", 0, max_rows, err, errlen);
+			if (n < 0)
+				return n;
+			/* freed pages only count once the free list is checked again */
+			*more = n > 0;
+		}
+	}
+	int64_t auto_vacuum = 0;
+	if (vacuum_pages > 0 && query_int(h, "PRAGMA auto_vacuum", &auto_vacuum, NULL, 0) == 0 &&
+	    auto_vacuum == 2) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%d)", vacuum_pages);
+		/* the pragma returns one row per page freed: step through them */
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+				       sqlite3_errmsg(h->db));
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return set_err(err, errlen, sqlite_code(rc), "%s: incremental vacuum: %s",
+				       h->path, sqlite3_errstr(rc));
+		int64_t free_pages = 0;
+		if (query_int(h, "PRAGMA freelist_count", &free_pages, NULL, 0) == 0 && free_pages > 0)
+			*more = 1;
+	}
 	return 0;
 }
 

@@ -51,6 +51,31 @@ int history_open(const char *path, struct history **out, char *err, size_t errle
 int history_open_bound(const char *path, const struct feature_binding *names,
 		       struct history **out, char *err, size_t errlen);
 
+/* Flags for history_open_flags. */
+#define HISTORY_ROLLBACK_JOURNAL 1u   /* journal_mode=DELETE: for network file systems */
+
+/* As history_open, with flags. */
+int history_open_flags(const char *path, unsigned flags, struct history **out,
+		       char *err, size_t errlen);
+
+/* Both: a binding (may be NULL) and flags. */
+int history_open_ex(const char *path, const struct feature_binding *names, unsigned flags,
+		    struct history **out, char *err, size_t errlen);
+
+/*
+ * One bounded step of retention: delete at most max_rows of the oldest
+ * samples that are older than before (Unix seconds; 0 = no age limit) or,
+ * while the live data exceeds max_bytes (0 = no size limit), the oldest
+ * ones.  *more is set when another step has work to do.  Then reclaims up
+ * to vacuum_pages free pages (incremental vacuum).  Returns 0 or a negative
+ * code with a message in err.
+ */
+int history_prune(struct history *h, int64_t before, int64_t max_bytes, int max_rows,
+		  int vacuum_pages, int *more, char *err, size_t errlen);
+
+/* Bytes of live data (pages in use times page size), or a negative code. */
+int64_t history_live_bytes(struct history *h);
+
 /* Append one row.  Returns 0 or a negative code with a message in err. */
 int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen);
 

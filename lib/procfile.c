@@ -35,7 +35,7 @@ int procfile_open(struct procfile *pf, const char *root, const char *rel)
 	pf->len = pf->cap = 0;
 	if (rc < 0)
 		return rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	pf->buf = malloc(PROCFILE_MIN_CAP);
@@ -97,7 +97,7 @@ long read_small_file(const char *root, const char *rel, char *buf, size_t size)
 		return rc;
 	if (size == 0)
 		return -EINVAL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	size_t off = 0;

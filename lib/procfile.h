@@ -5,6 +5,11 @@
  * reads it into a buffer owned by the procfile, so the kernel's view is one
  * snapshot (after netdata's procfile and htop's Compat_readfile).  The buffer
  * only grows when a file outgrows it: a steady state allocates nothing.
+ *
+ * Files are opened O_NONBLOCK: a FIFO or a device standing where a /proc or
+ * /sys file should be (a broken or hostile --procfs tree) reads as empty or
+ * -EAGAIN instead of blocking the elim's tick; real /proc and /sys files
+ * ignore the flag.
  */
 #ifndef ELIM_RANK_PROCFILE_H
 #define ELIM_RANK_PROCFILE_H

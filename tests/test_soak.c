@@ -23,8 +23,9 @@
  * moment), and RSS grow by at
  * most the history's page cache (256 kB); over the second half of a run of
  * 10,000 ticks or more RSS must not grow at all (8 kB of jitter); RSS is
- * not judged in a sanitizer build.  The history must hold one row per tick
- * at the end.
+ * not judged in a sanitizer build.  The history must hold a row for at
+ * least 90 % of the ticks (a tick whose sampling is late repeats the last
+ * rank without a row).
  */
 #include "config.h"
 
@@ -302,8 +303,8 @@ static void print_result(const struct soak_opts *o, const struct soak_result *r)
 	printf("# records: %ld, malformed: %ld%s%s\n", r->records, r->malformed,
 	       r->first_bad[0] ? ", first: " : "", r->first_bad);
 	printf("# model reloads: %ld written, %ld switches seen in the ranks\n", r->reloads_done, r->switches);
-	printf("# history rows: %ld (ticks); records skipped while LIM had not read the previous: %ld\n",
-	       r->history_rows, r->history_rows - r->records);
+	printf("# history rows: %ld; records skipped while LIM had not read the previous: %ld\n",
+	       r->history_rows, o->ticks - r->records);
 	printf("# RSS kB: %ld at tick 1, %ld at tick %ld, min %ld max %ld last %ld (growth %+ld)\n",
 	       r->rss_first, r->rss_at_flat, o->flat_from, r->rss_min, r->rss_max, r->rss_last,
 	       r->rss_max - r->rss_at_flat);
@@ -324,7 +325,10 @@ static int judge(const struct soak_opts *o, const struct soak_result *r)
 	NEED(r->records <= o->ticks && r->records >= o->ticks / 2, "%ld records for %ld ticks",
 	     r->records, o->ticks);
 	NEED(r->malformed == 0, "%ld malformed records", r->malformed);
-	NEED(r->history_rows == o->ticks, "history has %ld rows, expected %ld", r->history_rows, o->ticks);
+	/* a tick whose sampling is over its budget repeats the last rank and
+	 * records no row (elim/tick_worker.c): most ticks have one */
+	NEED(r->history_rows <= o->ticks && r->history_rows >= o->ticks - o->ticks / 10,
+	     "history has %ld rows for %ld ticks", r->history_rows, o->ticks);
 	NEED(o->reload_every == 0 || r->switches >= r->reloads_done / 2,
 	     "%ld model switches seen for %ld reloads", r->switches, r->reloads_done);
 	NEED(r->rss_at_flat > 0, "no RSS sample from tick %ld on", o->flat_from);

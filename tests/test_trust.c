@@ -261,6 +261,29 @@ static void elim_refuses_model(void **state)
 	assert_int_equal(tu_system("%s --trusted-users no-such-user-here >/dev/null 2>&1", cmd), 2);
 }
 
+/* The configuration file: refused the same way, before anything runs */
+static void elim_refuses_configuration(void **state)
+{
+	struct fx *f = *state;
+	const char *elim = getenv("ELIM_BIN");
+	assert_non_null(elim);
+	tu_write(f->dir, "elim.rank.conf", "interval = 7\n");
+	char conf[PATH_MAX + 16];
+	snprintf(conf, sizeof conf, "%s/elim.rank.conf", f->dir);
+	chmod(conf, 0644);
+	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>&1", elim, conf), 0);
+	chmod(conf, 0620);
+	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>'%s/err'", elim, conf,
+				   f->dir), 1);
+	assert_int_equal(tu_system("grep -q 'configuration %s refused: group-writable' '%s/err'",
+				   conf, f->dir), 0);
+	chmod(conf, 0644);
+	assert_int_equal(chown(conf, OTHER_UID, 0), 0);
+	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>'%s/err'", elim, conf,
+				   f->dir), 1);
+	assert_int_equal(tu_system("grep -q 'uid 54321' '%s/err'", f->dir), 0);
+}
+
 /* The state directory, the history and its -wal and -shm: 0750 / 0640 at most */
 static void elim_creates_private_files(void **state)
 {
@@ -329,6 +352,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_root_checks_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(model_watch_keeps_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(elim_refuses_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(elim_refuses_configuration, setup, teardown),
 		cmocka_unit_test_setup_teardown(elim_creates_private_files, setup, teardown),
 	};
 	return TU_RUN(tests);

@@ -101,7 +101,7 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 		int f = feature_lookup(col, strlen(col));
 		if (f >= 0)
 			has[f] = true;
-		if (strcmp(col, label) == 0)
+		if (label && strcmp(col, label) == 0)
 			has_label = true;
 	}
 	sqlite3_finalize(st);
@@ -109,7 +109,7 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 		return set_err(err, errlen, -EINVAL, "%s: cannot read schema: %s", file, sqlite3_errmsg(db));
 	if (!has_samples || version < 1)
 		return set_err(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
-	if (!has_label)
+	if (!has_label && label)
 		return set_err(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
 	for (int f = 0; f < FEAT_COUNT; f++)
 		if (need[f] && !has[f])
@@ -140,12 +140,14 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 			cols[ncols++] = f;
 
 	char sql[8192];
-	size_t off = (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
+	const char *label_col = spec->label_fn ? "NULL" : spec->label;
+	size_t off = (size_t)snprintf(sql, sizeof sql, spec->label_fn ? "SELECT time, host, %s" :
+				      "SELECT time, host, \"%s\"", label_col);
 	for (int i = 0; i < ncols; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(cols[i])->name);
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
-		" FROM samples WHERE \"%s\" IS NOT NULL AND time >= ?1 AND time <= ?2"
-		" AND (?3 IS NULL OR host = ?3) ORDER BY time", spec->label);
+		" FROM samples WHERE %s IS NOT NULL AND time >= ?1 AND time <= ?2"
+		" AND (?3 IS NULL OR host = ?3) ORDER BY time", spec->label_fn ? "1" : label_col);
 
 	double feat[FEAT_COUNT];
 	double x[MODEL_MAX_TERMS];
@@ -166,7 +168,7 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 			break;
 		}
 		sqlite3_busy_timeout(db, 5000);
-		rc = check_file(db, file, spec->label, need, err, errlen);
+		rc = check_file(db, file, spec->label_fn ? NULL : spec->label, need, err, errlen);
 		sqlite3_stmt *st = NULL;
 		if (rc == 0 && sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 			rc = set_err(err, errlen, -EINVAL, "%s: %s", file, sqlite3_errmsg(db));
@@ -177,11 +179,18 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 				sqlite3_bind_text(st, 3, spec->host, -1, SQLITE_STATIC);
 			int s;
 			while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-				if (sqlite3_column_type(st, 2) != SQLITE_INTEGER &&
-				    sqlite3_column_type(st, 2) != SQLITE_FLOAT)
+				double y;
+				if (spec->label_fn) {
+					const char *lh = (const char *)sqlite3_column_text(st, 1);
+					y = spec->label_fn(spec->label_ctx, lh ? lh : "", sqlite3_column_int64(st, 0));
+					if (isnan(y))
+						continue;   /* no label for this row */
+				} else if (sqlite3_column_type(st, 2) != SQLITE_INTEGER &&
+					   sqlite3_column_type(st, 2) != SQLITE_FLOAT)
 					continue;   /* a non-numeric label is not a label */
+				else
+					y = sqlite3_column_double(st, 2);
 				local.rows_read++;
-				double y = sqlite3_column_double(st, 2);
 				for (int i = 0; i < ncols; i++)
 					feat[cols[i]] = sqlite3_column_type(st, 3 + i) == SQLITE_NULL
 						? NAN : sqlite3_column_double(st, 3 + i);

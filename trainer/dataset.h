@@ -22,6 +22,10 @@ struct dataset_spec {
 	const char *label;                /* column name */
 	int64_t since, until;             /* epoch seconds; 0 = open */
 	const char *host;                 /* only this host; NULL = all */
+	/* optional: each row's label from this hook (NAN = none) instead of
+	 * the label column, which then need not exist (acct.h) */
+	double (*label_fn)(void *ctx, const char *host, int64_t time);
+	void *label_ctx;
 };
 
 struct dataset_stats {

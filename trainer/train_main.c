@@ -12,6 +12,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "acct.h"
 #include "dataset.h"
 #include "fit.h"
 #include "model.h"
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 "Fit a rank model from elim-rank history databases (files, or directories of\n"
 "*.db files) and write it where elim.rank loads it.\n"
 "\n"
-"  --label COLUMN       the history column to predict (required)\n"
+"  --label COLUMN       the history column to predict (required without --acct)\n"
+"  --acct FILE          label: job slowdowns from this lsb.acct (see rank-train(8))\n"
 "  --terms LIST         comma-separated terms: features or sq(f), mul(f,g),\n"
 "                       hinge(f,knot) (default: the embedded model's terms)\n"
 "  --since EPOCH        only rows at or after this time (Unix seconds)\n"
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "label", required_argument, NULL, 'l' },
+		{ "acct", required_argument, NULL, 'a' },
 		{ "terms", required_argument, NULL, 't' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
@@ -111,7 +114,8 @@ int main(int argc, char **argv)
 	};
 	static struct model_term terms[MODEL_MAX_TERMS];
 	struct dataset_spec spec = { .terms = terms };
-	const char *terms_arg = NULL;
+	const char *terms_arg = NULL, *acct_path = NULL;
+	static struct acct_set acct;
 	char default_out[4096];
 	const char *output = NULL;
 	int dry_run = 0, c;
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': spec.label = optarg; break;
+		case 'a': acct_path = optarg; spec.label = "acct_slowdown"; break;
 		case 't': terms_arg = optarg; break;
 		case 's':
 		case 'u':
@@ -169,14 +174,27 @@ int main(int argc, char **argv)
 
 	char err[1024];
 	char **files = NULL;
+	int rc;
 	long nfiles = dataset_expand(argv + optind, (size_t)(argc - optind), &files, err, sizeof err);
 	if (nfiles < 0) {
 		fprintf(stderr, "rank-train: %s\n", err);
 		return EXIT_FAIL;
 	}
 
+	if (acct_path) {
+		rc = acct_read(acct_path, &acct, err, sizeof err);
+		if (rc == 0) {
+			acct_label(&acct);
+			rc = acct_join(&acct, files, (size_t)nfiles, &spec, err, sizeof err);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "rank-train: %s\n", err);
+			return EXIT_FAIL;
+		}
+		acct_report(&acct, stdout);
+	}
 	static struct fit_result fit;
-	int rc = fit_ols(&spec, files, (size_t)nfiles, &fit, err, sizeof err);
+	rc = fit_ols(&spec, files, (size_t)nfiles, &fit, err, sizeof err);
 	dataset_free_files(files, (size_t)nfiles);
 	if (rc < 0) {
 		fprintf(stderr, "rank-train: %s\n", err);

@@ -1,0 +1,62 @@
+/*
+ * pidtab: open-addressing hash tables for the process-table walk.
+ *
+ * struct pidtab maps a pid to the figures of one walk (CPU time, start
+ * time, parent, scheduling group); struct grouptab sums CPU ticks per
+ * scheduling-group key.  Both are cleared, not freed, between walks and
+ * only allocate when they grow (load factor 1/2), so a steady state
+ * allocates nothing.  Keys: pid > 0 and group key != 0 (0 marks an empty
+ * slot).
+ */
+#ifndef ELIM_RANK_PIDTAB_H
+#define ELIM_RANK_PIDTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pid_ent {
+	int32_t pid; /* 0: empty slot */
+	int32_t ppid;
+	int32_t sid;    /* session */
+	uint64_t start; /* start time in ticks since boot: tells pid reuse */
+	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
+	uint64_t group; /* scheduling-group key; 0 until known */
+	bool has_stat;  /* read from /proc/PID/stat in this walk */
+};
+
+struct pidtab {
+	struct pid_ent *e;
+	size_t cap; /* a power of two, or 0 */
+	size_t n;
+};
+
+/* Empty every slot; keeps the memory. */
+void pidtab_clear(struct pidtab *t);
+void pidtab_free(struct pidtab *t);
+
+/* The entry of pid, or NULL. */
+struct pid_ent *pidtab_find(const struct pidtab *t, int32_t pid);
+
+/* The entry of pid, added zeroed (apart from pid) if absent; NULL when out
+ * of memory. */
+struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid);
+
+struct group_ent {
+	uint64_t key; /* 0: empty slot */
+	double ticks;
+};
+
+struct grouptab {
+	struct group_ent *e;
+	size_t cap;
+	size_t n;
+};
+
+void grouptab_clear(struct grouptab *t);
+void grouptab_free(struct grouptab *t);
+
+/* Add ticks (may be negative) to key's sum.  Returns 0 or -ENOMEM. */
+int grouptab_add(struct grouptab *t, uint64_t key, double ticks);
+
+#endif

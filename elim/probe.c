@@ -1,0 +1,577 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feature_set.h"
+#include "probe.h"
+
+#define NSEC 1000000000ULL
+#define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
+#define UNIT_LINES 32768
+#define LINE 64
+#define WALK_PRIME 2654435761u      /* odd: a permutation of the lines */
+#define WRITE_BYTES 65536
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ pure helpers */
+
+int probe_split_argv(const char *line, char *buf, size_t buflen, char **argv, int max)
+{
+	size_t o = 0;
+	int n = 0;
+	const char *s = line;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		if (n >= max)
+			return -E2BIG;
+		argv[n++] = buf + o;
+		char q = 0;
+		for (; *s && (q || (*s != ' ' && *s != '\t' && *s != '\n')); s++) {
+			char c = *s;
+			if (q == '\'') {
+				if (c == '\'') {
+					q = 0;
+					continue;
+				}
+			} else if (c == '\'' || c == '"') {
+				if (q == c) {
+					q = 0;
+					continue;
+				}
+				if (!q) {
+					q = c;
+					continue;
+				}
+			} else if (c == '\\' && (!q || s[1] == '"' || s[1] == '\\')) {
+				if (!s[1])
+					return -EINVAL;
+				c = *++s;
+			}
+			if (o + 1 >= buflen)
+				return -E2BIG;
+			buf[o++] = c;
+		}
+		if (q)
+			return -EINVAL;
+		if (o + 1 >= buflen)
+			return -E2BIG;
+		buf[o++] = '\0';
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double probe_baseline(const double *times, int n)
+{
+	double sorted[PROBE_WINDOW];
+	if (n <= 0)
+		return NAN;
+	if (n > PROBE_WINDOW)
+		n = PROBE_WINDOW;
+	memcpy(sorted, times, (size_t)n * sizeof *sorted);
+	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+	return sorted[(int)floor(PROBE_PERCENTILE * (n - 1))];
+}
+
+/* ------------------------------------------------------------ baseline file */
+
+static void make_key(struct probe *p)
+{
+	if (p->cfg.command)
+		snprintf(p->key, sizeof p->key, "command user=%s %s", p->cfg.user, p->cfg.command);
+	else
+		snprintf(p->key, sizeof p->key, "builtin duration=%g buffer=%zu write=%d",
+			 p->cfg.duration, p->buf_bytes, p->cfg.write ? 1 : 0);
+}
+
+/* Read STATE/probe.baseline; anything that does not match the current
+ * probe (other work, other format) is ignored. */
+static void baseline_load(struct probe *p)
+{
+	FILE *f = fopen(p->state_path, "re");
+	char line[8192];
+	if (f == NULL)
+		return;
+	long units = 0;
+	bool header = false, key_ok = false;
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "elim-rank-probe-baseline 1") == 0)
+			header = true;
+		else if (strncmp(line, "key ", 4) == 0)
+			key_ok = strcmp(line + 4, p->key) == 0;
+		else if (sscanf(line, "units %ld", &units) == 1)
+			;
+		else if (strncmp(line, "times", 5) == 0) {
+			char *s = line + 5, *end;
+			for (;;) {
+				double v = strtod(s, &end);
+				if (end == s)
+					break;
+				if (isfinite(v) && v > 0) {
+					if (n == PROBE_WINDOW) {
+						memmove(p->times, p->times + 1, (PROBE_WINDOW - 1) * sizeof *p->times);
+						n--;
+					}
+					p->times[n++] = v;
+				}
+				s = end;
+			}
+		}
+	}
+	fclose(f);
+	if (!header || !key_ok)
+		return;
+	p->ntimes = n;
+	if (!p->cfg.command && units > 0)
+		p->units = units;
+}
+
+/* Write the file atomically: a temporary file, fsync, rename. */
+static int baseline_save(struct probe *p)
+{
+	char buf[8192], tmp[4200];
+	int off = snprintf(buf, sizeof buf, "elim-rank-probe-baseline 1\n"
+			   "# written by elim.rank: the probe's calibration and recent times (s)\n"
+			   "key %s\nunits %ld\ntimes", p->key, p->units);
+	for (int i = 0; i < p->ntimes && off < (int)sizeof buf - 16; i++)
+		off += snprintf(buf + off, sizeof buf - (size_t)off, " %.6f", p->times[i]);
+	off += snprintf(buf + off, sizeof buf - (size_t)off, "\n");
+	if (off >= (int)sizeof buf)
+		return -E2BIG;
+	snprintf(tmp, sizeof tmp, "%s.tmp", p->state_path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT && mkdir(p->cfg.state_dir, 0750) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (write(fd, buf, (size_t)off) != off || fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, p->state_path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static size_t walk_bytes(void)
+{
+	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	size_t want = llc > 0 ? 2 * (size_t)llc : PROBE_BUF_MIN;
+	size_t b = PROBE_BUF_MIN;
+	while (b < want && b < PROBE_BUF_MAX)
+		b *= 2;
+	return b;
+}
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof *p);
+	p->cfg = *cfg;
+	p->fd = -1;
+	p->last = p->fresh = NAN;
+	p->buf_bytes = walk_bytes();
+	if (!cfg->enabled)
+		return 0;
+	if (!(cfg->interval > 0) || !(cfg->duration > 0) || !(cfg->timeout > 0))
+		return set_err(err, errlen, -EINVAL, "probe: interval, duration and timeout must be positive");
+	if (cfg->command) {
+		int n = probe_split_argv(cfg->command, p->cmd_buf, sizeof p->cmd_buf, p->argv, PROBE_MAX_ARGS);
+		if (n < 0)
+			return set_err(err, errlen, n, "probe command '%s': %s", cfg->command,
+				       n == -EINVAL ? "unbalanced quote or trailing backslash" : "too long");
+		if (n == 0)
+			return set_err(err, errlen, -EINVAL, "probe command is empty");
+		if (cfg->user == NULL)
+			return set_err(err, errlen, -EINVAL, "probe command needs --probe-user (an unprivileged user)");
+		errno = 0;
+		struct passwd *pw = getpwnam(cfg->user);
+		if (pw == NULL)
+			return set_err(err, errlen, -ENOENT, "probe user '%s': %s", cfg->user,
+				       errno ? strerror(errno) : "no such user");
+		if (pw->pw_uid == 0)
+			return set_err(err, errlen, -EPERM, "probe user '%s' is root: give an unprivileged user",
+				       cfg->user);
+		p->uid = pw->pw_uid;
+		p->gid = pw->pw_gid;
+		p->ngroups = PROBE_MAX_GROUPS;
+		if (getgrouplist(cfg->user, pw->pw_gid, p->groups, &p->ngroups) < 0)
+			return set_err(err, errlen, -E2BIG, "probe user '%s' has more than %d groups",
+				       cfg->user, PROBE_MAX_GROUPS);
+	}
+	if (cfg->cgroup) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/cgroup.procs", cfg->cgroup);
+		if (access(path, W_OK) < 0)
+			return set_err(err, errlen, -errno, "probe cgroup: %s: %s", path, strerror(errno));
+	}
+	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
+	    (int)sizeof p->state_path)
+		return set_err(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
+	make_key(p);
+	baseline_load(p);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the child */
+
+static void child_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The child's pipe to the parent is fd 3. */
+static void child_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdprintf(3, fmt, ap);
+	va_end(ap);
+}
+
+static void child_fail(const char *what, int e)
+{
+	child_say("err %d %s\n", e, what);
+	_exit(1);
+}
+
+/* Become a freshly started job: clean signals and fds, own session,
+ * the configured cgroup and nice value. */
+static void child_setup(const struct probe *p, int wfd)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (wfd != 3) {
+		if (dup2(wfd, 3) < 0)
+			_exit(1);
+	}
+	int nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+	}
+	if (close_range(4, ~0U, 0) < 0)
+		for (int fd = 4; fd < 1024; fd++)
+			close(fd);
+
+	if (setsid() < 0)
+		child_fail("setsid", errno);
+	if (p->cfg.cgroup) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/cgroup.procs", p->cfg.cgroup);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0 || close(fd) < 0)
+			child_fail("cgroup", errno);
+	}
+	if (setpriority(PRIO_PROCESS, 0, p->cfg.nice) < 0)
+		child_fail("nice", errno);
+}
+
+static uint64_t work_unit(volatile unsigned char *buf, size_t lines, uint64_t *pos, uint64_t acc)
+{
+	for (int i = 0; i < UNIT_CPU_ITERS; i++) {
+		acc ^= acc << 13;
+		acc ^= acc >> 7;
+		acc ^= acc << 17;
+		acc *= 0x9E3779B97F4A7C15ULL;
+	}
+	for (int i = 0; i < UNIT_LINES; i++) {
+		size_t at = (size_t)((*pos)++ * WALK_PRIME) & (lines - 1);
+		buf[at * LINE] = (unsigned char)(buf[at * LINE] + (acc & 0xff));
+		acc += buf[at * LINE];
+	}
+	return acc;
+}
+
+static void child_builtin(const struct probe *p)
+{
+	uint64_t t0 = mono_ns();
+	unsigned char *buf = mmap(NULL, p->buf_bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		child_fail("mmap", errno);
+	uint64_t acc = 88172645463325252ULL, pos = 0;
+	size_t lines = p->buf_bytes / LINE;
+	long done = 0;
+	uint64_t until = t0 + (uint64_t)(p->cfg.duration * 1e9);
+	while (p->units ? done < p->units : (done == 0 || mono_ns() < until)) {
+		acc = work_unit(buf, lines, &pos, acc);
+		done++;
+	}
+	if (p->cfg.write) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/.probe-write.%d", p->cfg.state_dir, (int)getpid());
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			child_fail("write", errno);
+		memset(buf, (int)(acc & 0xff), WRITE_BYTES);
+		ssize_t w = write(fd, buf, WRITE_BYTES);
+		int e = errno;
+		if (w != WRITE_BYTES || fsync(fd) < 0) {
+			unlink(path);
+			child_fail("write", w < 0 ? e : errno ? errno : EIO);
+		}
+		close(fd);
+		unlink(path);
+	}
+	uint64_t t1 = mono_ns();
+	child_say("ok %.6f %ld %u\n", (double)(t1 - t0) / 1e9, done, (unsigned)(acc & 1));
+	_exit(0);
+}
+
+static void child_command(const struct probe *p)
+{
+	uint64_t t0 = mono_ns();
+	pid_t g = fork();
+	if (g < 0)
+		child_fail("fork", errno);
+	if (g == 0) {
+		close(3);
+		if (chdir("/") < 0)
+			_exit(126);
+		if (setgroups((size_t)p->ngroups, p->groups) < 0 || setgid(p->gid) < 0 ||
+		    setuid(p->uid) < 0 || getuid() != p->uid || geteuid() != p->uid)
+			_exit(126);
+		execvp(p->argv[0], p->argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(g, &st, 0) < 0)
+		if (errno != EINTR)
+			child_fail("waitpid", errno);
+	uint64_t t1 = mono_ns();
+	child_say("exit %d %.6f\n", st, (double)(t1 - t0) / 1e9);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------ the parent */
+
+static void probe_start(struct probe *p, uint64_t now_ns)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		complain(&p->fail, LOG_WARNING, "probe: pipe: %s; no probe this time", strerror(errno));
+		return;
+	}
+	p->calibrating = !p->cfg.command && p->units == 0;
+	pid_t pid = fork();
+	if (pid < 0) {
+		complain(&p->fail, LOG_WARNING, "probe: fork: %s; no probe this time", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	if (pid == 0) {
+		/* the write end must not be non-blocking for the child's one write:
+		 * it is tiny, the pipe is empty, so it never blocks anyway */
+		child_setup(p, pfd[1]);
+		if (p->cfg.command)
+			child_command(p);
+		child_builtin(p);
+	}
+	close(pfd[1]);
+	p->pid = pid;
+	p->fd = pfd[0];
+	p->killed = false;
+	p->started_ns = now_ns;
+	p->runs++;
+}
+
+static void take_result(struct probe *p, double seconds, uint64_t now_ns)
+{
+	if (p->ntimes == PROBE_WINDOW) {
+		memmove(p->times, p->times + 1, (PROBE_WINDOW - 1) * sizeof *p->times);
+		p->ntimes--;
+	}
+	p->times[p->ntimes++] = seconds;
+	double base = probe_baseline(p->times, p->ntimes);
+	p->fresh = seconds / base;
+	p->fresh_ns = now_ns;
+	/* calibrated under load, the work is too short to see contention
+	 * (RANK.md): once the baseline shows it, calibrate again */
+	if (!p->cfg.command && p->ntimes >= PROBE_RECALIBRATE_AFTER &&
+	    base < 0.5 * p->cfg.duration) {
+		p->units = 0;
+		p->ntimes = 0;
+	}
+}
+
+/* Interpret the child's message after it was reaped with wait status st. */
+static void finish(struct probe *p, const char *msg, int st, uint64_t now_ns)
+{
+	double secs;
+	long units;
+	int code, e;
+	char what[32];
+	if (sscanf(msg, "ok %lf %ld", &secs, &units) == 2 && secs > 0) {
+		if (p->calibrating) {
+			p->units = units > 0 ? units : 1;
+			p->ntimes = 0;
+			make_key(p);
+		} else
+			take_result(p, secs, now_ns);
+	} else if (sscanf(msg, "exit %d %lf", &code, &secs) == 2) {
+		if (!WIFEXITED(code) || WEXITSTATUS(code) != 0) {
+			p->failures++;
+			if (WIFEXITED(code))
+				complain(&p->fail, LOG_WARNING, "probe: command %s exited with status %d%s",
+					 p->argv[0], WEXITSTATUS(code),
+					 WEXITSTATUS(code) == 126 ? " (could not become the probe user)" :
+					 WEXITSTATUS(code) == 127 ? " (could not be executed)" : "");
+			else
+				complain(&p->fail, LOG_WARNING, "probe: command %s killed by signal %d",
+					 p->argv[0], WTERMSIG(code));
+			return;
+		}
+		take_result(p, secs, now_ns);
+	} else {
+		p->failures++;
+		if (sscanf(msg, "err %d %31s", &e, what) == 2)
+			complain(&p->fail, LOG_WARNING, "probe: %s: %s", what, strerror(e));
+		else if (WIFSIGNALED(st))
+			complain(&p->fail, LOG_WARNING, "probe: killed by signal %d", WTERMSIG(st));
+		else
+			complain(&p->fail, LOG_WARNING, "probe: no result (exit status %d)",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		return;
+	}
+	complaint_clear(&p->fail, "probe: working again");
+	int rc = baseline_save(p);
+	if (rc < 0)
+		complain(&p->save_fail, LOG_WARNING, "probe: cannot save %s: %s", p->state_path,
+			 strerror(-rc));
+	else
+		complaint_clear(&p->save_fail, "probe: %s saved again", p->state_path);
+}
+
+static void collect(struct probe *p, uint64_t now_ns)
+{
+	if (p->pid == 0)
+		return;
+	int st = 0;
+	pid_t r = waitpid(p->pid, &st, WNOHANG);
+	int wait_errno = errno;
+	if (r == 0) {
+		double timeout_ns = p->cfg.timeout * 1e9;
+		if (!p->killed && (double)(now_ns - p->started_ns) > timeout_ns) {
+			kill(-p->pid, SIGKILL);   /* the probe's session: a command's children too */
+			kill(p->pid, SIGKILL);
+			p->killed = true;
+			p->failures++;
+			complain(&p->fail, LOG_WARNING, "probe: still running after %g s: killed",
+				 p->cfg.timeout);
+		}
+		return;
+	}
+	char msg[128];
+	ssize_t n = read(p->fd, msg, sizeof msg - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(p->fd);
+	p->fd = -1;
+	p->pid = 0;
+	if (r < 0) {
+		p->failures++;
+		complain(&p->fail, LOG_WARNING, "probe: waitpid: %s", strerror(wait_errno));
+		return;
+	}
+	if (p->killed)
+		return;
+	finish(p, msg, st, now_ns);
+}
+
+void probe_features(struct probe *p, uint64_t now_ns, double *values)
+{
+	collect(p, now_ns);
+	values[FEAT_probe_slowdown] = p->last;
+	values[FEAT_probe_age] = isfinite(p->last) ? (double)(now_ns - p->last_ns) / 1e9 : NAN;
+	values[FEAT_probe_result] = p->fresh;
+	if (isfinite(p->fresh)) {
+		/* the next record uses it; this one pairs it with what came before */
+		p->last = p->fresh;
+		p->last_ns = p->fresh_ns;
+		p->fresh = NAN;
+	}
+}
+
+void probe_run(struct probe *p, uint64_t now_ns)
+{
+	if (!p->cfg.enabled)
+		return;
+	collect(p, now_ns);
+	if (p->pid == 0 && now_ns >= p->next_ns) {
+		probe_start(p, now_ns);
+		p->next_ns = now_ns + (uint64_t)(p->cfg.interval * 1e9);
+		if (p->calibrating)
+			p->next_ns = now_ns;   /* the first real probe right after calibration */
+	}
+}
+
+void probe_fini(struct probe *p)
+{
+	if (p->pid > 0) {
+		kill(-p->pid, SIGKILL);
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		p->pid = 0;
+	}
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}

@@ -1,0 +1,53 @@
+/*
+ * sampler_groups: the process-table walk behind cpu_groups_per_core,
+ * usable on its own (tests, the benchmark).  See sampler_groups.c for what
+ * a scheduling group is and how CPU time is attributed.
+ */
+#ifndef ELIM_RANK_SAMPLER_GROUPS_H
+#define ELIM_RANK_SAMPLER_GROUPS_H
+
+#include <stdint.h>
+
+/* The elim walks the process table at most every this many seconds. */
+#define GROUPS_WALK_S 4.5
+
+/* The cgroup tree, and who is in each cgroup, are read every this many
+ * walks (the first walk included). */
+#define GROUPS_RESCAN_WALKS 12
+
+struct groups_state;
+
+/*
+ * Open the walk over procfs and the cgroup trees under sysfs/fs/cgroup;
+ * walk at most every walk_s seconds (0: every sample).  *out is owned by
+ * the caller (groups_close).  Returns 0 or a negative errno.
+ */
+int groups_open(struct groups_state **out, const char *procfs, const char *sysfs, double walk_s);
+
+/*
+ * Walk if due, at monotonic time now_ns, and set *value to the groups that
+ * used at least half a CPU over the last walk's interval per online CPU
+ * (NAN before two walks or after an error).  Returns 0 or a negative errno.
+ */
+int groups_sample(struct groups_state *s, uint64_t now_ns, double *value);
+
+enum groups_kind { GROUPS_CGROUP = 1, GROUPS_SESSION = 2, GROUPS_PROCESS = 3 };
+
+/*
+ * The group pid was in at the last walk: its kind and id (a cgroup's number
+ * in the last scan, a session id, or the pid).  Returns 0, or -ENOENT when
+ * the last walk did not see pid.
+ */
+int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kind, uint64_t *id);
+
+/* Non-root cpu cgroups (task groups) the last walk saw. */
+unsigned groups_cgroups_seen(const struct groups_state *s);
+
+/* Free everything; NULL is fine. */
+void groups_close(struct groups_state *s);
+
+/* For tests: parse /proc/PID/stat.  Returns 0 or -EINVAL. */
+int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu,
+                      uint64_t *start);
+
+#endif

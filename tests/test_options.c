@@ -1,0 +1,405 @@
+/*
+ * test_options: the option table, elim.rank.conf parsing and precedence,
+ * where the file is looked for, --check-config, and that --help and the man
+ * pages list every option.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "testutil.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_tmpdir();
+	unsetenv("ELIM_RANK_CONF");
+	setenv("LSF_ENVDIR", dir, 1);       /* an empty one: no file there */
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static int load(struct elim_options *o, char *err, size_t len, const char *a1, const char *a2,
+		const char *a3, const char *a4)
+{
+	char *argv[6] = { "elim.rank", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
+	int argc = 1;
+	while (argc < 5 && argv[argc])
+		argc++;
+	return options_load(argc, argv, o, err, len);
+}
+
+static void t_defaults(void **state)
+{
+	(void)state;
+	struct elim_options o;
+	char err[512];
+	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), 0);
+	assert_true(o.interval == 10.0);
+	assert_string_equal(o.state_dir, STATEDIR);
+	assert_string_equal(o.procfs, "/proc");
+	assert_string_equal(o.facility, "daemon");
+	assert_true(o.history_days == 30.0);
+	assert_null(o.model_path);
+	assert_false(o.verbose);
+	assert_string_equal(o.config_used, "");
+	options_free(&o);
+}
+
+static void t_file_and_flags(void **state)
+{
+	(void)state;
+	char path[600], err[512];
+	snprintf(path, sizeof path, "%s/a.conf", dir);
+	tu_write(dir, "a.conf",
+		 "# elim.rank.conf\n"
+		 "\n"
+		 "interval = 3   # seconds\n"
+		 "state-dir /var/tmp/x\n"
+		 "  verbose = yes\r\n"
+		 "model = \"/path with # and spaces/m\"\n"
+		 "history-days=7\n");
+	struct elim_options o;
+	assert_int_equal(load(&o, err, sizeof err, "--config", path, "--interval", "7"), 0);
+	assert_true(o.interval == 7.0);                    /* the flag wins */
+	assert_string_equal(o.state_dir, "/var/tmp/x");
+	assert_true(o.verbose);
+	assert_string_equal(o.model_path, "/path with # and spaces/m");
+	assert_true(o.history_days == 7.0);
+	assert_string_equal(o.config_used, path);
+	options_free(&o);
+}
+
+static void t_where_the_file_is(void **state)
+{
+	(void)state;
+	char err[512], p1[600], p2[600], p3[600];
+	struct elim_options o;
+	snprintf(p1, sizeof p1, "%s/one", dir);
+	snprintf(p2, sizeof p2, "%s/two", dir);
+	snprintf(p3, sizeof p3, "%s/elim.rank.conf", dir);
+	tu_write(dir, "one", "interval = 1\n");
+	tu_write(dir, "two", "interval = 2\n");
+	tu_write(dir, "elim.rank.conf", "interval = 3\n");
+
+	/* $LSF_ENVDIR/elim.rank.conf */
+	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), 0);
+	assert_true(o.interval == 3.0);
+	assert_string_equal(o.config_used, p3);
+	options_free(&o);
+	/* $ELIM_RANK_CONF before it */
+	setenv("ELIM_RANK_CONF", p2, 1);
+	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), 0);
+	assert_true(o.interval == 2.0);
+	options_free(&o);
+	/* --config before both */
+	assert_int_equal(load(&o, err, sizeof err, "--config", p1, NULL, NULL), 0);
+	assert_true(o.interval == 1.0);
+	options_free(&o);
+	/* an explicit file must exist; an implicit one need not */
+	setenv("ELIM_RANK_CONF", "/nonexistent/elim.rank.conf", 1);
+	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), OPTIONS_ECONFIG);
+	assert_non_null(strstr(err, "/nonexistent/elim.rank.conf: No such file"));
+	options_free(&o);
+	/* --config /dev/null: explicitly none */
+	assert_int_equal(load(&o, err, sizeof err, "--config", "/dev/null", NULL, NULL), 0);
+	assert_true(o.interval == 10.0);
+	options_free(&o);
+	unsetenv("ELIM_RANK_CONF");
+	unlink(p3);
+	assert_int_equal(load(&o, err, sizeof err, NULL, NULL, NULL, NULL), 0);
+	assert_string_equal(o.config_used, "");
+	options_free(&o);
+}
+
+static void t_file_errors(void **state)
+{
+	(void)state;
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "intervall = 3\n", ":1: unknown setting 'intervall'" },
+		{ "\n\nhelp = yes\n", ":3: 'help' is a command-line option, not a setting" },
+		{ "count = 3\n", ":1: 'count' is a command-line option" },
+		{ "interval =\n", ":1: 'interval' needs a value" },
+		{ "interval = 3\n#\ninterval = 4\n", ":3: 'interval' is already set on line 1" },
+		{ "interval = fast\n", ":1: interval: expected a number from 0.01 to 86400, not 'fast'" },
+		{ "interval = 0\n", ":1: interval: expected a number" },
+		{ "interval = 1e999\n", ":1: interval: expected a number" },
+		{ "verbose = maybe\n", ":1: verbose: expected yes or no, not 'maybe'" },
+		{ "model = \"/x\n", ":1: unterminated quote" },
+		{ "model = \"/x\" y\n", ":1: text after the closing quote" },
+		{ "syslog-facility = kern\n", ":1: syslog-facility: unknown syslog facility (expected daemon, user or local0..local7)" },
+	};
+	char path[600], err[512];
+	snprintf(path, sizeof path, "%s/bad.conf", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct elim_options o;
+		tu_write(dir, "bad.conf", cases[i].text);
+		err[0] = '\0';
+		assert_int_equal(load(&o, err, sizeof err, "--config", path, NULL, NULL), OPTIONS_ECONFIG);
+		if (strncmp(err, path, strlen(path)) != 0 || strstr(err, cases[i].msg) == NULL)
+			fail_msg("case %zu: got '%s', want '%s%s'", i, err, path, cases[i].msg);
+		options_free(&o);
+	}
+	/* a flag overriding a bad line does not hide it... unless it replaces it */
+	struct elim_options o;
+	tu_write(dir, "bad.conf", "interval = fast\n");
+	assert_int_equal(load(&o, err, sizeof err, "--config", path, "--interval", "2"), 0);
+	assert_true(o.interval == 2.0);
+	options_free(&o);
+}
+
+static void t_usage_errors(void **state)
+{
+	(void)state;
+	struct elim_options o;
+	char err[512];
+	assert_int_equal(load(&o, err, sizeof err, "--bogus", NULL, NULL, NULL), OPTIONS_EUSAGE);
+	assert_non_null(strstr(err, "unknown option '--bogus'"));
+	options_free(&o);
+	assert_int_equal(load(&o, err, sizeof err, "--interval", "abc", NULL, NULL), OPTIONS_EUSAGE);
+	assert_non_null(strstr(err, "invalid argument 'abc' for --interval"));
+	options_free(&o);
+	assert_int_equal(load(&o, err, sizeof err, "--interval", NULL, NULL, NULL), OPTIONS_EUSAGE);
+	options_free(&o);
+	assert_int_equal(load(&o, err, sizeof err, "extra", NULL, NULL, NULL), OPTIONS_EUSAGE);
+	options_free(&o);
+}
+
+/* --check-config's output is itself a valid file giving the same settings. */
+static void t_print_roundtrip(void **state)
+{
+	(void)state;
+	char path[600], out[600], err[512];
+	snprintf(path, sizeof path, "%s/in.conf", dir);
+	snprintf(out, sizeof out, "%s/out.conf", dir);
+	tu_write(dir, "in.conf", "interval = 2.5\nmodel = \"/a b#c\"\nverbose = on\n"
+		 "history-max-mb = 64\n");
+	struct elim_options a, b;
+	assert_int_equal(load(&a, err, sizeof err, "--config", path, "--sysfs", "/s"), 0);
+	FILE *f = fopen(out, "w");
+	assert_non_null(f);
+	options_print(f, &a);
+	fclose(f);
+	assert_int_equal(load(&b, err, sizeof err, "--config", out, NULL, NULL), 0);
+	char live[512], restart[512];
+	options_diff(&a, &b, live, sizeof live, restart, sizeof restart);
+	/* config itself is CLI-only and differs; nothing else */
+	assert_string_equal(live, "");
+	assert_string_equal(restart, "config");
+	assert_string_equal(b.model_path, "/a b#c");
+	assert_string_equal(b.sysfs, "/s");
+	options_free(&a);
+	options_free(&b);
+}
+
+static void t_diff(void **state)
+{
+	(void)state;
+	struct elim_options a, b;
+	char err[512], live[512], restart[512];
+	assert_int_equal(load(&a, err, sizeof err, "--interval", "3", "--procfs", "/p"), 0);
+	assert_int_equal(load(&b, err, sizeof err, "--interval", "4", "--procfs", "/q"), 0);
+	options_diff(&a, &b, live, sizeof live, restart, sizeof restart);
+	assert_string_equal(live, "interval");
+	assert_string_equal(restart, "procfs");
+	options_free(&a);
+	options_free(&b);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot read %s", path);
+	static char buf[1 << 18];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* Every option in --help, elim.rank(8) and (settings) elim.rank.conf(5). */
+static void t_help_and_man_pages(void **state)
+{
+	(void)state;
+	char path[4200], help[600];
+	const char *src = getenv("top_srcdir");
+	snprintf(help, sizeof help, "%s/help.txt", dir);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --help > %s", help), 0);
+	char *h = slurp(help);
+	snprintf(path, sizeof path, "%s/man/elim.rank.8.in", src ? src : ".");
+	char *m8 = slurp(path);
+	snprintf(path, sizeof path, "%s/man/elim.rank.conf.5.in", src ? src : ".");
+	char *m5 = slurp(path);
+	for (size_t i = 0; i < options_table_len; i++) {
+		const struct options_row *r = &options_table[i];
+		char want[128];
+		snprintf(want, sizeof want, "--%s", r->name);
+		if (strstr(h, want) == NULL)
+			fail_msg("--help lacks %s", want);
+		snprintf(want, sizeof want, "Fl -%s", r->name);
+		if (strstr(m8, want) == NULL)
+			fail_msg("elim.rank(8) lacks %s", want);
+		if (r->flags & OPTF_CLI_ONLY)
+			continue;
+		snprintf(want, sizeof want, ".It Cm %s", r->name);
+		if (strstr(m5, want) == NULL)
+			fail_msg("elim.rank.conf(5) lacks %s", want);
+	}
+	free(h);
+	free(m8);
+	free(m5);
+}
+
+/* Repeatable options (OPTK_LIST), through a table of our own. */
+struct list_opts {
+	struct elim_options base;
+	struct options_list include;
+};
+
+static const struct options_row list_rows[] = {
+	{ "config", OPTK_STRING, offsetof(struct elim_options, config_path), NULL, 0, 0,
+	  OPTF_CLI_ONLY, "FILE", "file", NULL },
+	{ "include", OPTK_LIST, offsetof(struct list_opts, include), NULL, 0, 0, 0, "GLOB",
+	  "include", NULL },
+	{ "interval", OPTK_DOUBLE, offsetof(struct elim_options, interval), "10", 0.01, 100, 0,
+	  "S", "interval", NULL },
+};
+
+static int load_list(struct list_opts *lo, char *err, size_t len, const char *a1, const char *a2,
+		     const char *a3, const char *a4, const char *a5, const char *a6)
+{
+	char *argv[8] = { "elim.rank", (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5,
+			  (char *)a6, NULL };
+	int argc = 1;
+	while (argc < 7 && argv[argc])
+		argc++;
+	memset(lo, 0, sizeof *lo);
+	return options_load_rows(list_rows, sizeof list_rows / sizeof list_rows[0], argc, argv,
+				 &lo->base, err, len);
+}
+
+static void t_repeatable(void **state)
+{
+	(void)state;
+	char path[600], err[512];
+	struct list_opts lo;
+	snprintf(path, sizeof path, "%s/l.conf", dir);
+	tu_write(dir, "l.conf", "include = eth*\ninterval = 3\ninclude \"en p*\"\n");
+	/* the file's lines accumulate, in order */
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(lo.include.n, 2);
+	assert_string_equal(lo.include.v[0], "eth*");
+	assert_string_equal(lo.include.v[1], "en p*");
+	assert_null(lo.include.v[2]);
+	assert_true(lo.base.interval == 3.0);
+	options_free(&lo.base);
+	/* the command line replaces them all, and accumulates itself */
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, "--include", "ib0",
+				   "--include", "ib1"), 0);
+	assert_int_equal(lo.include.n, 2);
+	assert_string_equal(lo.include.v[0], "ib0");
+	assert_string_equal(lo.include.v[1], "ib1");
+	assert_null(lo.include.v[2]);
+	assert_true(lo.base.interval == 3.0);
+	options_free(&lo.base);
+	/* too many */
+	char text[2048] = "";
+	for (int i = 0; i < OPTIONS_LIST_MAX + 1; i++)
+		strcat(text, "include = x\n");
+	tu_write(dir, "l.conf", text);
+	assert_int_equal(load_list(&lo, err, sizeof err, "--config", path, NULL, NULL, NULL, NULL),
+			 OPTIONS_ECONFIG);
+	assert_non_null(strstr(err, ":33: include: given more than 32 times"));
+	options_free(&lo.base);
+}
+
+/* The real repeatable settings: traffic classes and interface globs. */
+static void t_real_lists(void **state)
+{
+	(void)state;
+	char path[600], err[512];
+	struct elim_options o;
+	snprintf(path, sizeof path, "%s/p.conf", dir);
+	tu_write(dir, "p.conf", "pcap-interface = lo\npcap-class = storage=port 2049\n"
+		 "pcap-class mpi=portrange 10000-10100\nnet-include = eth*\nnet-include = ib*\n");
+	assert_int_equal(load(&o, err, sizeof err, "--config", path, "--net-include", "en*"), 0);
+	assert_string_equal(o.pcap_interface, "lo");
+	assert_int_equal(o.pcap_class.n, 2);
+	assert_string_equal(o.pcap_class.v[0], "storage=port 2049");
+	assert_string_equal(o.pcap_class.v[1], "mpi=portrange 10000-10100");
+	assert_int_equal(o.net_include.n, 1);              /* the flag replaced both lines */
+	assert_string_equal(o.net_include.v[0], "en*");
+	assert_null(o.net_include.v[1]);
+	assert_int_equal(o.net_exclude.n, 0);
+	options_free(&o);
+}
+
+/* The binary: --check-config's output and status, and ELIM_ABORT_VALUE. */
+static void t_check_config_binary(void **state)
+{
+	(void)state;
+	char out[600], errf[600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(errf, sizeof errf, "%s/err", dir);
+	tu_write(dir, "good.conf", "interval = 2.5\nhistory-days = 9\n");
+	tu_write(dir, "bad.conf", "interval = 2.5\nhistory-dayz = 9\n");
+	tu_write(dir, "bad.model", "elim-rank-model 1\nintercept oops\n");
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --config %s/good.conf > %s 2> %s",
+				   dir, out, errf), 0);
+	char *o = slurp(out);
+	assert_non_null(strstr(o, "interval = 2.5\n"));
+	assert_non_null(strstr(o, "history-days = 9\n"));
+	assert_non_null(strstr(o, "# configuration file: "));
+	assert_non_null(strstr(o, "# model: embedded default"));
+	free(o);
+	/* a bad file: file:line, status 1 even under LIM's ELIM_ABORT_VALUE
+	 * (--check-config is for people) */
+	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --check-config --config "
+				   "%s/bad.conf > %s 2> %s", dir, out, errf), 1);
+	o = slurp(errf);
+	assert_non_null(strstr(o, "bad.conf:2: unknown setting 'history-dayz'"));
+	free(o);
+	/* the model is checked too */
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --model %s/bad.model > %s 2> %s",
+				   dir, out, errf), 1);
+	o = slurp(errf);
+	assert_non_null(strstr(o, "bad.model:2:"));
+	free(o);
+	/* a usage error under LIM: the abort value, so LSF does not retry */
+	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --bogus > %s 2> %s",
+				   out, errf), 42);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --bogus > %s 2> %s", out, errf), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_file_and_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_where_the_file_is, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_file_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_usage_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_print_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_repeatable, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_real_lists, setup, teardown),
+	};
+	return TU_RUN(tests);
+}

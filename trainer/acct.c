@@ -1,0 +1,358 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "acct.h"
+
+/* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
+enum {
+	T_EVENT = 0, T_VERSION, T_TIME, T_JOBID, T_USERID, T_OPTIONS, T_NPROC,
+	T_SUBMIT, T_BEGIN, T_TERM, T_START,
+	T_USER, T_QUEUE, T_RESREQ, T_DEPEND, T_PREEXEC, T_FROMHOST, T_CWD,
+	T_INFILE, T_OUTFILE, T_ERRFILE, T_JOBFILE,
+	T_NASKED   /* then the asked hosts, the count of execution hosts, ... */
+};
+
+#define MAX_TOKENS 4096
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int acct_tokenize(char *line, char **tok, int max)
+{
+	/* in place: the write position never passes the read position */
+	char *o = line, *s = line;
+	int n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (!*s)
+			return n;
+		if (n >= max)
+			return -E2BIG;
+		tok[n++] = o;
+		if (*s == '"') {
+			for (s++;; s++) {
+				if (!*s)
+					return -EINVAL;
+				if (*s == '"') {
+					if (s[1] != '"')
+						break;
+					s++;   /* "" is one quote */
+				}
+				*o++ = *s;
+			}
+			s++;
+			if (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+				return -EINVAL;   /* "abc"def */
+		} else {
+			while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+				*o++ = *s++;
+		}
+		bool end = !*s;
+		*o++ = '\0';
+		if (end)
+			return n;
+		s++;
+	}
+}
+
+static int num(const char *tok, const char *name, long long *out, char *why, size_t whylen)
+{
+	char *end;
+	errno = 0;
+	*out = strtoll(tok, &end, 10);
+	if (end == tok || *end || errno)
+		return set_err(why, whylen, -EINVAL, "%s: '%s' is not an integer", name, tok);
+	return 0;
+}
+
+int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
+		    char *why, size_t whylen)
+{
+	char *tok[MAX_TOKENS];
+	memset(job, 0, sizeof *job);
+	int n = acct_tokenize(line, tok, MAX_TOKENS);
+	if (n == -EINVAL)
+		return set_err(why, whylen, -EINVAL, "unterminated or misplaced quote");
+	if (n < 0)
+		return set_err(why, whylen, -EINVAL, "more than %d fields", MAX_TOKENS);
+	if (n == 0)
+		return 0;                         /* a blank line */
+	if (strcmp(tok[T_EVENT], "JOB_FINISH") != 0) {
+		st->other_events++;
+		return 0;
+	}
+	st->records++;
+	if (n <= T_NASKED)
+		return set_err(why, whylen, -EINVAL, "JOB_FINISH record with %d fields, too few", n);
+	long long event, start, nasked, nexec, status;
+	if (num(tok[T_TIME], "event time", &event, why, whylen) < 0 ||
+	    num(tok[T_START], "startTime", &start, why, whylen) < 0 ||
+	    num(tok[T_NASKED], "number of asked hosts", &nasked, why, whylen) < 0)
+		return -EINVAL;
+	if (nasked < 0 || nasked > n)
+		return set_err(why, whylen, -EINVAL, "number of asked hosts %lld out of range", nasked);
+	int i = T_NASKED + 1 + (int)nasked;
+	if (i >= n || num(tok[i], "number of execution hosts", &nexec, why, whylen) < 0)
+		return i >= n ? set_err(why, whylen, -EINVAL, "record ends in the asked hosts") : -EINVAL;
+	if (nexec < 0 || nexec > n)
+		return set_err(why, whylen, -EINVAL, "number of execution hosts %lld out of range", nexec);
+	int hosts = i + 1;
+	i = hosts + (int)nexec;
+	/* jStatus, hostFactor, jobName, command */
+	if (i + 3 >= n)
+		return set_err(why, whylen, -EINVAL, "record ends before the job name and command");
+	if (num(tok[i], "jStatus", &status, why, whylen) < 0)
+		return -EINVAL;
+	char *end;
+	strtod(tok[i + 1], &end);
+	if (end == tok[i + 1] || *end)
+		return set_err(why, whylen, -EINVAL, "hostFactor: '%s' is not a number", tok[i + 1]);
+	const char *name = tok[i + 2], *command = tok[i + 3];
+
+	if (status != ACCT_JSTATUS_DONE) {
+		st->not_done++;
+		return 0;
+	}
+	if (nexec < 1) {
+		st->bad_times++;   /* done but ran nowhere: nothing to attach to */
+		return 0;
+	}
+	for (int h = hosts + 1; h < hosts + nexec; h++)
+		if (strcmp(tok[h], tok[hosts]) != 0) {
+			st->multi_host++;
+			return 0;
+		}
+	if (start <= 0 || event < start) {
+		st->bad_times++;
+		return 0;
+	}
+	if (event - start < ACCT_MIN_SECONDS) {
+		st->too_short++;
+		return 0;
+	}
+	job->start = start;
+	job->finish = event;
+	job->slowdown = NAN;
+	job->row_time = -1;
+	job->host = strdup(tok[hosts]);
+	job->cls = strdup(*name ? name : command);
+	if (!job->host || !job->cls) {
+		free(job->host);
+		free(job->cls);
+		return set_err(why, whylen, -ENOMEM, "out of memory");
+	}
+	st->jobs++;
+	return 1;
+}
+
+int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return set_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	char *line = NULL, why[256];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int rc = 0;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		set->st.lines++;
+		struct acct_job job;
+		bool last_unfinished = len > 0 && line[len - 1] != '\n';
+		bool finish_record = strncmp(line, "\"JOB_FINISH\"", 12) == 0;
+		int r = acct_parse_line(line, &job, &set->st, why, sizeof why);
+		if (r == -EINVAL && last_unfinished) {
+			set->st.truncated++;     /* being written as we read */
+			if (finish_record)
+				set->st.records--;
+			break;
+		}
+		if (r < 0) {
+			rc = set_err(err, errlen, r, "%s:%lu: %s", path, lineno, why);
+			break;
+		}
+		if (r == 0)
+			continue;
+		if (set->n == set->cap) {
+			size_t nc = set->cap ? set->cap * 2 : 256;
+			struct acct_job *nj = realloc(set->jobs, nc * sizeof *nj);
+			if (nj == NULL) {
+				free(job.host);
+				free(job.cls);
+				rc = set_err(err, errlen, -ENOMEM, "%s:%lu: out of memory", path, lineno);
+				break;
+			}
+			set->jobs = nj;
+			set->cap = nc;
+		}
+		set->jobs[set->n++] = job;
+	}
+	if (rc == 0 && ferror(f))
+		rc = set_err(err, errlen, -EIO, "%s: read error", path);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int cmp_class_run(const void *a, const void *b)
+{
+	const struct acct_job *x = a, *y = b;
+	int c = strcmp(x->cls, y->cls);
+	if (c)
+		return c;
+	int64_t rx = x->finish - x->start, ry = y->finish - y->start;
+	return rx < ry ? -1 : rx > ry;
+}
+
+void acct_label(struct acct_set *set)
+{
+	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
+	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
+	for (size_t i = 0; i < set->n;) {
+		size_t j = i;
+		while (j < set->n && strcmp(set->jobs[j].cls, set->jobs[i].cls) == 0)
+			j++;
+		size_t runs = j - i;
+		if (runs < ACCT_MIN_RUNS) {
+			set->st.classes_skipped++;
+			set->st.jobs_skipped += runs;
+			for (size_t k = i; k < j; k++)
+				set->jobs[k].slowdown = NAN;
+		} else {
+			/* sorted by run time within the class: the low percentile */
+			size_t at = i + (size_t)floor(ACCT_PERCENTILE * (double)(runs - 1));
+			double base = (double)(set->jobs[at].finish - set->jobs[at].start);
+			set->st.classes++;
+			for (size_t k = i; k < j; k++)
+				set->jobs[k].slowdown = (double)(set->jobs[k].finish - set->jobs[k].start) / base;
+		}
+		i = j;
+	}
+}
+
+static int cmp_host_row(const void *a, const void *b)
+{
+	const struct acct_job *x = a, *y = b;
+	int c = strcmp(x->host, y->host);
+	if (c)
+		return c;
+	return x->row_time < y->row_time ? -1 : x->row_time > y->row_time;
+}
+
+int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
+	      struct dataset_spec *spec, char *err, size_t errlen)
+{
+	int rc = 0;
+	for (size_t i = 0; i < set->n; i++)
+		set->jobs[i].row_time = -1;
+	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_open_v2(files[fi], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1 AND time <= ?2"
+				       " AND time >= ?3", -1, &st, NULL) != SQLITE_OK) {
+			rc = set_err(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
+				     db ? sqlite3_errmsg(db) : "out of memory");
+		} else
+			sqlite3_busy_timeout(db, 5000);
+		for (size_t i = 0; i < set->n && rc == 0; i++) {
+			struct acct_job *j = &set->jobs[i];
+			if (!isfinite(j->slowdown))
+				continue;
+			sqlite3_bind_text(st, 1, j->host, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, j->start);
+			sqlite3_bind_int64(st, 3, j->start - ACCT_MAX_GAP);
+			int s = sqlite3_step(st);
+			if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				int64_t t = sqlite3_column_int64(st, 0);
+				if (t > j->row_time)
+					j->row_time = t;
+			} else if (s != SQLITE_ROW && s != SQLITE_DONE)
+				rc = set_err(err, errlen, -EIO, "%s: %s", files[fi], sqlite3_errmsg(db));
+			sqlite3_reset(st);
+		}
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	if (rc < 0)
+		return rc;
+	set->st.joined = set->st.no_sample = 0;
+	for (size_t i = 0; i < set->n; i++)
+		if (isfinite(set->jobs[i].slowdown)) {
+			if (set->jobs[i].row_time >= 0)
+				set->st.joined++;
+			else
+				set->st.no_sample++;
+		}
+	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_host_row);
+	spec->label_fn = acct_label_at;
+	spec->label_ctx = set;
+	return 0;
+}
+
+double acct_label_at(void *ctx, const char *host, int64_t time)
+{
+	const struct acct_set *set = ctx;
+	size_t lo = 0, hi = set->n;
+	while (lo < hi) {   /* the first job >= (host, time) */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct acct_job *j = &set->jobs[mid];
+		int c = strcmp(j->host, host);
+		if (c < 0 || (c == 0 && j->row_time < time))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	double sum = 0;
+	int n = 0;
+	for (size_t i = lo; i < set->n && set->jobs[i].row_time == time &&
+	     strcmp(set->jobs[i].host, host) == 0; i++)
+		if (isfinite(set->jobs[i].slowdown)) {
+			sum += set->jobs[i].slowdown;
+			n++;
+		}
+	return n ? sum / n : NAN;
+}
+
+void acct_report(const struct acct_set *set, FILE *f)
+{
+	const struct acct_stats *s = &set->st;
+	fprintf(f, "acct: %lu JOB_FINISH records: %lu usable jobs; skipped %lu not done,"
+		" %lu on several hosts, %lu with bad times, %lu shorter than %d s%s\n",
+		s->records, s->jobs, s->not_done, s->multi_host, s->bad_times, s->too_short,
+		ACCT_MIN_SECONDS, s->truncated ? ", 1 unfinished last line" : "");
+	fprintf(f, "acct: %lu classes labelled; %lu classes (%lu jobs) with fewer than %d runs skipped\n",
+		s->classes, s->classes_skipped, s->jobs_skipped, ACCT_MIN_RUNS);
+	fprintf(f, "acct: %lu jobs attached to a sample; %lu with no sample of their host"
+		" within %d s before the start\n", s->joined, s->no_sample, ACCT_MAX_GAP);
+}
+
+void acct_free(struct acct_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->jobs[i].host);
+		free(set->jobs[i].cls);
+	}
+	free(set->jobs);
+	memset(set, 0, sizeof *set);
+}

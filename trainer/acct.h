@@ -1,0 +1,110 @@
+/*
+ * acct: slowdown labels from OpenLava/LSF job accounting (lsb.acct).
+ *
+ * Reads JOB_FINISH records (one per line; strings double-quoted with an
+ * embedded quote doubled; the layout is in elim-rank's notes and
+ * rank-train(8)), keeps successful single-host jobs (jStatus 64, every
+ * execution host the same), and gives each job a label:
+ *
+ *   run time  = the record's event time - startTime
+ *   job class = the job name, else the command
+ *   slowdown  = run time / the ACCT_PERCENTILE run time of its class,
+ *               over all hosts and times (the class's "idle-host" speed)
+ *
+ * Classes with fewer than ACCT_MIN_RUNS jobs, and jobs shorter than
+ * ACCT_MIN_SECONDS (start and finish are whole seconds), are skipped and
+ * counted.  acct_join then attaches each job to the executing host's sample
+ * at the job's start: the last history row of that host at or before
+ * startTime, at most ACCT_MAX_GAP seconds before it; acct_label_at is the
+ * dataset's label hook that hands those labels to rank-train.
+ *
+ * Errors are returned with a message naming the file and line; nothing
+ * here prints.
+ */
+#ifndef ELIM_RANK_ACCT_H
+#define ELIM_RANK_ACCT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataset.h"
+
+#define ACCT_PERCENTILE 0.10
+#define ACCT_MIN_RUNS 5
+#define ACCT_MIN_SECONDS 10
+#define ACCT_MAX_GAP 60
+#define ACCT_JSTATUS_DONE 64
+
+struct acct_job {
+	int64_t start, finish;    /* epoch seconds */
+	char *host;               /* the execution host */
+	char *cls;                /* job name, else command */
+	double slowdown;          /* NAN until labelled, or skipped */
+	int64_t row_time;         /* the history row it is attached to; -1 none */
+};
+
+struct acct_stats {
+	unsigned long lines;          /* lines read */
+	unsigned long records;        /* JOB_FINISH records */
+	unsigned long other_events;   /* other event types, ignored */
+	unsigned long not_done;       /* jStatus other than 64 */
+	unsigned long multi_host;     /* ran on more than one host */
+	unsigned long bad_times;      /* never started, or finished before it started */
+	unsigned long too_short;      /* shorter than ACCT_MIN_SECONDS */
+	unsigned long truncated;      /* an unfinished last line */
+	unsigned long jobs;           /* usable jobs */
+	unsigned long classes;        /* classes with enough runs */
+	unsigned long classes_skipped;/* classes with too few runs ... */
+	unsigned long jobs_skipped;   /* ... and their jobs */
+	unsigned long joined;         /* labelled jobs attached to a sample */
+	unsigned long no_sample;      /* labelled jobs with no sample of their host near the start */
+};
+
+struct acct_set {
+	struct acct_job *jobs;
+	size_t n, cap;
+	struct acct_stats st;
+};
+
+/*
+ * Split a record line into tokens, in place: blank-separated; a token
+ * starting with '"' runs to the next lone '"', with "" standing for one
+ * quote.  Returns the number of tokens (at most max), -EINVAL for an
+ * unterminated string or text glued after one, -E2BIG for more than max.
+ */
+int acct_tokenize(char *line, char **tok, int max);
+
+/*
+ * Parse one line (tokenized in place).  Returns 1 and fills job (malloc'd strings, owned by the
+ * caller) for a usable job; 0 for a line that is skipped (counted in st);
+ * -EINVAL for a malformed record, with the reason in why.
+ */
+int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
+		    char *why, size_t whylen);
+
+/* Read every record of path into set (appending).  A malformed record is
+ * an error "PATH:LINE: why"; an unfinished last line is skipped and counted. */
+int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
+
+/* Compute every job's slowdown from its class (see above). */
+void acct_label(struct acct_set *set);
+
+/*
+ * Attach each labelled job to a sample in the history files and make spec
+ * take its labels from them (spec->label_fn, spec->label_ctx = set).
+ * Returns 0 or a negative errno with a message naming the file in err.
+ */
+int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
+	      struct dataset_spec *spec, char *err, size_t errlen);
+
+/* The label hook: the mean slowdown of the jobs attached to host's row at
+ * time, or NAN. */
+double acct_label_at(void *set, const char *host, int64_t time);
+
+/* Print the counts, one "acct: ..." line each. */
+void acct_report(const struct acct_set *set, FILE *f);
+
+void acct_free(struct acct_set *set);
+
+#endif
