@@ -227,8 +227,9 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 		close(pfd[1]);
 		close(in);
 		close(err);
+		/* the probe is on by default: its state goes to dir too */
 		execl(o->elim, o->elim, "--foreground", "--interval", interval, "--count", ticks,
-		      "--model", model, "--history", hist, (char *)NULL);
+		      "--model", model, "--history", hist, "--state-dir", dir, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
