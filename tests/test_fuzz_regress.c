@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -77,11 +78,34 @@ static void subnormal_numbers_read_back(void **state)
 	assert_int_equal(err.line, 2);
 }
 
+/* fuzz_acct: an accounting file with no jobs reached qsort(NULL, 0, ...),
+ * undefined behaviour (UBSan stops there in the sanitizer build). */
+static void acct_label_no_jobs(void **state)
+{
+	(void)state;
+	struct acct_set set;
+	memset(&set, 0, sizeof set);
+	acct_label(&set);
+	assert_int_equal(set.st.classes, 0);
+	char *dir = tu_tmpdir();
+	tu_write(dir, "lsb.acct", "");
+	char path[4200];
+	snprintf(path, sizeof path, "%s/lsb.acct", dir);
+	char err[256];
+	assert_int_equal(acct_read(path, &set, err, sizeof err), 0);
+	assert_int_equal(set.n, 0);
+	acct_label(&set);
+	acct_free(&set);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(meta_value_truncated_before_blanks),
 		cmocka_unit_test(subnormal_numbers_read_back),
+		cmocka_unit_test(acct_label_no_jobs),
 	};
 	return TU_RUN(tests);
 }
