@@ -68,14 +68,16 @@ static void svg_begin(FILE *f, const char *title, const struct axes *a,
 	for (int i = 0; i <= 4; i++) {
 		double xv = a->x0 + (a->x1 - a->x0) * i / 4, yv = a->y0 + (a->y1 - a->y0) * i / 4;
 		char lab[40];
-		if (xtime)
-			report_time(lab, sizeof lab, (int64_t)xv);
-		else
+		if (xtime) {
+			char iso[32];
+			report_time(iso, sizeof iso, (int64_t)xv);
+			/* MM-DD HH:MM of YYYY-MM-DDTHH:MM:SSZ */
+			snprintf(lab, sizeof lab, "%.5s %.5s", iso + 5, iso + 11);
+		} else {
 			snprintf(lab, sizeof lab, "%.3g", xv);
-		if (xtime && strlen(lab) > 10)
-			lab[10] = '\0';   /* the date */
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>",
-			sx(a, xv), H - MB + 16, lab);
+		}
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"%s\">%s</text>",
+			sx(a, xv), H - MB + 16, i == 0 ? "start" : i == 4 ? "end" : "middle", lab);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.3g</text>",
 			ML - 6, sy(a, yv) + 4, yv);
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
@@ -140,7 +142,10 @@ static void plot_resid(FILE *f, const struct train_result *r)
 	}
 	widen(&a.x0, &a.x1);
 	widen(&a.y0, &a.y1);
-	svg_begin(f, "Residuals over time", &a, "time (UTC)", "measured - predicted", true);
+	char tl[64], iso[32];
+	report_time(iso, sizeof iso, r->tmin);
+	snprintf(tl, sizeof tl, "time (UTC, from %.10s)", iso);
+	svg_begin(f, "Residuals over time", &a, tl, "measured - predicted", true);
 	/* the cross-validation blocks */
 	for (unsigned k = 1; k < r->F.k; k++) {
 		double t = (double)r->F.tmin + ((double)(r->F.tmax - r->F.tmin) + 1.0) * k / r->F.k;

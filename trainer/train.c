@@ -159,6 +159,26 @@ static int fit_robust(const struct cv *cv, const struct sample *s, const int *co
 	return 0;
 }
 
+/* A training set is singular: name the first term whose removal cures it. */
+static void name_singular(const struct cv *cv, const int *cols, size_t ncols,
+			  const struct train_result *r, char *err, size_t errlen)
+{
+	int sub[ACCUM_MAX_COLS];
+	for (size_t drop = 0; drop < ncols; drop++) {
+		size_t n = 0;
+		for (size_t i = 0; i < ncols; i++)
+			if (i != drop)
+				sub[n++] = cols[i];
+		double total;
+		if (cv_error(cv, sub, n, 0, NULL, &total) == 0) {
+			snprintf(err, errlen, "term '%s' is constant or collinear with others within some"
+				 " time blocks (a hinge that never bends there?), so a cross-validation"
+				 " fit is singular: drop it, or use --method ridge", r->names[cols[drop]]);
+			return;
+		}
+	}
+}
+
 int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	      struct train_result *r, char *err, size_t errlen)
 {
@@ -277,6 +297,8 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	case TRAIN_OLS:
 		r->method = "ols";
 		rc = cv_fit(&cv, cols, ncols, 0, &r->fit, err, errlen);
+		if (rc == -EDOM)
+			name_singular(&cv, cols, ncols, r, err, errlen);
 		break;
 	case TRAIN_RIDGE:
 		r->method = "ridge";
