@@ -23,9 +23,10 @@ mkdir -p "$bdir"
 
 measure() {   # label cmd... -> appends "label seconds kilobytes" to $bdir/times
 	label=$1; shift
-	/usr/bin/time -f "%e %M" -o "$bdir/t.out" "$@" >"$bdir/last.out" 2>"$bdir/last.err" || {
+	/usr/bin/time -f "%e %M %U %S" -o "$bdir/t.out" "$@" >"$bdir/last.out" 2>"$bdir/last.err" || {
 		echo "failed: $*" >&2; cat "$bdir/last.err" >&2; exit 1; }
-	echo "$label $(tail -n 1 "$bdir/t.out")" >>"$bdir/times"
+	set -- $(tail -n 1 "$bdir/t.out")
+	echo "$label $1 $2 $(calc "$3 + $4")" >>"$bdir/times"
 }
 
 calc() {      # arithmetic in awk (no bc needed)
@@ -37,7 +38,7 @@ median() {    # label field -> median of that field
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-printf '%-8s %-10s %9s %9s   %s\n' rows what seconds "RSS MB" ratio
+printf '%-8s %-10s %8s %8s %8s   %s\n' rows what wall_s cpu_s "RSS_MB" "ratios (wall; cpu)"
 for n in $sizes; do
 	db="$bdir/history-$n.db"
 	if [ ! -s "$db" ]; then
@@ -57,10 +58,11 @@ for n in $sizes; do
 	done
 	s=$(median select 2); t=$(median train 2); p=$(median pandas 2)
 	sm=$(median select 3); tm=$(median train 3); pm=$(median pandas 3)
-	printf '%-8s %-10s %9s %9.1f\n' "$n" select "$s" "$(calc "$sm / 1024")"
-	printf '%-8s %-10s %9s %9.1f   %.2fx the SELECT\n' "$n" rank-train "$t" "$(calc "$tm / 1024")" \
-		"$(calc "$t / $s")"
-	printf '%-8s %-10s %9s %9.1f   rank-train is %.1fx faster, %.1fx leaner\n' "$n" pandas "$p" \
-		"$(calc "$pm / 1024")" "$(calc "$p / $t")" "$(calc "$pm / $tm")"
+	sc=$(median select 4); tc=$(median train 4); pc=$(median pandas 4)
+	printf '%-8s %-10s %8s %8s %8.1f\n' "$n" select "$s" "$sc" "$(calc "$sm / 1024")"
+	printf '%-8s %-10s %8s %8s %8.1f   %.2fx the SELECT (cpu %.2fx)\n' "$n" rank-train "$t" "$tc" \
+		"$(calc "$tm / 1024")" "$(calc "$t / $s")" "$(calc "$tc / $sc")"
+	printf '%-8s %-10s %8s %8s %8.1f   rank-train %.1fx faster (cpu %.1fx), %.1fx leaner\n' "$n" pandas \
+		"$p" "$pc" "$(calc "$pm / 1024")" "$(calc "$p / $t")" "$(calc "$pc / $tc")" "$(calc "$pm / $tm")"
 done
 echo "outputs: $bdir/train-N.txt and $bdir/pandas-N.txt (same rows, same CV figures)" >&2
