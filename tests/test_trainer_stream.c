@@ -435,6 +435,53 @@ static void test_accum_limits(void **state)
 	folds_free(&F);
 }
 
+/* One pass, yet sound: a term with a huge offset and a small spread. */
+static void test_one_pass_precision(void **state)
+{
+	(void)state;
+	struct accum *a;
+	const unsigned k = 4;
+	assert_int_equal(accum_new(2, k, 0, 39999, &a), 0);
+	uint64_t s = 99;
+	for (int i = 0; i < 40000; i++) {
+		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+		double u = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+		double v = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+		/* 1e9 + u: Welford and the normal equations would lose ~18 digits of 16 */
+		double x[2] = { 1e9 + u, 1e-6 * v };
+		double y = 2.0 + 3.0 * u + 4e6 * v * 1e-6 * 1e0;
+		assert_int_equal(accum_add(a, x, y, i), 0);
+	}
+	struct folds F;
+	char err[256];
+	assert_int_equal(accum_finish(a, &F, err, sizeof err), 0);
+	accum_free(a);
+	struct cv cv;
+	assert_int_equal(cv_prepare(&cv, &F, err, sizeof err), 0);
+	struct cv_fit fit;
+	int cols[2] = { 0, 1 };
+	assert_int_equal(cv_fit(&cv, cols, 2, 0, &fit, err, sizeof err), 0);
+	/* exact data: slopes 3 per unit and 4e6 per unit, no residual */
+	assert_true(fabs(fit.coef[0] / F.scale[0] - 3.0) < 1e-6);
+	assert_true(fabs(fit.coef[1] / F.scale[1] - 4e6) < 1e-1);
+	assert_true(fabs(fit.intercept - (2.0 + 3.0 * (F.mean[0] - 1e9) + 4e6 * F.mean[1])) < 1e-5);
+	assert_true(fit.cv_rmse < 1e-5);
+	assert_true(fit.r2 > 0.999999);
+	cv_free(&cv);
+	folds_free(&F);
+}
+
+static void test_network_fs(void **state)
+{
+	(void)state;
+	assert_true(dataset_network_fs(0x6969));          /* NFS */
+	assert_true(dataset_network_fs((long)0xff534d42)); /* CIFS */
+	assert_true(dataset_network_fs(0x0bd00bd0));      /* Lustre */
+	assert_false(dataset_network_fs(0xef53));         /* ext4 */
+	assert_false(dataset_network_fs(0x01021994));     /* tmpfs */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_data_problems),
 		cmocka_unit_test(test_sample_bounded_uniform),
 		cmocka_unit_test(test_accum_limits),
+		cmocka_unit_test(test_one_pass_precision),
+		cmocka_unit_test(test_network_fs),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

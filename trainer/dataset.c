@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_VFS_H
+#include <sys/vfs.h>
+#endif
 
 #include <sqlite3.h>
 
@@ -139,6 +144,45 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	return 0;
 }
 
+bool dataset_network_fs(long f_type)
+{
+	switch ((unsigned long)f_type & 0xffffffffUL) {
+	case 0x6969UL:       /* NFS */
+	case 0xff534d42UL:   /* CIFS */
+	case 0xfe534d42UL:   /* SMB2 */
+	case 0x517bUL:       /* SMB */
+	case 0x65735546UL:   /* FUSE (sshfs, ...) */
+	case 0x47504653UL:   /* GPFS */
+	case 0x0bd00bd0UL:   /* Lustre */
+	case 0x19830326UL:   /* FhGFS / BeeGFS */
+	case 0x00c36400UL:   /* CephFS */
+	case 0x6b414653UL:   /* AFS */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A WAL database (header bytes 18 and 19 are 2) on a network filesystem? */
+static bool live_wal_on_network(const char *file)
+{
+#ifdef HAVE_SYS_VFS_H
+	struct statfs sf;
+	if (statfs(file, &sf) < 0 || !dataset_network_fs((long)sf.f_type))
+		return false;
+	unsigned char hdr[20];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
+	close(fd);
+	return n == (ssize_t)sizeof hdr && hdr[18] == 2 && hdr[19] == 2;
+#else
+	(void)file;
+	return false;
+#endif
+}
+
 /* Open one history read-only and check it; *out owns the connection. */
 static int open_file(const char *file, const char *label, const bool *need,
 		     sqlite3 **out, char *err, size_t errlen)
@@ -149,6 +193,10 @@ static int open_file(const char *file, const char *label, const bool *need,
 		return set_err(err, errlen, -errno, "%s: %s", file, strerror(errno));
 	if (S_ISDIR(sb.st_mode))
 		return set_err(err, errlen, -EISDIR, "%s: is a directory", file);
+	if (live_wal_on_network(file))
+		return set_err(err, errlen, -EREMOTE, "%s: a live WAL database on a network filesystem:"
+			       " SQLite cannot read it safely there; make a snapshot on its host"
+			       " (sqlite3 history.db \"VACUUM INTO '/tmp/host.db'\") and train on that", file);
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
