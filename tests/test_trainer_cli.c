@@ -270,6 +270,14 @@ static void test_write_and_keep(void **state)
 	double cv = atof(model_meta_get(&m, "cv_rmse"));
 	assert_true(cv > 3 && cv < 7);   /* noise sd 5 rank units */
 	assert_int_equal(m.n_terms, 7);
+	/* the same data and terms again: a tie, so the newer model replaces it */
+	RT(a, 0);
+	o = out_text();
+	assert_non_null(strstr(o, "installed, terms refitted"));
+	assert_non_null(strstr(o, "model written: "));
+	free(o);
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_string_equal(model_meta_get(&m, "previous_cv_rmse"), model_meta_get(&m, "cv_rmse"));
 	char *before = slurp(installed);
 
 	/* a worse model (one weak term) does not replace it */
@@ -280,7 +288,8 @@ static void test_write_and_keep(void **state)
 	assert_string_equal(before, after);
 	free(after);
 	o = out_text();
-	assert_non_null(strstr(o, "installed ("));
+	assert_non_null(strstr(o, "installed model: "));
+	assert_non_null(strstr(o, "model not written"));
 	free(o);
 
 	snprintf(a, sizeof a, "--label rank --terms disk_busy_max,cpu_steal --force --output %s %s",
@@ -297,7 +306,7 @@ static void test_write_and_keep(void **state)
 	snprintf(a, sizeof a, "--label slowdown --method ridge --output %s %s", installed, good);
 	RT(a, 0);
 	o = out_text();
-	assert_non_null(strstr(o, "installed (none installed: embedded default)"));
+	assert_non_null(strstr(o, "installed model: none installed: embedded default"));
 	assert_non_null(strstr(o, "method: ridge"));
 	free(o);
 	assert_int_equal(model_load_file(installed, &m, &me), 0);

@@ -302,6 +302,49 @@ static void test_methods(void **state)
 	train_result_free(&r);
 }
 
+/* The installed model: refitted by the same CV, and as it is. */
+static void test_incumbent(void **state)
+{
+	(void)state;
+	struct model_term t[8];
+	size_t nt = terms_of(four, 4, t);
+	static struct train_result r, r2;
+	static struct model m;
+	char err[512];
+	char *files[] = { db_main };
+	struct train_opts o = { 0 };
+	run(&o, t, nt, files, 1, &r, 0, err);
+	train_to_model(&r, &m);
+
+	/* installed = this very fit: refitting its terms gives the same CV error;
+	 * as it is, its error is in sample, so lower than any CV error */
+	struct model_term t2[8];
+	const char *two[] = { "cpu_busy", "load1_per_core" };
+	o = (struct train_opts){ .incumbent = &m };
+	run(&o, t2, terms_of(two, 2, t2), files, 1, &r2, 0, err);
+	assert_true(r2.incumbent_cv.present);
+	assert_true(fabs(r2.incumbent_cv.cv_rmse - r.fit.cv_rmse) < 1e-9 * r.fit.cv_rmse);
+	assert_true(r2.incumbent.present);
+	assert_true(r2.incumbent.cv_rmse < r.fit.cv_rmse);
+	assert_true(fabs(r2.incumbent.cv_rmse - r.fit.rmse) < 1e-9 * r.fit.rmse);
+	assert_true(r2.fit.cv_rmse > 2 * r2.incumbent_cv.cv_rmse);
+	assert_int_equal(r2.p_req, 2);
+	assert_int_equal(r2.p, 5);            /* + hinge(runq), psi_cpu_some, cpu_iowait; load1 shared */
+	train_result_free(&r2);
+
+	/* the embedded default: hinge(mem_used,0.85) and friends are filled and refitted */
+	static struct model def;
+	struct model_error me;
+	assert_int_equal(model_load_default(&def, &me), 0);
+	o = (struct train_opts){ .incumbent = &def };
+	run(&o, t2, 2, files, 1, &r2, 0, err);
+	assert_true(r2.incumbent_cv.present);
+	assert_true(r2.incumbent_cv.cv_rmse < r2.fit.cv_rmse);
+	assert_true(r2.incumbent.cv_rmse > 10 * r2.incumbent_cv.cv_rmse);   /* slowdown vs rank units */
+	train_result_free(&r2);
+	train_result_free(&r);
+}
+
 static void test_windows_and_filters(void **state)
 {
 	(void)state;
@@ -487,6 +530,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cv_matches_dense),
 		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_incumbent),
 		cmocka_unit_test(test_windows_and_filters),
 		cmocka_unit_test(test_data_problems),
 		cmocka_unit_test(test_sample_bounded_uniform),

@@ -41,7 +41,7 @@ void report_text(FILE *f, const struct train_result *r, const struct report_info
 	fprintf(f, "rows: %llu read, %llu used, %llu skipped (unknown values)\n",
 		(unsigned long long)r->stats.rows_read, (unsigned long long)r->stats.rows_used,
 		(unsigned long long)r->stats.rows_skipped);
-	for (size_t i = 0; i < r->p; i++)
+	for (size_t i = 0; i < r->p_req; i++)
 		if (r->stats.unknown[i])
 			fprintf(f, "  unknown %s: %llu rows\n", r->names[i],
 				(unsigned long long)r->stats.unknown[i]);
@@ -84,9 +84,10 @@ void report_text(FILE *f, const struct train_result *r, const struct report_info
 	self.r2 = r->F.sst > 0 ? 1.0 - r->fit.cv_rmse * r->fit.cv_rmse * (double)r->F.n_total / r->F.sst : 0;
 	snprintf(self.note, sizeof self.note, "this fit (r2 here: out of sample)");
 	eval_line(f, "new model", &self);
-	char name[64];
-	snprintf(name, sizeof name, "installed (%s)", info->incumbent_name ? info->incumbent_name : "none");
-	if (info->incumbent_name || r->incumbent.present)
-		eval_line(f, name, &r->incumbent);
+	if (info->incumbent_name) {
+		fprintf(f, "  installed model: %s\n", info->incumbent_name);
+		eval_line(f, "installed, terms refitted", &r->incumbent_cv);
+		eval_line(f, "installed, as it is", &r->incumbent);
+	}
 	eval_line(f, "baseline load1_per_core", &r->baseline);
 }

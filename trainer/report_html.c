@@ -251,7 +251,9 @@ static void write_page(FILE *f, const struct train_result *r, const struct repor
 	eval_row(f, "new model", &self);
 	if (info->incumbent_name) {
 		char name[600];
-		snprintf(name, sizeof name, "installed (%s)", info->incumbent_name);
+		snprintf(name, sizeof name, "installed (%s), terms refitted", info->incumbent_name);
+		eval_row(f, name, &r->incumbent_cv);
+		snprintf(name, sizeof name, "installed (%s), as it is", info->incumbent_name);
 		eval_row(f, name, &r->incumbent);
 	}
 	eval_row(f, "baseline: load1_per_core", &r->baseline);

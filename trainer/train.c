@@ -18,6 +18,7 @@ struct pass {
 	bool use_robust;
 	struct csv_out csv;
 	bool use_csv;
+	double xfull[ACCUM_MAX_COLS];
 	double inc_sse[ACCUM_MAX_FOLDS];
 	int status;
 };
@@ -25,14 +26,25 @@ struct pass {
 static int on_row(void *ctx, const struct dataset_row *row)
 {
 	struct pass *ps = ctx;
-	int rc = accum_add(ps->acc, row->x, row->y, row->time);
+	struct train_result *r = ps->r;
+	const double *x = row->x;
+	if (r->p > r->p_req) {
+		/* the installed model's own terms, filled as the elim fills them */
+		memcpy(ps->xfull, row->x, r->p_req * sizeof *x);
+		for (size_t j = r->p_req; j < r->p; j++) {
+			double v = model_term_value(&r->cols[j], row->feat);
+			ps->xfull[j] = isfinite(v) ? v : r->cols[j].fill;
+		}
+		x = ps->xfull;
+	}
+	int rc = accum_add(ps->acc, x, row->y, row->time);
 	if (rc < 0) {
 		ps->status = rc;
 		return 1;
 	}
-	sample_offer(&ps->r->plot, row->x, row->y, row->time);
+	sample_offer(&r->plot, x, row->y, row->time);
 	if (ps->use_robust)
-		sample_offer(&ps->robust, row->x, row->y, row->time);
+		sample_offer(&ps->robust, x, row->y, row->time);
 	if (ps->o->incumbent || ps->use_csv) {
 		unsigned f = accum_fold_of(ps->acc, row->time);
 		if (ps->o->incumbent) {
@@ -67,6 +79,23 @@ static int plan(const struct train_opts *o, struct train_result *r, char *err, s
 		r->baseline_col = (int)r->p++;
 		r->baseline_added = true;
 	}
+	r->p_req = r->p;
+	/* the installed model's terms, for its refit: reuse a same column */
+	const struct model *inc = o->incumbent;
+	for (size_t t = 0; inc && t < inc->n_terms; t++) {
+		char e1[96], e2[96];
+		r->inc_cols[t] = -1;
+		model_term_expr(&inc->terms[t], e1, sizeof e1);
+		for (size_t i = 0; i < r->p && r->inc_cols[t] < 0; i++) {
+			model_term_expr(&r->cols[i], e2, sizeof e2);
+			if (strcmp(e1, e2) == 0)
+				r->inc_cols[t] = (int)i;
+		}
+		if (r->inc_cols[t] < 0 && r->p < ACCUM_MAX_COLS) {
+			r->cols[r->p] = inc->terms[t];
+			r->inc_cols[t] = (int)r->p++;
+		}
+	}
 	for (size_t i = 0; i < r->p; i++) {
 		model_term_expr(&r->cols[i], r->names[i], sizeof r->names[i]);
 		r->name_ptr[i] = r->names[i];
@@ -77,7 +106,7 @@ static int plan(const struct train_opts *o, struct train_result *r, char *err, s
 static int too_few(const struct train_result *r, uint64_t need, char *err, size_t errlen)
 {
 	size_t worst = 0;
-	for (size_t i = 1; i < r->p; i++)
+	for (size_t i = 1; i < r->p_req; i++)
 		if (r->stats.unknown[i] > r->stats.unknown[worst])
 			worst = i;
 	int n = snprintf(err, errlen, "too few usable rows: %llu (read %llu with a known label,"
@@ -104,7 +133,48 @@ static void eval_incumbent(const struct pass *ps, struct train_result *r)
 	r->incumbent.present = true;
 	r->incumbent.cv_rmse = sqrt(sum / (double)r->F.n_total);
 	r->incumbent.r2 = r->F.sst > 0 ? 1.0 - sum / r->F.sst : 0.0;
-	snprintf(r->incumbent.note, sizeof r->incumbent.note, "not refitted: its error on each held-out block");
+	snprintf(r->incumbent.note, sizeof r->incumbent.note, "its coefficients as they are (in sample"
+		 " if it was trained on these rows)");
+}
+
+/* The installed model's terms refitted by the same blocked CV (OLS). */
+static void eval_incumbent_cv(const struct cv *cv, const struct model *inc, struct train_result *r)
+{
+	struct train_eval *e = &r->incumbent_cv;
+	if (inc == NULL)
+		return;
+	int cols[ACCUM_MAX_COLS];
+	size_t n = 0, dropped = 0;
+	for (size_t t = 0; t < inc->n_terms; t++) {
+		int c = r->inc_cols[t];
+		if (c < 0) {
+			snprintf(e->note, sizeof e->note, "too many columns to refit its terms here");
+			return;
+		}
+		/* a constant term only moves the intercept: leave it out */
+		if (!(r->F.scale[c] > 1e-12 * fmax(1.0, fabs(r->F.mean[c])))) {
+			dropped++;
+			continue;
+		}
+		bool dup = false;
+		for (size_t i = 0; i < n; i++)
+			dup |= cols[i] == c;
+		if (!dup)
+			cols[n++] = c;
+	}
+	double total;
+	if (cv_error(cv, cols, n, 0, e->sse, &total) < 0) {
+		snprintf(e->note, sizeof e->note, "its terms are collinear on these rows: not refitted");
+		return;
+	}
+	e->present = true;
+	e->cv_rmse = sqrt(total / (double)r->F.n_total);
+	e->r2 = r->F.sst > 0 ? 1.0 - total / r->F.sst : 0.0;
+	if (dropped)
+		snprintf(e->note, sizeof e->note, "OLS on its %zu terms (%zu constant here, left out)",
+			 n, dropped);
+	else
+		snprintf(e->note, sizeof e->note, "OLS on its %zu terms", n);
 }
 
 static void eval_baseline(const struct cv *cv, struct train_result *r)
@@ -192,7 +262,7 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	bool want[FEAT_COUNT] = { false };
 	struct dataset_spec spec = o->spec;
 	spec.terms = r->cols;
-	spec.n_terms = r->p;
+	spec.n_terms = r->p_req;
 	if (o->incumbent) {
 		for (size_t i = 0; i < o->incumbent->n_terms; i++) {
 			want[o->incumbent->terms[i].a] = true;
@@ -229,7 +299,7 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 		goto out;
 	}
 	if (o->csv_path) {
-		rc = csv_begin(&ps.csv, o->csv_path, o->spec.label, r->cols, r->p, err, errlen);
+		rc = csv_begin(&ps.csv, o->csv_path, o->spec.label, r->cols, r->p_req, err, errlen);
 		if (rc < 0)
 			goto out;
 		ps.use_csv = true;
@@ -264,7 +334,7 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	/* the term set */
 	int cols[ACCUM_MAX_COLS];
 	size_t ncols = 0;
-	size_t user = r->baseline_added ? r->p - 1 : r->p;
+	size_t user = r->baseline_added ? r->p_req - 1 : r->p_req;
 	if (o->select) {
 		int cand[ACCUM_MAX_COLS];
 		size_t ncand = 0;
@@ -328,6 +398,7 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 
 	eval_baseline(&cv, r);
 	eval_incumbent(&ps, r);
+	eval_incumbent_cv(&cv, o->incumbent, r);
 	rc = 0;
 out:
 	if (ps.use_csv)

@@ -8,8 +8,12 @@
  * by forward selection, select), the fit (OLS, ridge with lambda by
  * blocked CV or the L-curve, or bisquare on the sample, robust), and the
  * same blocked-CV figures on the same rows for a one-feature baseline
- * (load1_per_core) and the installed model.  Every row used has all
- * candidate terms and load1_per_core known (so all figures share rows).
+ * (load1_per_core) and the installed model: its terms refitted by the same
+ * blocked CV (incumbent_cv: the fair "CV error of the installed model"),
+ * and its file's coefficients as they are (incumbent: flattering when it
+ * was trained on these rows).  Every row used has all candidate terms and
+ * load1_per_core known (so all figures share rows); the installed model's
+ * other terms take its fill value when unknown, as the elim does.
  *
  * Errors: a negative errno with a message in err: -ENODATA too few rows,
  * -EDOM constant or collinear terms / a failed fit (both "the data cannot
@@ -62,7 +66,8 @@ struct train_eval {
 struct train_result {
 	struct dataset_stats stats;
 	int64_t tmin, tmax;
-	size_t p;                          /* columns: candidates (+ load1_per_core) */
+	size_t p;                          /* columns accumulated: p_req, then the */
+	size_t p_req;                      /* installed model's other terms (filled) */
 	struct model_term cols[ACCUM_MAX_COLS];
 	char names[ACCUM_MAX_COLS][96];
 	const char *name_ptr[ACCUM_MAX_COLS];
@@ -76,7 +81,10 @@ struct train_result {
 	size_t robust_rows;                /* rows in the robust sample */
 	struct select_step trace[SELECT_MAX_CANDIDATES + 1];
 	size_t ntrace;
-	struct train_eval baseline, incumbent;
+	struct train_eval baseline;
+	struct train_eval incumbent;       /* the installed model as it is */
+	struct train_eval incumbent_cv;    /* its terms refitted by the same blocked CV */
+	int inc_cols[MODEL_MAX_TERMS];     /* the installed terms' columns, -1 if none */
 	struct sample plot;                /* up to TRAIN_PLOT_ROWS rows, by time */
 	char warning[256];
 };
