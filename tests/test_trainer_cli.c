@@ -277,7 +277,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(o, "model written: "));
 	free(o);
 	assert_int_equal(model_load_file(installed, &m, &me), 0);
-	assert_string_equal(model_meta_get(&m, "previous_cv_rmse"), model_meta_get(&m, "cv_rmse"));
+	assert_string_equal(model_meta_get(&m, "previous_rmse"), model_meta_get(&m, "cv_rmse"));
 	char *before = slurp(installed);
 
 	/* a worse model (one weak term) does not replace it */

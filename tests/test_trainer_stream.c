@@ -343,6 +343,19 @@ static void test_incumbent(void **state)
 	assert_true(r2.incumbent.cv_rmse > 10 * r2.incumbent_cv.cv_rmse);   /* slowdown vs rank units */
 	train_result_free(&r2);
 	train_result_free(&r);
+
+	/* which error judges it: trained on these rows or not */
+	static struct model x;
+	memset(&x, 0, sizeof x);
+	assert_false(train_trained_on(&x, 100, 200));          /* hand-set */
+	model_meta_set(&x, "rows", "5000");
+	assert_true(train_trained_on(&x, 100, 200));           /* trained, window unknown */
+	model_meta_set(&x, "window", "2026-09-21T14:13:20Z 2026-09-22T17:59:50Z");
+	assert_true(train_trained_on(&x, 1790000000, 1790000100));
+	assert_false(train_trained_on(&x, 1790100000, 1790200000));  /* later rows */
+	assert_false(train_trained_on(&x, 1000, 2000));
+	model_meta_set(&x, "window", "garbage");
+	assert_true(train_trained_on(&x, 1000, 2000));
 }
 
 static void test_windows_and_filters(void **state)

@@ -85,7 +85,9 @@ void report_text(FILE *f, const struct train_result *r, const struct report_info
 	snprintf(self.note, sizeof self.note, "this fit (r2 here: out of sample)");
 	eval_line(f, "new model", &self);
 	if (info->incumbent_name) {
-		fprintf(f, "  installed model: %s\n", info->incumbent_name);
+		fprintf(f, "  installed model: %s (%s)\n", info->incumbent_name, r->incumbent_in_sample
+			? "trained on these rows: judged by its terms refitted"
+			: "not trained on these rows: judged as it is");
 		eval_line(f, "installed, terms refitted", &r->incumbent_cv);
 		eval_line(f, "installed, as it is", &r->incumbent);
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "csv.h"
 #include "robust.h"
@@ -133,8 +134,7 @@ static void eval_incumbent(const struct pass *ps, struct train_result *r)
 	r->incumbent.present = true;
 	r->incumbent.cv_rmse = sqrt(sum / (double)r->F.n_total);
 	r->incumbent.r2 = r->F.sst > 0 ? 1.0 - sum / r->F.sst : 0.0;
-	snprintf(r->incumbent.note, sizeof r->incumbent.note, "its coefficients as they are (in sample"
-		 " if it was trained on these rows)");
+	snprintf(r->incumbent.note, sizeof r->incumbent.note, "its own coefficients, not refitted");
 }
 
 /* The installed model's terms refitted by the same blocked CV (OLS). */
@@ -399,6 +399,8 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	eval_baseline(&cv, r);
 	eval_incumbent(&ps, r);
 	eval_incumbent_cv(&cv, o->incumbent, r);
+	if (o->incumbent)
+		r->incumbent_in_sample = train_trained_on(o->incumbent, r->tmin, r->tmax);
 	rc = 0;
 out:
 	if (ps.use_csv)
@@ -407,6 +409,38 @@ out:
 	sample_free(&ps.robust);
 	accum_free(ps.acc);
 	return rc;
+}
+
+static bool parse_iso(const char *s, int64_t *out)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL)
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+bool train_trained_on(const struct model *m, int64_t tmin, int64_t tmax)
+{
+	const char *w = model_meta_get(m, "window");
+	if (w == NULL)
+		return model_meta_get(m, "rows") != NULL;
+	int64_t a, b;
+	const char *sp = strchr(w, ' ');
+	if (sp == NULL || !parse_iso(w, &a) || !parse_iso(sp + 1, &b))
+		return true;
+	return a <= tmax && b >= tmin;
+}
+
+const struct train_eval *train_incumbent_error(const struct train_result *r)
+{
+	if (r->incumbent_in_sample && r->incumbent_cv.present)
+		return &r->incumbent_cv;
+	if (r->incumbent.present && !r->incumbent_in_sample)
+		return &r->incumbent;
+	return NULL;
 }
 
 void train_result_free(struct train_result *r)

@@ -85,6 +85,7 @@ struct train_result {
 	struct train_eval incumbent;       /* the installed model as it is */
 	struct train_eval incumbent_cv;    /* its terms refitted by the same blocked CV */
 	int inc_cols[MODEL_MAX_TERMS];     /* the installed terms' columns, -1 if none */
+	bool incumbent_in_sample;          /* its "window" meta overlaps these rows */
 	struct sample plot;                /* up to TRAIN_PLOT_ROWS rows, by time */
 	char warning[256];
 };
@@ -97,6 +98,21 @@ void train_result_free(struct train_result *r);
 
 /* The model of a successful run (terms, normalisation, coefficients). */
 void train_to_model(const struct train_result *r, struct model *m);
+
+/*
+ * Was m trained on rows overlapping [tmin, tmax]?  True when its "window"
+ * meta ("START END", as rank-train writes it) overlaps, or cannot be read
+ * though m says it was trained ("rows" meta); false for a hand-set model.
+ */
+bool train_trained_on(const struct model *m, int64_t tmin, int64_t tmax);
+
+/*
+ * The installed model's error that decides whether it is replaced: as it
+ * is when it was not trained on these rows (a fair out-of-sample figure,
+ * and what runs), else its terms refitted by the same blocked CV.  NULL
+ * when there is none.
+ */
+const struct train_eval *train_incumbent_error(const struct train_result *r);
 
 /* The fitted model's prediction for sampled row i of r->plot. */
 double train_predict_sample(const struct train_result *r, size_t i);

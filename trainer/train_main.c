@@ -219,8 +219,9 @@ static void provenance(struct model *m, const struct train_result *r, const char
 	set_meta(m, "r2", "%.6f", r->fit.r2);
 	if (r->baseline.present)
 		set_meta(m, "baseline_cv_rmse", "%.6g", r->baseline.cv_rmse);
-	if (r->incumbent_cv.present)
-		set_meta(m, "previous_cv_rmse", "%.6g", r->incumbent_cv.cv_rmse);
+	const struct train_eval *ie = train_incumbent_error(r);
+	if (ie)
+		set_meta(m, "previous_rmse", "%.6g", ie->cv_rmse);
 	char src[128];
 	size_t off = 0;
 	for (size_t i = 0; i < nfiles && off < sizeof src - 1; i++) {
@@ -439,12 +440,10 @@ int main(int argc, char **argv)
 	dataset_free_files(files, (size_t)nfiles);
 
 	const char *inc_label = o.incumbent ? model_meta_get(o.incumbent, "label") : NULL;
-	/* the installed model's CV error: its terms refitted on the same rows by
-	 * the same blocked CV; only if they cannot be, its error as it is */
-	const struct train_eval *ie = r.incumbent_cv.present ? &r.incumbent_cv : &r.incumbent;
-	bool comparable = ie->present && (inc_label == NULL || strcmp(inc_label, o.spec.label) == 0);
+	const struct train_eval *ie = train_incumbent_error(&r);
+	bool comparable = ie && (inc_label == NULL || strcmp(inc_label, o.spec.label) == 0);
 	bool better = comparable && ie->cv_rmse < r.fit.cv_rmse;
-	if (ie->present && !comparable)
+	if (ie && !comparable)
 		printf("installed model predicts '%s', not '%s': its error is not comparable\n",
 		       inc_label, o.spec.label);
 	if (status != EXIT_OK) {
@@ -452,10 +451,11 @@ int main(int argc, char **argv)
 	} else if (dry_run) {
 		printf("dry run: no model written\n");
 	} else if (better && !force) {
-		fprintf(stderr, "rank-train: not replacing %s: the installed model's cross-validated error"
-			" on the same rows (%.6g, %s) is below the new model's (%.6g); --force replaces"
-			" it anyway\n", output, ie->cv_rmse, ie == &r.incumbent_cv ? "its terms refitted"
-			: "as it is", r.fit.cv_rmse);
+		fprintf(stderr, "rank-train: not replacing %s: the installed model's error on the same"
+			" rows (%.6g, %s) is below the new model's cross-validated error (%.6g); --force"
+			" replaces it anyway\n", output, ie->cv_rmse, ie == &r.incumbent_cv
+			? "its terms refitted, as it was trained on these rows"
+			: "as it is, not trained on these rows", r.fit.cv_rmse);
 		printf("model not written: the installed model does better\n");
 		status = EXIT_KEPT;
 	} else {
