@@ -16,17 +16,26 @@ static void put_value(FILE *f, double v)
 
 int explain_write(FILE *f, const struct model *m, const double *features)
 {
+	return explain_write_bound(f, m, NULL, features);
+}
+
+int explain_write_bound(FILE *f, const struct model *m, const struct feature_binding *names,
+			const double *features)
+{
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double slowdown = model_score(m, features, contrib, values);
 
-	for (int i = 0; i < FEAT_COUNT; i++) {
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
+		const char *name = feature_name(names, i);
+		if (name == NULL)
+			continue;   /* an unbound slot */
 		double c = 0;
 		for (size_t t = 0; t < m->n_terms; t++)
 			if (m->terms[t].kind == TERM_FEATURE && m->terms[t].a == i)
 				c += contrib[t];
-		fprintf(f, "%s ", feature_info(i)->name);
+		fprintf(f, "%s ", name);
 		put_value(f, features[i]);
-		fprintf(f, " %s ", feature_info(i)->unit);
+		fprintf(f, " %s ", feature_unit(i));
 		put_value(f, c);
 		fputc('\n', f);
 	}
@@ -34,7 +43,7 @@ int explain_write(FILE *f, const struct model *m, const double *features)
 		if (m->terms[t].kind == TERM_FEATURE)
 			continue;
 		char expr[128];
-		model_term_expr(&m->terms[t], expr, sizeof expr);
+		model_term_expr_bound(&m->terms[t], names, expr, sizeof expr);
 		fprintf(f, "%s ", expr);
 		put_value(f, values[t]);
 		fputs(" - ", f);

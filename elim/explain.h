@@ -16,4 +16,10 @@
 /* Write the explanation of scoring features with m.  Returns 0 or -EIO. */
 int explain_write(FILE *f, const struct model *m, const double *features);
 
+/* The same, with the runtime-named features bound in names (may be NULL:
+ * unbound slots print no line); features has FEAT_VECTOR_LEN values when
+ * names is not NULL. */
+int explain_write_bound(FILE *f, const struct model *m, const struct feature_binding *names,
+			const double *features);
+
 #endif

@@ -13,8 +13,16 @@ static bool same_file(const struct stat *a, const struct stat *b)
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
 					 struct model_error *err)
 {
+	return model_watch_init_bound(w, path, NULL, err);
+}
+
+enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
+					       const struct feature_binding *names,
+					       struct model_error *err)
+{
 	memset(w, 0, sizeof *w);
 	w->path = path;
+	w->names = names;
 	model_load_default(&w->current, err);
 	return model_watch_check(w, true, err);
 }
@@ -29,7 +37,7 @@ enum model_watch_result model_watch_check(struct model_watch *w, bool force,
 		return MODEL_UNCHANGED;
 	w->st = st;
 	w->have_stat = true;
-	if (model_load_file(w->path, &w->spare, err) < 0)
+	if (model_load_file_bound(w->path, w->names, &w->spare, err) < 0)
 		return MODEL_REJECTED;
 	if (w->from_file && strcmp(w->spare.id, w->current.id) == 0)
 		return MODEL_UNCHANGED;

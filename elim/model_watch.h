@@ -17,6 +17,7 @@
 
 struct model_watch {
 	const char *path;          /* not owned */
+	const struct feature_binding *names;  /* runtime-named features; not owned, may be NULL */
 	struct model current;
 	struct model spare;
 	bool from_file;            /* current came from path (else embedded) */
@@ -33,6 +34,11 @@ enum model_watch_result {
 /* Start with the embedded model, then try path.  Returns as model_watch_check. */
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
 					 struct model_error *err);
+
+/* The same, resolving runtime-named features bound in names (may be NULL). */
+enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
+					       const struct feature_binding *names,
+					       struct model_error *err);
 
 /* Reload if the file changed (force: even if it looks the same). */
 enum model_watch_result model_watch_check(struct model_watch *w, bool force,

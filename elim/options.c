@@ -13,6 +13,7 @@ enum {
 	OPT_INTERVAL = 256, OPT_COUNT, OPT_ONCE, OPT_EXPLAIN, OPT_MODEL, OPT_HISTORY,
 	OPT_NO_HISTORY, OPT_STATE_DIR, OPT_PROCFS, OPT_SYSFS, OPT_FOREGROUND,
 	OPT_VERBOSE, OPT_FACILITY, OPT_HELP, OPT_VERSION,
+	OPT_PCAP_INTERFACE, OPT_PCAP_CLASS, OPT_NET_INCLUDE, OPT_NET_EXCLUDE,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +32,10 @@ static const struct option long_options[] = {
 	{ "syslog-facility", required_argument, NULL, OPT_FACILITY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "pcap-interface", required_argument, NULL, OPT_PCAP_INTERFACE },
+	{ "pcap-class", required_argument, NULL, OPT_PCAP_CLASS },
+	{ "net-include", required_argument, NULL, OPT_NET_INCLUDE },
+	{ "net-exclude", required_argument, NULL, OPT_NET_EXCLUDE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,12 +62,28 @@ void options_usage(FILE *f)
 "  --foreground         log to stderr instead of syslog\n"
 "  --verbose            log debugging messages too\n"
 "  --syslog-facility F  daemon, user or local0..local7 (default daemon)\n"
+"  --net-include GLOB   count only interfaces matching GLOB (repeatable; default:\n"
+"                       interfaces backed by a device)\n"
+"  --net-exclude GLOB   never count interfaces matching GLOB (repeatable)\n"
+"  --pcap-interface IF  capture traffic classes on interface IF\n"
+"  --pcap-class NAME=FILTER\n"
+"                       a traffic class: feature pcap_NAME_bps counts the bytes\n"
+"                       of packets matching the BPF FILTER (repeatable, at most 8)\n"
 "  --help               show this help and exit\n"
 "  --version            show the version and exit\n"
 "\n"
 "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n"
 "See elim.rank(8), elim-rank.model(5) and elim-rank.history(5).\n",
 		PKGSYSCONFDIR, STATEDIR);
+}
+
+int options_list_add(struct options_list *l, const char *value)
+{
+	if (l->n >= OPTIONS_LIST_MAX)
+		return -ENOSPC;
+	l->v[l->n++] = value;
+	l->v[l->n] = NULL;
+	return 0;
 }
 
 static int bad(char *err, size_t errlen, const char *opt, const char *arg, const char *why)
@@ -112,6 +133,19 @@ int options_parse(int argc, char **argv, struct elim_options *o, char *err, size
 		case OPT_FACILITY: o->facility = optarg; break;
 		case OPT_HELP: o->help = true; break;
 		case OPT_VERSION: o->version = true; break;
+		case OPT_PCAP_INTERFACE: o->pcap_interface = optarg; break;
+		case OPT_PCAP_CLASS:
+			if (options_list_add(&o->pcap_class, optarg) < 0)
+				return bad(err, errlen, "pcap-class", optarg, "too many");
+			break;
+		case OPT_NET_INCLUDE:
+			if (options_list_add(&o->net_include, optarg) < 0)
+				return bad(err, errlen, "net-include", optarg, "too many");
+			break;
+		case OPT_NET_EXCLUDE:
+			if (options_list_add(&o->net_exclude, optarg) < 0)
+				return bad(err, errlen, "net-exclude", optarg, "too many");
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;

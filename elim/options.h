@@ -7,6 +7,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define OPTIONS_LIST_MAX 32
+
+/* A repeatable option's values, in order, NULL-terminated. */
+struct options_list {
+	const char *v[OPTIONS_LIST_MAX + 1];
+	size_t n;
+};
+
+/* Append value; returns 0 or -ENOSPC when the list is full. */
+int options_list_add(struct options_list *l, const char *value);
+
 struct elim_options {
 	double interval;          /* seconds between records */
 	long count;               /* stop after this many records; 0 = never */
@@ -22,6 +33,10 @@ struct elim_options {
 	bool verbose;
 	const char *facility;     /* syslog facility name */
 	bool help, version;
+	const char *pcap_interface;          /* traffic classes capture here */
+	struct options_list pcap_class;      /* "NAME=FILTER" */
+	struct options_list net_include;     /* interface globs */
+	struct options_list net_exclude;
 };
 
 /* Fill defaults, then parse argv.  Returns 0, or -1 with a message in err. */

@@ -48,7 +48,7 @@ static int recorder_open(struct recorder *r)
 			 r->dir, strerror(-rc));
 		return rc;
 	}
-	rc = history_open(r->path, &r->h, err, sizeof err);
+	rc = history_open_bound(r->path, r->names, &r->h, err, sizeof err);
 	if (rc < 0) {
 		complain(&r->open_fail, LOG_WARNING, "history: %s; ranks go on without history", err);
 		return rc;

@@ -21,6 +21,7 @@ struct recorder {
 	char path[4096];
 	char dir[4096];         /* created on first use; "" if none */
 	struct history *h;
+	const struct feature_binding *names;  /* set after init; not owned, may be NULL */
 	unsigned retry_in;      /* ticks until the next open attempt */
 	struct complaint open_fail, append_fail;
 };

@@ -18,11 +18,18 @@
 
 #include "feature_set.h"
 
+struct traffic_config;
+
 struct sampler_env {
 	const char *procfs;               /* root of /proc, e.g. "/proc" */
 	const char *sysfs;                /* root of /sys */
 	const char *const *net_include;   /* NULL-terminated globs, or NULL */
 	const char *const *net_exclude;   /* NULL-terminated globs, or NULL */
+	const struct traffic_config *traffic;  /* traffic classes, or NULL: none */
+	/* Where init may explain a failure, or a partial one when it returns 0
+	 * (a message naming what is off).  May be NULL. */
+	char *msg;
+	size_t msg_len;
 };
 
 struct sampler {
@@ -33,7 +40,7 @@ struct sampler {
 	int (*init)(const struct sampler_env *env, void **state);
 	/*
 	 * Re-read sources at monotonic time now_ns and write this sampler's
-	 * features into values[FEAT_COUNT].  Returns 0, or a negative errno
+	 * features into values[FEAT_VECTOR_LEN].  Returns 0, or a negative errno
 	 * when a source could not be read (its features are then NAN).
 	 */
 	int (*sample)(void *state, uint64_t now_ns, double *values);
@@ -45,6 +52,7 @@ extern const struct sampler sampler_psi;
 extern const struct sampler sampler_mem;
 extern const struct sampler sampler_disk;
 extern const struct sampler sampler_net;
+extern const struct sampler sampler_pcap;
 
 /* Every sampler, NULL-terminated. */
 extern const struct sampler *const sampler_table[];

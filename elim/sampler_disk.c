@@ -99,6 +99,7 @@ static int disk_sample(void *state, uint64_t now_ns, double *out)
 	struct disk_state *s = state;
 	double dt = (double)(now_ns - s->prev_ns) / 1e9;
 	double busy_max = 0, await = 0, rd = 0, wr = 0;
+	unsigned compared = 0, valid = 0;   /* devices with a previous sample; of them, without a reset */
 
 	sampler_clear(&sampler_disk, out);
 	long n = procfile_read(&s->diskstats);
@@ -132,7 +133,10 @@ static int disk_sample(void *state, uint64_t now_ns, double *out)
 			d->h.selected = disk_classify(s->sysfs, name, &d->leaf);
 		if (!d->h.selected)
 			continue;
+		if (d->h.has_prev && s->have_prev)
+			compared++;
 		if (d->h.has_prev && s->have_prev && dt > 0 && delta_ok(&d->prev, &c)) {
+			valid++;
 			double busy = (double)(c.io_ticks - d->prev.io_ticks) / (dt * 1000.0);
 			if (busy > 1.0)
 				busy = 1.0;
@@ -152,7 +156,8 @@ static int disk_sample(void *state, uint64_t now_ns, double *out)
 	} while (parse_next_line(&p));
 	devtab_sweep(&s->devs);
 
-	if (s->have_prev && dt > 0) {
+	/* no disks at all is a real 0 (diskless node); all reset is unknown */
+	if (s->have_prev && dt > 0 && (compared == 0 || valid > 0)) {
 		out[FEAT_disk_busy_max] = busy_max;
 		out[FEAT_disk_await_ms] = await;
 		out[FEAT_disk_read_bps] = rd;

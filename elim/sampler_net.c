@@ -100,6 +100,7 @@ static int net_sample(void *state, uint64_t now_ns, double *out)
 	struct net_state *s = state;
 	double dt = (double)(now_ns - s->prev_ns) / 1e9;
 	double rx = 0, tx = 0, errs = 0, util = NAN;
+	unsigned compared = 0, valid = 0;
 
 	sampler_clear(&sampler_net, out);
 	long n = procfile_read(&s->netdev);
@@ -146,7 +147,9 @@ static int net_sample(void *state, uint64_t now_ns, double *out)
 			double t = counter_rate(d->prev.tx_bytes, c.tx_bytes, dt);
 			double e = counter_rate(d->prev.rx_errs + d->prev.rx_drop + d->prev.tx_errs + d->prev.tx_drop,
 						c.rx_errs + c.rx_drop + c.tx_errs + c.tx_drop, dt);
+			compared++;
 			if (!isnan(r) && !isnan(t)) {
+				valid++;
 				rx += r;
 				tx += t;
 				if (d->speed_bps > 0) {
@@ -163,7 +166,7 @@ static int net_sample(void *state, uint64_t now_ns, double *out)
 	} while (parse_next_line(&p));
 	devtab_sweep(&s->devs);
 
-	if (s->have_prev && dt > 0) {
+	if (s->have_prev && dt > 0 && (compared == 0 || valid > 0)) {
 		out[FEAT_net_rx_bps] = rx;
 		out[FEAT_net_tx_bps] = tx;
 		out[FEAT_net_errs_per_sec] = errs;

@@ -10,6 +10,7 @@ const struct sampler *const sampler_table[] = {
 	&sampler_mem,
 	&sampler_disk,
 	&sampler_net,
+	&sampler_pcap,
 	NULL,
 };
 

@@ -10,8 +10,11 @@ size_t sampling_init(struct sampling *sp, const struct sampler_env *env)
 	size_t started = 0;
 	memset(sp, 0, sizeof *sp);
 	for (size_t i = 0; sampler_table[i] && i < SAMPLING_MAX; i++) {
+		struct sampler_env e = *env;
+		e.msg = sp->msg[i];
+		e.msg_len = sizeof sp->msg[i];
 		sp->s[i] = sampler_table[i];
-		sp->init_rc[i] = sp->s[i]->init(env, &sp->state[i]);
+		sp->init_rc[i] = sp->s[i]->init(&e, &sp->state[i]);
 		if (sp->init_rc[i] == 0)
 			started++;
 		else
@@ -23,7 +26,13 @@ size_t sampling_init(struct sampling *sp, const struct sampler_env *env)
 
 void sampling_tick(struct sampling *sp, uint64_t now_ns, double *values)
 {
-	features_clear(values);
+	sampling_tick_full(sp, now_ns, sp->scratch);
+	memcpy(values, sp->scratch, FEAT_COUNT * sizeof *values);
+}
+
+void sampling_tick_full(struct sampling *sp, uint64_t now_ns, double *values)
+{
+	features_clear_full(values);
 	for (size_t i = 0; i < sp->n; i++)
 		if (sp->state[i])
 			sp->last_rc[i] = sp->s[i]->sample(sp->state[i], now_ns, values);

@@ -16,6 +16,7 @@
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	struct feature_binding names;   /* a copy: which slots have columns */
 	char path[4096];
 };
 
@@ -107,9 +108,11 @@ static int has_column(struct history *h, const char *col, char *err, size_t errl
 static int add_missing_columns(struct history *h, char *err, size_t errlen)
 {
 	char sql[256];
-	for (int i = 0; i <= FEAT_COUNT; i++) {
-		const char *name = i < FEAT_COUNT ? feature_info(i)->name : "model_id";
-		const char *type = i < FEAT_COUNT ? "REAL" : "TEXT";
+	for (int i = 0; i <= FEAT_VECTOR_LEN; i++) {
+		const char *name = i < FEAT_VECTOR_LEN ? feature_name(&h->names, i) : "model_id";
+		const char *type = i < FEAT_VECTOR_LEN ? "REAL" : "TEXT";
+		if (name == NULL)
+			continue;   /* an unbound slot */
 		int rc = has_column(h, name, err, errlen);
 		if (rc < 0)
 			return rc;
@@ -129,8 +132,10 @@ static int create_schema(struct history *h, char *err, size_t errlen)
 	size_t off = 0;
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
 		"BEGIN;CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL");
-	for (int i = 0; i < FEAT_COUNT; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL", feature_info(i)->name);
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		if (feature_name(&h->names, i))
+			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL",
+						feature_name(&h->names, i));
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
 		", rank REAL, model_id TEXT);"
 		"CREATE INDEX samples_time ON samples(time);"
@@ -168,10 +173,14 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 	char sql[8192];
 	size_t off = 0;
 	off += (size_t)snprintf(sql + off, sizeof sql - off, "INSERT INTO samples (time, host");
-	for (int i = 0; i < FEAT_COUNT; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(i)->name);
+	int n = 0;
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		if (feature_name(&h->names, i)) {
+			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_name(&h->names, i));
+			n++;
+		}
 	off += (size_t)snprintf(sql + off, sizeof sql - off, ", rank, model_id) VALUES (?, ?");
-	for (int i = 0; i < FEAT_COUNT + 2; i++)
+	for (int i = 0; i < n + 2; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?");
 	off += (size_t)snprintf(sql + off, sizeof sql - off, ")");
 	if (off >= sizeof sql)
@@ -184,11 +193,45 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 
 int history_open(const char *path, struct history **out, char *err, size_t errlen)
 {
+	return history_open_bound(path, NULL, out, err, errlen);
+}
+
+/* Columns for features bound at run time (or added since) on a current
+ * schema; writes only when one is missing. */
+static int add_columns(struct history *h, char *err, size_t errlen)
+{
+	int missing = 0;
+	for (int i = 0; i < FEAT_VECTOR_LEN && missing == 0; i++) {
+		const char *name = feature_name(&h->names, i);
+		if (name == NULL)
+			continue;
+		int rc = has_column(h, name, err, errlen);
+		if (rc < 0)
+			return rc;
+		missing = !rc;
+	}
+	if (!missing)
+		return 0;
+	int rc = exec(h, "BEGIN IMMEDIATE", err, errlen);
+	if (rc == 0)
+		rc = add_missing_columns(h, err, errlen);
+	if (rc < 0) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec(h, "COMMIT", err, errlen);
+}
+
+int history_open_bound(const char *path, const struct feature_binding *names,
+		       struct history **out, char *err, size_t errlen)
+{
 	*out = NULL;
 	struct history *h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return set_err(err, errlen, -ENOMEM, "%s: out of memory", path);
 	snprintf(h->path, sizeof h->path, "%s", path);
+	if (names)
+		h->names = *names;
 
 	int rc = sqlite3_open_v2(path, &h->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -233,6 +276,8 @@ int history_open(const char *path, struct history **out, char *err, size_t errle
 		rc = exec(h, "PRAGMA journal_mode = WAL", err, errlen);
 		if (rc == 0 && version < HISTORY_SCHEMA_VERSION)
 			rc = migrate(h, version, err, errlen);
+		else if (rc == 0)
+			rc = add_columns(h, err, errlen);
 	}
 	if (rc == 0)
 		rc = exec(h, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256;"
@@ -254,12 +299,15 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	int col = 1;
 	sqlite3_bind_int64(st, col++, row->time);
 	sqlite3_bind_text(st, col++, row->host, -1, SQLITE_STATIC);
-	for (int i = 0; i < FEAT_COUNT; i++, col++) {
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
+		if (feature_name(&h->names, i) == NULL)
+			continue;   /* an unbound slot: not read */
 		double v = row->features[i];
 		if (isfinite(v))
 			sqlite3_bind_double(st, col, v);
 		else
 			sqlite3_bind_null(st, col);
+		col++;
 	}
 	if (isfinite(row->rank))
 		sqlite3_bind_double(st, col++, row->rank);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feature_set.h"
+
 #define HISTORY_SCHEMA_VERSION 2
 
 /* Distinguishable failures of history_open, besides I/O errnos. */
@@ -28,7 +30,8 @@ struct history;
 struct history_row {
 	int64_t time;            /* Unix epoch seconds */
 	const char *host;
-	const double *features;  /* FEAT_COUNT values, NAN = unknown */
+	const double *features;  /* FEAT_COUNT values, NAN = unknown; FEAT_VECTOR_LEN
+				  * when opened with a binding */
 	double rank;
 	const char *model_id;    /* may be NULL */
 };
@@ -39,6 +42,14 @@ struct history_row {
  * and writes a message naming the file into err.
  */
 int history_open(const char *path, struct history **out, char *err, size_t errlen);
+
+/*
+ * The same, with a column for each runtime-named feature bound in names
+ * (may be NULL; copied).  Missing columns are added to an existing history
+ * (they read NULL in older rows).
+ */
+int history_open_bound(const char *path, const struct feature_binding *names,
+		       struct history **out, char *err, size_t errlen);
 
 /* Append one row.  Returns 0 or a negative code with a message in err. */
 int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen);

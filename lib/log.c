@@ -10,15 +10,15 @@
 static struct {
 	const char *ident;
 	bool foreground;
-	bool verbose;
+	int max_level;
 	bool opened;
-} log_state = { "elim-rank", true, false, false };
+} log_state = { "elim-rank", true, LOG_INFO, false };
 
-void log_open(const char *ident, bool foreground, bool verbose, int facility)
+void log_open(const char *ident, bool foreground, int max_level, int facility)
 {
 	log_state.ident = ident;
 	log_state.foreground = foreground;
-	log_state.verbose = verbose;
+	log_state.max_level = max_level;
 	if (!foreground) {
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
 		log_state.opened = true;
@@ -45,7 +45,7 @@ static const char *level_name(int level)
 
 static void log_vmsg(int level, const char *fmt, va_list ap)
 {
-	if (level >= LOG_DEBUG && !log_state.verbose)
+	if (level > log_state.max_level)
 		return;
 	if (log_state.foreground) {
 		char buf[1024];

@@ -15,10 +15,11 @@
 
 /*
  * Set up logging.  ident is kept by pointer (must outlive logging).
- * foreground: write to stderr instead of syslog.  verbose: also LOG_DEBUG.
- * facility: a syslog facility such as LOG_DAEMON.
+ * foreground: write to stderr instead of syslog.  max_level: the least
+ * urgent level written (LOG_DEBUG for everything, LOG_INFO by default,
+ * LOG_WARNING to keep quiet).  facility: a syslog facility such as LOG_DAEMON.
  */
-void log_open(const char *ident, bool foreground, bool verbose, int facility);
+void log_open(const char *ident, bool foreground, int max_level, int facility);
 void log_close(void);
 
 /* Log one message at a syslog level (LOG_ERR, LOG_WARNING, LOG_INFO...). */

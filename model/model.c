@@ -53,20 +53,22 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-static int lookup_feature(const char *s, size_t len, int line, struct model_error *err)
+static int lookup_feature(const struct feature_binding *names, const char *s, size_t len,
+			  int line, struct model_error *err)
 {
-	int id = feature_lookup(s, len);
+	int id = feature_lookup_bound(names, s, len);
 	if (id < 0)
 		return fail(err, line, "unknown feature '%.*s'", (int)len, s);
 	return id;
 }
 
 /* Parse "name", "sq(name)", "mul(a,b)" or "hinge(name,knot)". */
-static int parse_expr(const char *s, struct model_term *t, int line, struct model_error *err)
+static int parse_expr(const struct feature_binding *names, const char *s, struct model_term *t,
+		      int line, struct model_error *err)
 {
 	const char *open = strchr(s, '(');
 	if (open == NULL) {
-		int id = lookup_feature(s, strlen(s), line, err);
+		int id = lookup_feature(names, s, strlen(s), line, err);
 		if (id < 0)
 			return id;
 		t->kind = TERM_FEATURE;
@@ -80,11 +82,17 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 	const char *args = open + 1;
 	size_t alen = len - fn - 2;
 	const char *comma = memchr(args, ',', alen);
+	bool is_sq = fn == 2 && memcmp(s, "sq", 2) == 0;
+	bool is_mul = fn == 3 && memcmp(s, "mul", 3) == 0;
+	bool is_hinge = fn == 5 && memcmp(s, "hinge", 5) == 0;
+	if (!is_sq && !is_mul && !is_hinge)
+		return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
+			    (int)fn, s, s);
 
-	if (fn == 2 && memcmp(s, "sq", 2) == 0) {
+	if (is_sq && memcmp(s, "sq", 2) == 0) {
 		if (comma)
 			return fail(err, line, "sq() takes one feature in '%s'", s);
-		int id = lookup_feature(args, alen, line, err);
+		int id = lookup_feature(names, args, alen, line, err);
 		if (id < 0)
 			return id;
 		t->kind = TERM_SQUARE;
@@ -94,11 +102,11 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 	if (comma == NULL)
 		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
 	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
-	if (fn == 3 && memcmp(s, "mul", 3) == 0) {
-		int a = lookup_feature(args, l1, line, err);
+	if (is_mul) {
+		int a = lookup_feature(names, args, l1, line, err);
 		if (a < 0)
 			return a;
-		int b = lookup_feature(comma + 1, l2, line, err);
+		int b = lookup_feature(names, comma + 1, l2, line, err);
 		if (b < 0)
 			return b;
 		t->kind = TERM_PRODUCT;
@@ -106,8 +114,8 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 		t->b = b;
 		return 0;
 	}
-	if (fn == 5 && memcmp(s, "hinge", 5) == 0) {
-		int a = lookup_feature(args, l1, line, err);
+	{
+		int a = lookup_feature(names, args, l1, line, err);
 		if (a < 0)
 			return a;
 		char knot[64];
@@ -121,8 +129,6 @@ static int parse_expr(const char *s, struct model_term *t, int line, struct mode
 		t->a = a;
 		return 0;
 	}
-	return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
-		    (int)fn, s, s);
 }
 
 static bool same_expr(const struct model_term *x, const struct model_term *y)
@@ -136,14 +142,15 @@ static bool same_expr(const struct model_term *x, const struct model_term *y)
 	return true;
 }
 
-static int parse_term(char **tok, int ntok, struct model *m, int line, struct model_error *err)
+static int parse_term(const struct feature_binding *names, char **tok, int ntok, struct model *m,
+		      int line, struct model_error *err)
 {
 	if (ntok < 2)
 		return fail(err, line, "'term' needs an expression");
 	if (m->n_terms >= MODEL_MAX_TERMS)
 		return fail(err, line, "too many terms (at most %d)", MODEL_MAX_TERMS);
 	struct model_term t = { .scale = 1.0, .fill = NAN };
-	int rc = parse_expr(tok[1], &t, line, err);
+	int rc = parse_expr(names, tok[1], &t, line, err);
 	if (rc < 0)
 		return rc;
 	bool have_coef = false;
@@ -238,7 +245,14 @@ static int tokenize(char *line, char **tok, int max)
 
 int model_parse(const char *text, size_t len, struct model *out, struct model_error *err)
 {
+	return model_parse_bound(text, len, NULL, out, err);
+}
+
+int model_parse_bound(const char *text, size_t len, const struct feature_binding *names,
+		      struct model *out, struct model_error *err)
+{
 	memset(out, 0, sizeof *out);
+	out->names = names;
 	if (err) {
 		err->line = 0;
 		err->msg[0] = '\0';
@@ -316,7 +330,7 @@ int model_parse(const char *text, size_t len, struct model *out, struct model_er
 				return fail(err, line, "expected 'intercept NUMBER'");
 			have_intercept = true;
 		} else if (strcmp(tok[0], "term") == 0) {
-			int rc = parse_term(tok, ntok, out, line, err);
+			int rc = parse_term(names, tok, ntok, out, line, err);
 			if (rc < 0)
 				return rc;
 		} else {
@@ -332,6 +346,12 @@ int model_parse(const char *text, size_t len, struct model *out, struct model_er
 }
 
 int model_load_file(const char *path, struct model *out, struct model_error *err)
+{
+	return model_load_file_bound(path, NULL, out, err);
+}
+
+int model_load_file_bound(const char *path, const struct feature_binding *names,
+			  struct model *out, struct model_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -361,7 +381,7 @@ int model_load_file(const char *path, struct model *out, struct model_error *err
 			break;
 	}
 	close(fd);
-	int rc = model_parse(buf, len, out, err);
+	int rc = model_parse_bound(buf, len, names, out, err);
 	free(buf);
 	return rc;
 }
@@ -370,7 +390,7 @@ int model_parse_expr(const char *expr, struct model_term *t, struct model_error 
 {
 	memset(t, 0, sizeof *t);
 	t->scale = 1.0;
-	return parse_expr(expr, t, 0, err);
+	return parse_expr(NULL, expr, t, 0, err);
 }
 
 int model_save(const struct model *m, const char *path, struct model_error *err)
@@ -409,7 +429,7 @@ int model_save(const struct model *m, const char *path, struct model_error *err)
 	fclose(f);
 	struct model check;
 	struct model_error cerr;
-	rc = model_load_file(tmp, &check, &cerr);
+	rc = model_load_file_bound(tmp, m->names, &check, &cerr);
 	if (rc < 0) {
 		fail(err, cerr.line, "%s: written model does not read back: %s", tmp, cerr.msg);
 		unlink(tmp);
@@ -482,11 +502,22 @@ static void fmt_double(char *buf, size_t size, double v)
 
 int model_term_expr(const struct model_term *t, char *buf, size_t size)
 {
-	const char *a = feature_info(t->a)->name;
+	return model_term_expr_bound(t, NULL, buf, size);
+}
+
+int model_term_expr_bound(const struct model_term *t, const struct feature_binding *names,
+			  char *buf, size_t size)
+{
+	const char *a = feature_name(names, t->a);
+	const char *b = t->kind == TERM_PRODUCT ? feature_name(names, t->b) : "";
+	if (a == NULL || b == NULL) {
+		snprintf(buf, size, "?");
+		return -EINVAL;   /* an unbound slot has no name */
+	}
 	int n;
 	switch (t->kind) {
 	case TERM_SQUARE: n = snprintf(buf, size, "sq(%s)", a); break;
-	case TERM_PRODUCT: n = snprintf(buf, size, "mul(%s,%s)", a, feature_info(t->b)->name); break;
+	case TERM_PRODUCT: n = snprintf(buf, size, "mul(%s,%s)", a, b); break;
 	case TERM_HINGE: {
 		char k[32];
 		fmt_double(k, sizeof k, t->knot);
@@ -500,6 +531,10 @@ int model_term_expr(const struct model_term *t, char *buf, size_t size)
 
 int model_write(const struct model *m, FILE *f)
 {
+	char expr[128];
+	for (size_t i = 0; i < m->n_terms; i++)
+		if (model_term_expr_bound(&m->terms[i], m->names, expr, sizeof expr) < 0)
+			return -EINVAL;
 	fprintf(f, "elim-rank-model %d\n", MODEL_FORMAT_VERSION);
 	for (size_t i = 0; i < m->n_meta; i++)
 		fprintf(f, "meta %s %s\n", m->meta[i].key, m->meta[i].value);
@@ -508,8 +543,7 @@ int model_write(const struct model *m, FILE *f)
 	fprintf(f, "intercept %s\n", a);
 	for (size_t i = 0; i < m->n_terms; i++) {
 		const struct model_term *t = &m->terms[i];
-		char expr[128];
-		model_term_expr(t, expr, sizeof expr);
+		model_term_expr_bound(t, m->names, expr, sizeof expr);
 		fmt_double(a, sizeof a, t->mean);
 		fmt_double(b, sizeof b, t->scale);
 		fmt_double(c, sizeof c, t->coef);

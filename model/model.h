@@ -53,6 +53,9 @@ struct model {
 	size_t n_meta;
 	struct model_meta meta[MODEL_MAX_META];
 	char id[MODEL_ID_LEN + 1];   /* hash of the file's text, hex */
+	/* the binding of runtime-named features it was parsed under (not
+	 * owned; must outlive the model), or NULL: static features only */
+	const struct feature_binding *names;
 };
 
 struct model_error {
@@ -74,17 +77,28 @@ extern const char model_default_text[];
 int model_parse(const char *text, size_t len, struct model *out, struct model_error *err);
 
 /*
+ * As model_parse, also resolving the runtime-named features bound in names
+ * (may be NULL); out->names keeps the pointer for model_write/model_save.
+ */
+int model_parse_bound(const char *text, size_t len, const struct feature_binding *names,
+		      struct model *out, struct model_error *err);
+
+/*
  * Read and parse a model file.  Returns 0, or a negative errno with err
  * filled in (line 0 for I/O problems).
  */
 int model_load_file(const char *path, struct model *out, struct model_error *err);
+
+/* As model_load_file, under a binding of runtime-named features (may be NULL). */
+int model_load_file_bound(const char *path, const struct feature_binding *names,
+			  struct model *out, struct model_error *err);
 
 /* Parse the embedded default model; it is tested, so failure is a bug. */
 int model_load_default(struct model *out, struct model_error *err);
 
 /*
  * Predicted slowdown for a feature vector of FEAT_COUNT values (NAN =
- * unknown).  contrib, when not NULL, receives n_terms contributions and
+ * unknown), FEAT_VECTOR_LEN when m was parsed under a binding (m->names).  contrib, when not NULL, receives n_terms contributions and
  * term_values, when not NULL, the (filled) term values.
  */
 double model_score(const struct model *m, const double *features,
@@ -113,6 +127,10 @@ int model_save(const struct model *m, const char *path, struct model_error *err)
 
 /* Write a term's expression ("hinge(cpu_busy,0.5)") into buf. */
 int model_term_expr(const struct model_term *t, char *buf, size_t size);
+
+/* The same under a binding (may be NULL); -EINVAL for a term on an unbound slot. */
+int model_term_expr_bound(const struct model_term *t, const struct feature_binding *names,
+			  char *buf, size_t size);
 
 /* Write the model in the file format.  Returns 0 or a negative errno. */
 int model_write(const struct model *m, FILE *f);

@@ -1,4 +1,281 @@
+/* model/: the file format, parse errors, scoring, round trip, atomic save. */
 #include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
 #include "testutil.h"
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest tests[]={cmocka_unit_test(t)};return TU_RUN(tests);}
+
+static int parse(const char *text, struct model *m, struct model_error *err)
+{
+	return model_parse(text, strlen(text), m, err);
+}
+
+static void test_default_model(void **state)
+{
+	(void)state;
+	struct model m;
+	struct model_error err;
+	assert_int_equal(model_load_default(&m, &err), 0);
+	assert_true(m.n_terms > 0);
+	assert_non_null(model_meta_get(&m, "source"));
+	/* an idle host (all known features 0) is at idle speed: rank 100 */
+	double x[FEAT_COUNT];
+	for (int i = 0; i < FEAT_COUNT; i++)
+		x[i] = 0;
+	assert_near(model_rank(model_score(&m, x, NULL, NULL)), 100.0, 1e-9);
+	/* nothing known at all: unknown features contribute nothing */
+	features_clear(x);
+	assert_near(model_rank(model_score(&m, x, NULL, NULL)), 100.0, 1e-9);
+	/* a loaded host ranks worse than an idle one */
+	for (int i = 0; i < FEAT_COUNT; i++)
+		x[i] = 0;
+	x[FEAT_runq_per_core] = 2.0;
+	x[FEAT_psi_cpu_some] = 0.5;
+	assert_true(model_rank(model_score(&m, x, NULL, NULL)) > 150.0);
+}
+
+static void test_terms_and_scoring(void **state)
+{
+	(void)state;
+	const char *text =
+		"# a comment line\n"
+		"elim-rank-model 1\n"
+		"meta created 2026-11-25T00:00:00Z  \n"
+		"meta note free text, with # and spaces\n"
+		"intercept 1.5   # trailing comment\n"
+		"term cpu_busy mean 0.5 scale 0.25 coef 0.1 fill 0.5\n"
+		"term sq(mem_used) coef 2\n"
+		"term mul(cpu_busy,runq_per_core) coef 0.3 fill 1\n"
+		"term hinge(load1_per_core,0.75) coef 4\n";
+	struct model m;
+	struct model_error err;
+	assert_int_equal(parse(text, &m, &err), 0);
+	assert_int_equal(m.n_terms, 4);
+	assert_string_equal(model_meta_get(&m, "note"), "free text, with # and spaces");
+	assert_string_equal(model_meta_get(&m, "created"), "2026-11-25T00:00:00Z");
+	assert_null(model_meta_get(&m, "absent"));
+	assert_int_equal(m.terms[1].kind, TERM_SQUARE);
+	assert_int_equal(m.terms[2].kind, TERM_PRODUCT);
+	assert_int_equal(m.terms[3].kind, TERM_HINGE);
+	assert_near(m.terms[3].knot, 0.75, 0);
+	assert_near(m.terms[1].fill, 0.0, 0);   /* default fill = mean */
+
+	double x[FEAT_COUNT], c[MODEL_MAX_TERMS], v[MODEL_MAX_TERMS];
+	features_clear(x);
+	x[FEAT_cpu_busy] = 0.75;
+	x[FEAT_mem_used] = 0.5;
+	x[FEAT_runq_per_core] = 2.0;
+	x[FEAT_load1_per_core] = 1.0;
+	double y = model_score(&m, x, c, v);
+	assert_near(c[0], 0.1 * (0.75 - 0.5) / 0.25, 1e-12);
+	assert_near(c[1], 2 * 0.25, 1e-12);
+	assert_near(c[2], 0.3 * 1.5, 1e-12);
+	assert_near(c[3], 4 * 0.25, 1e-12);
+	assert_near(y, 1.5 + 0.1 + 0.5 + 0.45 + 1.0, 1e-12);
+	assert_near(v[2], 1.5, 1e-12);
+
+	/* hinge below its knot is 0 */
+	x[FEAT_load1_per_core] = 0.5;
+	model_score(&m, x, c, NULL);
+	assert_near(c[3], 0, 0);
+
+	/* unknown inputs: each term takes its fill value */
+	features_clear(x);
+	y = model_score(&m, x, c, v);
+	assert_near(c[0], 0, 0);        /* fill 0.5 = mean */
+	assert_near(c[1], 0, 0);
+	assert_near(v[2], 1.0, 0);      /* explicit fill 1 */
+	assert_near(c[2], 0.3, 1e-12);
+	assert_near(y, 1.5 + 0.3, 1e-12);
+}
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	static const struct { const char *text; int line; const char *msg; } cases[] = {
+		{ "", 0, "empty model" },
+		{ "intercept 1\n", 1, "expected 'elim-rank-model 1' first" },
+		{ "elim-rank-model 2\nintercept 1\n", 1, "unsupported model format version '2'" },
+		{ "elim-rank-model 1\n", 0, "no intercept" },
+		{ "elim-rank-model 1\nintercept abc\n", 2, "expected 'intercept NUMBER'" },
+		{ "elim-rank-model 1\nintercept 1\nintercept 2\n", 3, "intercept given twice" },
+		{ "elim-rank-model 1\nintercept nan\n", 2, "expected 'intercept NUMBER'" },
+		{ "elim-rank-model 1\nintercept 1\nterm bogus coef 1\n", 3, "unknown feature 'bogus'" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy\n", 3, "missing coef" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef 1 scale 0\n", 3, "scale must be > 0" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef 1 speed 3\n", 3, "unknown key 'speed'" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef\n", 3, "expected key value pairs" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef 1e999\n", 3, "not a finite number" },
+		{ "elim-rank-model 1\nintercept 1\nterm log(cpu_busy) coef 1\n", 3, "unknown function 'log'" },
+		{ "elim-rank-model 1\nintercept 1\nterm hinge(cpu_busy) coef 1\n", 3, "needs two arguments" },
+		{ "elim-rank-model 1\nintercept 1\nterm hinge(cpu_busy,x) coef 1\n", 3, "knot 'x' is not a finite number" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(cpu_busy,nope) coef 1\n", 3, "unknown feature 'nope'" },
+		{ "elim-rank-model 1\nintercept 1\nterm sq(cpu_busy coef 1\n", 3, "malformed term" },
+		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef 1\nterm cpu_busy coef 2\n", 4, "appears twice" },
+		{ "elim-rank-model 1\nintercept 1\nfoo bar\n", 3, "unknown keyword 'foo'" },
+		{ "elim-rank-model 1\nmeta bad/key x\nintercept 1\n", 2, "bad meta key" },
+		{ "meta a b\n", 1, "expected 'elim-rank-model 1' first" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct model m;
+		struct model_error err;
+		int rc = parse(cases[i].text, &m, &err);
+		if (rc != -EINVAL || err.line != cases[i].line || strstr(err.msg, cases[i].msg) == NULL)
+			fail_msg("case %zu: rc %d line %d msg '%s'; expected line %d '%s'", i, rc,
+				 err.line, err.msg, cases[i].line, cases[i].msg);
+	}
+	/* a line too long and a NUL byte */
+	char *longline = malloc(3000);
+	snprintf(longline, 3000, "elim-rank-model 1\nmeta k %02000d\n", 0);
+	struct model m;
+	struct model_error err;
+	assert_int_equal(parse(longline, &m, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "longer than"));
+	free(longline);
+	const char nul[] = "elim-rank-model 1\nintercept 1\0\n";
+	assert_int_equal(model_parse(nul, sizeof nul - 1, &m, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	/* too many terms */
+	char *many = malloc(1 << 16);
+	size_t off = (size_t)sprintf(many, "elim-rank-model 1\nintercept 0\n");
+	for (int i = 0; i <= MODEL_MAX_TERMS; i++)
+		off += (size_t)sprintf(many + off, "term hinge(cpu_busy,%d) coef 1\n", i);
+	assert_int_equal(parse(many, &m, &err), -EINVAL);
+	assert_int_equal(err.line, 2 + MODEL_MAX_TERMS + 1);
+	assert_non_null(strstr(err.msg, "too many terms"));
+	free(many);
+}
+
+/* Write, read back, score the same on many vectors; the id is stable. */
+static void test_round_trip(void **state)
+{
+	(void)state;
+	struct model m, back;
+	struct model_error err;
+	memset(&m, 0, sizeof m);
+	m.intercept = 0.987654321012345;
+	int kinds[] = { TERM_FEATURE, TERM_SQUARE, TERM_PRODUCT, TERM_HINGE };
+	for (int i = 0; i < 12; i++) {
+		struct model_term *t = &m.terms[m.n_terms++];
+		t->kind = kinds[i % 4];
+		t->a = i % FEAT_COUNT;
+		t->b = (i + 3) % FEAT_COUNT;
+		t->knot = 0.1 * i + 1.0 / 3.0;
+		t->mean = i * 0.37;
+		t->scale = 1.0 / (i + 1.7);
+		t->coef = (i - 5) * 0.123456789;
+		t->fill = (i % 3) ? t->mean : 0.0 / 3.0 + i;
+	}
+	model_meta_set(&m, "method", "test");
+	char *dir = tu_tmpdir();
+	char path[512];
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	assert_int_equal(model_save(&m, path, &err), 0);
+	assert_int_equal(model_load_file(path, &back, &err), 0);
+	assert_int_equal(back.n_terms, m.n_terms);
+	assert_string_equal(model_meta_get(&back, "method"), "test");
+
+	srand(7);
+	double x[FEAT_COUNT];
+	for (int r = 0; r < 200; r++) {
+		for (int i = 0; i < FEAT_COUNT; i++)
+			x[i] = (rand() % 10 == 0) ? NAN : (double)rand() / RAND_MAX * 3;
+		double a = model_score(&m, x, NULL, NULL), b = model_score(&back, x, NULL, NULL);
+		if (a != b)
+			fail_msg("row %d: %.17g != %.17g after a round trip", r, a, b);
+	}
+	/* the id is a hash of the text: same text, same id; a different text, another */
+	struct model again;
+	assert_int_equal(model_load_file(path, &again, &err), 0);
+	assert_string_equal(again.id, back.id);
+	assert_int_equal(strlen(back.id), MODEL_ID_LEN);
+	m.intercept += 1;
+	assert_int_equal(model_save(&m, path, &err), 0);
+	assert_int_equal(model_load_file(path, &again, &err), 0);
+	assert_string_not_equal(again.id, back.id);
+
+	/* the saved file is 0644 and no temporary file is left behind */
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(tu_system("test $(ls '%s' | wc -l) -eq 1", dir), 0);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* A save that cannot happen leaves the existing model untouched. */
+static void test_save_failure_keeps_old(void **state)
+{
+	(void)state;
+	struct model m, back;
+	struct model_error err;
+	char *dir = tu_tmpdir();
+	char path[512];
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	tu_write(dir, "rank.model", "elim-rank-model 1\nintercept 1.25\n");
+	assert_int_equal(model_load_default(&m, &err), 0);
+
+	/* a read-only bind mount: root ignores modes, so use the kernel's ro flag */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "unshare -m sh -c 'mount --bind %s %s && mount -o remount,bind,ro %s && "
+		 "MODEL_PATH=%s exec %s/tests/test_model --save-into-ro' >/dev/null 2>&1",
+		 dir, dir, dir, path, getenv("top_builddir") ? getenv("top_builddir") : ".");
+	int rc = tu_system("%s", cmd);
+	assert_int_equal(rc, 0);   /* the child saw model_save fail with EROFS */
+	assert_int_equal(model_load_file(path, &back, &err), 0);
+	assert_near(back.intercept, 1.25, 0);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* Child side of test_save_failure_keeps_old, run inside the namespace. */
+static int save_into_ro(void)
+{
+	struct model m;
+	struct model_error err;
+	model_load_default(&m, &err);
+	int rc = model_save(&m, getenv("MODEL_PATH"), &err);
+	if (rc == -EROFS && strstr(err.msg, getenv("MODEL_PATH")))
+		return 0;
+	fprintf(stderr, "model_save: %d %s\n", rc, err.msg);
+	return 1;
+}
+
+static void test_load_file_errors(void **state)
+{
+	(void)state;
+	struct model m;
+	struct model_error err;
+	assert_int_equal(model_load_file("/nonexistent/rank.model", &m, &err), -ENOENT);
+	assert_int_equal(err.line, 0);
+	assert_non_null(strstr(err.msg, "cannot open"));
+	assert_near(model_rank(0.5), 50.0, 0);
+	assert_near(model_rank(-3), RANK_MIN, 0);
+	assert_near(model_rank(1e9), RANK_MAX, 0);
+	assert_near(model_rank(NAN), RANK_MAX, 0);
+	assert_near(model_rank(INFINITY), RANK_MAX, 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--save-into-ro") == 0)
+		return save_into_ro();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_model),
+		cmocka_unit_test(test_terms_and_scoring),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_save_failure_keeps_old),
+		cmocka_unit_test(test_load_file_errors),
+	};
+	return TU_RUN(tests);
+}

@@ -7,6 +7,21 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
+
+/* |a - b| <= eps, with both values in the failure message. */
+#define assert_near(a, b, eps) do { \
+	double a_ = (a), b_ = (b); \
+	if (!(fabs(a_ - b_) <= (eps))) \
+		fail_msg("%s = %.10g, expected %.10g (+-%g)", #a, a_, b_, (double)(eps)); \
+} while (0)
+
+/* The value is NAN (unknown). */
+#define assert_unknown(a) do { \
+	double a_ = (a); \
+	if (!isnan(a_)) \
+		fail_msg("%s = %.10g, expected unknown (nan)", #a, a_); \
+} while (0)
 
 /* A fresh temporary directory (removed by tu_rmtree). */
 char *tu_tmpdir(void);
