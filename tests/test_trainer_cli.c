@@ -230,6 +230,23 @@ static void test_bad_inputs(void **state)
 	sqlite3_close(db);
 	sentinel_untouched();
 	unlink(p);
+
+	/* an output that cannot be written: the report, then the model's directory */
+	snprintf(a, sizeof a, "--label rank --report %s/nodir/r.html --output %s %s", dir, sentinel, good);
+	RT(a, 1);
+	expect_err("nodir/r.html: cannot create a temporary file", "no model written");
+	sentinel_untouched();
+	if (tu_system("unshare -m true 2>/dev/null") == 0) {
+		int rc = tu_system("unshare -m sh -c 'mount --bind %s/etc %s/etc && mount -o remount,bind,ro"
+				   " %s/etc && %s --label rank --force --output %s %s' >%s/out 2>%s/err",
+				   dir, dir, dir, bin(), sentinel, good, dir, dir);
+		assert_int_equal(rc, 1);
+		expect_err("sentinel.model: cannot create a temporary file beside it: Read-only file system",
+			   NULL);
+		sentinel_untouched();
+	} else {
+		fprintf(stderr, "# unshare -m not permitted: read-only directory case skipped\n");
+	}
 	snprintf(p, sizeof p, "%s/hist/odd.db", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/hist/foreign.db", dir);
@@ -300,6 +317,13 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(after, "term disk_busy_max"));
 	free(after);
 	free(before);
+
+	/* an installed model that does not parse is reported and replaced */
+	tu_write(dir, "etc/rank.model", "elim-rank-model 1\nintercept oops\n");
+	snprintf(a, sizeof a, "--label rank --output %s %s", installed, good);
+	RT(a, 0);
+	expect_err("installed model", "line 2");
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
 
 	/* no model installed: the embedded default (label slowdown) is the one to beat */
 	unlink(installed);
