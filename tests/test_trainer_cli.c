@@ -383,6 +383,28 @@ static void test_export_csv(void **state)
 	free(t);
 }
 
+/* --select's default candidates leave out a feature this host never knows */
+static void test_select_defaults(void **state)
+{
+	(void)state;
+	char a[2048], p[600];
+	snprintf(p, sizeof p, "%s/nonet.db", dir);
+	assert_int_equal(tu_system("cp %s %s && sqlite3 %s 'UPDATE samples SET net_util_max = NULL'",
+				   good, p, p), 0);
+	snprintf(a, sizeof a, "--label rank --dry-run --select --max-terms 4 %s", p);
+	RT(a, 0);
+	char *o = out_text();
+	assert_non_null(strstr(o, "select: candidate net_util_max left out: known in 0 %"));
+	assert_non_null(strstr(o, "rows: 4000 read, 4000 used, 0 skipped"));
+	assert_non_null(strstr(o, "forward selection"));
+	free(o);
+	/* named explicitly, it is the user's choice: the error names it */
+	snprintf(a, sizeof a, "--label rank --dry-run --terms cpu_busy,net_util_max %s", p);
+	RT(a, 3);
+	expect_err("most often unknown: net_util_max (4000 rows)", NULL);
+	unlink(p);
+}
+
 static bool have(const char *prog)
 {
 	return tu_system("command -v %s >/dev/null 2>&1", prog) == 0;
@@ -440,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_write_and_keep),
 		cmocka_unit_test(test_directory_window_host),
 		cmocka_unit_test(test_export_csv),
+		cmocka_unit_test(test_select_defaults),
 		cmocka_unit_test(test_report_html),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

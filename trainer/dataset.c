@@ -418,6 +418,70 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 	return 0;
 }
 
+int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+			unsigned limit, double *known, char *err, size_t errlen)
+{
+	bool need[FEAT_COUNT];
+	int cols[FEAT_COUNT];
+	int rc = plan_columns(spec, need, cols, err, errlen);
+	if (rc < 0)
+		return rc;
+	char where[1024];
+	size_t off;
+	where_clause(spec, where, sizeof where);
+	double n = 0, k[FEAT_COUNT] = { 0 };
+	bool none[FEAT_COUNT];
+	for (int f = 0; f < FEAT_COUNT; f++)
+		none[f] = false;
+	for (size_t fi = 0; fi < nfiles; fi++) {
+		sqlite3 *db;
+		rc = open_file(files[fi], spec->label, none, &db, err, errlen);
+		if (rc < 0)
+			return rc;
+		/* an old schema may lack a feature's column: count it unknown */
+		bool has[FEAT_COUNT] = { false };
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *c = (const char *)sqlite3_column_text(st, 0);
+				int f = c ? feature_lookup(c, strlen(c)) : -1;
+				if (f >= 0)
+					has[f] = true;
+			}
+			sqlite3_finalize(st);
+		}
+		char q[8192];
+		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
+		for (int f = 0; f < FEAT_COUNT; f++)
+			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)", feature_info(f)->name)
+				      : (size_t)snprintf(q + off, sizeof q - off, ", 0");
+		snprintf(q + off, sizeof q - off, " FROM (SELECT *%s LIMIT %u)", where, limit);
+		int prc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+		if (prc != SQLITE_OK) {
+			rc = db_fail(db, files[fi], "preparing the query", prc, err, errlen);
+			sqlite3_close(db);
+			return rc;
+		}
+		bind_filters(spec, st);
+		prc = sqlite3_step(st);
+		if (prc == SQLITE_ROW) {
+			n += sqlite3_column_double(st, 0);
+			for (int f = 0; f < FEAT_COUNT; f++)
+				k[f] += sqlite3_column_double(st, 1 + f);
+		}
+		sqlite3_finalize(st);
+		if (prc != SQLITE_ROW) {
+			rc = db_fail(db, files[fi], "reading rows", prc, err, errlen);
+			sqlite3_close(db);
+			return rc;
+		}
+		sqlite3_close(db);
+	}
+	for (int f = 0; f < FEAT_COUNT; f++)
+		known[f] = n > 0 ? k[f] / n : NAN;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

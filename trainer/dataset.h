@@ -80,6 +80,16 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 		       int64_t *tmin, int64_t *tmax, char *err, size_t errlen);
 
 /*
+ * The share of rows (with a known label, within spec's window and host)
+ * where each feature is known, estimated from the first `limit` such rows
+ * of each file: known[f] for f < FEAT_COUNT (NAN when there is no row).
+ * Cheap; used to leave mostly unknown features out of default candidates.
+ * Returns 0 or a negative errno with a message naming the file in err.
+ */
+int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+			unsigned limit, double *known, char *err, size_t errlen);
+
+/*
  * Is a statfs f_type a network or cluster filesystem (NFS, SMB, FUSE,
  * GPFS, Lustre, BeeGFS, CephFS, AFS)?  A history in WAL mode there is
  * refused: SQLite's WAL needs shared memory that such filesystems do not

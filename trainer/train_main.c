@@ -411,6 +411,34 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
+	if (o.select && terms_arg == NULL) {
+		/* default candidates: leave out features mostly unknown here */
+		double known[FEAT_COUNT];
+		struct dataset_spec probe = o.spec;
+		probe.n_terms = 0;
+		if (dataset_known_share(&probe, files, (size_t)nfiles, 10000, known, err, sizeof err) < 0) {
+			fprintf(stderr, "rank-train: %s\n", err);
+			dataset_free_files(files, (size_t)nfiles);
+			return EXIT_FAIL;
+		}
+		size_t keep = 0;
+		for (size_t i = 0; i < o.spec.n_terms; i++) {
+			const struct model_term *t = &terms[i];
+			double k = known[t->a];
+			if (t->kind == TERM_PRODUCT && known[t->b] < k)
+				k = known[t->b];
+			if (t->a != FEAT_load1_per_core && !(k >= 0.5)) {
+				char expr[96];
+				model_term_expr(t, expr, sizeof expr);
+				printf("select: candidate %s left out: known in %.0f %% of the first rows only\n",
+				       expr, isfinite(k) ? 100 * k : 0.0);
+				continue;
+			}
+			terms[keep++] = *t;
+		}
+		o.spec.n_terms = keep;
+	}
+
 	static struct train_result r;
 	int rc = train_run(&o, files, (size_t)nfiles, &r, err, sizeof err);
 	if (rc < 0) {
