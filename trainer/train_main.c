@@ -69,7 +69,7 @@ static const struct option longopts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: rank-train [OPTION]... --label COLUMN HISTORY...\n"
+"Usage: rank-train [OPTION]... (--label COLUMN | --acct FILE) HISTORY...\n"
 "Fit a rank model from elim-rank history databases (files, or directories of\n"
 "*.db files) and write it where elim.rank loads it.  Copy histories from\n"
 "hosts as snapshots: sqlite3 history.db \"VACUUM INTO '/tmp/HOST.db'\".\n"
