@@ -230,6 +230,7 @@ static void append(struct history *h, const char *host, long t, double cpu)
 	char err[512];
 	features_clear(f);
 	f[FEAT_cpu_busy] = cpu;
+	f[FEAT_load1_per_core] = (t / 600) % 7 / 4.0;   /* rank-train's baseline needs it */
 	struct history_row row = { .time = t, .host = host, .features = f, .rank = 100 };
 	assert_int_equal(history_append(h, &row, err, sizeof err), 0);
 }
@@ -321,7 +322,7 @@ static void test_rank_train_acct(void **state)
 	snprintf(path, sizeof path, "%s/lsb.acct", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < 160; i++) {
 		long start = 4000000 + 600L * i;
 		double busy = (i * 7 % 40) / 40.0;
 		append(h, i % 2 ? "n1" : "n2", start - 4, busy);
@@ -341,8 +342,8 @@ static void test_rank_train_acct(void **state)
 	size_t n = fread(out, 1, sizeof out - 1, f);
 	out[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(out, "acct: 41 JOB_FINISH records: 40 usable jobs; skipped 1 not done"));
-	assert_non_null(strstr(out, "acct: 40 jobs attached to a sample"));
+	assert_non_null(strstr(out, "acct: 161 JOB_FINISH records: 160 usable jobs; skipped 1 not done"));
+	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
 	assert_non_null(strstr(out, "label: acct_slowdown"));
 	const char *r2 = strstr(out, "r2: ");
 	assert_non_null(r2);

@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_VFS_H
+#include <sys/vfs.h>
+#endif
 
 #include <sqlite3.h>
 
@@ -75,6 +80,27 @@ static void host_set_free(struct host_set *hs)
 	free(hs->names);
 }
 
+#define DATASET_BUSY_MS 2000
+
+static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
+		   char *err, size_t errlen)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return set_err(err, errlen, -EBUSY, "%s: locked by another process (waited %d ms);"
+			       " train on a snapshot (VACUUM INTO) instead", file, DATASET_BUSY_MS);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return set_err(err, errlen, -EINVAL, "%s: corrupt or not an SQLite database: %s",
+			       file, sqlite3_errmsg(db));
+	case SQLITE_NOMEM:
+		return set_err(err, errlen, -ENOMEM, "%s: out of memory", file);
+	default:
+		return set_err(err, errlen, -EIO, "%s: %s: %s", file, what, sqlite3_errmsg(db));
+	}
+}
+
 /* Check the file is a history with every needed column. */
 static int check_file(sqlite3 *db, const char *file, const char *label,
 		      const bool *need, char *err, size_t errlen)
@@ -82,21 +108,21 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, -EINVAL, "%s: not a readable SQLite database: %s",
-			       file, sqlite3_errmsg(db));
+		return db_fail(db, file, "cannot read", rc, err, errlen);
 	rc = sqlite3_step(st);
 	int version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return set_err(err, errlen, rc == SQLITE_BUSY ? -EBUSY : -EINVAL,
-			       "%s: cannot read: %s", file, sqlite3_errmsg(db));
+		return db_fail(db, file, "cannot read", rc, err, errlen);
 
 	bool has[FEAT_COUNT] = { false }, has_label = false, has_samples = false;
 	rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, -EINVAL, "%s: cannot read schema: %s", file, sqlite3_errmsg(db));
+		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *col = (const char *)sqlite3_column_text(st, 0);
+		if (col == NULL)
+			continue;
 		has_samples = true;
 		int f = feature_lookup(col, strlen(col));
 		if (f >= 0)
@@ -106,7 +132,7 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return set_err(err, errlen, -EINVAL, "%s: cannot read schema: %s", file, sqlite3_errmsg(db));
+		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
 	if (!has_samples || version < 1)
 		return set_err(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
 	if (!has_label && label)
@@ -118,36 +144,156 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	return 0;
 }
 
-int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
-		 dataset_row_fn fn, void *ctx, struct dataset_stats *stats,
-		 char *err, size_t errlen)
+bool dataset_network_fs(long f_type)
 {
-	struct dataset_stats local = { 0 };
-	struct host_set hosts = { 0 };
-	bool need[FEAT_COUNT] = { false };
-	int cols[FEAT_COUNT], ncols = 0;
-	int rc = 0;
+	switch ((unsigned long)f_type & 0xffffffffUL) {
+	case 0x6969UL:       /* NFS */
+	case 0xff534d42UL:   /* CIFS */
+	case 0xfe534d42UL:   /* SMB2 */
+	case 0x517bUL:       /* SMB */
+	case 0x65735546UL:   /* FUSE (sshfs, ...) */
+	case 0x47504653UL:   /* GPFS */
+	case 0x0bd00bd0UL:   /* Lustre */
+	case 0x19830326UL:   /* FhGFS / BeeGFS */
+	case 0x00c36400UL:   /* CephFS */
+	case 0x6b414653UL:   /* AFS */
+		return true;
+	default:
+		return false;
+	}
+}
 
-	if (!valid_identifier(spec->label))
-		return set_err(err, errlen, -EINVAL, "label '%s' is not a column name", spec->label);
+/* A WAL database (header bytes 18 and 19 are 2) on a network filesystem? */
+static bool live_wal_on_network(const char *file)
+{
+#ifdef HAVE_SYS_VFS_H
+	struct statfs sf;
+	if (statfs(file, &sf) < 0 || !dataset_network_fs((long)sf.f_type))
+		return false;
+	unsigned char hdr[20];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
+	close(fd);
+	return n == (ssize_t)sizeof hdr && hdr[18] == 2 && hdr[19] == 2;
+#else
+	(void)file;
+	return false;
+#endif
+}
+
+/* Open one history read-only and check it; *out owns the connection. */
+static int open_file(const char *file, const char *label, const bool *need,
+		     sqlite3 **out, char *err, size_t errlen)
+{
+	struct stat sb;
+	*out = NULL;
+	if (stat(file, &sb) < 0)
+		return set_err(err, errlen, -errno, "%s: %s", file, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return set_err(err, errlen, -EISDIR, "%s: is a directory", file);
+	if (live_wal_on_network(file))
+		return set_err(err, errlen, -EREMOTE, "%s: a live WAL database on a network filesystem:"
+			       " SQLite cannot read it safely there; make a snapshot on its host"
+			       " (sqlite3 history.db \"VACUUM INTO '/tmp/host.db'\") and train on that", file);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		rc = set_err(err, errlen, -EIO, "%s: cannot open: %s", file,
+			     db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db, DATASET_BUSY_MS);
+	rc = check_file(db, file, label, need, err, errlen);
+	if (rc < 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+/* Which features the spec's terms need (known) and want (read). */
+static int plan_columns(const struct dataset_spec *spec, bool *need, int *cols,
+			char *err, size_t errlen)
+{
+	int ncols = 0;
+	if (spec->label == NULL || !valid_identifier(spec->label))
+		return set_err(err, errlen, -EINVAL, "label '%s' is not a column name",
+			       spec->label ? spec->label : "");
+	if (spec->n_terms > MODEL_MAX_TERMS)
+		return set_err(err, errlen, -EINVAL, "too many terms (%zu, at most %d)",
+			       spec->n_terms, MODEL_MAX_TERMS);
+	for (int f = 0; f < FEAT_COUNT; f++)
+		need[f] = false;
 	for (size_t i = 0; i < spec->n_terms; i++) {
 		need[spec->terms[i].a] = true;
 		if (spec->terms[i].kind == TERM_PRODUCT)
 			need[spec->terms[i].b] = true;
 	}
 	for (int f = 0; f < FEAT_COUNT; f++)
-		if (need[f])
+		if (need[f] || (spec->want && spec->want[f]))
 			cols[ncols++] = f;
+	return ncols;
+}
+
+/* The label column a file must have: none when a hook gives the labels. */
+static const char *label_column(const struct dataset_spec *spec)
+{
+	return spec->label_fn ? NULL : spec->label;
+}
+
+/* The WHERE clause shared by the scan and the range query. */
+static size_t where_clause(const struct dataset_spec *spec, char *sql, size_t size)
+{
+	/* the time conditions only when asked: an open range would tempt the
+	 * planner into walking the time index for every row */
+	char cond[128];
+	if (spec->label_fn)
+		snprintf(cond, sizeof cond, "1");   /* labels come from the hook */
+	else
+		snprintf(cond, sizeof cond, "\"%s\" IS NOT NULL", spec->label);
+	int n = snprintf(sql, size, " FROM samples WHERE %s%s%s%s", cond,
+			 spec->since ? " AND time >= ?1" : "",
+			 spec->until ? " AND time <= ?2" : "",
+			 spec->host ? " AND host = ?3" : "");
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void bind_filters(const struct dataset_spec *spec, sqlite3_stmt *st)
+{
+	if (spec->since)
+		sqlite3_bind_int64(st, 1, spec->since);
+	if (spec->until)
+		sqlite3_bind_int64(st, 2, spec->until);
+	if (spec->host)
+		sqlite3_bind_text(st, 3, spec->host, -1, SQLITE_STATIC);
+}
+
+static int scan(const struct dataset_spec *spec, char *const *files, size_t nfiles, bool ordered,
+		dataset_row_fn fn, dataset_stream_fn sfn, void *ctx,
+		struct dataset_stats *stats, char *err, size_t errlen)
+{
+	struct dataset_stats local = { 0 };
+	struct host_set hosts = { 0 };
+	bool need[FEAT_COUNT];
+	int cols[FEAT_COUNT];
+	int rc = 0;
+
+	int ncols = plan_columns(spec, need, cols, err, errlen);
+	if (ncols < 0)
+		return ncols;
 
 	char sql[8192];
-	const char *label_col = spec->label_fn ? "NULL" : spec->label;
-	size_t off = (size_t)snprintf(sql, sizeof sql, spec->label_fn ? "SELECT time, host, %s" :
-				      "SELECT time, host, \"%s\"", label_col);
+	size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
+		: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
 	for (int i = 0; i < ncols; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(cols[i])->name);
-	off += (size_t)snprintf(sql + off, sizeof sql - off,
-		" FROM samples WHERE %s IS NOT NULL AND time >= ?1 AND time <= ?2"
-		" AND (?3 IS NULL OR host = ?3) ORDER BY time", spec->label_fn ? "1" : label_col);
+	off += where_clause(spec, sql + off, sizeof sql - off);
+	if (ordered)
+		snprintf(sql + off, sizeof sql - off, " ORDER BY time");
 
 	double feat[FEAT_COUNT];
 	double x[MODEL_MAX_TERMS];
@@ -156,40 +302,30 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
 		const char *file = files[fi];
 		sqlite3 *db = NULL;
-		struct stat sb;
-		if (stat(file, &sb) < 0) {
-			rc = set_err(err, errlen, -errno, "%s: %s", file, strerror(errno));
+		rc = open_file(file, label_column(spec), need, &db, err, errlen);
+		if (rc < 0)
 			break;
-		}
-		if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-			rc = set_err(err, errlen, -EIO, "%s: cannot open: %s", file,
-				     db ? sqlite3_errmsg(db) : "out of memory");
-			sqlite3_close(db);
-			break;
-		}
-		sqlite3_busy_timeout(db, 5000);
-		rc = check_file(db, file, spec->label_fn ? NULL : spec->label, need, err, errlen);
 		sqlite3_stmt *st = NULL;
-		if (rc == 0 && sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-			rc = set_err(err, errlen, -EINVAL, "%s: %s", file, sqlite3_errmsg(db));
+		int prc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+		if (prc != SQLITE_OK)
+			rc = db_fail(db, file, "preparing the query", prc, err, errlen);
 		if (rc == 0) {
-			sqlite3_bind_int64(st, 1, spec->since);
-			sqlite3_bind_int64(st, 2, spec->until ? spec->until : INT64_MAX);
-			if (spec->host)
-				sqlite3_bind_text(st, 3, spec->host, -1, SQLITE_STATIC);
+			bind_filters(spec, st);
 			int s;
 			while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 				double y;
 				if (spec->label_fn) {
 					const char *lh = (const char *)sqlite3_column_text(st, 1);
-					y = spec->label_fn(spec->label_ctx, lh ? lh : "", sqlite3_column_int64(st, 0));
+					y = spec->label_fn(spec->label_ctx, lh ? lh : "",
+							   sqlite3_column_int64(st, 0));
 					if (isnan(y))
 						continue;   /* no label for this row */
-				} else if (sqlite3_column_type(st, 2) != SQLITE_INTEGER &&
-					   sqlite3_column_type(st, 2) != SQLITE_FLOAT)
-					continue;   /* a non-numeric label is not a label */
-				else
+				} else {
+					int lt = sqlite3_column_type(st, 2);
+					if (lt != SQLITE_INTEGER && lt != SQLITE_FLOAT)
+						continue;   /* a non-numeric label is not a label */
 					y = sqlite3_column_double(st, 2);
+				}
 				local.rows_read++;
 				for (int i = 0; i < ncols; i++)
 					feat[cols[i]] = sqlite3_column_type(st, 3 + i) == SQLITE_NULL
@@ -197,7 +333,10 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 				bool ok = isfinite(y);
 				for (size_t t = 0; t < spec->n_terms && ok; t++) {
 					x[t] = model_term_value(&spec->terms[t], feat);
-					ok = isfinite(x[t]);
+					if (!isfinite(x[t])) {
+						local.unknown[t]++;
+						ok = false;
+					}
 				}
 				if (!ok) {
 					local.rows_skipped++;
@@ -206,22 +345,162 @@ int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfi
 				local.rows_used++;
 				const char *h = (const char *)sqlite3_column_text(st, 1);
 				host_seen(&hosts, h ? h : "");
-				rc = fn(ctx, x, y, sqlite3_column_int64(st, 0));
+				int64_t t = sqlite3_column_int64(st, 0);
+				if (sfn) {
+					struct dataset_row row = { .x = x, .feat = feat, .y = y,
+								   .time = t, .host = h ? h : "" };
+					rc = sfn(ctx, &row);
+				} else {
+					rc = fn(ctx, x, y, t);
+				}
 				if (rc != 0)
 					break;
 			}
 			if (rc == 0 && s != SQLITE_DONE)
-				rc = set_err(err, errlen, s == SQLITE_BUSY ? -EBUSY : -EIO,
-					     "%s: reading rows: %s", file, sqlite3_errmsg(db));
+				rc = db_fail(db, file, "reading rows", s, err, errlen);
 		}
 		sqlite3_finalize(st);
 		sqlite3_close(db);
 	}
 	local.hosts = hosts.n;
+	if (hosts.n > 0)
+		snprintf(local.first_host, sizeof local.first_host, "%s", hosts.names[0]);
 	host_set_free(&hosts);
 	if (stats)
 		*stats = local;
 	return rc;
+}
+
+int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		 dataset_row_fn fn, void *ctx, struct dataset_stats *stats,
+		 char *err, size_t errlen)
+{
+	return scan(spec, files, nfiles, true, fn, NULL, ctx, stats, err, errlen);
+}
+
+int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		   dataset_stream_fn fn, void *ctx, struct dataset_stats *stats,
+		   char *err, size_t errlen)
+{
+	return scan(spec, files, nfiles, false, NULL, fn, ctx, stats, err, errlen);
+}
+
+static int query_time(sqlite3 *db, const char *file, const char *sql,
+		      const struct dataset_spec *spec, int64_t *out, bool *found,
+		      char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, file, "preparing the query", rc, err, errlen);
+	bind_filters(spec, st);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, file, "reading times", rc, err, errlen);
+	return 0;
+}
+
+int dataset_time_range(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		       int64_t *tmin, int64_t *tmax, char *err, size_t errlen)
+{
+	bool need[FEAT_COUNT];
+	int cols[FEAT_COUNT];
+	int rc = plan_columns(spec, need, cols, err, errlen);
+	if (rc < 0)
+		return rc;
+	char where[1024], lo[1200], hi[1200];
+	where_clause(spec, where, sizeof where);
+	snprintf(lo, sizeof lo, "SELECT time%s ORDER BY time LIMIT 1", where);
+	snprintf(hi, sizeof hi, "SELECT time%s ORDER BY time DESC LIMIT 1", where);
+	*tmin = INT64_MAX;
+	*tmax = INT64_MIN;
+	for (size_t fi = 0; fi < nfiles; fi++) {
+		sqlite3 *db;
+		rc = open_file(files[fi], label_column(spec), need, &db, err, errlen);
+		if (rc < 0)
+			return rc;
+		int64_t a = 0, b = 0;
+		bool fa = false, fb = false;
+		rc = query_time(db, files[fi], lo, spec, &a, &fa, err, errlen);
+		if (rc == 0)
+			rc = query_time(db, files[fi], hi, spec, &b, &fb, err, errlen);
+		sqlite3_close(db);
+		if (rc < 0)
+			return rc;
+		if (fa && a < *tmin)
+			*tmin = a;
+		if (fb && b > *tmax)
+			*tmax = b;
+	}
+	return 0;
+}
+
+int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+			unsigned limit, double *known, char *err, size_t errlen)
+{
+	bool need[FEAT_COUNT];
+	int cols[FEAT_COUNT];
+	int rc = plan_columns(spec, need, cols, err, errlen);
+	if (rc < 0)
+		return rc;
+	char where[1024];
+	size_t off;
+	where_clause(spec, where, sizeof where);
+	double n = 0, k[FEAT_COUNT] = { 0 };
+	bool none[FEAT_COUNT];
+	for (int f = 0; f < FEAT_COUNT; f++)
+		none[f] = false;
+	for (size_t fi = 0; fi < nfiles; fi++) {
+		sqlite3 *db;
+		rc = open_file(files[fi], label_column(spec), none, &db, err, errlen);
+		if (rc < 0)
+			return rc;
+		/* an old schema may lack a feature's column: count it unknown */
+		bool has[FEAT_COUNT] = { false };
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *c = (const char *)sqlite3_column_text(st, 0);
+				int f = c ? feature_lookup(c, strlen(c)) : -1;
+				if (f >= 0)
+					has[f] = true;
+			}
+			sqlite3_finalize(st);
+		}
+		char q[8192];
+		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
+		for (int f = 0; f < FEAT_COUNT; f++)
+			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)", feature_info(f)->name)
+				      : (size_t)snprintf(q + off, sizeof q - off, ", 0");
+		snprintf(q + off, sizeof q - off, " FROM (SELECT *%s LIMIT %u)", where, limit);
+		int prc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+		if (prc != SQLITE_OK) {
+			rc = db_fail(db, files[fi], "preparing the query", prc, err, errlen);
+			sqlite3_close(db);
+			return rc;
+		}
+		bind_filters(spec, st);
+		prc = sqlite3_step(st);
+		if (prc == SQLITE_ROW) {
+			n += sqlite3_column_double(st, 0);
+			for (int f = 0; f < FEAT_COUNT; f++)
+				k[f] += sqlite3_column_double(st, 1 + f);
+		}
+		sqlite3_finalize(st);
+		if (prc != SQLITE_ROW) {
+			rc = db_fail(db, files[fi], "reading rows", prc, err, errlen);
+			sqlite3_close(db);
+			return rc;
+		}
+		sqlite3_close(db);
+	}
+	for (int f = 0; f < FEAT_COUNT; f++)
+		known[f] = n > 0 ? k[f] / n : NAN;
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -2,13 +2,16 @@
  * dataset: the rows rank-train learns from, streamed out of history files.
  *
  * For each history file, checks it is an elim-rank history with the needed
- * columns, then reads, in time order, the rows where the label is known and
- * hands each usable one (every term value known) to a callback.  Memory
- * does not grow with the number of rows.
+ * columns, then reads the rows where the label is known and hands each
+ * usable one (every term value known) to a callback.  Memory does not grow
+ * with the number of rows.  dataset_scan reads in time order (per file);
+ * dataset_stream reads in storage order, which is faster (no index walk),
+ * for callers that place rows by their time value, not their order.
  */
 #ifndef ELIM_RANK_DATASET_H
 #define ELIM_RANK_DATASET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,9 +26,13 @@ struct dataset_spec {
 	int64_t since, until;             /* epoch seconds; 0 = open */
 	const char *host;                 /* only this host; NULL = all */
 	/* optional: each row's label from this hook (NAN = none) instead of
-	 * the label column, which then need not exist (acct.h) */
+	 * the label column, which then need not exist (acct.h); label still
+	 * names it in reports */
 	double (*label_fn)(void *ctx, const char *host, int64_t time);
 	void *label_ctx;
+	/* dataset_stream only: more features to read (not required known),
+	 * e.g. those of another model to score on the same rows; may be NULL */
+	const bool *want;                 /* FEAT_COUNT flags */
 };
 
 struct dataset_stats {
@@ -33,7 +40,20 @@ struct dataset_stats {
 	uint64_t rows_used;
 	uint64_t rows_skipped;   /* an unknown value in a used feature */
 	size_t hosts;            /* distinct hosts among used rows */
+	uint64_t unknown[MODEL_MAX_TERMS];  /* rows skipped because term i was unknown */
+	char first_host[64];     /* one host name among used rows (for reports) */
 };
+
+/* One usable row as dataset_stream hands it over (valid during the call). */
+struct dataset_row {
+	const double *x;         /* n_terms term values, all finite */
+	const double *feat;      /* FEAT_COUNT feature values, NAN = unknown */
+	double y;                /* the label, finite */
+	int64_t time;
+	const char *host;
+};
+
+typedef int (*dataset_stream_fn)(void *ctx, const struct dataset_row *row);
 
 /* Called for each usable row; x has n_terms values.  Non-zero stops the scan. */
 typedef int (*dataset_row_fn)(void *ctx, const double *x, double y, int64_t time);
@@ -46,6 +66,41 @@ typedef int (*dataset_row_fn)(void *ctx, const double *x, double y, int64_t time
 int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 		 dataset_row_fn fn, void *ctx, struct dataset_stats *stats,
 		 char *err, size_t errlen);
+
+/*
+ * Like dataset_scan, but rows come in storage order with more detail.
+ * Same return values and error messages.
+ */
+int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		   dataset_stream_fn fn, void *ctx, struct dataset_stats *stats,
+		   char *err, size_t errlen);
+
+/*
+ * The first and last time of a row with a known label within spec's window
+ * and host filter, over all files (uses the time index).  *tmin > *tmax when
+ * there is none.  Returns 0 or a negative errno with a message naming the
+ * file (missing, locked, corrupt, foreign, no such label column) in err.
+ */
+int dataset_time_range(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		       int64_t *tmin, int64_t *tmax, char *err, size_t errlen);
+
+/*
+ * The share of rows (with a known label, within spec's window and host)
+ * where each feature is known, estimated from the first `limit` such rows
+ * of each file: known[f] for f < FEAT_COUNT (NAN when there is no row).
+ * Cheap; used to leave mostly unknown features out of default candidates.
+ * Returns 0 or a negative errno with a message naming the file in err.
+ */
+int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+			unsigned limit, double *known, char *err, size_t errlen);
+
+/*
+ * Is a statfs f_type a network or cluster filesystem (NFS, SMB, FUSE,
+ * GPFS, Lustre, BeeGFS, CephFS, AFS)?  A history in WAL mode there is
+ * refused: SQLite's WAL needs shared memory that such filesystems do not
+ * share between hosts.  Snapshots (VACUUM INTO) are not in WAL mode.
+ */
+bool dataset_network_fs(long f_type);
 
 /*
  * Expand paths: a directory stands for the *.db files in it (sorted).

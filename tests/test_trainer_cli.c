@@ -1,0 +1,471 @@
+/*
+ * rank-train as an administrator runs it: the real binary ($TRAIN_BIN)
+ * through the shell, on real SQLite files: exit codes, messages naming the
+ * file and the problem, the installed model untouched on every failure,
+ * the replacement rule, provenance, the CSV export and the HTML report
+ * rendered by headless Chromium (skipped when chromium or python3 is
+ * missing).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "model.h"
+#include "testutil.h"
+#include "trainer_fixture.h"
+
+static char *dir;
+static char good[512], sentinel[512], installed[512];
+static const char sentinel_text[] =
+	"elim-rank-model 1\nmeta label rank\nmeta note sentinel\nintercept 150\n"
+	"term cpu_busy mean 0.5 scale 0.2 coef 3 fill 0.5\n";
+
+static const char *bin(void)
+{
+	const char *b = getenv("TRAIN_BIN");
+	return b ? b : "trainer/rank-train";
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	size_t got = fread(buf, 1, (size_t)n, f);
+	buf[got] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Run rank-train with args; stdout and stderr land in dir/out and dir/err. */
+static int rt(const char *args)
+{
+	return tu_system("%s %s >%s/out 2>%s/err", bin(), args, dir, dir);
+}
+
+static char *err_text(void);
+
+/* rt() that must return expect; shows stderr when it does not. */
+#define RT(args, expect) do { \
+	int rc_ = rt(args); \
+	if (rc_ != (expect)) { \
+		char *e_ = err_text(); \
+		fprintf(stderr, "# rank-train %s: exit %d, stderr: %s\n", args, rc_, e_); \
+		free(e_); \
+	} \
+	assert_int_equal(rc_, (expect)); \
+} while (0)
+
+static char *out_text(void)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/out", dir);
+	return slurp(p);
+}
+
+static char *err_text(void)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/err", dir);
+	return slurp(p);
+}
+
+static void expect_err(const char *needle1, const char *needle2)
+{
+	char *e = err_text();
+	if (!strstr(e, needle1) || (needle2 && !strstr(e, needle2)))
+		fprintf(stderr, "# stderr was: %s\n", e);
+	assert_non_null(strstr(e, needle1));
+	if (needle2)
+		assert_non_null(strstr(e, needle2));
+	free(e);
+}
+
+/* The installed model is byte for byte the sentinel, with nothing beside it. */
+static void sentinel_untouched(void)
+{
+	char *t = slurp(sentinel);
+	assert_string_equal(t, sentinel_text);
+	free(t);
+	char d[600];
+	snprintf(d, sizeof d, "%s/etc", dir);
+	DIR *dd = opendir(d);
+	assert_non_null(dd);
+	struct dirent *e;
+	while ((e = readdir(dd)) != NULL)
+		assert_null(strstr(e->d_name, ".tmp"));
+	closedir(dd);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_tmpdir();
+	snprintf(good, sizeof good, "%s/hist/a.db", dir);
+	snprintf(sentinel, sizeof sentinel, "%s/etc/sentinel.model", dir);
+	snprintf(installed, sizeof installed, "%s/etc/rank.model", dir);
+	tu_write(dir, "etc/sentinel.model", sentinel_text);
+	tu_write(dir, "hist/.keep", "");
+	struct fixture_opts o = { .rows = 4000, .hosts = 2, .t0 = 1790000000, .step = 10,
+				  .seed = 21, .noise = 0.05, .slowdown_col = true };
+	assert_int_equal(fixture_history(good, &o), 0);
+	char b[600];
+	snprintf(b, sizeof b, "%s/hist/b.db", dir);
+	struct fixture_opts ob = { .rows = 2000, .hosts = 1, .t0 = 1790020000, .step = 10,
+				   .seed = 22, .noise = 0.05, .slowdown_col = true };
+	assert_int_equal(fixture_history(b, &ob), 0);
+	unlink(b);   /* re-created per test when needed */
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static void test_usage(void **state)
+{
+	(void)state;
+	char a[1024];
+	assert_int_equal(rt("--help"), 0);
+	char *o = out_text();
+	for (const char *opt = "--label\0--terms\0--select\0--max-terms\0--method\0--lambda\0--folds\0"
+	     "--robust-rows\0--since\0--until\0--host\0--output\0--force\0--dry-run\0--report\0"
+	     "--export-csv\0"; *opt; opt += strlen(opt) + 1)
+		assert_non_null(strstr(o, opt));
+	free(o);
+	snprintf(a, sizeof a, "%s", good);
+	RT(a, 2);
+	expect_err("--label is required", NULL);
+	snprintf(a, sizeof a, "--label rank --method lasso %s", good);
+	RT(a, 2);
+	expect_err("'lasso' is not ols, ridge or robust", NULL);
+	snprintf(a, sizeof a, "--label rank --folds 1 %s", good);
+	RT(a, 2);
+	snprintf(a, sizeof a, "--label rank --lambda 3 %s", good);
+	RT(a, 2);
+	expect_err("only applies to --method ridge", NULL);
+	snprintf(a, sizeof a, "--label rank --terms 'cpu_busy,nosuch' %s", good);
+	RT(a, 2);
+	expect_err("unknown feature 'nosuch'", NULL);
+	snprintf(a, sizeof a, "--label rank --since 100 --until 50 %s", good);
+	RT(a, 2);
+}
+
+/* Every bad input: a clear message, a non-zero exit, the model untouched. */
+static void test_bad_inputs(void **state)
+{
+	(void)state;
+	char a[2048], p[600];
+
+	snprintf(a, sizeof a, "--label rank --output %s %s/hist/missing.db", sentinel, dir);
+	RT(a, 1);
+	expect_err("missing.db: No such file or directory", NULL);
+	sentinel_untouched();
+
+	tu_write(dir, "hist/corrupt.db", "this is not a database, but it is long enough to be read as"
+		 " one by SQLite if it tried: it will not.............................................");
+	snprintf(a, sizeof a, "--label rank --output %s %s/hist/corrupt.db", sentinel, dir);
+	RT(a, 1);
+	expect_err("corrupt.db: corrupt or not an SQLite database", NULL);
+	sentinel_untouched();
+
+	snprintf(p, sizeof p, "%s/hist/foreign.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(a); INSERT INTO t VALUES (1)", NULL, NULL, NULL), 0);
+	sqlite3_close(db);
+	snprintf(a, sizeof a, "--label rank --output %s %s", sentinel, p);
+	RT(a, 1);
+	expect_err("foreign.db: not an elim-rank history", NULL);
+	sentinel_untouched();
+
+	snprintf(a, sizeof a, "--label nosuch --output %s %s", sentinel, good);
+	RT(a, 1);
+	expect_err("a.db: no column 'nosuch' to use as the label", NULL);
+	sentinel_untouched();
+
+	snprintf(a, sizeof a, "--label rank --until 1790000050 --output %s %s", sentinel, good);
+	RT(a, 3);
+	expect_err("too few usable rows", NULL);
+	sentinel_untouched();
+
+	/* constant and collinear terms */
+	snprintf(p, sizeof p, "%s/hist/odd.db", dir);
+	struct fixture_opts o = { .rows = 600, .hosts = 1, .t0 = 1790000000, .step = 10, .seed = 5,
+				  .noise = 0.05, .constant_steal = true, .collinear = true };
+	assert_int_equal(fixture_history(p, &o), 0);
+	snprintf(a, sizeof a, "--label rank --terms cpu_busy,cpu_steal --output %s %s", sentinel, p);
+	RT(a, 3);
+	expect_err("'cpu_steal' is constant", NULL);
+	snprintf(a, sizeof a, "--label rank --terms cpu_busy,psi_cpu_some --output %s %s", sentinel, p);
+	RT(a, 3);
+	expect_err("collinear", "'psi_cpu_some'");
+	sentinel_untouched();
+
+	/* locked: another process holds an exclusive lock on a rollback-journal copy */
+	snprintf(p, sizeof p, "%s/hist/locked.db", dir);
+	assert_int_equal(tu_system("cp %s %s", good, p), 0);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL), 0);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), 0);
+	snprintf(a, sizeof a, "--label rank --output %s %s", sentinel, p);
+	RT(a, 1);
+	expect_err("locked.db: locked by another process", NULL);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	sentinel_untouched();
+	unlink(p);
+
+	/* an output that cannot be written: the report, then the model's directory */
+	snprintf(a, sizeof a, "--label rank --report %s/nodir/r.html --output %s %s", dir, sentinel, good);
+	RT(a, 1);
+	expect_err("nodir/r.html: cannot create a temporary file", "no model written");
+	sentinel_untouched();
+	if (tu_system("unshare -m true 2>/dev/null") == 0) {
+		int rc = tu_system("unshare -m sh -c 'mount --bind %s/etc %s/etc && mount -o remount,bind,ro"
+				   " %s/etc && %s --label rank --force --output %s %s' >%s/out 2>%s/err",
+				   dir, dir, dir, bin(), sentinel, good, dir, dir);
+		assert_int_equal(rc, 1);
+		expect_err("sentinel.model: cannot create a temporary file beside it: Read-only file system",
+			   NULL);
+		sentinel_untouched();
+	} else {
+		fprintf(stderr, "# unshare -m not permitted: read-only directory case skipped\n");
+	}
+	snprintf(p, sizeof p, "%s/hist/odd.db", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/hist/foreign.db", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/hist/corrupt.db", dir);
+	unlink(p);
+}
+
+/* Written with provenance; kept when it does worse; --force; --dry-run. */
+static void test_write_and_keep(void **state)
+{
+	(void)state;
+	char a[2048];
+	unlink(installed);
+	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s", installed, good);
+	RT(a, 0);
+	assert_int_equal(access(installed, F_OK), -1);
+
+	snprintf(a, sizeof a, "--label rank --output %s %s", installed, good);
+	RT(a, 0);
+	char *o = out_text();
+	assert_non_null(strstr(o, "rows: 4000 read, 4000 used, 0 skipped"));
+	assert_non_null(strstr(o, "hosts: 2"));
+	assert_non_null(strstr(o, "cv_rmse: "));
+	assert_non_null(strstr(o, "baseline load1_per_core"));
+	assert_non_null(strstr(o, "model written: "));
+	free(o);
+	struct model m;
+	struct model_error me;
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_string_equal(model_meta_get(&m, "label"), "rank");
+	assert_string_equal(model_meta_get(&m, "rows"), "4000");
+	assert_string_equal(model_meta_get(&m, "hosts"), "2");
+	assert_string_equal(model_meta_get(&m, "method"), "ols");
+	assert_string_equal(model_meta_get(&m, "sources"), "a.db");
+	assert_non_null(model_meta_get(&m, "created"));
+	assert_non_null(model_meta_get(&m, "window"));
+	double cv = atof(model_meta_get(&m, "cv_rmse"));
+	assert_true(cv > 3 && cv < 7);   /* noise sd 5 rank units */
+	assert_int_equal(m.n_terms, 8);   /* the default terms less the constant probe hinge */
+	/* the same data and terms again: a tie, so the newer model replaces it */
+	RT(a, 0);
+	o = out_text();
+	assert_non_null(strstr(o, "installed, terms refitted"));
+	assert_non_null(strstr(o, "model written: "));
+	free(o);
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_string_equal(model_meta_get(&m, "previous_rmse"), model_meta_get(&m, "cv_rmse"));
+	char *before = slurp(installed);
+
+	/* a worse model (one weak term) does not replace it */
+	snprintf(a, sizeof a, "--label rank --terms disk_busy_max,cpu_steal --output %s %s", installed, good);
+	RT(a, 4);
+	expect_err("not replacing", "--force");
+	char *after = slurp(installed);
+	assert_string_equal(before, after);
+	free(after);
+	o = out_text();
+	assert_non_null(strstr(o, "installed model: "));
+	assert_non_null(strstr(o, "model not written"));
+	free(o);
+
+	snprintf(a, sizeof a, "--label rank --terms disk_busy_max,cpu_steal --force --output %s %s",
+		 installed, good);
+	RT(a, 0);
+	after = slurp(installed);
+	assert_string_not_equal(before, after);
+	assert_non_null(strstr(after, "term disk_busy_max"));
+	free(after);
+	free(before);
+
+	/* an installed model that does not parse is reported and replaced */
+	tu_write(dir, "etc/rank.model", "elim-rank-model 1\nintercept oops\n");
+	snprintf(a, sizeof a, "--label rank --output %s %s", installed, good);
+	RT(a, 0);
+	expect_err("installed model", "line 2");
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
+
+	/* no model installed: the embedded default (label slowdown) is the one to beat */
+	unlink(installed);
+	snprintf(a, sizeof a, "--label slowdown --method ridge --output %s %s", installed, good);
+	RT(a, 0);
+	o = out_text();
+	assert_non_null(strstr(o, "installed model: none installed: embedded default"));
+	assert_non_null(strstr(o, "method: ridge"));
+	free(o);
+	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_non_null(strstr(model_meta_get(&m, "method"), "ridge"));
+	assert_non_null(model_meta_get(&m, "lambda"));
+}
+
+static void test_directory_window_host(void **state)
+{
+	(void)state;
+	char a[2048], b[600];
+	snprintf(b, sizeof b, "%s/hist/b.db", dir);
+	struct fixture_opts ob = { .rows = 2000, .hosts = 1, .t0 = 1790020000, .step = 10,
+				   .seed = 22, .noise = 0.05 };
+	assert_int_equal(fixture_history(b, &ob), 0);
+	snprintf(a, sizeof a, "--label rank --dry-run %s/hist", dir);
+	RT(a, 0);
+	char *o = out_text();
+	assert_non_null(strstr(o, "rows: 6000 read, 6000 used"));
+	assert_non_null(strstr(o, "hosts: 2"));      /* host0 in both, host1 */
+	assert_non_null(strstr(o, "files: 2"));
+	free(o);
+	snprintf(a, sizeof a, "--label rank --dry-run --terms runq_per_core,psi_cpu_some --host host1 --since 1790010000 --until 1790019990 %s/hist", dir);
+	RT(a, 0);
+	o = out_text();
+	assert_non_null(strstr(o, "rows: 1000 read, 1000 used"));
+	assert_non_null(strstr(o, "hosts: 1"));
+	free(o);
+	unlink(b);
+	snprintf(a, sizeof a, "--label rank --dry-run %s/etc", dir);
+	RT(a, 1);
+	expect_err("no *.db history files", NULL);
+}
+
+static void test_export_csv(void **state)
+{
+	(void)state;
+	char a[2048], csv[600];
+	snprintf(csv, sizeof csv, "%s/rows.csv", dir);
+	snprintf(a, sizeof a, "--label rank --dry-run --export-csv %s --until 1790009990 %s", csv, good);
+	RT(a, 0);
+	char *t = slurp(csv);
+	size_t lines = 0;
+	for (char *p = t; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1 + 2000);
+	assert_true(strncmp(t, "time,host,fold,rank,\"hinge(cpu_groups_per_core,0.75)\","
+			    "\"hinge(runq_per_core,0.5)\",psi_cpu_some", 87) == 0);
+	assert_non_null(strstr(t, ",load1_per_core\r\n"));   /* the baseline's column */
+	assert_non_null(strstr(t, "\r\n1790000000,host0,1,"));
+	free(t);
+}
+
+/* --select's default candidates leave out a feature this host never knows */
+static void test_select_defaults(void **state)
+{
+	(void)state;
+	char a[2048], p[600];
+	snprintf(p, sizeof p, "%s/nonet.db", dir);
+	assert_int_equal(tu_system("cp %s %s && sqlite3 %s 'UPDATE samples SET net_util_max = NULL'",
+				   good, p, p), 0);
+	snprintf(a, sizeof a, "--label rank --dry-run --select --max-terms 4 %s", p);
+	RT(a, 0);
+	char *o = out_text();
+	assert_non_null(strstr(o, "select: candidate net_util_max left out: known in 0 %"));
+	assert_non_null(strstr(o, "rows: 4000 read, 4000 used, 0 skipped"));
+	assert_non_null(strstr(o, "forward selection"));
+	free(o);
+	/* named explicitly, it is the user's choice: the error names it */
+	snprintf(a, sizeof a, "--label rank --dry-run --terms cpu_busy,net_util_max %s", p);
+	RT(a, 3);
+	expect_err("most often unknown: net_util_max (4000 rows)", NULL);
+	unlink(p);
+}
+
+static bool have(const char *prog)
+{
+	return tu_system("command -v %s >/dev/null 2>&1", prog) == 0;
+}
+
+static void test_report_html(void **state)
+{
+	(void)state;
+	char a[2048], html[600];
+	snprintf(html, sizeof html, "%s/report.html", dir);
+	snprintf(a, sizeof a, "--label rank --dry-run --select --report %s %s", html, good);
+	RT(a, 0);
+	char *t = slurp(html);
+	assert_true(strncmp(t, "<!DOCTYPE html>", 15) == 0);
+	size_t svgs = 0;
+	for (char *p = t; (p = strstr(p, "<svg ")) != NULL; p++)
+		svgs++;
+	assert_int_equal(svgs, 3);
+	assert_non_null(strstr(t, "Predicted against measured"));
+	assert_non_null(strstr(t, "Residuals over time"));
+	assert_non_null(strstr(t, "baseline: load1_per_core"));
+	/* self-contained: nothing to fetch */
+	assert_null(strstr(t, "<script"));
+	assert_null(strstr(t, "src="));
+	assert_null(strstr(t, "href="));
+	assert_null(strstr(t, "url("));
+	free(t);
+
+	if (!have("chromium") || !have("python3")) {
+		fprintf(stderr, "# chromium or python3 missing: render check skipped\n");
+		skip();
+	}
+	char png[600];
+	snprintf(png, sizeof png, "%s/shot.png", dir);
+	int rc = tu_system("cd %s && timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run"
+			   " --disable-background-networking --disable-component-update --disable-sync"
+			   " --user-data-dir=%s/chromium-profile --window-size=1000,1700"
+			   " --screenshot=%s file://%s >%s/chromium.log 2>&1", dir, dir, png, html, dir);
+	assert_int_equal(rc, 0);
+	const char *srcdir = getenv("top_srcdir");
+	rc = tu_system("python3 %s/tests/png_check.py %s >%s/png.out", srcdir ? srcdir : ".", png, dir);
+	char p[600];
+	snprintf(p, sizeof p, "%s/png.out", dir);
+	char *res = slurp(p);
+	fprintf(stderr, "# screenshot: %s", res);
+	free(res);
+	assert_int_equal(rc, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_write_and_keep),
+		cmocka_unit_test(test_directory_window_host),
+		cmocka_unit_test(test_export_csv),
+		cmocka_unit_test(test_select_defaults),
+		cmocka_unit_test(test_report_html),
+	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
