@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -178,11 +179,24 @@ static void sample_all(void *arg, uint64_t now, double *values)
 	sampling_tick_full(arg, now, values);
 }
 
+/* Fixed malloc thresholds for a process that runs for months: glibc
+ * otherwise raises its mmap threshold (up to 32 MiB) and trim threshold
+ * (twice that) each time a large block is freed, after which large
+ * transient blocks come from the heaps and their pages stay resident. */
+static void pin_malloc_thresholds(void)
+{
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	static struct elim_options opt;   /* the running configuration */
 	char err[1024];
 
+	pin_malloc_thresholds();
 	fix_std_fds();
 	setup_signals();
 	umask(027);

@@ -6,8 +6,6 @@
 
 #include "pidtab.h"
 
-#define TAB_MIN_CAP 256
-
 static size_t hash_u64(uint64_t k)
 {
 	k ^= k >> 33;
@@ -16,11 +14,33 @@ static size_t hash_u64(uint64_t k)
 	return (size_t)k;
 }
 
+/* The capacity to shrink to now, or 0 to keep the table (see pidtab.h). */
+static size_t shrink_to(size_t cap, size_t n, unsigned *low)
+{
+	if (cap <= TAB_MIN_CAP || n * 8 >= cap) {
+		*low = 0;
+		return 0;
+	}
+	if (++*low < TAB_SHRINK_WALKS)
+		return 0;
+	*low = 0;
+	size_t want = TAB_MIN_CAP;
+	while (want < 4 * n)
+		want *= 2;
+	return want < cap ? want : 0;
+}
+
 void pidtab_clear(struct pidtab *t)
 {
-	if (t->e)
-		memset(t->e, 0, t->cap * sizeof *t->e);
+	size_t cap = shrink_to(t->cap, t->n, &t->low);
+	struct pid_ent *ne = cap ? calloc(cap, sizeof *ne) : NULL;
 	t->n = 0;
+	if (ne) {
+		free(t->e);
+		t->e = ne;
+		t->cap = cap;
+	} else if (t->e)
+		memset(t->e, 0, t->cap * sizeof *t->e);
 }
 
 void pidtab_free(struct pidtab *t)
@@ -82,9 +102,15 @@ struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid)
 
 void grouptab_clear(struct grouptab *t)
 {
-	if (t->e)
-		memset(t->e, 0, t->cap * sizeof *t->e);
+	size_t cap = shrink_to(t->cap, t->n, &t->low);
+	struct group_ent *ne = cap ? calloc(cap, sizeof *ne) : NULL;
 	t->n = 0;
+	if (ne) {
+		free(t->e);
+		t->e = ne;
+		t->cap = cap;
+	} else if (t->e)
+		memset(t->e, 0, t->cap * sizeof *t->e);
 }
 
 void grouptab_free(struct grouptab *t)

@@ -4,8 +4,13 @@
  * struct pidtab maps a pid to the figures of one walk (CPU time, start
  * time, parent, scheduling group); struct grouptab sums CPU ticks per
  * scheduling-group key.  Both are cleared, not freed, between walks and
- * only allocate when they grow (load factor 1/2), so a steady state
- * allocates nothing.  Keys: pid > 0 and group key != 0 (0 marks an empty
+ * only allocate when they grow (load factor 1/2) or, once a burst of
+ * processes has passed, shrink: a clear that finds the last walk's count
+ * under 1/8 of the capacity for TAB_SHRINK_WALKS clears in a row
+ * reallocates at load factor 1/4 or less (a table sized by one burst of
+ * thousands of processes would otherwise stay resident, and be cleared
+ * every tick, for the life of the elim).  A steady state allocates
+ * nothing.  Keys: pid > 0 and group key != 0 (0 marks an empty
  * slot).
  */
 #ifndef ELIM_RANK_PIDTAB_H
@@ -29,9 +34,14 @@ struct pidtab {
 	struct pid_ent *e;
 	size_t cap; /* a power of two, or 0 */
 	size_t n;
+	unsigned low; /* clears in a row with n under cap / 8 */
 };
 
-/* Empty every slot; keeps the memory. */
+#define TAB_MIN_CAP 256
+#define TAB_SHRINK_WALKS 16   /* walks come every GROUPS_WALK_S: about 72 s */
+
+/* Empty every slot; keeps the memory unless the table is to shrink (see
+ * above; if that allocation fails the old memory is kept). */
 void pidtab_clear(struct pidtab *t);
 void pidtab_free(struct pidtab *t);
 
@@ -51,6 +61,7 @@ struct grouptab {
 	struct group_ent *e;
 	size_t cap;
 	size_t n;
+	unsigned low; /* clears in a row with n under cap / 8 */
 };
 
 void grouptab_clear(struct grouptab *t);

@@ -372,7 +372,19 @@ int model_load_file_bound(const char *path, const struct feature_binding *names,
 		fail(err, 0, "cannot open: %s", strerror(e));
 		return -e;
 	}
-	char *buf = malloc(MODEL_MAX_FILE + 1);
+	/* a buffer the size of the file (plus one byte, to see it grew), not
+	 * MODEL_MAX_FILE: a 1 MiB block freed makes glibc raise its mmap and
+	 * trim thresholds for the life of the process, so every later reload
+	 * takes 1 MiB from the heap and the touched pages are never returned
+	 * (RSS rose over a long soak) */
+	struct stat st;
+	bool have_size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (have_size && st.st_size > MODEL_MAX_FILE) {
+		close(fd);
+		return fail(err, 0, "file larger than %d bytes", MODEL_MAX_FILE);
+	}
+	size_t cap = have_size && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	char *buf = malloc(cap);
 	if (buf == NULL) {
 		close(fd);
 		fail(err, 0, "out of memory");
@@ -380,7 +392,19 @@ int model_load_file_bound(const char *path, const struct feature_binding *names,
 	}
 	size_t len = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf + len, MODEL_MAX_FILE + 1 - len);
+		if (len == cap) {   /* the file grew since fstat: up to the limit + 1 */
+			size_t ncap = cap * 2 > MODEL_MAX_FILE + 1 ? MODEL_MAX_FILE + 1 : cap * 2;
+			char *nbuf = realloc(buf, ncap);
+			if (nbuf == NULL) {
+				free(buf);
+				close(fd);
+				fail(err, 0, "out of memory");
+				return -ENOMEM;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

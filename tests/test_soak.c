@@ -7,6 +7,7 @@
  *                                        1,500 ticks at 0.01 s
  *   tests/test_soak --ticks N [--interval S] [--reload-every K]
  *                   [--sample-every K] [--flat-from T] [--elim PATH]
+ *                   [--elim-arg OPTION]...   (more elim options, one each)
  *                                        the benchmark (bench/soak): prints
  *                                        the figures, exit 1 on a failure
  *
@@ -55,6 +56,7 @@
 #define SAN_BUILD ""
 #endif
 #define RSS_JITTER_KB 8
+#define SOAK_MAX_EXTRA 16
 
 struct soak_opts {
 	long ticks;
@@ -64,6 +66,8 @@ struct soak_opts {
 	long flat_from;
 	const char *elim;
 	bool verbose;
+	const char *extra[SOAK_MAX_EXTRA + 1];   /* more elim options, NULL-terminated */
+	int nextra;
 };
 
 struct soak_result {
@@ -228,8 +232,13 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 		close(in);
 		close(err);
 		/* the probe is on by default: its state goes to dir too */
-		execl(o->elim, o->elim, "--foreground", "--interval", interval, "--count", ticks,
-		      "--model", model, "--history", hist, "--state-dir", dir, (char *)NULL);
+		const char *av[16 + SOAK_MAX_EXTRA] = { o->elim, "--foreground", "--interval", interval,
+			"--count", ticks, "--model", model, "--history", hist, "--state-dir", dir };
+		int n = 12;
+		for (int i = 0; i < o->nextra; i++)
+			av[n++] = o->extra[i];
+		av[n] = NULL;
+		execv(o->elim, (char *const *)av);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -390,6 +399,8 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--sample-every") == 0) opts.sample_every = atol(v);
 		else if (strcmp(a, "--flat-from") == 0) opts.flat_from = atol(v);
 		else if (strcmp(a, "--elim") == 0) opts.elim = v;
+		else if (strcmp(a, "--elim-arg") == 0 && opts.nextra < SOAK_MAX_EXTRA)
+			opts.extra[opts.nextra++] = v;
 		else goto usage;
 		i++;
 	}
@@ -408,6 +419,6 @@ int main(int argc, char **argv)
 	return bad;
 usage:
 	fprintf(stderr, "usage: %s [--ticks N] [--interval S] [--reload-every K] [--sample-every K]"
-		" [--flat-from T] [--elim PATH]\n", argv[0]);
+		" [--flat-from T] [--elim PATH] [--elim-arg OPTION]...\n", argv[0]);
 	return 2;
 }
