@@ -21,10 +21,12 @@
  * number of open fds are sampled from /proc/PID every sample-every ticks;
  * from tick flat-from on the fd count must end at the lowest count seen and
  * no higher than at flat-from (a model reload or a probe holds more for a
- * while), and RSS grow by at
- * most the history's page cache (256 kB); over the second half of a run of
- * 10,000 ticks or more RSS must not grow at all (8 kB of jitter); RSS is
- * not judged in a sanitizer build.  The history must hold a row for at
+ * while), and RSS at the end be at most 384 kB above flat-from's (what
+ * fills once: the history's page cache, the configuration reload's buffer,
+ * see RSS_SLACK_KB); over the second half of a run of 10,000 ticks or more
+ * RSS must end where it was (8 kB of jitter); the maximum and the host's
+ * process count are reported beside; RSS is not judged in a sanitizer
+ * build.  The history must hold a row for at
  * least 90 % of the ticks (a tick whose sampling is late repeats the last
  * rank without a row).
  */
@@ -48,10 +50,16 @@
 
 #include "testutil.h"
 
-/* RSS may grow after flat-from by at most the history's page cache
- * (PRAGMA cache_size = -256 in lib/history.c: it fills over the first
- * ~2,000 rows), and not at all over the second half of a long run */
-#define RSS_SLACK_KB 256
+/* RSS may grow after flat-from by at most what fills once and then stays:
+ * the history's page cache (PRAGMA cache_size = -256 in lib/history.c: it
+ * fills over the first few thousand rows), the configuration reload's
+ * 96 kB row buffer (the first SIGHUP comes after flat-from) and SQLite's
+ * scratch space; and not at all over the second half of a long run.
+ * Both are judged on the last sample, the maximum is reported: the
+ * process tables follow the number of processes on the host (a burst of
+ * thousands grows them; elim/pidtab.h shrinks them once it has passed),
+ * which on a shared machine is not the elim's doing. */
+#define RSS_SLACK_KB 384
 #ifndef SAN_BUILD
 #define SAN_BUILD ""
 #endif
@@ -76,6 +84,7 @@ struct soak_result {
 	long fd_at_flat, fd_min, fd_max, fd_last;
 	long rss_first;                                 /* kB at the first sample */
 	long rss_at_half, rss_max_half;                 /* second half of the run */
+	long procs_first, procs_max;                    /* processes on the host */
 	long history_rows;
 	int exit_status;
 	double seconds;
@@ -110,6 +119,21 @@ static long rss_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* The number of processes on the host. */
+static long proc_count(void)
+{
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	long n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	return n;
 }
 
 static long fd_count(pid_t pid)
@@ -265,9 +289,12 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 		}
 		long k = r->records;
 		if (k % o->sample_every == 0 || k == 1) {
-			long rss = rss_kb(pid), fds = fd_count(pid);
-			if (k == 1 || r->rss_first == 0)
+			long rss = rss_kb(pid), fds = fd_count(pid), procs = proc_count();
+			if (k == 1 || r->rss_first == 0) {
 				r->rss_first = rss;
+				r->procs_first = procs;
+			}
+			r->procs_max = procs > r->procs_max ? procs : r->procs_max;
 			if (k >= o->flat_from && rss > 0 && fds > 0) {
 				if (r->rss_at_flat < 0) {
 					r->rss_at_flat = rss;
@@ -318,8 +345,9 @@ static void print_result(const struct soak_opts *o, const struct soak_result *r)
 	printf("# RSS kB: %ld at tick 1, %ld at tick %ld, min %ld max %ld last %ld (growth %+ld)\n",
 	       r->rss_first, r->rss_at_flat, o->flat_from, r->rss_min, r->rss_max, r->rss_last,
 	       r->rss_max - r->rss_at_flat);
-	printf("# RSS kB over the second half: %ld at tick %ld, max %ld (growth %+ld)\n", r->rss_at_half,
-	       o->ticks / 2, r->rss_max_half, r->rss_max_half - r->rss_at_half);
+	printf("# RSS kB over the second half: %ld at tick %ld, max %ld, last %ld (growth %+ld)\n",
+	       r->rss_at_half, o->ticks / 2, r->rss_max_half, r->rss_last, r->rss_last - r->rss_at_half);
+	printf("# processes on the host: %ld at tick 1, at most %ld\n", r->procs_first, r->procs_max);
 	printf("# open fds: %ld at tick %ld, min %ld max %ld last %ld\n", r->fd_at_flat, o->flat_from,
 	       r->fd_min, r->fd_max, r->fd_last);
 }
@@ -352,10 +380,10 @@ static int judge(const struct soak_opts *o, const struct soak_result *r)
 		printf("# sanitizer build: RSS not judged\n");
 		return bad;
 	}
-	NEED(r->rss_max - r->rss_at_flat <= RSS_SLACK_KB, "RSS grew %ld kB after tick %ld",
-	     r->rss_max - r->rss_at_flat, o->flat_from);
-	NEED(o->ticks < 10000 || r->rss_max_half - r->rss_at_half <= RSS_JITTER_KB,
-	     "RSS grew %ld kB over the second half", r->rss_max_half - r->rss_at_half);
+	NEED(r->rss_last - r->rss_at_flat <= RSS_SLACK_KB, "RSS grew %ld kB after tick %ld",
+	     r->rss_last - r->rss_at_flat, o->flat_from);
+	NEED(o->ticks < 10000 || r->rss_last - r->rss_at_half <= RSS_JITTER_KB,
+	     "RSS grew %ld kB over the second half", r->rss_last - r->rss_at_half);
 	return bad;
 }
 
