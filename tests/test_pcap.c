@@ -935,9 +935,12 @@ static void test_elim_binary(void **state)
 	/* a model using a traffic class; traffic while the elim samples */
 	tu_write(dir, "rank.model", pcap_model);
 	snprintf(cmd, sizeof cmd,
-		 "( sleep 0.15; for i in $(seq 50); do printf x > /dev/udp/127.0.0.1/2049; done ) &\n"
-		 "%s --once --explain --model %s/rank.model %s 2>%s/err\nrc=$?\nwait\nexit $rc\n",
-		 bin, dir, cls, dir);
+		 /* traffic all along the elim's life: a slow start (a sanitizer
+		  * build on a loaded machine) must not miss it */
+		 "( for i in $(seq 400); do printf x > /dev/udp/127.0.0.1/2049; sleep 0.01;"
+		 " [ -e %s/done ] && break; done ) &\n"
+		 "%s --once --explain --model %s/rank.model %s 2>%s/err\nrc=$?\ntouch %s/done\nwait\nexit $rc\n",
+		 dir, bin, dir, cls, dir, dir);
 	tu_write(dir, "run.sh", cmd);
 	snprintf(cmd, sizeof cmd, "bash %s/run.sh", dir);
 	char *out = run(cmd, &st);
