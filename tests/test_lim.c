@@ -388,6 +388,9 @@ static void t_slow_reader(void **state)
 	const char *args[] = { "--no-history", "--interval", "0.05", "--model", model, NULL };
 	lh_start(&h, &o, args);
 	double rank;
+	/* a loaded machine may take a while to start it: wait for the first record */
+	for (int w = 0; w < 100 && lh_pending(&h) == 0; w++)
+		usleep(50000);
 	for (int poll = 0; poll < 6; poll++) {
 		usleep(300000);    /* six intervals between polls */
 		int pending = lh_pending(&h);

@@ -286,7 +286,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(model_meta_get(&m, "window"));
 	double cv = atof(model_meta_get(&m, "cv_rmse"));
 	assert_true(cv > 3 && cv < 7);   /* noise sd 5 rank units */
-	assert_int_equal(m.n_terms, 7);
+	assert_int_equal(m.n_terms, 8);   /* the default terms less the constant probe hinge */
 	/* the same data and terms again: a tie, so the newer model replaces it */
 	RT(a, 0);
 	o = out_text();
@@ -377,7 +377,8 @@ static void test_export_csv(void **state)
 	for (char *p = t; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, 1 + 2000);
-	assert_true(strncmp(t, "time,host,fold,rank,\"hinge(runq_per_core,0.5)\",psi_cpu_some", 59) == 0);
+	assert_true(strncmp(t, "time,host,fold,rank,\"hinge(cpu_groups_per_core,0.75)\","
+			    "\"hinge(runq_per_core,0.5)\",psi_cpu_some", 87) == 0);
 	assert_non_null(strstr(t, ",load1_per_core\r\n"));   /* the baseline's column */
 	assert_non_null(strstr(t, "\r\n1790000000,host0,1,"));
 	free(t);
