@@ -25,6 +25,7 @@
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
+#include "trust.h"
 #include "tick_worker.h"
 #include "traffic.h"
 
@@ -270,6 +271,14 @@ int main(int argc, char **argv)
 	}
 	lim_interval(&opt, lsf_resources != NULL);
 
+	/* who may own the model file (lib/trust.h): enforced when run as root */
+	struct trust trust;
+	trust_init(&trust, getenv("LSF_ENVDIR"));
+	if (opt.trusted_users && trust_add_users(&trust, opt.trusted_users, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "--trusted-users: %s", err);
+		return 2;
+	}
+
 	/* the model */
 	static char model_path[PATH_MAX];
 	model_path_from(model_path, sizeof model_path, &opt);
@@ -279,7 +288,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "model: %s: %s", opt.model_path, strerror(errno));
 		return config_failure_status();
 	}
-	enum model_watch_result mr = model_watch_init_bound(&mw, model_path, &names, &merr);
+	enum model_watch_result mr = model_watch_init_trusted(&mw, model_path, &names, &trust, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
 		log_msg(LOG_ERR, "model: %s:%d: %s", opt.model_path, merr.line, merr.msg);
 		return config_failure_status();

@@ -7,7 +7,9 @@
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       /* a chmod or chown changes only these: a refused file may be fixed */
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
@@ -20,9 +22,18 @@ enum model_watch_result model_watch_init_bound(struct model_watch *w, const char
 					       const struct feature_binding *names,
 					       struct model_error *err)
 {
+	return model_watch_init_trusted(w, path, names, NULL, err);
+}
+
+enum model_watch_result model_watch_init_trusted(struct model_watch *w, const char *path,
+						 const struct feature_binding *names,
+						 const struct trust *trust,
+						 struct model_error *err)
+{
 	memset(w, 0, sizeof *w);
 	w->path = path;
 	w->names = names;
+	w->trust = trust;
 	model_load_default(&w->current, err);
 	return model_watch_check(w, true, err);
 }
@@ -37,6 +48,10 @@ enum model_watch_result model_watch_check(struct model_watch *w, bool force,
 		return MODEL_UNCHANGED;
 	w->st = st;
 	w->have_stat = true;
+	if (w->trust && trust_check_file(w->trust, w->path, "model", err->msg, sizeof err->msg) < 0) {
+		err->line = 0;
+		return MODEL_REJECTED;
+	}
 	if (model_load_file_bound(w->path, w->names, &w->spare, err) < 0)
 		return MODEL_REJECTED;
 	if (w->from_file && strcmp(w->spare.id, w->current.id) == 0)

@@ -5,7 +5,9 @@
  * appears or changes (inode, size or mtime), it is parsed into a spare model
  * and swapped in only if it parses; otherwise the previous model stays and
  * the error is returned once per change.  With no file the embedded default
- * model is used.
+ * model is used.  With a trust policy (lib/trust.h), a file the policy
+ * refuses (as root: writable by others, or owned by an untrusted user) is
+ * treated like one that does not parse: rejected, previous model kept.
  */
 #ifndef ELIM_RANK_MODEL_WATCH_H
 #define ELIM_RANK_MODEL_WATCH_H
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "model.h"
+#include "trust.h"
 
 struct model_watch {
 	const char *path;          /* not owned */
@@ -23,6 +26,7 @@ struct model_watch {
 	bool from_file;            /* current came from path (else embedded) */
 	bool have_stat;
 	struct stat st;            /* of the file last tried */
+	const struct trust *trust; /* not owned; NULL: no ownership checks */
 };
 
 enum model_watch_result {
@@ -39,6 +43,13 @@ enum model_watch_result model_watch_init(struct model_watch *w, const char *path
 enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
 					       const struct feature_binding *names,
 					       struct model_error *err);
+
+/* The same, and as root refuse files trust refuses (lib/trust.h; NULL: no
+ * checks) as if they did not parse. */
+enum model_watch_result model_watch_init_trusted(struct model_watch *w, const char *path,
+						 const struct feature_binding *names,
+						 const struct trust *trust,
+						 struct model_error *err);
 
 /* Reload if the file changed (force: even if it looks the same). */
 enum model_watch_result model_watch_check(struct model_watch *w, bool force,

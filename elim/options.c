@@ -12,10 +12,19 @@
 
 #include "log.h"
 #include "options.h"
+#include "trust.h"
 
 #define OFF(field) offsetof(struct elim_options, field)
 #define CONFIG_MAX_BYTES (1 << 20)
 #define CONFIG_NAME "elim.rank.conf"
+
+/* Every user in the list exists (lib/trust.h does the lookups). */
+static int check_trusted_users(const char *value, char *why, size_t whylen)
+{
+	struct trust t;
+	memset(&t, 0, sizeof t);
+	return trust_add_users(&t, value, why, whylen) < 0 ? -1 : 0;
+}
 
 static int check_facility(const char *value, char *why, size_t whylen)
 {
@@ -68,6 +77,10 @@ const struct options_row options_table[] = {
 	  "log debugging messages too", NULL },
 	{ "syslog-facility", OPTK_STRING, OFF(facility), "daemon", 0, 0, 0, "NAME",
 	  "daemon, user or local0..local7", check_facility },
+	{ "trusted-users", OPTK_STRING, OFF(trusted_users), NULL, 0, 0, 0, "LIST",
+	  "as root, also accept model files owned by these users (names or uids,"
+	  " comma-separated; root, this user and the owner of lsf.conf always are)",
+	  check_trusted_users },
 	{ "net-include", OPTK_LIST, OFF(net_include), NULL, 0, 0, 0, "GLOB",
 	  "count only interfaces matching GLOB (default: interfaces backed by a device)", NULL },
 	{ "net-exclude", OPTK_LIST, OFF(net_exclude), NULL, 0, 0, 0, "GLOB",
@@ -366,6 +379,16 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 	}
 	if (!S_ISREG(st.st_mode))      /* /dev/null ("no file"), a pipe: read up to the limit */
 		st.st_size = CONFIG_MAX_BYTES;
+	else {
+		/* as root, refuse a file others could have written (lib/trust.h);
+		 * trusted-users does not extend to the file that sets it */
+		struct trust t;
+		trust_init(&t, getenv("LSF_ENVDIR"));
+		if (trust_check_file(&t, path, "configuration", err, errlen) < 0) {
+			fclose(f);
+			return OPTIONS_ECONFIG;
+		}
+	}
 	if (st.st_size > CONFIG_MAX_BYTES) {
 		fclose(f);
 		snprintf(err, errlen, "%s: larger than 1 MiB", path);

@@ -50,6 +50,7 @@ struct elim_options {
 	bool foreground;          /* log to stderr instead of syslog */
 	bool verbose;
 	const char *facility;     /* syslog facility name */
+	const char *trusted_users; /* more owners trusted for model files, or NULL */
 	double history_days;      /* keep this many days of samples */
 	double history_max_mb;    /* and at most this many MiB of them */
 	double history_retry;     /* seconds between attempts to reopen the history */

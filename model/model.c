@@ -47,7 +47,11 @@ static bool parse_number(const char *s, double *out)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+	/* ERANGE with a finite result is an underflow to a subnormal or zero:
+	 * a number all the same, and one model_write writes (found by
+	 * fuzzing: 4.94065645841247e-324 was written but not read back);
+	 * an overflow gives HUGE_VAL, refused as not finite */
+	if (end == s || *end != '\0' || !isfinite(v))
 		return false;
 	*out = v;
 	return true;
@@ -209,7 +213,16 @@ int model_meta_set(struct model *m, const char *key, const char *value)
 		slot = &m->meta[m->n_meta++];
 	}
 	snprintf(slot->key, sizeof slot->key, "%s", key);
+	/* stored as the file reads back: no blanks at either end, even
+	 * after truncation (found by fuzzing: a long value cut before
+	 * blanks did not survive a write and a read) */
+	while (*value == ' ' || *value == '\t')
+		value++;
 	snprintf(slot->value, sizeof slot->value, "%s", value);
+	size_t vl = strlen(slot->value);
+	while (vl > 0 && (slot->value[vl - 1] == ' ' || slot->value[vl - 1] == '\t' ||
+			  slot->value[vl - 1] == '\r'))
+		slot->value[--vl] = '\0';
 	return 0;
 }
 

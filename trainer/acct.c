@@ -226,7 +226,10 @@ static int cmp_class_run(const void *a, const void *b)
 
 void acct_label(struct acct_set *set)
 {
-	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
+	/* no jobs: jobs is NULL, and qsort(NULL, 0, ...) is undefined (found by
+	 * fuzz_acct under UBSan) */
+	if (set->n > 0)
+		qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
 	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
 	for (size_t i = 0; i < set->n;) {
 		size_t j = i;

@@ -1,0 +1,98 @@
+/*
+ * The model file (model_parse_bound, without and with traffic classes
+ * bound): any bytes either parse or are refused with a message; a model
+ * that parses writes back (model_write) to text that parses to the same
+ * model, and scores to a rank within limits.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "model.h"
+
+static void same_model(const struct model *a, const struct model *b)
+{
+	FUZZ_CHECK(a->intercept == b->intercept);
+	FUZZ_CHECK(a->n_terms == b->n_terms);
+	for (size_t i = 0; i < a->n_terms; i++) {
+		const struct model_term *x = &a->terms[i], *y = &b->terms[i];
+		FUZZ_CHECK(x->kind == y->kind && x->a == y->a);
+		FUZZ_CHECK(x->kind != TERM_PRODUCT || x->b == y->b);
+		FUZZ_CHECK(x->kind != TERM_HINGE || x->knot == y->knot);
+		FUZZ_CHECK(x->mean == y->mean && x->scale == y->scale);
+		FUZZ_CHECK(x->coef == y->coef && x->fill == y->fill);
+	}
+	FUZZ_CHECK(a->n_meta == b->n_meta);
+	for (size_t i = 0; i < a->n_meta; i++) {
+		FUZZ_CHECK(strcmp(a->meta[i].key, b->meta[i].key) == 0);
+		FUZZ_CHECK(strcmp(a->meta[i].value, b->meta[i].value) == 0);
+	}
+}
+
+/* Parse under names (NULL: static features only) and check the model. */
+static void one(const uint8_t *data, size_t size, const struct feature_binding *names)
+{
+	static struct model m, back;   /* large: off the stack */
+	struct model_error err;
+
+	if (model_parse_bound((const char *)data, size, names, &m, &err) < 0) {
+		FUZZ_CHECK(err.msg[0] != '\0');
+		FUZZ_CHECK(memchr(err.msg, '\0', sizeof err.msg) != NULL);
+		return;
+	}
+	int nfeat = names ? FEAT_VECTOR_LEN : FEAT_COUNT;
+	FUZZ_CHECK(m.n_terms <= MODEL_MAX_TERMS && m.n_meta <= MODEL_MAX_META);
+	FUZZ_CHECK(isfinite(m.intercept));
+	for (size_t i = 0; i < m.n_terms; i++) {
+		const struct model_term *t = &m.terms[i];
+		FUZZ_CHECK(t->a >= 0 && t->a < nfeat);
+		FUZZ_CHECK(t->kind != TERM_PRODUCT || (t->b >= 0 && t->b < nfeat));
+		FUZZ_CHECK(t->scale > 0 && isfinite(t->scale));
+		FUZZ_CHECK(isfinite(t->coef) && isfinite(t->mean) && isfinite(t->fill));
+	}
+
+	/* write it back and read it again */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	FUZZ_CHECK(f != NULL);
+	FUZZ_CHECK(model_write(&m, f) == 0);
+	fclose(f);
+	int rc = model_parse_bound(text, len, names, &back, &err);
+	if (rc < 0)
+		fprintf(stderr, "written model does not parse: line %d: %s\n%s", err.line, err.msg, text);
+	FUZZ_CHECK(rc == 0);
+	same_model(&m, &back);
+	free(text);
+
+	/* score: all unknown, all zero, all huge */
+	static const double fills[] = { NAN, 0.0, 1e300 };
+	double x[FEAT_VECTOR_LEN], contrib[MODEL_MAX_TERMS], tv[MODEL_MAX_TERMS];
+	for (size_t k = 0; k < sizeof fills / sizeof fills[0]; k++) {
+		for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+			x[i] = fills[k];
+		double r = model_rank(model_score(&m, x, contrib, tv));
+		FUZZ_CHECK(r >= RANK_MIN && r <= RANK_MAX);
+	}
+}
+
+FUZZ_TARGET(model)
+{
+	/* static features only, then with two traffic classes bound */
+	static struct feature_binding names;
+	static bool bound;
+	if (!bound) {
+		char err[128];
+		FUZZ_CHECK(feature_bind_pcap(&names, 0, "storage", err, sizeof err) == 0);
+		FUZZ_CHECK(feature_bind_pcap(&names, 1, "mpi", err, sizeof err) == 0);
+		bound = true;
+	}
+	one(data, size, NULL);
+	one(data, size, &names);
+	return 0;
+}

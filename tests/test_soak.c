@@ -1,0 +1,413 @@
+/*
+ * test_soak: the elim run for many ticks at a very short interval, read as
+ * LIM reads it, with history and model reloads on, watching its memory and
+ * file descriptors.
+ *
+ *   tests/test_soak                      the make check variant (TAP):
+ *                                        1,500 ticks at 0.01 s
+ *   tests/test_soak --ticks N [--interval S] [--reload-every K]
+ *                   [--sample-every K] [--flat-from T] [--elim PATH]
+ *                                        the benchmark (bench/soak): prints
+ *                                        the figures, exit 1 on a failure
+ *
+ * Reading as LIM does (../shared/LIM.md): fscanf("%d") for the count, then
+ * that many fscanf("%s %s") pairs, newlines meaning nothing.  A record is
+ * malformed unless it is exactly "1 rank V" with V a finite number within
+ * [10, 10000] written with one decimal.  Every reload-every ticks the model
+ * file is replaced (rename, like rank-train does), alternating two models
+ * whose ranks differ (150.x and 250.x), and every fifth time SIGHUP is sent
+ * as well: the reader counts the switches it sees.  RSS (VmRSS) and the
+ * number of open fds are sampled from /proc/PID every sample-every ticks;
+ * from tick flat-from on the fd count must end at the lowest count seen and
+ * no higher than at flat-from (a model reload or a probe holds more for a
+ * while), and RSS grow by at
+ * most the history's page cache (256 kB); over the second half of a run of
+ * 10,000 ticks or more RSS must not grow at all (8 kB of jitter); RSS is
+ * not judged in a sanitizer build.  The history must hold a row for at
+ * least 90 % of the ticks (a tick whose sampling is late repeats the last
+ * rank without a row).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "testutil.h"
+
+/* RSS may grow after flat-from by at most the history's page cache
+ * (PRAGMA cache_size = -256 in lib/history.c: it fills over the first
+ * ~2,000 rows), and not at all over the second half of a long run */
+#define RSS_SLACK_KB 256
+#ifndef SAN_BUILD
+#define SAN_BUILD ""
+#endif
+#define RSS_JITTER_KB 8
+
+struct soak_opts {
+	long ticks;
+	double interval;
+	long reload_every;
+	long sample_every;
+	long flat_from;
+	const char *elim;
+	bool verbose;
+};
+
+struct soak_result {
+	long records, malformed, switches, reloads_done;
+	long rss_at_flat, rss_min, rss_max, rss_last;   /* kB, from flat_from on */
+	long fd_at_flat, fd_min, fd_max, fd_last;
+	long rss_first;                                 /* kB at the first sample */
+	long rss_at_half, rss_max_half;                 /* second half of the run */
+	long history_rows;
+	int exit_status;
+	double seconds;
+	char first_bad[128];
+};
+
+static const char model_a[] =
+	"elim-rank-model 1\nmeta source soak-a\nintercept 1.5\n"
+	"term cpu_busy mean 0 scale 1 coef 0.0001 fill 0\n"
+	"term hinge(runq_per_core,0.5) mean 0 scale 1 coef 0.0001 fill 0\n";
+static const char model_b[] =
+	"elim-rank-model 1\nmeta source soak-b\nintercept 2.5\n"
+	"term mem_used mean 0 scale 1 coef 0.0001 fill 0\n";
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	long kb = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static long fd_count(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return -1;
+	long n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Write the model to dir/rank.model atomically (a new inode each time). */
+static int put_model(const char *dir, const char *text)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s/rank.model.tmp", dir);
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	close(fd);
+	if (n != (ssize_t)len)
+		return -EIO;
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* A record as LIM reads it; returns its rank or NAN if malformed. */
+static double read_record(FILE *f, char *bad, size_t badlen, bool *eof)
+{
+	int count;
+	char name[1100], value[1100];
+	int rc = fscanf(f, "%d", &count);
+	if (rc == EOF) {
+		*eof = true;
+		return NAN;
+	}
+	if (rc != 1) {
+		snprintf(bad, badlen, "no count");
+		int c = fgetc(f);   /* get past the junk */
+		*eof = c == EOF;
+		return NAN;
+	}
+	if (count != 1) {
+		snprintf(bad, badlen, "count %d", count);
+		for (int i = 0; i < count && i < 100; i++)
+			if (fscanf(f, "%1023s %1023s", name, value) != 2)
+				break;
+		return NAN;
+	}
+	if (fscanf(f, "%1023s %1023s", name, value) != 2) {
+		snprintf(bad, badlen, "count 1 but no pair");
+		*eof = true;
+		return NAN;
+	}
+	char *end;
+	double v = strtod(value, &end);
+	const char *dot = strchr(value, '.');
+	if (strcmp(name, "rank") != 0 || *end || end == value || !isfinite(v) || v < 10 || v > 10000 ||
+	    dot == NULL || strlen(dot) != 2) {
+		snprintf(bad, badlen, "'%.40s %.40s'", name, value);
+		return NAN;
+	}
+	return v;
+}
+
+static long history_rows(const char *path)
+{
+	sqlite3 *db;
+	long n = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM samples", -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				n = (long)sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static int soak_run(const struct soak_opts *o, struct soak_result *r, const char *dir)
+{
+	memset(r, 0, sizeof *r);
+	r->rss_min = r->fd_min = LONG_MAX;
+	r->rss_at_flat = r->fd_at_flat = r->rss_at_half = -1;
+	char model[PATH_MAX], hist[PATH_MAX], log[PATH_MAX];
+	snprintf(model, sizeof model, "%s/rank.model", dir);
+	snprintf(hist, sizeof hist, "%s/history.db", dir);
+	snprintf(log, sizeof log, "%s/elim.log", dir);
+	if (put_model(dir, model_a) < 0)
+		return -1;
+
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	char ticks[32], interval[32];
+	snprintf(ticks, sizeof ticks, "%ld", o->ticks);
+	snprintf(interval, sizeof interval, "%g", o->interval);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		unsetenv("LSF_RESOURCES");   /* no 5 s minimum interval */
+		int in = open("/dev/null", O_RDONLY), err = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(in, 0);
+		dup2(pfd[1], 1);
+		dup2(err, 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		close(in);
+		close(err);
+		/* the probe is on by default: its state goes to dir too */
+		execl(o->elim, o->elim, "--foreground", "--interval", interval, "--count", ticks,
+		      "--model", model, "--history", hist, "--state-dir", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	FILE *f = fdopen(pfd[0], "r");
+	double t0 = now_s();
+	int which = 0, seen = 0;   /* model in the file; model the ranks show */
+	bool eof = false;
+	while (!eof) {
+		char bad[128] = "";
+		double v = read_record(f, bad, sizeof bad, &eof);
+		if (eof && isnan(v) && bad[0] == '\0')
+			break;
+		r->records++;
+		if (isnan(v)) {
+			r->malformed++;
+			if (r->first_bad[0] == '\0')
+				snprintf(r->first_bad, sizeof r->first_bad, "record %ld: %s", r->records, bad);
+			continue;
+		}
+		int m = v >= 200 ? 1 : 0;
+		if (m != seen) {
+			r->switches++;
+			seen = m;
+		}
+		long k = r->records;
+		if (k % o->sample_every == 0 || k == 1) {
+			long rss = rss_kb(pid), fds = fd_count(pid);
+			if (k == 1 || r->rss_first == 0)
+				r->rss_first = rss;
+			if (k >= o->flat_from && rss > 0 && fds > 0) {
+				if (r->rss_at_flat < 0) {
+					r->rss_at_flat = rss;
+					r->fd_at_flat = fds;
+				}
+				r->rss_min = rss < r->rss_min ? rss : r->rss_min;
+				r->rss_max = rss > r->rss_max ? rss : r->rss_max;
+				r->fd_min = fds < r->fd_min ? fds : r->fd_min;
+				r->fd_max = fds > r->fd_max ? fds : r->fd_max;
+				r->rss_last = rss;
+				r->fd_last = fds;
+			}
+			if (k >= o->ticks / 2 && rss > 0) {
+				if (r->rss_at_half < 0)
+					r->rss_at_half = rss;
+				r->rss_max_half = rss > r->rss_max_half ? rss : r->rss_max_half;
+			}
+			if (o->verbose && k % (o->sample_every * 100) == 0)
+				fprintf(stderr, "soak: tick %ld rss %ld kB fds %ld switches %ld malformed %ld\n",
+					k, rss, fds, r->switches, r->malformed);
+		}
+		if (o->reload_every > 0 && k % o->reload_every == 0) {
+			which ^= 1;
+			if (put_model(dir, which ? model_b : model_a) == 0)
+				r->reloads_done++;
+			if ((k / o->reload_every) % 5 == 0)
+				kill(pid, SIGHUP);
+		}
+	}
+	fclose(f);
+	int status;
+	waitpid(pid, &status, 0);
+	r->seconds = now_s() - t0;
+	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->history_rows = history_rows(hist);
+	return 0;
+}
+
+static void print_result(const struct soak_opts *o, const struct soak_result *r)
+{
+	printf("# soak: %ld ticks at %g s in %.1f s (%.1f ticks/s), elim exit %d\n", o->ticks,
+	       o->interval, r->seconds, (double)o->ticks / r->seconds, r->exit_status);
+	printf("# records: %ld, malformed: %ld%s%s\n", r->records, r->malformed,
+	       r->first_bad[0] ? ", first: " : "", r->first_bad);
+	printf("# model reloads: %ld written, %ld switches seen in the ranks\n", r->reloads_done, r->switches);
+	printf("# history rows: %ld; records skipped while LIM had not read the previous: %ld\n",
+	       r->history_rows, o->ticks - r->records);
+	printf("# RSS kB: %ld at tick 1, %ld at tick %ld, min %ld max %ld last %ld (growth %+ld)\n",
+	       r->rss_first, r->rss_at_flat, o->flat_from, r->rss_min, r->rss_max, r->rss_last,
+	       r->rss_max - r->rss_at_flat);
+	printf("# RSS kB over the second half: %ld at tick %ld, max %ld (growth %+ld)\n", r->rss_at_half,
+	       o->ticks / 2, r->rss_max_half, r->rss_max_half - r->rss_at_half);
+	printf("# open fds: %ld at tick %ld, min %ld max %ld last %ld\n", r->fd_at_flat, o->flat_from,
+	       r->fd_min, r->fd_max, r->fd_last);
+}
+
+/* 0 when every criterion holds; else prints why and returns 1. */
+static int judge(const struct soak_opts *o, const struct soak_result *r)
+{
+	int bad = 0;
+#define NEED(cond, ...) do { if (!(cond)) { printf("# FAILED: " __VA_ARGS__); printf("\n"); bad = 1; } } while (0)
+	NEED(r->exit_status == 0, "elim exit status %d", r->exit_status);
+	/* a record is skipped while the previous one is still in the pipe
+	 * (elim/record.c): rows count ticks, records may be fewer */
+	NEED(r->records <= o->ticks && r->records >= o->ticks / 2, "%ld records for %ld ticks",
+	     r->records, o->ticks);
+	NEED(r->malformed == 0, "%ld malformed records", r->malformed);
+	/* a tick whose sampling is over its budget repeats the last rank and
+	 * records no row (elim/tick_worker.c): most ticks have one */
+	NEED(r->history_rows <= o->ticks && r->history_rows >= o->ticks - o->ticks / 10,
+	     "history has %ld rows for %ld ticks", r->history_rows, o->ticks);
+	NEED(o->reload_every == 0 || r->switches >= r->reloads_done / 2,
+	     "%ld model switches seen for %ld reloads", r->switches, r->reloads_done);
+	NEED(r->rss_at_flat > 0, "no RSS sample from tick %ld on", o->flat_from);
+	/* a model reload or a probe holds more fds for a while: a leak is a
+	 * count that does not come back down */
+	NEED(r->fd_last == r->fd_min && r->fd_last <= r->fd_at_flat,
+	     "open fds: %ld at tick %ld, then between %ld and %ld, %ld at the end",
+	     r->fd_at_flat, o->flat_from, r->fd_min, r->fd_max, r->fd_last);
+	if (SAN_BUILD[0] != '\0') {
+		/* ASan keeps freed memory in quarantine: RSS says nothing there */
+		printf("# sanitizer build: RSS not judged\n");
+		return bad;
+	}
+	NEED(r->rss_max - r->rss_at_flat <= RSS_SLACK_KB, "RSS grew %ld kB after tick %ld",
+	     r->rss_max - r->rss_at_flat, o->flat_from);
+	NEED(o->ticks < 10000 || r->rss_max_half - r->rss_at_half <= RSS_JITTER_KB,
+	     "RSS grew %ld kB over the second half", r->rss_max_half - r->rss_at_half);
+	return bad;
+}
+
+static struct soak_opts opts = {
+	.ticks = 1500, .interval = 0.01, .reload_every = 100, .sample_every = 50, .flat_from = 500,
+};
+
+static void soak_short(void **state)
+{
+	(void)state;
+	opts.elim = getenv("ELIM_BIN");
+	assert_non_null(opts.elim);
+	char *dir = tu_tmpdir();
+	struct soak_result r;
+	assert_int_equal(soak_run(&opts, &r, dir), 0);
+	print_result(&opts, &r);
+	if (judge(&opts, &r) != 0) {
+		tu_system("tail -n 20 '%s/elim.log' | sed 's/^/# /'", dir);
+		fail_msg("soak failed");
+	}
+	tu_rmtree(dir);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 1) {
+		const struct CMUnitTest tests[] = { cmocka_unit_test(soak_short) };
+		return TU_RUN(tests);
+	}
+	opts.elim = getenv("ELIM_BIN");
+	opts.verbose = true;
+	opts.flat_from = 1000;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (v == NULL)
+			goto usage;
+		if (strcmp(a, "--ticks") == 0) opts.ticks = atol(v);
+		else if (strcmp(a, "--interval") == 0) opts.interval = atof(v);
+		else if (strcmp(a, "--reload-every") == 0) opts.reload_every = atol(v);
+		else if (strcmp(a, "--sample-every") == 0) opts.sample_every = atol(v);
+		else if (strcmp(a, "--flat-from") == 0) opts.flat_from = atol(v);
+		else if (strcmp(a, "--elim") == 0) opts.elim = v;
+		else goto usage;
+		i++;
+	}
+	if (opts.elim == NULL || opts.ticks < 1 || opts.sample_every < 1)
+		goto usage;
+	char tmpl[] = "/tmp/elim-rank-test.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	if (dir == NULL)
+		return 1;
+	struct soak_result r;
+	if (soak_run(&opts, &r, dir) < 0)
+		return 1;
+	print_result(&opts, &r);
+	int bad = judge(&opts, &r);
+	printf("soak: %s (elim log and history kept in %s)\n", bad ? "FAILED" : "passed", dir);
+	return bad;
+usage:
+	fprintf(stderr, "usage: %s [--ticks N] [--interval S] [--reload-every K] [--sample-every K]"
+		" [--flat-from T] [--elim PATH]\n", argv[0]);
+	return 2;
+}
