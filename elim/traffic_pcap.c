@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -64,6 +65,8 @@ struct tclass {
 struct traffic {
 	struct pcap_api api;
 	size_t n;
+	unsigned ifindex;         /* live: the interface, watched while capturing */
+	char ifname[IF_NAMESIZE];
 	bool file_mode;
 	struct tclass c[TRAFFIC_MAX_CLASSES];
 	int stop_fd;              /* eventfd: the thread exits when it is readable */
@@ -244,6 +247,19 @@ static void *capture_main(void *arg)
 		if (now >= next_stats) {
 			read_stats(t);
 			next_stats = now + STATS_EVERY_NS;
+			/*
+			 * libpcap reports a vanished interface once, as POLLERR,
+			 * and only if it sees the interface gone (not just down)
+			 * when it looks: deleting an interface takes it down
+			 * first.  Look ourselves, by index (a rename is fine).
+			 */
+			char name[IF_NAMESIZE];
+			if (t->ifindex > 0 && !error[0] && if_indextoname(t->ifindex, name) == NULL &&
+			    errno == ENXIO) {
+				snprintf(error, sizeof error, "interface '%s' disappeared", t->ifname);
+				for (size_t i = 0; i < t->n; i++)
+					t->c[i].active = false;
+			}
 		}
 		publish(t, error[0] ? error : NULL);
 	}
@@ -389,6 +405,10 @@ int traffic_start(const struct traffic_config *cfg, struct traffic **out,
 	}
 	if (rc == 0 && active == 0)
 		rc = -EINVAL;
+	if (rc == 0 && !t->file_mode) {
+		snprintf(t->ifname, sizeof t->ifname, "%s", cfg->interface);
+		t->ifindex = if_nametoindex(cfg->interface);
+	}
 	if (rc == 0) {
 		t->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (t->stop_fd < 0)
