@@ -222,6 +222,11 @@ static int add_columns(struct history *h, char *err, size_t errlen)
 	return exec(h, "COMMIT", err, errlen);
 }
 
+int history_lean_caches(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0) == SQLITE_OK ? 0 : -EBUSY;
+}
+
 int history_open_bound(const char *path, const struct feature_binding *names,
 		       struct history **out, char *err, size_t errlen)
 {
