@@ -63,9 +63,9 @@ def main():
     def progs(n):
         return {
             "floor": [b + "/bench/floor", iv, str(n)],
-            "elim --no-history": [b + "/elim/elim.rank", "--foreground", "--interval", iv,
+            "elim --no-history": [b + "/elim/elim.rank", "--foreground", "--no-probe", "--interval", iv,
                                   "--count", str(n), "--no-history"],
-            "elim with history": [b + "/elim/elim.rank", "--foreground", "--interval", iv,
+            "elim with history": [b + "/elim/elim.rank", "--foreground", "--no-probe", "--interval", iv,
                                   "--count", str(n), "--history", hist],
         }
 

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +37,26 @@ static const char *const files[NFILES] = {
     "meminfo", "vmstat",  "diskstats",    "net/dev",
 };
 
-/* Take the numbers after the keys a sampler needs; skip every other line. */
-static uint64_t keyed(const char *p, const char *const *keys, size_t nkeys)
+/*
+ * Take the numbers after the keys a sampler needs; skip every other line.
+ * With once, each key is taken once and the scan stops when all are seen
+ * (as mem_parse_meminfo and mem_parse_vmstat do; /proc/stat is read to
+ * the end, as cpu_parse_stat counts the cpuN lines).
+ */
+static uint64_t keyed(const char *p, const char *const *keys, size_t nkeys, bool once)
 {
 	uint64_t sum = 0, v;
+	unsigned seen = 0, all = (1u << nkeys) - 1;
 	do {
 		for (size_t k = 0; k < nkeys; k++)
-			if (parse_starts(p, keys[k])) {
+			if (p[0] == keys[k][0] && parse_starts(p, keys[k])) {
 				const char *q = p + strlen(keys[k]);
 				while (parse_u64(&q, &v))
 					sum += v;
+				seen |= 1u << k;
 				break;
 			}
-	} while (parse_next_line(&p));
+	} while (!(once && seen == all) && parse_next_line(&p));
 	return sum;
 }
 
@@ -86,7 +94,7 @@ static uint64_t parse_file(int i, const char *p)
 	uint64_t v, sum = 0;
 	switch (i) {
 	case F_STAT:
-		return keyed(p, stat_keys, 3);
+		return keyed(p, stat_keys, 3, false);
 	case F_LOADAVG:
 		return parse_double(&p, &d) ? (uint64_t)d : 0;
 	case F_PSI_CPU:
@@ -98,9 +106,9 @@ static uint64_t parse_file(int i, const char *p)
 				sum += v;
 		return sum;
 	case F_MEMINFO:
-		return keyed(p, mem_keys, 6);
+		return keyed(p, mem_keys, 6, true);
 	case F_VMSTAT:
-		return keyed(p, vm_keys, 3);
+		return keyed(p, vm_keys, 3, true);
 	case F_DISK:
 		return table(p, 0);
 	default:

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "feature_set.h"
 #include "probe.h"
 
@@ -201,18 +202,6 @@ static size_t walk_bytes(void)
 	return b;
 }
 
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
@@ -223,40 +212,40 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 	if (!cfg->enabled)
 		return 0;
 	if (!(cfg->interval > 0) || !(cfg->duration > 0) || !(cfg->timeout > 0))
-		return set_err(err, errlen, -EINVAL, "probe: interval, duration and timeout must be positive");
+		return errmsg(err, errlen, -EINVAL, "probe: interval, duration and timeout must be positive");
 	if (cfg->command) {
 		int n = probe_split_argv(cfg->command, p->cmd_buf, sizeof p->cmd_buf, p->argv, PROBE_MAX_ARGS);
 		if (n < 0)
-			return set_err(err, errlen, n, "probe command '%s': %s", cfg->command,
+			return errmsg(err, errlen, n, "probe command '%s': %s", cfg->command,
 				       n == -EINVAL ? "unbalanced quote or trailing backslash" : "too long");
 		if (n == 0)
-			return set_err(err, errlen, -EINVAL, "probe command is empty");
+			return errmsg(err, errlen, -EINVAL, "probe command is empty");
 		if (cfg->user == NULL)
-			return set_err(err, errlen, -EINVAL, "probe command needs --probe-user (an unprivileged user)");
+			return errmsg(err, errlen, -EINVAL, "probe command needs --probe-user (an unprivileged user)");
 		errno = 0;
 		struct passwd *pw = getpwnam(cfg->user);
 		if (pw == NULL)
-			return set_err(err, errlen, -ENOENT, "probe user '%s': %s", cfg->user,
+			return errmsg(err, errlen, -ENOENT, "probe user '%s': %s", cfg->user,
 				       errno ? strerror(errno) : "no such user");
 		if (pw->pw_uid == 0)
-			return set_err(err, errlen, -EPERM, "probe user '%s' is root: give an unprivileged user",
+			return errmsg(err, errlen, -EPERM, "probe user '%s' is root: give an unprivileged user",
 				       cfg->user);
 		p->uid = pw->pw_uid;
 		p->gid = pw->pw_gid;
 		p->ngroups = PROBE_MAX_GROUPS;
 		if (getgrouplist(cfg->user, pw->pw_gid, p->groups, &p->ngroups) < 0)
-			return set_err(err, errlen, -E2BIG, "probe user '%s' has more than %d groups",
+			return errmsg(err, errlen, -E2BIG, "probe user '%s' has more than %d groups",
 				       cfg->user, PROBE_MAX_GROUPS);
 	}
 	if (cfg->cgroup) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/cgroup.procs", cfg->cgroup);
 		if (access(path, W_OK) < 0)
-			return set_err(err, errlen, -errno, "probe cgroup: %s: %s", path, strerror(errno));
+			return errmsg(err, errlen, -errno, "probe cgroup: %s: %s", path, strerror(errno));
 	}
 	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
 	    (int)sizeof p->state_path)
-		return set_err(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
+		return errmsg(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
 	make_key(p);
 	baseline_load(p);
 	return 0;

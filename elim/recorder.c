@@ -269,6 +269,9 @@ int recorder_start(struct recorder *r, const struct recorder_config *cfg, const 
 	r->lock_fd = -1;
 	snprintf(r->host, sizeof r->host, "%s", host);
 	r->lock_deadline = mono_s() + cfg->lock_wait_s;
+	/* a few pages at a time for one row per tick (fails harmlessly in tests
+	 * that used SQLite before) */
+	(void)history_lean_caches();
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -36,32 +36,43 @@ static const int mem_features[] = {
 int mem_parse_meminfo(const char *text, struct meminfo *m);
 int mem_parse_vmstat(const char *text, struct vmcounts *v);
 
+/*
+ * Both files have one key per line, each key once.  A line is tried against
+ * a key only when their first bytes agree, and the scan stops when every
+ * key has been seen: /proc/vmstat has ~180 lines and the last key we need
+ * is about a third of the way down.
+ */
 int mem_parse_meminfo(const char *text, struct meminfo *m)
 {
-	static const struct { const char *key; size_t off; } keys[] = {
-		{ "MemTotal:", offsetof(struct meminfo, total) },
-		{ "MemAvailable:", offsetof(struct meminfo, available) },
-		{ "SwapTotal:", offsetof(struct meminfo, swap_total) },
-		{ "SwapFree:", offsetof(struct meminfo, swap_free) },
-		{ "Dirty:", offsetof(struct meminfo, dirty) },
-		{ "Writeback:", offsetof(struct meminfo, writeback) },
+#define KEY(k, field) { k, sizeof k - 1, offsetof(struct meminfo, field) }
+	static const struct { const char *key; size_t len; size_t off; } keys[] = {
+		KEY("MemTotal:", total),
+		KEY("MemAvailable:", available),
+		KEY("SwapTotal:", swap_total),
+		KEY("SwapFree:", swap_free),
+		KEY("Dirty:", dirty),
+		KEY("Writeback:", writeback),
 	};
+#undef KEY
+	const unsigned all = (1u << (sizeof keys / sizeof keys[0])) - 1;
+	unsigned seen = 0;
 	memset(m, 0, sizeof *m);
 	const char *p = text;
 	do {
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-			if (!parse_starts(p, keys[i].key))
+			if (p[0] != keys[i].key[0] || !parse_starts(p + 1, keys[i].key + 1))
 				continue;
-			const char *q = p + strlen(keys[i].key);
+			const char *q = p + keys[i].len;
 			uint64_t v;
 			if (parse_u64(&q, &v)) {
 				*(uint64_t *)((char *)m + keys[i].off) = v;
 				if (i == 1)
 					m->have_available = true;
 			}
+			seen |= 1u << i;
 			break;
 		}
-	} while (parse_next_line(&p));
+	} while (seen != all && parse_next_line(&p));
 	return m->total > 0 ? 0 : -EINVAL;
 }
 
@@ -69,20 +80,26 @@ int mem_parse_vmstat(const char *text, struct vmcounts *v)
 {
 	memset(v, 0, sizeof *v);
 	int swap_seen = 0;
+	unsigned seen = 0;
 	const char *p = text;
 	do {
 		const char *q;
+		if (p[0] != 'p')
+			continue;   /* to the loop's condition: the next line */
 		if (parse_starts(p, "pswpin ")) {
 			q = p + 7;
 			swap_seen += parse_u64(&q, &v->pswpin);
+			seen |= 1;
 		} else if (parse_starts(p, "pswpout ")) {
 			q = p + 8;
 			swap_seen += parse_u64(&q, &v->pswpout);
+			seen |= 2;
 		} else if (parse_starts(p, "pgmajfault ")) {
 			q = p + 11;
 			v->have_majflt = parse_u64(&q, &v->pgmajfault);
+			seen |= 4;
 		}
-	} while (parse_next_line(&p));
+	} while (seen != 7 && parse_next_line(&p));
 	v->have_swap = swap_seen == 2;
 	return 0;
 }

@@ -1,7 +1,17 @@
-/* traffic: libpcap captures in a thread of their own (see traffic.h). */
+/*
+ * traffic: libpcap captures in a thread of their own (see traffic.h).
+ *
+ * libpcap is not linked: it pulls in libdbus, libsystemd, libgcrypt and the
+ * compressors, about 1 MB of mappings an elim without traffic classes never
+ * uses.  traffic_start loads it with dlopen and takes the few functions
+ * below from it; the headers still come from libpcap-dev, so the compiler
+ * checks every pointer's type against the real prototype.
+ */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +29,30 @@
 
 #define STATS_EVERY_NS 1000000000ULL
 
+/* Debian's soname first (package libpcap0.8), then everybody else's. */
+static const char *const pcap_sonames[] = { "libpcap.so.0.8", "libpcap.so.1" };
+
+#define PCAP_FUNCS(X) \
+	X(create) X(set_snaplen) X(set_promisc) X(set_timeout) X(set_buffer_size) \
+	X(set_immediate_mode) X(activate) X(geterr) X(statustostr) X(close) \
+	X(setnonblock) X(compile) X(setfilter) X(freecode) X(open_offline) \
+	X(get_selectable_fd) X(dispatch) X(stats)
+
+/* The functions we call, typed from <pcap/pcap.h>: api.create is pcap_create. */
+struct pcap_api {
+	void *dl;
+#define PCAP_FIELD(f) __typeof__(&pcap_##f) f;
+	PCAP_FUNCS(PCAP_FIELD)
+#undef PCAP_FIELD
+};
+
+/*
+ * Load libpcap into api.  Returns 0, or -ENOTSUP with msg saying what could
+ * not be loaded.
+ */
+static int pcap_api_load(struct pcap_api *api, char *msg, size_t msglen);
+static void pcap_api_unload(struct pcap_api *api);
+
 struct tclass {
 	pcap_t *p;
 	int fd;                   /* selectable fd (live), -1 for files */
@@ -29,7 +63,10 @@ struct tclass {
 };
 
 struct traffic {
+	struct pcap_api api;
 	size_t n;
+	unsigned ifindex;         /* live: the interface, watched while capturing */
+	char ifname[IF_NAMESIZE];
 	bool file_mode;
 	struct tclass c[TRAFFIC_MAX_CLASSES];
 	int stop_fd;              /* eventfd: the thread exits when it is readable */
@@ -59,6 +96,48 @@ static void add_msg(char *msg, size_t msglen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + used, msglen - used, fmt, ap);
 	va_end(ap);
+}
+
+static int pcap_api_load(struct pcap_api *api, char *msg, size_t msglen)
+{
+	memset(api, 0, sizeof *api);
+	const char *tried = pcap_sonames[0];
+	char why[256] = "";
+	for (size_t i = 0; i < sizeof pcap_sonames / sizeof pcap_sonames[0]; i++) {
+		/* NODELETE: libdbus and libsystemd do not expect to be unloaded */
+		api->dl = dlopen(pcap_sonames[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+		if (api->dl != NULL) {
+			tried = pcap_sonames[i];
+			break;
+		}
+		if (i == 0) {
+			const char *e = dlerror();
+			snprintf(why, sizeof why, "%s", e ? e : "not found");
+		}
+	}
+	if (api->dl == NULL) {
+		add_msg(msg, msglen, "pcap: traffic classes need libpcap, which cannot be"
+			" loaded (%s; Debian package libpcap0.8): %s", tried, why);
+		return -ENOTSUP;
+	}
+	dlerror();
+#define PCAP_LOAD(f) \
+	*(void **)&api->f = dlsym(api->dl, "pcap_" #f); \
+	if (api->f == NULL) { \
+		add_msg(msg, msglen, "pcap: the libpcap loaded (%s) lacks pcap_" #f, tried); \
+		pcap_api_unload(api); \
+		return -ENOTSUP; \
+	}
+	PCAP_FUNCS(PCAP_LOAD)
+#undef PCAP_LOAD
+	return 0;
+}
+
+static void pcap_api_unload(struct pcap_api *api)
+{
+	if (api->dl != NULL)
+		dlclose(api->dl);
+	memset(api, 0, sizeof *api);
 }
 
 static void count_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -103,9 +182,10 @@ static void publish(struct traffic *t, const char *error)
 
 static void read_stats(struct traffic *t)
 {
+	const struct pcap_api *api = &t->api;
 	for (size_t i = 0; i < t->n; i++) {
 		struct pcap_stat ps;
-		if (t->c[i].active && t->c[i].fd >= 0 && pcap_stats(t->c[i].p, &ps) == 0)
+		if (t->c[i].active && t->c[i].fd >= 0 && api->stats(t->c[i].p, &ps) == 0)
 			t->c[i].drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
 	}
 }
@@ -113,6 +193,7 @@ static void read_stats(struct traffic *t)
 static void *capture_main(void *arg)
 {
 	struct traffic *t = arg;
+	const struct pcap_api *api = &t->api;
 	char error[160] = "";
 
 	/* the sockets are open: reading them needs no privilege at all */
@@ -153,12 +234,12 @@ static void *capture_main(void *arg)
 				if (!ready)
 					continue;
 			}
-			int got = pcap_dispatch(c->p, -1, count_packet, (u_char *)c);
+			int got = api->dispatch(c->p, -1, count_packet, (u_char *)c);
 			if (got == 0 && c->fd < 0)
 				c->eof = true;
 			else if (got == PCAP_ERROR) {
 				if (!error[0])
-					snprintf(error, sizeof error, "%s", pcap_geterr(c->p));
+					snprintf(error, sizeof error, "%s", api->geterr(c->p));
 				c->active = false;
 			}
 		}
@@ -166,6 +247,19 @@ static void *capture_main(void *arg)
 		if (now >= next_stats) {
 			read_stats(t);
 			next_stats = now + STATS_EVERY_NS;
+			/*
+			 * libpcap reports a vanished interface once, as POLLERR,
+			 * and only if it sees the interface gone (not just down)
+			 * when it looks: deleting an interface takes it down
+			 * first.  Look ourselves, by index (a rename is fine).
+			 */
+			char name[IF_NAMESIZE];
+			if (t->ifindex > 0 && !error[0] && if_indextoname(t->ifindex, name) == NULL &&
+			    errno == ENXIO) {
+				snprintf(error, sizeof error, "interface '%s' disappeared", t->ifname);
+				for (size_t i = 0; i < t->n; i++)
+					t->c[i].active = false;
+			}
 		}
 		publish(t, error[0] ? error : NULL);
 	}
@@ -176,9 +270,10 @@ static void *capture_main(void *arg)
 
 static void close_all(struct traffic *t)
 {
+	const struct pcap_api *api = &t->api;
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].p) {
-			pcap_close(t->c[i].p);
+			api->close(t->c[i].p);
 			t->c[i].p = NULL;
 		}
 	if (t->stop_fd >= 0)
@@ -187,33 +282,34 @@ static void close_all(struct traffic *t)
 }
 
 /* Open one live handle.  Returns 0, or a negative errno with msg set. */
-static int open_live(const struct traffic_config *cfg, pcap_t **out, char *msg, size_t msglen)
+static int open_live(const struct pcap_api *api, const struct traffic_config *cfg, pcap_t **out,
+		     char *msg, size_t msglen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	const char *ifname = cfg->interface;
-	pcap_t *p = pcap_create(ifname, errbuf);
+	pcap_t *p = api->create(ifname, errbuf);
 	if (p == NULL) {
 		add_msg(msg, msglen, "pcap: interface '%s': %s", ifname, errbuf);
 		return -EIO;
 	}
-	pcap_set_snaplen(p, TRAFFIC_SNAPLEN);
-	pcap_set_promisc(p, 0);
-	pcap_set_timeout(p, cfg->timeout_ms > 0 ? cfg->timeout_ms : TRAFFIC_TIMEOUT_MS);
-	pcap_set_buffer_size(p, TRAFFIC_BUFFER_BYTES);
+	api->set_snaplen(p, TRAFFIC_SNAPLEN);
+	api->set_promisc(p, 0);
+	api->set_timeout(p, cfg->timeout_ms > 0 ? cfg->timeout_ms : TRAFFIC_TIMEOUT_MS);
+	api->set_buffer_size(p, TRAFFIC_BUFFER_BYTES);
 	if (cfg->immediate)
-		pcap_set_immediate_mode(p, 1);
-	int rc = pcap_activate(p);
+		api->set_immediate_mode(p, 1);
+	int rc = api->activate(p);
 	if (rc < 0) {
 		int e;
 		switch (rc) {
 		case PCAP_ERROR_PERM_DENIED:
 			add_msg(msg, msglen, "pcap: capture on interface '%s' not permitted"
-				" (needs root or CAP_NET_RAW): %s", ifname, pcap_geterr(p));
+				" (needs root or CAP_NET_RAW): %s", ifname, api->geterr(p));
 			e = -EPERM;
 			break;
 		case PCAP_ERROR_NO_SUCH_DEVICE:
 			add_msg(msg, msglen, "pcap: no interface '%s' to capture on: %s", ifname,
-				pcap_geterr(p));
+				api->geterr(p));
 			e = -ENODEV;
 			break;
 		case PCAP_ERROR_IFACE_NOT_UP:
@@ -222,16 +318,16 @@ static int open_live(const struct traffic_config *cfg, pcap_t **out, char *msg, 
 			break;
 		default:
 			add_msg(msg, msglen, "pcap: cannot capture on interface '%s': %s (%s)", ifname,
-				pcap_statustostr(rc), pcap_geterr(p));
+				api->statustostr(rc), api->geterr(p));
 			e = -EIO;
 			break;
 		}
-		pcap_close(p);
+		api->close(p);
 		return e;
 	}
-	if (pcap_setnonblock(p, 1, errbuf) < 0) {
+	if (api->setnonblock(p, 1, errbuf) < 0) {
 		add_msg(msg, msglen, "pcap: interface '%s': %s", ifname, errbuf);
-		pcap_close(p);
+		api->close(p);
 		return -EIO;
 	}
 	*out = p;
@@ -239,19 +335,20 @@ static int open_live(const struct traffic_config *cfg, pcap_t **out, char *msg, 
 }
 
 /* Compile and set a class's filter.  Returns 0 or -EINVAL with msg set. */
-static int set_filter(pcap_t *p, const struct traffic_class_spec *cls, char *msg, size_t msglen)
+static int set_filter(const struct pcap_api *api, pcap_t *p, const struct traffic_class_spec *cls,
+		      char *msg, size_t msglen)
 {
 	struct bpf_program prog;
-	if (pcap_compile(p, &prog, cls->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (api->compile(p, &prog, cls->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		add_msg(msg, msglen, "pcap: class '%s': filter '%s' does not compile: %s;"
-			" pcap_%s_bps is unknown", cls->name, cls->filter, pcap_geterr(p), cls->name);
+			" pcap_%s_bps is unknown", cls->name, cls->filter, api->geterr(p), cls->name);
 		return -EINVAL;
 	}
-	int rc = pcap_setfilter(p, &prog);
-	pcap_freecode(&prog);
+	int rc = api->setfilter(p, &prog);
+	api->freecode(&prog);
 	if (rc < 0) {
 		add_msg(msg, msglen, "pcap: class '%s': filter '%s' cannot be set: %s;"
-			" pcap_%s_bps is unknown", cls->name, cls->filter, pcap_geterr(p), cls->name);
+			" pcap_%s_bps is unknown", cls->name, cls->filter, api->geterr(p), cls->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -271,6 +368,12 @@ int traffic_start(const struct traffic_config *cfg, struct traffic **out,
 	struct traffic *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return -ENOMEM;
+	int lrc = pcap_api_load(&t->api, msg, msglen);
+	if (lrc < 0) {
+		free(t);
+		return lrc;
+	}
+	const struct pcap_api *api = &t->api;
 	t->n = cfg->n_classes;
 	t->file_mode = cfg->file != NULL;
 	t->stop_fd = -1;
@@ -283,25 +386,29 @@ int traffic_start(const struct traffic_config *cfg, struct traffic **out,
 		c->fd = -1;
 		if (t->file_mode) {
 			char errbuf[PCAP_ERRBUF_SIZE] = "";
-			c->p = pcap_open_offline(cfg->file, errbuf);
+			c->p = api->open_offline(cfg->file, errbuf);
 			if (c->p == NULL) {
 				add_msg(msg, msglen, "pcap: capture file '%s': %s", cfg->file, errbuf);
 				rc = -EIO;
 				break;
 			}
 		} else {
-			rc = open_live(cfg, &c->p, msg, msglen);
+			rc = open_live(&t->api, cfg, &c->p, msg, msglen);
 			if (rc < 0)
 				break;   /* the interface is the problem: same for every class */
-			c->fd = pcap_get_selectable_fd(c->p);
+			c->fd = api->get_selectable_fd(c->p);
 		}
-		if (set_filter(c->p, &cfg->classes[i], msg, msglen) < 0)
+		if (set_filter(&t->api, c->p, &cfg->classes[i], msg, msglen) < 0)
 			continue;
 		c->active = true;
 		active++;
 	}
 	if (rc == 0 && active == 0)
 		rc = -EINVAL;
+	if (rc == 0 && !t->file_mode) {
+		snprintf(t->ifname, sizeof t->ifname, "%s", cfg->interface);
+		t->ifindex = if_nametoindex(cfg->interface);
+	}
 	if (rc == 0) {
 		t->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (t->stop_fd < 0)
@@ -325,6 +432,7 @@ int traffic_start(const struct traffic_config *cfg, struct traffic **out,
 	}
 	if (rc < 0) {
 		close_all(t);
+		pcap_api_unload(&t->api);
 		pthread_mutex_destroy(&t->lock);
 		free(t);
 		return rc;
@@ -352,6 +460,7 @@ void traffic_stop(struct traffic *t)
 		pthread_join(t->thread, NULL);
 	}
 	close_all(t);
+	pcap_api_unload(&t->api);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "errmsg.h"
 #include "feature_set.h"
 #include "history.h"
 
@@ -25,20 +26,6 @@ const char history_schema_v1_sql[] =
 	" cpu_busy REAL, mem_used REAL, disk_busy_max REAL,"
 	" net_rx_bps REAL, net_tx_bps REAL, rank REAL);"
 	"PRAGMA user_version = 1;";
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static int sqlite_code(int rc)
 {
@@ -58,7 +45,7 @@ static int exec(struct history *h, const char *sql, char *err, size_t errlen)
 	char *msg = NULL;
 	int rc = sqlite3_exec(h->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		int code = set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+		int code = errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path,
 				   msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return code;
@@ -71,7 +58,7 @@ static int query_int(struct history *h, const char *sql, int64_t *out, char *err
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
@@ -82,7 +69,7 @@ static int query_int(struct history *h, const char *sql, int64_t *out, char *err
 	}
 	int code = 0;
 	if (rc != SQLITE_OK)
-		code = set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		code = errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	sqlite3_finalize(st);
 	return code;
 }
@@ -93,14 +80,14 @@ static int has_column(struct history *h, const char *col, char *err, size_t errl
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	int found = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (strcmp((const char *)sqlite3_column_text(st, 0), col) == 0)
 			found = 1;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	return found;
 }
 
@@ -141,7 +128,7 @@ static int create_schema(struct history *h, char *err, size_t errlen)
 		"CREATE INDEX samples_time ON samples(time);"
 		"PRAGMA user_version = %d;COMMIT;", HISTORY_SCHEMA_VERSION);
 	if (off >= sizeof sql)
-		return set_err(err, errlen, -ENAMETOOLONG, "%s: schema too long", h->path);
+		return errmsg(err, errlen, -ENAMETOOLONG, "%s: schema too long", h->path);
 	return exec(h, sql, err, errlen);
 }
 
@@ -184,10 +171,10 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?");
 	off += (size_t)snprintf(sql + off, sizeof sql - off, ")");
 	if (off >= sizeof sql)
-		return set_err(err, errlen, -ENAMETOOLONG, "%s: insert too long", h->path);
+		return errmsg(err, errlen, -ENAMETOOLONG, "%s: insert too long", h->path);
 	int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->insert, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	return 0;
 }
 
@@ -222,6 +209,11 @@ static int add_columns(struct history *h, char *err, size_t errlen)
 	return exec(h, "COMMIT", err, errlen);
 }
 
+int history_lean_caches(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0) == SQLITE_OK ? 0 : -EBUSY;
+}
+
 int history_open_bound(const char *path, const struct feature_binding *names,
 		       struct history **out, char *err, size_t errlen)
 {
@@ -242,7 +234,7 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 	*out = NULL;
 	struct history *h = calloc(1, sizeof *h);
 	if (h == NULL)
-		return set_err(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return errmsg(err, errlen, -ENOMEM, "%s: out of memory", path);
 	snprintf(h->path, sizeof h->path, "%s", path);
 	if (names)
 		h->names = *names;
@@ -250,14 +242,14 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 	int rc = sqlite3_open_v2(path, &h->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		int code = set_err(err, errlen, sqlite_code(rc), "%s: cannot open: %s", path,
+		int code = errmsg(err, errlen, sqlite_code(rc), "%s: cannot open: %s", path,
 				   h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
 		history_close(h);
 		return code;
 	}
 	if (sqlite3_db_readonly(h->db, "main") == 1) {
 		/* SQLite falls back to read-only on a read-only file or mount */
-		int code = set_err(err, errlen, -EROFS, "%s: read-only", path);
+		int code = errmsg(err, errlen, -EROFS, "%s: read-only", path);
 		history_close(h);
 		return code;
 	}
@@ -275,13 +267,13 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 		goto fail;
 
 	if (version > HISTORY_SCHEMA_VERSION) {
-		rc = set_err(err, errlen, HISTORY_ENEWER,
+		rc = errmsg(err, errlen, HISTORY_ENEWER,
 			     "%s: schema version %lld is newer than this elim-rank's %d",
 			     path, (long long)version, HISTORY_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (tables > 0 && (!has_samples || version == 0)) {
-		rc = set_err(err, errlen, HISTORY_EFOREIGN,
+		rc = errmsg(err, errlen, HISTORY_EFOREIGN,
 			     "%s: not an elim-rank history (no samples table or no schema version)", path);
 		goto fail;
 	}
@@ -341,7 +333,7 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return set_err(err, errlen, sqlite_code(rc), "%s: append failed: %s",
+		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s",
 			       h->path, sqlite3_errstr(rc));
 	return 0;
 }
@@ -370,13 +362,13 @@ static int delete_oldest(struct history *h, const char *cond, int64_t arg, int m
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	if (cond[0])
 		sqlite3_bind_int64(st, 1, arg);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return set_err(err, errlen, sqlite_code(rc), "%s: pruning: %s", h->path,
+		return errmsg(err, errlen, sqlite_code(rc), "%s: pruning: %s", h->path,
 			       sqlite3_errstr(rc));
 	return sqlite3_changes(h->db);
 }
@@ -397,7 +389,7 @@ int history_prune(struct history *h, int64_t before, int64_t max_bytes, int max_
 	if (!*more && max_bytes > 0) {
 		int64_t live = history_live_bytes(h);
 		if (live < 0)
-			return set_err(err, errlen, (int)live, "%s: cannot read its size", h->path);
+			return errmsg(err, errlen, (int)live, "%s: cannot read its size", h->path);
 		if (live > max_bytes) {
 			int n = delete_oldest(h, "", 0, max_rows, err, errlen);
 			if (n < 0)
@@ -415,13 +407,13 @@ int history_prune(struct history *h, int64_t before, int64_t max_bytes, int max_
 		sqlite3_stmt *st;
 		int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 		if (rc != SQLITE_OK)
-			return set_err(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+			return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path,
 				       sqlite3_errmsg(h->db));
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
-			return set_err(err, errlen, sqlite_code(rc), "%s: incremental vacuum: %s",
+			return errmsg(err, errlen, sqlite_code(rc), "%s: incremental vacuum: %s",
 				       h->path, sqlite3_errstr(rc));
 		int64_t free_pages = 0;
 		if (query_int(h, "PRAGMA freelist_count", &free_pages, NULL, 0) == 0 && free_pages > 0)

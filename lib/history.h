@@ -37,6 +37,15 @@ struct history_row {
 };
 
 /*
+ * Process-wide, before the first history is opened (the elim's recorder
+ * calls it): SQLite then grows each page cache page by page, up to its
+ * cache_size, instead of starting with a bulk allocation of 20 pages
+ * (87 KiB, every page touched) per cache, temporary ones included.
+ * Returns 0, or -EBUSY when SQLite is already initialised (no change).
+ */
+int history_lean_caches(void);
+
+/*
  * Open or create the history at path (the directory must exist).
  * On success *out owns the connection.  On failure returns a negative code
  * and writes a message naming the file into err.

@@ -17,12 +17,12 @@ bool parse_u64(const char **p, uint64_t *out)
 	uint64_t v = 0;
 	if (*s < '0' || *s > '9')
 		return false;
-	while (*s >= '0' && *s <= '9') {
+	/* 19 digits always fit in 64 bits: check for overflow only after them */
+	for (int n = 0; *s >= '0' && *s <= '9'; n++, s++) {
 		unsigned d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		if (n >= 19 && v > (UINT64_MAX - d) / 10)
 			return false;
 		v = v * 10 + d;
-		s++;
 	}
 	*p = s;
 	*out = v;
@@ -88,9 +88,4 @@ bool parse_word(const char **p, char *out, size_t size)
 	bool any = s != *p;
 	*p = s;
 	return any;
-}
-
-bool parse_starts(const char *p, const char *prefix)
-{
-	return strncmp(p, prefix, strlen(prefix)) == 0;
 }

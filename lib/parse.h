@@ -25,7 +25,17 @@ bool parse_next_line(const char **p);
 /* Copy the next blank-delimited word (at most size-1 bytes); false if none. */
 bool parse_word(const char **p, char *out, size_t size);
 
-/* Does the line at p start with prefix? */
-bool parse_starts(const char *p, const char *prefix);
+/*
+ * Does the line at p start with prefix?  Inline and byte by byte: most
+ * lines differ at the first byte, and this runs for every line of every
+ * keyed file on every tick.
+ */
+static inline bool parse_starts(const char *p, const char *prefix)
+{
+	for (; *prefix; p++, prefix++)
+		if (*p != *prefix)
+			return false;   /* also at the end of p: *prefix is not NUL */
+	return true;
+}
 
 #endif

@@ -11,21 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "trust.h"
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static int add_uid(struct trust *t, uid_t uid)
 {
@@ -94,14 +81,14 @@ int trust_add_users(struct trust *t, const char *list, char *err, size_t errlen)
 			e++;
 		char name[256];
 		if ((size_t)(e - p) >= sizeof name)
-			return set_err(err, errlen, -EINVAL, "trusted user name too long: '%.*s...'", 32, p);
+			return errmsg(err, errlen, -EINVAL, "trusted user name too long: '%.*s...'", 32, p);
 		memcpy(name, p, (size_t)(e - p));
 		name[e - p] = '\0';
 		uid_t uid;
 		if (lookup_user(name, &uid) < 0)
-			return set_err(err, errlen, -EINVAL, "trusted user '%s': no such user", name);
+			return errmsg(err, errlen, -EINVAL, "trusted user '%s': no such user", name);
 		if (add_uid(t, uid) < 0)
-			return set_err(err, errlen, -ENOSPC, "more than %d trusted users", TRUST_MAX_USERS);
+			return errmsg(err, errlen, -ENOSPC, "more than %d trusted users", TRUST_MAX_USERS);
 		p = e;
 	}
 	return 0;
@@ -123,7 +110,7 @@ static int refuse_owner(const char *what, const char *path, const char *kind, ui
 {
 	char who[160];
 	describe_uid(uid, who, sizeof who);
-	return set_err(err, errlen, -EPERM,
+	return errmsg(err, errlen, -EPERM,
 		       "%s %s refused: %s owned by %s, not root, this elim's user, the LSF"
 		       " administrator or a trusted user",
 		       what, path, kind, who);
@@ -139,17 +126,17 @@ int trust_check_file(const struct trust *t, const char *path, const char *what,
 	char real[PATH_MAX];
 	if (realpath(path, real) == NULL) {
 		int e = errno;
-		return set_err(err, errlen, -e, "%s %s: %s", what, path, strerror(e));
+		return errmsg(err, errlen, -e, "%s %s: %s", what, path, strerror(e));
 	}
 	struct stat st;
 	if (stat(real, &st) < 0) {
 		int e = errno;
-		return set_err(err, errlen, -e, "%s %s: %s", what, path, strerror(e));
+		return errmsg(err, errlen, -e, "%s %s: %s", what, path, strerror(e));
 	}
 	if (!S_ISREG(st.st_mode))
-		return set_err(err, errlen, -EPERM, "%s %s refused: not a regular file", what, path);
+		return errmsg(err, errlen, -EPERM, "%s %s refused: not a regular file", what, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return set_err(err, errlen, -EPERM,
+		return errmsg(err, errlen, -EPERM,
 			       "%s %s refused: %s-writable (mode %04o); chmod go-w it",
 			       what, path, (st.st_mode & S_IWOTH) ? "world" : "group",
 			       (unsigned)(st.st_mode & 07777));
@@ -169,7 +156,7 @@ int trust_check_file(const struct trust *t, const char *path, const char *what,
 			*slash = '\0';
 		if (stat(dir, &st) < 0) {
 			int e = errno;
-			return set_err(err, errlen, -e, "%s %s: directory %s: %s", what, path, dir, strerror(e));
+			return errmsg(err, errlen, -e, "%s %s: directory %s: %s", what, path, dir, strerror(e));
 		}
 		if (!trust_uid(t, st.st_uid)) {
 			char kind[PATH_MAX + 32];
@@ -178,7 +165,7 @@ int trust_check_file(const struct trust *t, const char *path, const char *what,
 			return refuse_owner(what, path, kind, st.st_uid, err, errlen);
 		}
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-			return set_err(err, errlen, -EPERM,
+			return errmsg(err, errlen, -EPERM,
 				       "%s %s refused: its directory %s is %s-writable (mode %04o)"
 				       " without the sticky bit",
 				       what, path, dir, (st.st_mode & S_IWOTH) ? "world" : "group",

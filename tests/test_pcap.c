@@ -14,7 +14,9 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -935,9 +937,12 @@ static void test_elim_binary(void **state)
 	/* a model using a traffic class; traffic while the elim samples */
 	tu_write(dir, "rank.model", pcap_model);
 	snprintf(cmd, sizeof cmd,
-		 "( sleep 0.15; for i in $(seq 50); do printf x > /dev/udp/127.0.0.1/2049; done ) &\n"
-		 "%s --once --explain --model %s/rank.model %s 2>%s/err\nrc=$?\nwait\nexit $rc\n",
-		 bin, dir, cls, dir);
+		 /* traffic all along the elim's life: a slow start (a sanitizer
+		  * build on a loaded machine) must not miss it */
+		 "( for i in $(seq 400); do printf x > /dev/udp/127.0.0.1/2049; sleep 0.01;"
+		 " [ -e %s/done ] && break; done ) &\n"
+		 "%s --once --explain --model %s/rank.model %s 2>%s/err\nrc=$?\ntouch %s/done\nwait\nexit $rc\n",
+		 dir, bin, dir, cls, dir, dir);
 	tu_write(dir, "run.sh", cmd);
 	snprintf(cmd, sizeof cmd, "bash %s/run.sh", dir);
 	char *out = run(cmd, &st);
@@ -997,6 +1002,68 @@ static void test_elim_binary(void **state)
 	free(dir);
 }
 
+/* How many lines of the running elim's maps name libpcap (args: its options). */
+static int elim_maps_libpcap(const char *bin, const char *dir, const char *args)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s --foreground --count 4 --interval 0.25 --no-history %s >/dev/null 2>%s/err &\n"
+		 "pid=$!\n"
+		 "for i in $(seq 100); do grep -q elim.rank /proc/$pid/maps && break; sleep 0.01; done\n"
+		 "sleep 0.3\n"
+		 "n=$(grep -c libpcap /proc/$pid/maps)\n"
+		 "wait $pid || exit 100\n"
+		 "echo $n\n", bin, args, dir);
+	tu_write(dir, "maps.sh", cmd);
+	snprintf(cmd, sizeof cmd, "bash %s/maps.sh", dir);
+	int st;
+	char *out = run(cmd, &st);
+	assert_int_equal(st, 0);
+	int n = atoi(out);
+	free(out);
+	return n;
+}
+
+/*
+ * libpcap (and the libdbus, libsystemd, libgcrypt it pulls in) is loaded
+ * only when traffic classes are configured; when it cannot be loaded the
+ * message says so and every other sampler goes on.
+ */
+static void test_elim_loads_libpcap_lazily(void **state)
+{
+	(void)state;
+	const char *bin = getenv("ELIM_BIN");
+	if (bin == NULL)
+		skip();
+	char *dir = tu_tmpdir();
+	const char *cls = "--pcap-interface lo --pcap-class 'storage=udp port 2049'";
+
+	assert_int_equal(elim_maps_libpcap(bin, dir, ""), 0);
+	assert_true(elim_maps_libpcap(bin, dir, cls) > 0);
+
+	/* hide the real library (the one this test is linked with) behind /dev/null */
+	Dl_info info;
+	char real[PATH_MAX], cmd[2 * PATH_MAX];
+	assert_true(dladdr((void *)pcap_open_dead, &info) != 0 && info.dli_fname != NULL);
+	assert_non_null(realpath(info.dli_fname, real));
+	snprintf(cmd, sizeof cmd,
+		 "unshare -m sh -c 'mount --bind /dev/null %s && exec %s --once --explain %s'"
+		 " 2>%s/err", real, bin, cls, dir);
+	int st;
+	char *out = run(cmd, &st);
+	assert_int_equal(st, 0);
+	assert_true(isnan(explain_value(out, "pcap_storage_bps")));
+	assert_false(isnan(explain_value(out, "cpu_busy")));
+	free(out);
+	snprintf(cmd, sizeof cmd, "cat %s/err", dir);
+	out = run(cmd, &st);
+	if (strstr(out, "traffic classes need libpcap, which cannot be loaded (libpcap.so.0.8") == NULL)
+		fail_msg("no clear message in:\n%s", out);
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1015,6 +1082,7 @@ int main(void)
 		cmocka_unit_test_setup(test_live_not_permitted, setup_netns),
 		cmocka_unit_test_setup(test_live_interface_vanishes, setup_netns),
 		cmocka_unit_test_setup(test_elim_binary, setup_netns),
+		cmocka_unit_test_setup(test_elim_loads_libpcap_lazily, setup_netns),
 	};
 	return TU_RUN(tests);
 }

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "errmsg.h"
 #include "acct.h"
 
 /* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
@@ -22,18 +23,6 @@ enum {
 };
 
 #define MAX_TOKENS 4096
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 int acct_tokenize(char *line, char **tok, int max)
 {
@@ -80,7 +69,7 @@ static int num(const char *tok, const char *name, long long *out, char *why, siz
 	errno = 0;
 	*out = strtoll(tok, &end, 10);
 	if (end == tok || *end || errno)
-		return set_err(why, whylen, -EINVAL, "%s: '%s' is not an integer", name, tok);
+		return errmsg(why, whylen, -EINVAL, "%s: '%s' is not an integer", name, tok);
 	return 0;
 }
 
@@ -91,9 +80,9 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	memset(job, 0, sizeof *job);
 	int n = acct_tokenize(line, tok, MAX_TOKENS);
 	if (n == -EINVAL)
-		return set_err(why, whylen, -EINVAL, "unterminated or misplaced quote");
+		return errmsg(why, whylen, -EINVAL, "unterminated or misplaced quote");
 	if (n < 0)
-		return set_err(why, whylen, -EINVAL, "more than %d fields", MAX_TOKENS);
+		return errmsg(why, whylen, -EINVAL, "more than %d fields", MAX_TOKENS);
 	if (n == 0)
 		return 0;                         /* a blank line */
 	if (strcmp(tok[T_EVENT], "JOB_FINISH") != 0) {
@@ -102,30 +91,30 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	}
 	st->records++;
 	if (n <= T_NASKED)
-		return set_err(why, whylen, -EINVAL, "JOB_FINISH record with %d fields, too few", n);
+		return errmsg(why, whylen, -EINVAL, "JOB_FINISH record with %d fields, too few", n);
 	long long event, start, nasked, nexec, status;
 	if (num(tok[T_TIME], "event time", &event, why, whylen) < 0 ||
 	    num(tok[T_START], "startTime", &start, why, whylen) < 0 ||
 	    num(tok[T_NASKED], "number of asked hosts", &nasked, why, whylen) < 0)
 		return -EINVAL;
 	if (nasked < 0 || nasked > n)
-		return set_err(why, whylen, -EINVAL, "number of asked hosts %lld out of range", nasked);
+		return errmsg(why, whylen, -EINVAL, "number of asked hosts %lld out of range", nasked);
 	int i = T_NASKED + 1 + (int)nasked;
 	if (i >= n || num(tok[i], "number of execution hosts", &nexec, why, whylen) < 0)
-		return i >= n ? set_err(why, whylen, -EINVAL, "record ends in the asked hosts") : -EINVAL;
+		return i >= n ? errmsg(why, whylen, -EINVAL, "record ends in the asked hosts") : -EINVAL;
 	if (nexec < 0 || nexec > n)
-		return set_err(why, whylen, -EINVAL, "number of execution hosts %lld out of range", nexec);
+		return errmsg(why, whylen, -EINVAL, "number of execution hosts %lld out of range", nexec);
 	int hosts = i + 1;
 	i = hosts + (int)nexec;
 	/* jStatus, hostFactor, jobName, command */
 	if (i + 3 >= n)
-		return set_err(why, whylen, -EINVAL, "record ends before the job name and command");
+		return errmsg(why, whylen, -EINVAL, "record ends before the job name and command");
 	if (num(tok[i], "jStatus", &status, why, whylen) < 0)
 		return -EINVAL;
 	char *end;
 	strtod(tok[i + 1], &end);
 	if (end == tok[i + 1] || *end)
-		return set_err(why, whylen, -EINVAL, "hostFactor: '%s' is not a number", tok[i + 1]);
+		return errmsg(why, whylen, -EINVAL, "hostFactor: '%s' is not a number", tok[i + 1]);
 	const char *name = tok[i + 2], *command = tok[i + 3];
 
 	if (status != ACCT_JSTATUS_DONE) {
@@ -158,7 +147,7 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	if (!job->host || !job->cls) {
 		free(job->host);
 		free(job->cls);
-		return set_err(why, whylen, -ENOMEM, "out of memory");
+		return errmsg(why, whylen, -ENOMEM, "out of memory");
 	}
 	st->jobs++;
 	return 1;
@@ -168,7 +157,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
-		return set_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return errmsg(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	char *line = NULL, why[256];
 	size_t cap = 0;
 	ssize_t len;
@@ -188,7 +177,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 			break;
 		}
 		if (r < 0) {
-			rc = set_err(err, errlen, r, "%s:%lu: %s", path, lineno, why);
+			rc = errmsg(err, errlen, r, "%s:%lu: %s", path, lineno, why);
 			break;
 		}
 		if (r == 0)
@@ -199,7 +188,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 			if (nj == NULL) {
 				free(job.host);
 				free(job.cls);
-				rc = set_err(err, errlen, -ENOMEM, "%s:%lu: out of memory", path, lineno);
+				rc = errmsg(err, errlen, -ENOMEM, "%s:%lu: out of memory", path, lineno);
 				break;
 			}
 			set->jobs = nj;
@@ -208,7 +197,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 		set->jobs[set->n++] = job;
 	}
 	if (rc == 0 && ferror(f))
-		rc = set_err(err, errlen, -EIO, "%s: read error", path);
+		rc = errmsg(err, errlen, -EIO, "%s: read error", path);
 	free(line);
 	fclose(f);
 	return rc;
@@ -274,7 +263,7 @@ int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 		if (sqlite3_open_v2(files[fi], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1 AND time <= ?2"
 				       " AND time >= ?3", -1, &st, NULL) != SQLITE_OK) {
-			rc = set_err(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
+			rc = errmsg(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
 				     db ? sqlite3_errmsg(db) : "out of memory");
 		} else
 			sqlite3_busy_timeout(db, 5000);
@@ -291,7 +280,7 @@ int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 				if (t > j->row_time)
 					j->row_time = t;
 			} else if (s != SQLITE_ROW && s != SQLITE_DONE)
-				rc = set_err(err, errlen, -EIO, "%s: %s", files[fi], sqlite3_errmsg(db));
+				rc = errmsg(err, errlen, -EIO, "%s: %s", files[fi], sqlite3_errmsg(db));
 			sqlite3_reset(st);
 		}
 		sqlite3_finalize(st);

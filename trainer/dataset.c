@@ -17,20 +17,9 @@
 
 #include <sqlite3.h>
 
+#include "errmsg.h"
 #include "dataset.h"
 #include "feature_set.h"
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static bool valid_identifier(const char *s)
 {
@@ -88,16 +77,16 @@ static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return set_err(err, errlen, -EBUSY, "%s: locked by another process (waited %d ms);"
+		return errmsg(err, errlen, -EBUSY, "%s: locked by another process (waited %d ms);"
 			       " train on a snapshot (VACUUM INTO) instead", file, DATASET_BUSY_MS);
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
-		return set_err(err, errlen, -EINVAL, "%s: corrupt or not an SQLite database: %s",
+		return errmsg(err, errlen, -EINVAL, "%s: corrupt or not an SQLite database: %s",
 			       file, sqlite3_errmsg(db));
 	case SQLITE_NOMEM:
-		return set_err(err, errlen, -ENOMEM, "%s: out of memory", file);
+		return errmsg(err, errlen, -ENOMEM, "%s: out of memory", file);
 	default:
-		return set_err(err, errlen, -EIO, "%s: %s: %s", file, what, sqlite3_errmsg(db));
+		return errmsg(err, errlen, -EIO, "%s: %s: %s", file, what, sqlite3_errmsg(db));
 	}
 }
 
@@ -134,12 +123,12 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	if (rc != SQLITE_DONE)
 		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
 	if (!has_samples || version < 1)
-		return set_err(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
+		return errmsg(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
 	if (!has_label && label)
-		return set_err(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
+		return errmsg(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
 	for (int f = 0; f < FEAT_COUNT; f++)
 		if (need[f] && !has[f])
-			return set_err(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
+			return errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
 				       file, feature_info(f)->name);
 	return 0;
 }
@@ -190,17 +179,17 @@ static int open_file(const char *file, const char *label, const bool *need,
 	struct stat sb;
 	*out = NULL;
 	if (stat(file, &sb) < 0)
-		return set_err(err, errlen, -errno, "%s: %s", file, strerror(errno));
+		return errmsg(err, errlen, -errno, "%s: %s", file, strerror(errno));
 	if (S_ISDIR(sb.st_mode))
-		return set_err(err, errlen, -EISDIR, "%s: is a directory", file);
+		return errmsg(err, errlen, -EISDIR, "%s: is a directory", file);
 	if (live_wal_on_network(file))
-		return set_err(err, errlen, -EREMOTE, "%s: a live WAL database on a network filesystem:"
+		return errmsg(err, errlen, -EREMOTE, "%s: a live WAL database on a network filesystem:"
 			       " SQLite cannot read it safely there; make a snapshot on its host"
 			       " (sqlite3 history.db \"VACUUM INTO '/tmp/host.db'\") and train on that", file);
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
-		rc = set_err(err, errlen, -EIO, "%s: cannot open: %s", file,
+		rc = errmsg(err, errlen, -EIO, "%s: cannot open: %s", file,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return rc;
@@ -221,10 +210,10 @@ static int plan_columns(const struct dataset_spec *spec, bool *need, int *cols,
 {
 	int ncols = 0;
 	if (spec->label == NULL || !valid_identifier(spec->label))
-		return set_err(err, errlen, -EINVAL, "label '%s' is not a column name",
+		return errmsg(err, errlen, -EINVAL, "label '%s' is not a column name",
 			       spec->label ? spec->label : "");
 	if (spec->n_terms > MODEL_MAX_TERMS)
-		return set_err(err, errlen, -EINVAL, "too many terms (%zu, at most %d)",
+		return errmsg(err, errlen, -EINVAL, "too many terms (%zu, at most %d)",
 			       spec->n_terms, MODEL_MAX_TERMS);
 	for (int f = 0; f < FEAT_COUNT; f++)
 		need[f] = false;
@@ -519,7 +508,7 @@ long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 		struct dirent *e = NULL;
 		bool is_dir = stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode);
 		if (is_dir && (d = opendir(paths[i])) == NULL) {
-			set_err(err, errlen, -errno, "%s: %s", paths[i], strerror(errno));
+			errmsg(err, errlen, -errno, "%s: %s", paths[i], strerror(errno));
 			dataset_free_files(files, nf);
 			return -EIO;
 		}
@@ -550,7 +539,7 @@ long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 				if (d)
 					closedir(d);
 				dataset_free_files(files, nf);
-				set_err(err, errlen, -ENOMEM, "out of memory");
+				errmsg(err, errlen, -ENOMEM, "out of memory");
 				return -ENOMEM;
 			}
 			files[nf++] = name;
@@ -560,7 +549,7 @@ long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 		if (d) {
 			closedir(d);
 			if (nf == first) {
-				set_err(err, errlen, -ENOENT, "%s: no *.db history files in this directory", paths[i]);
+				errmsg(err, errlen, -ENOENT, "%s: no *.db history files in this directory", paths[i]);
 				dataset_free_files(files, nf);
 				return -ENOENT;
 			}

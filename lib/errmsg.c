@@ -1,0 +1,17 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "errmsg.h"
+
+int errmsg(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
