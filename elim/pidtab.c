@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,16 @@ static size_t hash_u64(uint64_t k)
 	k *= 0xff51afd7ed558ccdULL;
 	k ^= k >> 33;
 	return (size_t)k;
+}
+
+/* After a shrink: the tables a burst went through on its way up (below the
+ * mmap threshold, so in the sampling thread's malloc arena) are free but
+ * still resident; give their pages back.  Rare: once per burst. */
+static void give_back(void)
+{
+#ifdef M_TRIM_THRESHOLD
+	malloc_trim(0);
+#endif
 }
 
 /* The capacity to shrink to now, or 0 to keep the table (see pidtab.h). */
@@ -39,6 +50,7 @@ void pidtab_clear(struct pidtab *t)
 		free(t->e);
 		t->e = ne;
 		t->cap = cap;
+		give_back();
 	} else if (t->e)
 		memset(t->e, 0, t->cap * sizeof *t->e);
 }
@@ -109,6 +121,7 @@ void grouptab_clear(struct grouptab *t)
 		free(t->e);
 		t->e = ne;
 		t->cap = cap;
+		give_back();
 	} else if (t->e)
 		memset(t->e, 0, t->cap * sizeof *t->e);
 }

@@ -38,7 +38,8 @@ struct pidtab {
 };
 
 #define TAB_MIN_CAP 256
-#define TAB_SHRINK_WALKS 16   /* walks come every GROUPS_WALK_S: about 72 s */
+#define TAB_SHRINK_WALKS 8   /* clears; sampler_groups clears each of its two pid
+                                * tables every other walk (GROUPS_WALK_S): ~72 s */
 
 /* Empty every slot; keeps the memory unless the table is to shrink (see
  * above; if that allocation fails the old memory is kept). */
