@@ -276,9 +276,11 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	rc = dataset_time_range(&spec, files, nfiles, &r->tmin, &r->tmax, err, errlen);
 	if (rc < 0)
 		return rc;
-	uint64_t need = (uint64_t)TRAIN_MIN_ROWS_PER_TERM * (r->p + 1);
-	if ((uint64_t)k * (r->p + 2) > need)
-		need = (uint64_t)k * (r->p + 2);
+	/* enough rows for the terms asked for (and the baseline); the installed
+	 * model's extra columns are only refitted when the rows allow it */
+	uint64_t need = (uint64_t)TRAIN_MIN_ROWS_PER_TERM * (r->p_req + 1);
+	if ((uint64_t)k * (r->p_req + 2) > need)
+		need = (uint64_t)k * (r->p_req + 2);
 	if (r->tmin > r->tmax) {
 		snprintf(err, errlen, "too few usable rows: no row with a known '%s' in the histories%s",
 			 o->spec.label, o->spec.since || o->spec.until || o->spec.host
