@@ -288,7 +288,9 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 			seen = m;
 		}
 		long k = r->records;
-		if (k % o->sample_every == 0 || k == 1) {
+		/* not at the last record: the elim is already shutting down then
+		 * (threads joined, the history's last rows written) */
+		if ((k % o->sample_every == 0 && k < o->ticks) || k == 1) {
 			long rss = rss_kb(pid), fds = fd_count(pid), procs = proc_count();
 			if (k == 1 || r->rss_first == 0) {
 				r->rss_first = rss;
