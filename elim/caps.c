@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,4 +39,62 @@ uint64_t caps_effective(void)
 	if (cap_get(d) < 0)
 		return 0;
 	return (uint64_t)d[0].effective | ((uint64_t)d[1].effective << 32);
+}
+
+int caps_drop_process(uint64_t keep)
+{
+	struct __user_cap_data_struct d[2];
+	int rc = cap_get(d);
+	if (rc < 0)
+		return rc;
+	if (d[0].effective & CAPS_BIT(CAP_SETPCAP)) {
+		for (int c = 0; c < 64; c++) {
+			int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+			if (held < 0)
+				break;   /* past the kernel's last capability */
+			if (held == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+				return -errno;
+		}
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) < 0)
+			return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;   /* EINVAL: a kernel before ambient sets */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return caps_limit_thread(keep);
+}
+
+static const char *const cap_name[] = {
+	"cap_chown", "cap_dac_override", "cap_dac_read_search", "cap_fowner", "cap_fsetid",
+	"cap_kill", "cap_setgid", "cap_setuid", "cap_setpcap", "cap_linux_immutable",
+	"cap_net_bind_service", "cap_net_broadcast", "cap_net_admin", "cap_net_raw",
+	"cap_ipc_lock", "cap_ipc_owner", "cap_sys_module", "cap_sys_rawio", "cap_sys_chroot",
+	"cap_sys_ptrace", "cap_sys_pacct", "cap_sys_admin", "cap_sys_boot", "cap_sys_nice",
+	"cap_sys_resource", "cap_sys_time", "cap_sys_tty_config", "cap_mknod", "cap_lease",
+	"cap_audit_write", "cap_audit_control", "cap_setfcap", "cap_mac_override",
+	"cap_mac_admin", "cap_syslog", "cap_wake_alarm", "cap_block_suspend", "cap_audit_read",
+	"cap_perfmon", "cap_bpf", "cap_checkpoint_restore",
+};
+
+void caps_names(uint64_t mask, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	size_t at = 0;
+	for (int c = 0; c < 64 && at < len; c++) {
+		if (!(mask & CAPS_BIT(c)))
+			continue;
+		int n;
+		if ((size_t)c < sizeof cap_name / sizeof cap_name[0])
+			n = snprintf(buf + at, len - at, "%s%s", at ? "," : "", cap_name[c]);
+		else
+			n = snprintf(buf + at, len - at, "%scap_%d", at ? "," : "", c);
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+	if (at == 0)
+		snprintf(buf, len, "none");
 }

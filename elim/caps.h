@@ -6,19 +6,19 @@
  * traffic-class capture thread calls it first thing with keep = 0: its
  * packet sockets are open by then, and reading them needs no privilege.
  *
- * TODO(hardening): the elim's main thread still runs with the full set of a
- * root process.  Nothing the main loop does after start-up needs one (it
- * reads world-readable /proc and /sys files, and writes its own state
- * directory as uid 0, the owner).  A process-wide drop must run in every
- * thread, or in the main thread after the last sampler's init and before
- * any other thread is created; keep CAP_NET_RAW only if captures are ever
- * to be reopened (an interface that comes back).  Then also set
- * PR_SET_NO_NEW_PRIVS and drop the bounding set (PR_CAPBSET_DROP, which
- * needs CAP_SETPCAP, so before the capset).
+ * The elim gives up what it does not need once, at start-up, in the main
+ * thread before it creates any other thread (threads and children inherit
+ * the calling thread's sets): caps_drop_process.  Every thread the elim
+ * starts then calls caps_limit_thread(0) first thing, so only the main
+ * thread keeps anything, and only what the probe needs to start an
+ * administrator's command as another user (elim/probe.h:
+ * probe_caps_needed).  CAP_NET_RAW, when traffic classes are captured, is
+ * kept until the capture sockets are open and then dropped too.
  */
 #ifndef ELIM_RANK_CAPS_H
 #define ELIM_RANK_CAPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The bit of capability n (CAP_NET_RAW is 13) in a keep mask. */
@@ -30,6 +30,21 @@
  * Returns 0 or a negative errno.
  */
 int caps_limit_thread(uint64_t keep);
+
+/*
+ * The process-wide drop, for the main thread before it starts any thread:
+ * with CAP_SETPCAP still held, empty the bounding set and lock
+ * SECBIT_NOROOT (an exec can give no capability back, not even to uid 0);
+ * clear the ambient set; set no_new_privs (no set-user-ID or file
+ * capability gains at exec); then caps_limit_thread(keep).  Without
+ * CAP_SETPCAP (not root) the first step is skipped.  Returns 0 or a
+ * negative errno (the sets may then be partly reduced).
+ */
+int caps_drop_process(uint64_t keep);
+
+/* Write the names of the capabilities in mask ("cap_kill,cap_setuid",
+ * or "none") to buf. */
+void caps_names(uint64_t mask, char *buf, size_t len);
 
 /* The calling thread's effective set as a mask (from capget), or 0 on error. */
 uint64_t caps_effective(void);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "explain.h"
 #include "log.h"
 #include "model_watch.h"
@@ -274,6 +276,18 @@ int main(int argc, char **argv)
 	if (errno == 0 && prio < 0)
 		setpriority(PRIO_PROCESS, 0, 0);
 
+	/* least privilege (caps.h): before any thread exists, so every thread
+	 * and child inherits it.  Kept: what the probe needs, and CAP_NET_RAW
+	 * until the capture sockets are open. */
+	uint64_t keep = probe_caps_needed(&opt.probe);
+	uint64_t keep_start = keep;
+	if (traffic.n_classes && traffic.interface)
+		keep_start |= CAPS_BIT(CAP_NET_RAW);
+	int crc = caps_drop_process(keep_start);
+	if (crc < 0)
+		log_msg(LOG_WARNING, "capabilities: cannot drop them: %s; going on with them",
+			strerror(-crc));
+
 	const char *lsf_resources = getenv("LSF_RESOURCES");
 	bool report = true;
 	if (lsf_resources) {
@@ -349,6 +363,13 @@ int main(int argc, char **argv)
 				sp.s[i]->name, sp.msg[i][0] ? sp.msg[i] : strerror(-sp.init_rc[i]));
 		else if (sp.msg[i][0])
 			log_msg(LOG_WARNING, "sampler %s: %s", sp.s[i]->name, sp.msg[i]);
+	if (crc == 0 && keep_start != keep)
+		crc = caps_limit_thread(keep);   /* the capture sockets are open */
+	if (crc == 0 && geteuid() == 0) {
+		char kept[256];
+		caps_names(keep, kept, sizeof kept);
+		log_msg(LOG_INFO, "capabilities: keeping %s", kept);
+	}
 
 	/* sampling runs in a thread of its own, so a slow source cannot stop
 	 * the records: see tick_worker.h */

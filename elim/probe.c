@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "errmsg.h"
 #include "feature_set.h"
 #include "probe.h"
@@ -202,6 +204,18 @@ static size_t walk_bytes(void)
 	return b;
 }
 
+uint64_t probe_caps_needed(const struct probe_config *cfg)
+{
+	uint64_t keep = 0;
+	if (!cfg->enabled)
+		return 0;
+	if (cfg->command)
+		keep |= CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_KILL);
+	if (cfg->nice < 0)
+		keep |= CAPS_BIT(CAP_SYS_NICE);
+	return keep;
+}
+
 int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
@@ -310,6 +324,10 @@ static void child_setup(const struct probe *p, int wfd)
 	}
 	if (setpriority(PRIO_PROCESS, 0, p->cfg.nice) < 0)
 		child_fail("nice", errno);
+	/* built-in work needs no privilege; a command's child drops to its
+	 * user, and that needs CAP_SETUID and CAP_SETGID here */
+	if (!p->cfg.command)
+		caps_limit_thread(0);
 }
 
 static uint64_t work_unit(volatile unsigned char *buf, size_t lines, uint64_t *pos, uint64_t acc)

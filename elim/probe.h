@@ -111,6 +111,16 @@ struct probe {
 int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_t errlen);
 
 /*
+ * The capabilities (a caps.h mask) the elim's main thread must keep for
+ * these settings: to start an administrator's command as another user
+ * (CAP_SETUID, CAP_SETGID) and kill it and its children on timeout
+ * (CAP_KILL: they no longer run as the elim's user), and to give the probe
+ * a nice value below 0 (CAP_SYS_NICE).  0 when the probe is off, or runs
+ * built-in work at nice 0 or above.
+ */
+uint64_t probe_caps_needed(const struct probe_config *cfg);
+
+/*
  * Collect a finished probe if there is one, then fill the probe features
  * of values[FEAT_COUNT] for the record at monotonic time now_ns:
  * probe_slowdown and probe_age from the result in use, probe_result with a

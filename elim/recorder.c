@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "recorder.h"
 #include "statedir.h"
 
@@ -202,6 +203,7 @@ static void prune(struct recorder *r, double now)
 static void *recorder_main(void *arg)
 {
 	struct recorder *r = arg;
+	caps_limit_thread(0);   /* writes the elim's own files: no privilege (caps.h) */
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		if (r->stop)

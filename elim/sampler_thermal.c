@@ -17,6 +17,7 @@
 #include <sensors/error.h>
 #include <sensors/sensors.h>
 
+#include "caps.h"
 #include "procfile.h"
 #include "sampler.h"
 #include "sampler_thermal.h"
@@ -127,6 +128,7 @@ static void thread_fatal_error(const char *proc, const char *err)
 static void *thermal_thread(void *arg)
 {
 	struct thermal_state *s = arg;
+	caps_limit_thread(0);   /* hwmon is world-readable: no privilege (caps.h) */
 	sensors_parse_error = quiet_parse_error;
 	sensors_parse_error_wfn = quiet_parse_error_wfn;
 	sensors_fatal_error = thread_fatal_error;
