@@ -117,14 +117,30 @@ static bool lim_wants_rank(const char *resources)
 	return false;
 }
 
+/* "model: PATH:LINE: problem", or for a whole-file problem (line 0)
+ * "model: PATH: problem", but the problem alone when it already names the
+ * model file (a refusal does: "model PATH refused: ..."). */
+static const char *model_problem(char *buf, size_t len, const char *path,
+				 const struct model_error *err)
+{
+	if (err->line > 0)
+		snprintf(buf, len, "model: %s:%d: %s", path, err->line, err->msg);
+	else if (strncmp(err->msg, "model ", 6) == 0 && strstr(err->msg, path))
+		snprintf(buf, len, "%s", err->msg);
+	else
+		snprintf(buf, len, "model: %s: %s", path, err->msg);
+	return buf;
+}
+
 static void log_model(enum model_watch_result r, const struct model_watch *w,
 		      const struct model_error *err)
 {
+	char buf[PATH_MAX + 300];
 	if (r == MODEL_LOADED)
 		log_msg(LOG_INFO, "model: using %s (id %s)", w->path, w->current.id);
 	else if (r == MODEL_REJECTED)
-		log_msg(LOG_ERR, "model: %s:%d: %s; keeping model %s", w->path, err->line, err->msg,
-			w->current.id);
+		log_msg(LOG_ERR, "%s; keeping model %s",
+			model_problem(buf, sizeof buf, w->path, err), w->current.id);
 }
 
 /* Exit status for a configuration problem at start: ELIM_ABORT_VALUE (IBM
@@ -243,8 +259,19 @@ int main(int argc, char **argv)
 		model_path_from(mp, sizeof mp, &opt);
 		options_print(stdout, &opt);
 		if (opt.model_path || access(mp, F_OK) == 0) {
-			if (model_load_file(mp, &m, &me) < 0) {
-				fprintf(stderr, "elim.rank: model: %s:%d: %s\n", mp, me.line, me.msg);
+			/* as root, the elim would refuse what others could write */
+			struct trust trust;
+			trust_init(&trust, getenv("LSF_ENVDIR"));
+			me.line = 0;
+			if (opt.trusted_users &&
+			    trust_add_users(&trust, opt.trusted_users, me.msg, sizeof me.msg) < 0) {
+				fprintf(stderr, "elim.rank: --trusted-users: %s\n", me.msg);
+				rc = 1;
+			} else if (trust_check_file(&trust, mp, "model", me.msg, sizeof me.msg) < 0 ||
+				   model_load_file(mp, &m, &me) < 0) {
+				char buf[PATH_MAX + 300];
+				fprintf(stderr, "elim.rank: %s\n",
+					model_problem(buf, sizeof buf, mp, &me));
 				rc = 1;
 			} else {
 				printf("# model: %s (id %s)\n", mp, m.id);
@@ -318,7 +345,8 @@ int main(int argc, char **argv)
 	}
 	enum model_watch_result mr = model_watch_init_trusted(&mw, model_path, &names, &trust, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
-		log_msg(LOG_ERR, "model: %s:%d: %s", opt.model_path, merr.line, merr.msg);
+		char buf[PATH_MAX + 300];
+		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, opt.model_path, &merr));
 		return config_failure_status();
 	}
 	log_model(mr, &mw, &merr);

@@ -41,9 +41,12 @@ void model_hash_text(const char *data, size_t len, char *out)
 	snprintf(out, MODEL_ID_LEN + 1, "%016llx", (unsigned long long)h);
 }
 
-/* A finite number filling the whole token. */
+/* A finite decimal number filling the whole token (strtod alone would
+ * also take hex floats, "inf", "nan" and leading blanks). */
 static bool parse_number(const char *s, double *out)
 {
+	if (s[0] == '\0' || s[strspn(s, "0123456789+-.eE")] != '\0')
+		return false;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);

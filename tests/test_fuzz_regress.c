@@ -47,7 +47,7 @@ static void meta_value_truncated_before_blanks(void **state)
 	assert_string_equal(model_meta_get(&m, "k"), "padded");
 }
 
-/* fuzz_model: a subnormal coefficient (read from hex, 0x1p-1074) was written
+/* fuzz_model: a subnormal coefficient (the smallest, 2^-1074) was written
  * as 4.94065645841247e-324, which strtod reads with ERANGE: refused, so the
  * written model did not read back.  Underflow is a number; overflow is not. */
 static void subnormal_numbers_read_back(void **state)
@@ -56,7 +56,7 @@ static void subnormal_numbers_read_back(void **state)
 	static struct model m, back;
 	struct model_error err;
 	const char *text = "elim-rank-model 1\nintercept 1\n"
-		"term cpu_busy mean 0 scale 1 coef 0x1p-1074\n"
+		"term cpu_busy mean 0 scale 1 coef 4.9406564584124654e-324\n"
 		"term mem_used mean 1e-310 scale 1 coef 4.94065645841247e-324\n";
 	assert_int_equal(model_parse(text, strlen(text), &m, &err), 0);
 	assert_true(m.terms[0].coef > 0 && m.terms[0].coef < 1e-300);

@@ -251,6 +251,12 @@ static void elim_refuses_model(void **state)
 	chmod(f->path, 0666);
 	assert_int_equal(tu_system("%s >/dev/null 2>'%s/err'", cmd, f->dir), 1);
 	assert_int_equal(tu_system("grep -q 'model %s refused: world-writable' '%s/err'", f->path, f->dir), 0);
+	/* the message names the file once */
+	assert_int_equal(tu_system("test \"$(grep -o '%s' '%s/err' | wc -l)\" = 1", f->path, f->dir), 0);
+	/* --check-config refuses it as the running elim would */
+	assert_int_equal(tu_system("'%s' --check-config --model '%s' >/dev/null 2>'%s/err'", elim, f->path,
+				   f->dir), 1);
+	assert_int_equal(tu_system("grep -q 'model %s refused: world-writable' '%s/err'", f->path, f->dir), 0);
 
 	chmod(f->path, 0644);
 	assert_int_equal(chown(f->path, OTHER_UID, 0), 0);
@@ -258,6 +264,9 @@ static void elim_refuses_model(void **state)
 	assert_int_equal(tu_system("grep -q 'uid 54321' '%s/err'", f->dir), 0);
 	assert_int_equal(tu_system("%s --trusted-users 54321 >'%s/out' 2>&1", cmd, f->dir), 0);
 	assert_int_equal(tu_system("grep -q '^1 rank ' '%s/out'", f->dir), 0);
+	assert_int_equal(tu_system("'%s' --check-config --model '%s' >/dev/null 2>&1", elim, f->path), 1);
+	assert_int_equal(tu_system("'%s' --check-config --model '%s' --trusted-users 54321 >/dev/null 2>&1",
+				   elim, f->path), 0);
 	assert_int_equal(tu_system("%s --trusted-users no-such-user-here >/dev/null 2>&1", cmd), 2);
 }
 
