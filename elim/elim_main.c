@@ -180,6 +180,7 @@ static void recorder_config_from(struct recorder_config *c, const struct elim_op
 	c->days = o->history_days;
 	c->max_mb = o->history_max_mb;
 	c->retry_s = o->history_retry;
+	c->commit_s = o->history_commit;
 	c->lock_wait_s = o->lock_wait;
 	c->names = names;
 }

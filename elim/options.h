@@ -54,6 +54,7 @@ struct elim_options {
 	double history_days;      /* keep this many days of samples */
 	double history_max_mb;    /* and at most this many MiB of them */
 	double history_retry;     /* seconds between attempts to reopen the history */
+	double history_commit;    /* longest a sample waits for its batch's commit */
 	double lock_wait;         /* seconds to wait for another instance's lock */
 	const char *config_path;  /* --config */
 	bool check_config;        /* --check-config */

@@ -127,18 +127,35 @@ static bool replaced(struct recorder *r)
 	return st.st_dev != r->dev || st.st_ino != r->ino;
 }
 
-/* Append queued rows until the queue is empty or a write fails. */
-static void drain(struct recorder *r, double now)
+/* Are queued rows due for a commit (under mu)?  If not, *when (when given)
+ * gets the time they will be. */
+static bool batch_due(const struct recorder *r, double now, double *when)
+{
+	if (r->count == 0)
+		return false;
+	if (r->count >= RECORDER_BATCH || r->commit_s <= 0)
+		return true;
+	double at = r->q[r->head].queued + r->commit_s;
+	if (now >= at)
+		return true;
+	if (when)
+		*when = at;
+	return false;
+}
+
+/* Commit queued rows, a batch at a time, while a batch is due (all: every
+ * row), until the queue is empty or a write fails. */
+static void drain(struct recorder *r, double now, bool all)
 {
 	for (;;) {
-		struct recorder_row row;
 		pthread_mutex_lock(&r->mu);
-		if (r->count == 0) {
+		if (r->count == 0 || (!all && !batch_due(r, now, NULL))) {
 			pthread_mutex_unlock(&r->mu);
 			return;
 		}
-		row = r->q[r->head];
-		unsigned long seq_head = r->head;
+		size_t n = r->count < RECORDER_BATCH ? r->count : RECORDER_BATCH;
+		for (size_t i = 0; i < n; i++)
+			r->batch[i] = r->q[(r->head + i) % RECORDER_QUEUE];
 		unsigned long dropped = r->dropped;
 		r->dropped = 0;
 		pthread_mutex_unlock(&r->mu);
@@ -147,19 +164,25 @@ static void drain(struct recorder *r, double now)
 				" written (at most %d wait)", dropped, RECORDER_QUEUE);
 
 		char err[512];
-		struct history_row hr = {
-			.time = row.time, .host = r->host, .features = row.features,
-			.rank = row.rank, .model_id = row.model_id[0] ? row.model_id : NULL,
-		};
-		int rc = history_append(r->h, &hr, err, sizeof err);
+		struct history_row hr[RECORDER_BATCH];
+		for (size_t i = 0; i < n; i++) {
+			const struct recorder_row *row = &r->batch[i];
+			hr[i] = (struct history_row){
+				.time = row->time, .host = r->host, .features = row->features,
+				.rank = row->rank, .model_id = row->model_id[0] ? row->model_id : NULL,
+			};
+		}
+		int rc = history_append_many(r->h, hr, n, err, sizeof err);
 		if (rc == 0) {
+			uint64_t last = r->batch[n - 1].seq;
 			pthread_mutex_lock(&r->mu);
-			/* unless the main thread dropped it meanwhile (queue full) */
-			if (r->count > 0 && r->head == seq_head && r->q[r->head].time == row.time) {
+			/* the rows written, unless the main thread dropped some
+			 * meanwhile (queue full) */
+			while (r->count > 0 && r->q[r->head].seq <= last) {
 				r->head = (r->head + 1) % RECORDER_QUEUE;
 				r->count--;
 			}
-			r->written++;
+			r->written += n;
 			pthread_mutex_unlock(&r->mu);
 			complaint_clear(&r->append_fail, "history: appending to %s again", r->cfg.path);
 			continue;
@@ -211,6 +234,7 @@ static void *recorder_main(void *arg)
 		if (r->reconfig) {
 			bool moved = strcmp(r->cfg.path, r->next_cfg.path) != 0;
 			r->cfg = r->next_cfg;
+			r->commit_s = r->cfg.commit_s;
 			r->reconfig = false;
 			pthread_mutex_unlock(&r->mu);
 			if (moved) {
@@ -223,11 +247,12 @@ static void *recorder_main(void *arg)
 			pthread_mutex_lock(&r->mu);
 			continue;
 		}
-		bool work = r->count > 0;
+		double now = mono_s();
+		double due_at = now + 1.0;
+		bool due = batch_due(r, now, &due_at);
 		pthread_mutex_unlock(&r->mu);
 
-		double now = mono_s();
-		if (r->h && work && replaced(r)) {
+		if (r->h && due && replaced(r)) {
 			log_msg(LOG_WARNING, "history: %s was deleted or replaced: starting a new one",
 				r->cfg.path);
 			close_history(r);
@@ -237,13 +262,15 @@ static void *recorder_main(void *arg)
 			bool waiting = r->lock_fd < 0 && now < r->lock_deadline;
 			r->retry_at = now + (waiting ? 0.2 : r->cfg.retry_s);
 		}
-		if (r->h && work && now >= r->retry_at)
-			drain(r, now);
+		if (r->h && due && now >= r->retry_at)
+			drain(r, now, false);
 		if (r->h && now >= r->prune_at)
 			prune(r, now);
 
 		/* sleep until a row comes, or the next retry or pruning step */
 		double wake = now + 1.0;
+		if (!due && due_at < wake)
+			wake = due_at;
 		if (r->h == NULL && r->retry_at > now && r->retry_at < wake)
 			wake = r->retry_at;
 		if (r->h && r->prune_at > now && r->prune_at < wake)
@@ -252,13 +279,13 @@ static void *recorder_main(void *arg)
 				       .tv_nsec = (long)((wake - floor(wake)) * 1e9) };
 		pthread_mutex_lock(&r->mu);
 		bool retry_pending = r->h == NULL || r->retry_at > now;
-		if (!r->stop && !r->reconfig && (r->count == 0 || retry_pending || !work))
+		if (!r->stop && !r->reconfig && (!batch_due(r, mono_s(), NULL) || retry_pending))
 			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
 	}
 	pthread_mutex_unlock(&r->mu);
 	/* the last rows, if the history is there to take them */
 	if (r->h)
-		drain(r, mono_s());
+		drain(r, mono_s(), true);
 	close_history(r);
 	release_lock(r);
 	return NULL;
@@ -269,6 +296,7 @@ int recorder_start(struct recorder *r, const struct recorder_config *cfg, const 
 	memset(r, 0, sizeof *r);
 	r->cfg = *cfg;
 	r->lock_fd = -1;
+	r->commit_s = cfg->commit_s;
 	snprintf(r->host, sizeof r->host, "%s", host);
 	r->lock_deadline = mono_s() + cfg->lock_wait_s;
 	/* a few pages at a time for one row per tick (fails harmlessly in tests
@@ -305,12 +333,17 @@ int recorder_append(struct recorder *r, int64_t time_s, const double *features, 
 		rc = -ENOBUFS;
 	}
 	struct recorder_row *row = &r->q[(r->head + r->count) % RECORDER_QUEUE];
+	row->seq = r->next_seq++;
+	row->queued = mono_s();
 	row->time = time_s;
 	memcpy(row->features, features, sizeof row->features);
 	row->rank = rank;
 	snprintf(row->model_id, sizeof row->model_id, "%s", model_id ? model_id : "");
 	r->count++;
-	pthread_cond_signal(&r->cv);
+	/* a batch is full (or none is kept): wake the thread; otherwise it
+	 * wakes by itself when the oldest row's time is up */
+	if (r->count >= RECORDER_BATCH || r->commit_s <= 0)
+		pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
 }
@@ -319,6 +352,7 @@ void recorder_reconfigure(struct recorder *r, const struct recorder_config *cfg)
 {
 	pthread_mutex_lock(&r->mu);
 	r->next_cfg = *cfg;
+	r->commit_s = cfg->commit_s;
 	r->reconfig = true;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);

@@ -13,7 +13,12 @@
  *    until the lock comes free;
  *  - opens the history; a corrupt, foreign or newer-schema file is moved
  *    aside (kept) and a fresh one started; an older schema is migrated;
- *  - appends queued rows; when the database is busy (a reader holding a
+ *  - appends queued rows, RECORDER_BATCH to a transaction: rows wait until
+ *    that many are queued or the oldest has waited commit_s seconds (0:
+ *    each is committed at once); recorder_stop commits what waits.  A
+ *    row costs about 40 % fewer instructions this way than with a commit
+ *    of its own (bench/cost.py); a crash or SIGKILL loses the rows waiting;
+ *  - when the database is busy (a reader holding a
  *    lock), the disk is full or the directory read-only, rows stay queued
  *    (the oldest dropped beyond RECORDER_QUEUE) and it retries every
  *    retry_s seconds: what was written stays written;
@@ -33,6 +38,7 @@
 #include "log.h"
 
 #define RECORDER_QUEUE 64
+#define RECORDER_BATCH 6
 #define RECORDER_PRUNE_ROWS 500
 #define RECORDER_VACUUM_PAGES 64
 
@@ -42,12 +48,15 @@ struct recorder_config {
 	double days;            /* retention by age; <= 0: none */
 	double max_mb;          /* retention by size; <= 0: none */
 	double retry_s;         /* seconds between reopen attempts */
+	double commit_s;        /* longest a row waits for its batch; 0: no batching */
 	double lock_wait_s;     /* how long to wait for the lock at first */
 	const struct feature_binding *names;  /* runtime-named features; not owned,
 					       * must outlive the recorder; may be NULL */
 };
 
 struct recorder_row {
+	uint64_t seq;           /* order of arrival */
+	double queued;          /* monotonic seconds at arrival */
 	int64_t time;
 	double features[FEAT_VECTOR_LEN];
 	double rank;
@@ -62,12 +71,15 @@ struct recorder {
 	/* under mu */
 	struct recorder_row q[RECORDER_QUEUE];
 	unsigned head, count;
+	uint64_t next_seq;
+	double commit_s;        /* the configuration's, for recorder_append */
 	unsigned long dropped;
 	bool stop;
 	bool reconfig;
 	struct recorder_config next_cfg;
 	/* the thread's own */
 	struct recorder_config cfg;
+	struct recorder_row batch[RECORDER_BATCH];
 	char host[256];
 	struct history *h;
 	int lock_fd;

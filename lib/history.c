@@ -17,6 +17,7 @@
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	sqlite3_stmt *begin, *commit, *rollback;   /* for history_append_many */
 	struct feature_binding names;   /* a copy: which slots have columns */
 	char path[4096];
 };
@@ -173,6 +174,13 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 	if (off >= sizeof sql)
 		return errmsg(err, errlen, -ENAMETOOLONG, "%s: insert too long", h->path);
 	int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->insert, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(h->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &h->begin, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(h->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &h->commit, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(h->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
+					&h->rollback, NULL);
 	if (rc != SQLITE_OK)
 		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	return 0;
@@ -305,6 +313,44 @@ fail:
 	return rc;
 }
 
+/* Step a statement that returns no rows, and reset it. */
+static int step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int history_append_many(struct history *h, const struct history_row *rows, size_t n,
+			char *err, size_t errlen)
+{
+	if (n == 1)
+		return history_append(h, &rows[0], err, errlen);
+	if (n == 0)
+		return 0;
+	int rc = step_once(h->begin);
+	if (rc != SQLITE_DONE)
+		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s", h->path,
+			       sqlite3_errstr(rc));
+	for (size_t i = 0; i < n; i++) {
+		int a = history_append(h, &rows[i], err, errlen);
+		if (a < 0) {
+			if (sqlite3_get_autocommit(h->db) == 0)
+				step_once(h->rollback);
+			return a;
+		}
+	}
+	rc = step_once(h->commit);
+	if (rc != SQLITE_DONE) {
+		/* a failed COMMIT may leave the transaction open: end it */
+		if (sqlite3_get_autocommit(h->db) == 0)
+			step_once(h->rollback);
+		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s", h->path,
+			       sqlite3_errstr(rc));
+	}
+	return 0;
+}
+
 int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = h->insert;
@@ -426,8 +472,10 @@ void history_close(struct history *h)
 {
 	if (h == NULL)
 		return;
-	if (h->insert)
-		sqlite3_finalize(h->insert);
+	sqlite3_finalize(h->insert);   /* NULL is a no-op */
+	sqlite3_finalize(h->begin);
+	sqlite3_finalize(h->commit);
+	sqlite3_finalize(h->rollback);
 	if (h->db)
 		sqlite3_close_v2(h->db);
 	free(h);

@@ -88,6 +88,15 @@ int64_t history_live_bytes(struct history *h);
 /* Append one row.  Returns 0 or a negative code with a message in err. */
 int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen);
 
+/*
+ * Append n rows in one transaction: all of them or none.  One commit for
+ * several rows costs much less than one per row: the WAL takes each changed
+ * page once per commit.  Returns 0 or a negative code with a message in err
+ * (then nothing was written).
+ */
+int history_append_many(struct history *h, const struct history_row *rows, size_t n,
+			char *err, size_t errlen);
+
 /* Close; NULL is fine. */
 void history_close(struct history *h);
 

@@ -27,8 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "caps.h"
 #include "limharness.h"
 #include "testutil.h"
@@ -238,20 +236,6 @@ static void run_stop(struct run *r)
 	lh_close(&r->h);
 }
 
-static long q_long(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 2000);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 /* By default no thread keeps anything, and the elim still does its work:
  * records, and a history written under its state directory. */
 static void test_elim_default(void **state)
@@ -265,9 +249,9 @@ static void test_elim_default(void **state)
 	/* the built-in probe ran, and its baseline was saved */
 	double end = lh_now() + 10, rank;
 	while (lh_now() < end &&
-	       q_long(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 2)
+	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 2)
 		lh_read_raw(&r.h, 1.0, &rank);
-	assert_true(q_long(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 2);
+	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 2);
 	run_stop(&r);
 	assert_true(lh_file_has(r.log, "capabilities: keeping none"));
 	char bl[700];
@@ -360,9 +344,9 @@ static void test_elim_probe_nice(void **state)
 	assert_threads(r.h.pid, CAPS_BIT(CAP_SYS_NICE));
 	double end = lh_now() + 10, rank;
 	while (lh_now() < end &&
-	       q_long(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 1)
+	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 1)
 		lh_read_raw(&r.h, 1.0, &rank);
-	assert_true(q_long(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
+	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
 	run_stop(&r);
 	assert_false(lh_file_has(r.log, "probe: nice"));
 	tu_rmtree(r.dir);
@@ -388,13 +372,13 @@ static void test_elim_pcap(void **state)
 	memset(payload, 'x', sizeof payload);
 	double end = lh_now() + 10, rank;
 	while (lh_now() < end &&
-	       q_long(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") < 1) {
+	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") < 1) {
 		for (int i = 0; i < 50; i++)
 			sendto(s, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to);
 		lh_read_raw(&r.h, 0.3, &rank);
 	}
 	close(s);
-	assert_true(q_long(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") >= 1);
+	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") >= 1);
 	run_stop(&r);
 	assert_true(lh_file_has(r.log, "capabilities: keeping none"));
 	tu_rmtree(r.dir);

@@ -145,19 +145,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static long long q_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long long v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 /* The elim's nice value from /proc/PID/stat (field 19). */
 static int nice_of(pid_t pid)
 {
@@ -205,13 +192,13 @@ static void test_lim_like_run(void **state)
 	assert_int_equal(wait_exit(e.pid, 3000), 0);
 	fclose(e.out);
 
-	assert_int_equal(q_int(hist, "SELECT count(*) FROM samples"), 6);
-	assert_int_equal(q_int(hist, "SELECT count(*) FROM samples WHERE model_id IS NOT NULL"), 6);
+	assert_int_equal(tu_sql_int(hist, "SELECT count(*) FROM samples"), 6);
+	assert_int_equal(tu_sql_int(hist, "SELECT count(*) FROM samples WHERE model_id IS NOT NULL"), 6);
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM samples WHERE abs(rank - %.1f) < 0.051", ranks[5]);
-	assert_true(q_int(hist, sql) >= 1);
+	assert_true(tu_sql_int(hist, sql) >= 1);
 	/* the fixture's levels were recorded: mem_used 0.75 */
-	assert_int_equal(q_int(hist, "SELECT count(*) FROM samples WHERE abs(mem_used - 0.75) < 1e-9"), 6);
+	assert_int_equal(tu_sql_int(hist, "SELECT count(*) FROM samples WHERE abs(mem_used - 0.75) < 1e-9"), 6);
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_open(hist, &db);

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
 
 char *tu_tmpdir(void)
@@ -104,4 +106,22 @@ const char *tu_data(void)
 {
 	const char *d = getenv("TEST_DATA");
 	return d ? d : "tests/data";
+}
+
+long long tu_sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 2000);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s: %s", path, sql, sqlite3_errmsg(db));
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		fail_msg("%s: %s: no row (%s)", path, sql, sqlite3_errstr(rc));
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
 }

@@ -40,6 +40,11 @@ const char *tu_data(void);
 /* Run the shell command; returns its exit status (or -1). */
 int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The first column of the first row the query gives, from the SQLite
+ * database at path (read-only; waits up to 2 s for a writer's lock).
+ * Fails the test when there is no such row. */
+long long tu_sql_int(const char *path, const char *sql);
+
 /* Use TAP output and run the group. */
 #define TU_RUN(tests) \
 	(cmocka_set_message_output(CM_OUTPUT_TAP), cmocka_run_group_tests(tests, NULL, NULL))
