@@ -193,9 +193,29 @@ static void model_path_from(char *buf, size_t len, const struct elim_options *o)
 		snprintf(buf, len, "%s/rank.model", PKGSYSCONFDIR);
 }
 
+/* The sampling thread's work (tick_worker.h): sample, and log a sampler
+ * that starts or stops failing, once each way (its features are unknown
+ * meanwhile).  The complaints are this thread's own. */
+struct sampling_job {
+	struct sampling *sp;
+	struct complaint fail[SAMPLING_MAX];
+};
+
 static void sample_all(void *arg, uint64_t now, double *values)
 {
-	sampling_tick_full(arg, now, values);
+	struct sampling_job *job = arg;
+	struct sampling *sp = job->sp;
+	sampling_tick_full(sp, now, values);
+	for (size_t i = 0; i < sp->n; i++) {
+		if (sp->init_rc[i] < 0)
+			continue;   /* off since start, logged then */
+		if (sp->last_rc[i] < 0)
+			complain(&job->fail[i], LOG_WARNING,
+				 "sampler %s: %s; its features are unknown until it recovers",
+				 sp->s[i]->name, strerror(-sp->last_rc[i]));
+		else
+			complaint_clear(&job->fail[i], "sampler %s: working again", sp->s[i]->name);
+	}
 }
 
 /* Fixed malloc thresholds for a process that runs for months: glibc
@@ -403,7 +423,9 @@ int main(int argc, char **argv)
 	/* sampling runs in a thread of its own, so a slow source cannot stop
 	 * the records: see tick_worker.h */
 	static struct tick_worker tw;
-	if (tick_worker_start(&tw, sample_all, &sp) < 0) {
+	static struct sampling_job job;
+	job.sp = &sp;
+	if (tick_worker_start(&tw, sample_all, &job) < 0) {
 		log_msg(LOG_ERR, "cannot start the sampling thread: exiting");
 		return 1;
 	}

@@ -37,7 +37,7 @@ struct thermal_state {
 	bool stop;
 	uint64_t period_ns, stale_ns;
 	struct thermal_snapshot snap;
-	bool no_hwmon; /* a host without hwmon: no thread, all unknown */
+	uint64_t start_ns;   /* init: how long the first read may take */
 };
 
 static const int thermal_features[] = {FEAT_temp_max_c, FEAT_temp_margin_c, -1};
@@ -182,18 +182,17 @@ static int thermal_init(const struct sampler_env *env, void **state)
 	if (s == NULL)
 		return -ENOMEM;
 	if (!have_hwmon(env->sysfs)) {
-		s->no_hwmon = true; /* no thread: nothing to read, ever */
+		/* off (logged at info, as absent sources are): nothing to read, ever */
 		if (env->msg && env->msg_len)
 			snprintf(env->msg, env->msg_len,
-			         "no hwmon device (%s/class/hwmon is empty or absent): "
-			         "temperatures unknown",
-			         env->sysfs);
-		*state = s;
-		return 0;
+			         "no hwmon device (%s/class/hwmon is empty or absent)", env->sysfs);
+		free(s);
+		return -ENOENT;
 	}
 	double period = env->interval > 0 ? env->interval : THERMAL_DEFAULT_PERIOD_S;
 	s->period_ns = (uint64_t)(period * 1e9);
 	s->stale_ns = THERMAL_STALE_PERIODS * s->period_ns;
+	s->start_ns = mono_ns();
 	s->snap.max = s->snap.margin = NAN;
 	s->snap.rc = -EAGAIN;
 
@@ -224,14 +223,18 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 {
 	struct thermal_state *s = state;
 	sampler_clear(&sampler_thermal, out);
-	if (s->no_hwmon)
-		return 0; /* unknown, and no error: init's message said why */
 	pthread_mutex_lock(&s->mu);
 	struct thermal_snapshot snap = s->snap;
 	pthread_mutex_unlock(&s->mu);
 
-	if (snap.time_ns == 0)
-		return snap.rc;
+	if (snap.time_ns == 0) {
+		if (snap.rc == -ENOENT)
+			return 0;   /* chips, but no temperature input: unknown */
+		if (snap.rc != -EAGAIN)
+			return snap.rc;
+		/* not read yet: fine for a while, then the first read is stuck */
+		return now_ns > s->start_ns && now_ns - s->start_ns > s->stale_ns ? -ETIMEDOUT : 0;
+	}
 	if (now_ns > snap.time_ns && now_ns - snap.time_ns > s->stale_ns)
 		return -ETIMEDOUT; /* the thread is stuck in a read */
 	out[FEAT_temp_max_c] = snap.max;
@@ -242,10 +245,6 @@ static int thermal_sample(void *state, uint64_t now_ns, double *out)
 static void thermal_fini(void *state)
 {
 	struct thermal_state *s = state;
-	if (s->no_hwmon) {
-		free(s);
-		return;
-	}
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
 	pthread_cond_signal(&s->cv);

@@ -3,7 +3,9 @@
  *
  * sampling_init starts them all (a sampler whose init fails stays off and
  * its features unknown); sampling_tick fills a whole feature vector.
- * Failures are reported through sampling_status so the caller can log them;
+ * Failures are reported through init_rc[] and last_rc[] so the caller can
+ * log them (the elim does, once when a sampler starts failing and once when
+ * it recovers);
  * nothing here logs.
  */
 #ifndef ELIM_RANK_SAMPLING_H

@@ -379,6 +379,53 @@ static void test_model_reload(void **state)
 	free(dir);
 }
 
+/* A source that goes bad mid-run (/proc/stat rewritten as nonsense, then
+ * restored): its sampler's failure is logged once, its recovery once, and
+ * the records never stop. */
+static void test_sampler_failure_logged(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char proc[600], stat_path[700];
+	snprintf(proc, sizeof proc, "%s/proc", dir);
+	tu_copy_tree(procfs, proc);
+	snprintf(stat_path, sizeof stat_path, "%s/stat", proc);
+	FILE *f = fopen(stat_path, "r");
+	assert_non_null(f);
+	static char good[65536];
+	size_t len = fread(good, 1, sizeof good - 1, f);
+	fclose(f);
+	good[len] = '\0';
+	char *argv[] = { (char *)elim_bin(), "--procfs", proc, "--sysfs", sysfs, "--interval", "0.1",
+			 "--count", "40", "--no-history", "--no-probe", "--foreground", NULL };
+	struct elim e = start(argv, 0);
+	double v;
+	int n = 0;
+	while (read_record(&e, &v, NULL, 0)) {
+		n++;
+		if (n == 5)
+			tu_write(dir, "proc/stat", "nonsense\n");
+		if (n == 15)
+			tu_write(dir, "proc/stat", good);
+	}
+	assert_int_equal(n, 40);
+	assert_int_equal(wait_exit(e.pid, 2000), 0);
+	char *err = slurp_err(&e);
+	const char *bad = "sampler cpu: Invalid argument; its features are unknown until it recovers";
+	if (!strstr(err, bad))
+		fail_msg("stderr lacks '%s': %s", bad, err);
+	assert_null(strstr(strstr(err, bad) + 1, bad));   /* once, not per tick */
+	const char *again = "sampler cpu: working again";
+	assert_non_null(strstr(err, again));
+	assert_true(strstr(err, again) > strstr(err, bad));
+	assert_null(strstr(strstr(err, again) + 1, again));
+	free(err);
+	fclose(e.out);
+	close(e.err_fd);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* A read-only state directory (a ro bind mount: root ignores modes): ranks go on. */
 static void test_readonly_state_dir(void **state)
 {
@@ -503,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_bad_model_at_start),
 		cmocka_unit_test(test_model_reload),
+		cmocka_unit_test(test_sampler_failure_logged),
 		cmocka_unit_test(test_readonly_state_dir),
 		cmocka_unit_test(test_stdout_closed_and_sigterm),
 		cmocka_unit_test(test_lsf_resources_without_rank),

@@ -155,7 +155,8 @@ static void test_no_limits(void **st)
 	sampler_thermal.fini(s);
 }
 
-/* No hwmon at all, as on this very machine: off at init, nothing read. */
+/* No hwmon at all, as on this very machine: off at init (-ENOENT, which the
+ * elim logs at info), no thread, nothing read. */
 static void test_no_hwmon(void **st)
 {
 	(void)st;
@@ -164,12 +165,9 @@ static void test_no_hwmon(void **st)
 			mkdir(CLASS "/hwmon", 0755); /* present but empty */
 		void *s = NULL;
 		msg[0] = '\0';
-		assert_int_equal(sampler_thermal.init(&env, &s), 0);
+		assert_int_equal(sampler_thermal.init(&env, &s), -ENOENT);
+		assert_null(s);
 		assert_non_null(strstr(msg, "no hwmon"));
-		double out[FEAT_COUNT];
-		assert_int_equal(sampler_thermal.sample(s, mono_ns(), out), 0);
-		assert_true(isnan(out[FEAT_temp_max_c]) && isnan(out[FEAT_temp_margin_c]));
-		sampler_thermal.fini(s);
 	}
 }
 
@@ -222,7 +220,7 @@ static void test_no_temperatures(void **st)
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
 	double out[FEAT_COUNT];
 	usleep(200000);
-	assert_int_equal(sampler_thermal.sample(s, mono_ns(), out), -ENOENT);
+	assert_int_equal(sampler_thermal.sample(s, mono_ns(), out), 0);   /* unknown, no error */
 	assert_true(isnan(out[FEAT_temp_max_c]) && isnan(out[FEAT_temp_margin_c]));
 	sampler_thermal.fini(s);
 }
@@ -252,13 +250,15 @@ static void test_stuck_read_off_tick(void **st)
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
 	double out[FEAT_COUNT];
 	uint64_t worst = 0;
-	int held = 0;
+	int held = 0, stuck = 0;
 	for (int i = 0; i < 30; i++) {
 		uint64_t t0 = mono_ns();
 		int rc = sampler_thermal.sample(s, t0, out);
 		uint64_t d = mono_ns() - t0;
 		worst = d > worst ? d : worst;
-		assert_true(rc < 0);
+		/* unknown; an error once the first read is overdue */
+		assert_true(rc == 0 || rc == -ETIMEDOUT);
+		stuck += rc == -ETIMEDOUT;
 		assert_true(isnan(out[FEAT_temp_max_c]));
 		struct fanotify_event_metadata ev[8];
 		ssize_t n = read(fan, ev, sizeof ev);
@@ -270,6 +270,7 @@ static void test_stuck_read_off_tick(void **st)
 		usleep(10000);
 	}
 	assert_true(held >= 1);
+	assert_true(stuck >= 1);
 	assert_true(worst < 20 * 1000000ULL); /* 20 ms, on a loaded machine */
 
 	close(fan); /* unanswered events are allowed */
