@@ -41,18 +41,65 @@ static size_t shrink_to(size_t cap, size_t n, unsigned *low)
 	return want < cap ? want : 0;
 }
 
+/*
+ * The two tables' shared parts, over arrays of *cap entries of esize bytes
+ * whose key is read by key_of (0: an empty slot).  Each returns the array
+ * to use from now on.
+ */
+
+/* Empty the table, or shrink it (see pidtab.h); *n and *low are its fields. */
+static void *tab_clear(void *e, size_t *cap, size_t *n, unsigned *low, size_t esize)
+{
+	size_t want = shrink_to(*cap, *n, low);
+	void *ne = want ? calloc(want, esize) : NULL;
+	*n = 0;
+	if (ne) {
+		free(e);
+		*cap = want;
+		give_back();
+		return ne;
+	}
+	if (e)
+		memset(e, 0, *cap * esize);
+	return e;
+}
+
+/* Double the capacity (or start at TAB_MIN_CAP), moving every entry;
+ * NULL when out of memory (then e is unchanged). */
+static void *tab_grow(void *e, size_t *cap, size_t esize, uint64_t (*key_of)(const void *))
+{
+	size_t want = *cap ? *cap * 2 : TAB_MIN_CAP;
+	char *ne = calloc(want, esize);
+	if (ne == NULL)
+		return NULL;
+	const char *old = e;
+	for (size_t j = 0; j < *cap; j++) {
+		uint64_t k = key_of(old + j * esize);
+		if (k == 0)
+			continue;
+		size_t i = hash_u64(k) & (want - 1);
+		while (key_of(ne + i * esize) != 0)
+			i = (i + 1) & (want - 1);
+		memcpy(ne + i * esize, old + j * esize, esize);
+	}
+	free(e);
+	*cap = want;
+	return ne;
+}
+
+static uint64_t pid_key(const void *ent)
+{
+	return (uint64_t)((const struct pid_ent *)ent)->pid;
+}
+
+static uint64_t group_key(const void *ent)
+{
+	return ((const struct group_ent *)ent)->key;
+}
+
 void pidtab_clear(struct pidtab *t)
 {
-	size_t cap = shrink_to(t->cap, t->n, &t->low);
-	struct pid_ent *ne = cap ? calloc(cap, sizeof *ne) : NULL;
-	t->n = 0;
-	if (ne) {
-		free(t->e);
-		t->e = ne;
-		t->cap = cap;
-		give_back();
-	} else if (t->e)
-		memset(t->e, 0, t->cap * sizeof *t->e);
+	t->e = tab_clear(t->e, &t->cap, &t->n, &t->low, sizeof *t->e);
 }
 
 void pidtab_free(struct pidtab *t)
@@ -74,26 +121,6 @@ struct pid_ent *pidtab_find(const struct pidtab *t, int32_t pid)
 	}
 }
 
-static int pidtab_grow(struct pidtab *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : TAB_MIN_CAP;
-	struct pid_ent *ne = calloc(cap, sizeof *ne);
-	if (ne == NULL)
-		return -ENOMEM;
-	for (size_t j = 0; j < t->cap; j++) {
-		if (t->e[j].pid == 0)
-			continue;
-		size_t i = hash_u64((uint64_t)t->e[j].pid) & (cap - 1);
-		while (ne[i].pid != 0)
-			i = (i + 1) & (cap - 1);
-		ne[i] = t->e[j];
-	}
-	free(t->e);
-	t->e = ne;
-	t->cap = cap;
-	return 0;
-}
-
 struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid)
 {
 	if (pid <= 0)
@@ -101,8 +128,12 @@ struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid)
 	struct pid_ent *p = pidtab_find(t, pid);
 	if (p)
 		return p;
-	if ((t->n + 1) * 2 > t->cap && pidtab_grow(t) < 0)
-		return NULL;
+	if ((t->n + 1) * 2 > t->cap) {
+		struct pid_ent *ne = tab_grow(t->e, &t->cap, sizeof *t->e, pid_key);
+		if (ne == NULL)
+			return NULL;
+		t->e = ne;
+	}
 	size_t mask = t->cap - 1;
 	size_t i = hash_u64((uint64_t)pid) & mask;
 	while (t->e[i].pid != 0)
@@ -114,16 +145,7 @@ struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid)
 
 void grouptab_clear(struct grouptab *t)
 {
-	size_t cap = shrink_to(t->cap, t->n, &t->low);
-	struct group_ent *ne = cap ? calloc(cap, sizeof *ne) : NULL;
-	t->n = 0;
-	if (ne) {
-		free(t->e);
-		t->e = ne;
-		t->cap = cap;
-		give_back();
-	} else if (t->e)
-		memset(t->e, 0, t->cap * sizeof *t->e);
+	t->e = tab_clear(t->e, &t->cap, &t->n, &t->low, sizeof *t->e);
 }
 
 void grouptab_free(struct grouptab *t)
@@ -132,32 +154,16 @@ void grouptab_free(struct grouptab *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int grouptab_grow(struct grouptab *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : TAB_MIN_CAP;
-	struct group_ent *ne = calloc(cap, sizeof *ne);
-	if (ne == NULL)
-		return -ENOMEM;
-	for (size_t j = 0; j < t->cap; j++) {
-		if (t->e[j].key == 0)
-			continue;
-		size_t i = hash_u64(t->e[j].key) & (cap - 1);
-		while (ne[i].key != 0)
-			i = (i + 1) & (cap - 1);
-		ne[i] = t->e[j];
-	}
-	free(t->e);
-	t->e = ne;
-	t->cap = cap;
-	return 0;
-}
-
 int grouptab_add(struct grouptab *t, uint64_t key, double ticks)
 {
 	if (key == 0)
 		return -EINVAL;
-	if ((t->n + 1) * 2 > t->cap && grouptab_grow(t) < 0)
-		return -ENOMEM;
+	if ((t->n + 1) * 2 > t->cap) {
+		struct group_ent *ne = tab_grow(t->e, &t->cap, sizeof *t->e, group_key);
+		if (ne == NULL)
+			return -ENOMEM;
+		t->e = ne;
+	}
 	size_t mask = t->cap - 1;
 	size_t i = hash_u64(key) & mask;
 	while (t->e[i].key != 0 && t->e[i].key != key)
