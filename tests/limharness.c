@@ -174,18 +174,6 @@ void lh_close(struct lh *h)
 	h->fd = -1;
 }
 
-bool lh_file_has(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 long lh_rows(const char *db)
 {
 	sqlite3 *s;

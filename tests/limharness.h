@@ -57,9 +57,6 @@ int lh_wait(struct lh *h, double timeout_s);
 /* Close our end of the pipe. */
 void lh_close(struct lh *h);
 
-/* Does the file contain the string? */
-bool lh_file_has(const char *path, const char *needle);
-
 /* Rows in the samples table of a history (-1 if it cannot be read). */
 long lh_rows(const char *db);
 

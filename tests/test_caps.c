@@ -253,7 +253,7 @@ static void test_elim_default(void **state)
 		lh_read_raw(&r.h, 1.0, &rank);
 	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 2);
 	run_stop(&r);
-	assert_true(lh_file_has(r.log, "capabilities: keeping none"));
+	assert_true(tu_file_has(r.log, "capabilities: keeping none"));
 	char bl[700];
 	snprintf(bl, sizeof bl, "%s/probe.baseline", r.dir);
 	assert_int_equal(access(bl, R_OK), 0);
@@ -329,8 +329,8 @@ static void test_elim_probe_command(void **state)
 	}
 	run_stop(&r);
 	assert_int_equal(count_procs(65534, "97.25"), 0);
-	assert_true(lh_file_has(r.log, "capabilities: keeping cap_kill,cap_setgid,cap_setuid"));
-	assert_true(lh_file_has(r.log, "timeout") || lh_file_has(r.log, "killed"));
+	assert_true(tu_file_has(r.log, "capabilities: keeping cap_kill,cap_setgid,cap_setuid"));
+	assert_true(tu_file_has(r.log, "timeout") || tu_file_has(r.log, "killed"));
 	tu_rmtree(r.dir);
 }
 
@@ -348,7 +348,7 @@ static void test_elim_probe_nice(void **state)
 		lh_read_raw(&r.h, 1.0, &rank);
 	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
 	run_stop(&r);
-	assert_false(lh_file_has(r.log, "probe: nice"));
+	assert_false(tu_file_has(r.log, "probe: nice"));
 	tu_rmtree(r.dir);
 }
 
@@ -380,7 +380,7 @@ static void test_elim_pcap(void **state)
 	close(s);
 	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") >= 1);
 	run_stop(&r);
-	assert_true(lh_file_has(r.log, "capabilities: keeping none"));
+	assert_true(tu_file_has(r.log, "capabilities: keeping none"));
 	tu_rmtree(r.dir);
 }
 #endif

@@ -37,18 +37,6 @@ static bool exists2(const char *a, const char *b, const char *c)
 	return access(p, F_OK) == 0;
 }
 
-static bool file_has(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 static void t_fresh_tree(void **state)
 {
 	(void)state;
@@ -70,7 +58,7 @@ static void t_fresh_tree(void **state)
 	assert_true(n > 0);
 	link[n] = '\0';
 	assert_string_equal(link, "elim.rank");          /* relative: survives DESTDIR */
-	assert_true(file_has(out, "linked"));
+	assert_true(tu_file_has(out, "linked"));
 
 	const char *data = env("INST_PKGDATADIR");
 	static const char *const snippets[] = {
@@ -83,18 +71,18 @@ static void t_fresh_tree(void **state)
 			fail_msg("missing %s", p);
 	}
 	snprintf(p, sizeof p, "%s%s/conf-snippets/lsf.shared.openlava-3-4", dest, data);
-	assert_true(file_has(p, "Begin NewIndex"));
-	assert_true(file_has(p, "rank    10        Y"));
+	assert_true(tu_file_has(p, "Begin NewIndex"));
+	assert_true(tu_file_has(p, "rank    10        Y"));
 	snprintf(p, sizeof p, "%s%s/conf-snippets/lsb.queues.special", dest, data);
-	assert_true(file_has(p, "RES_REQ             = order[rank]"));
-	assert_true(file_has(p, "JOB_ACCEPT_INTERVAL"));
+	assert_true(tu_file_has(p, "RES_REQ             = order[rank]"));
+	assert_true(tu_file_has(p, "JOB_ACCEPT_INTERVAL"));
 
 	const char *man = env("INST_MANDIR");
 	assert_true(exists2(dest, man, "/man5/elim.rank.conf.5"));
 	assert_true(exists2(dest, man, "/man8/elim.rank.8"));
 	/* no @substitution@ left in the installed page */
 	snprintf(p, sizeof p, "%s%s/man5/elim.rank.conf.5", dest, man);
-	assert_false(file_has(p, "@pkgsysconfdir@"));
+	assert_false(tu_file_has(p, "@pkgsysconfdir@"));
 
 	/* nothing goes into sysconfdir: the administrator's files stay theirs */
 	snprintf(p, sizeof p, "%s%s", dest, env("INST_SYSCONFDIR"));
@@ -112,7 +100,7 @@ static void t_fresh_tree(void **state)
 
 	/* installing again keeps our own link */
 	assert_int_equal(install_into(dest, out), 0);
-	assert_true(file_has(out, "already links to elim.rank"));
+	assert_true(tu_file_has(out, "already links to elim.rank"));
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -133,8 +121,8 @@ static void t_existing_elim_left_alone(void **state)
 	struct stat st;
 	assert_int_equal(lstat(p, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_true(file_has(p, "the site's own elim"));
-	assert_true(file_has(out, "already exists: left alone"));
+	assert_true(tu_file_has(p, "the site's own elim"));
+	assert_true(tu_file_has(out, "already exists: left alone"));
 	snprintf(p, sizeof p, "%s/elim.rank", sub);
 	assert_int_equal(access(p, X_OK), 0);
 	tu_rmtree(dir);

@@ -159,7 +159,7 @@ static void t_lim_without_rank(void **state)
 	int st = lh_wait(&h, 2.0);
 	assert_true(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(lh_read_raw(&h, 0.5, &rank), 0);    /* EOF, no bytes */
-	assert_true(lh_file_has(log, "does not include rank"));
+	assert_true(tu_file_has(log, "does not include rank"));
 	lh_close(&h);
 	tu_rmtree(dir);
 	free(dir);
@@ -258,7 +258,7 @@ static void t_sighup_model(void **state)
 	lh_kill(&h, SIGHUP);
 	usleep(300000);
 	assert_true(wait_rank(&h, 250.0, 1.0));     /* still the last good model */
-	assert_true(lh_file_has(log, "keeping model"));
+	assert_true(tu_file_has(log, "keeping model"));
 	lh_kill(&h, SIGTERM);
 	assert_true(lh_wait(&h, 2.0) >= 0);
 	lh_close(&h);
@@ -320,15 +320,15 @@ static void t_sighup_config(void **state)
 	lh_read_raw(&h, 1.0, &rank);
 	g = median_gap(&h, 4);
 	assert_true(g > 0.25 && g < 0.36);
-	assert_true(lh_file_has(log, "changed: interval"));
-	assert_true(lh_file_has(log, "procfs changed: takes effect when"));
+	assert_true(tu_file_has(log, "changed: interval"));
+	assert_true(tu_file_has(log, "procfs changed: takes effect when"));
 
 	tu_write(dir, "elim.rank.conf", "interval = 0.1\nbogus-setting = 1\n");
 	lh_kill(&h, SIGHUP);
 	lh_read_raw(&h, 1.0, &rank);
 	g = median_gap(&h, 4);
 	assert_true(g > 0.25 && g < 0.36);          /* the running configuration */
-	assert_true(lh_file_has(log, ":2: unknown setting 'bogus-setting'; keeping the running"));
+	assert_true(tu_file_has(log, ":2: unknown setting 'bogus-setting'; keeping the running"));
 	assert_int_equal(waitpid(h.pid, NULL, WNOHANG), 0);
 
 	lh_kill(&h, SIGTERM);
@@ -361,7 +361,7 @@ static void t_bad_config_at_start(void **state)
 	assert_int_equal(WEXITSTATUS(st), 97);
 	double rank;
 	assert_int_equal(lh_read_raw(&h, 0.5, &rank), 0);      /* nothing on stdout */
-	assert_true(lh_file_has(log, ":4: 'interval' is already set on line 3"));
+	assert_true(tu_file_has(log, ":4: 'interval' is already set on line 3"));
 	lh_close(&h);
 
 	o.env[1] = NULL;       /* without ELIM_ABORT_VALUE: 1 */

@@ -115,7 +115,7 @@ static void t_history_deleted(void **state)
 	unlink(p);
 	records_on_time(&r.h, 0.8, 0.3);
 	assert_true(wait_rows(r.db, 3, 2.0) >= 3);     /* a new history, filling */
-	assert_true(lh_file_has(r.log, "was deleted or replaced"));
+	assert_true(tu_file_has(r.log, "was deleted or replaced"));
 	run_stop(&r);
 	run_done(&r);
 }
@@ -160,7 +160,7 @@ static void t_history_corrupt_and_foreign(void **state)
 		assert_true(wait_rows(r.db, 2, 2.0) >= 2);
 		snprintf(pattern, sizeof pattern, "%s/history.db.bad-*", st);
 		assert_int_equal(count_glob(pattern), 1);      /* kept, not deleted */
-		assert_true(lh_file_has(r.log, "starting a new history"));
+		assert_true(tu_file_has(r.log, "starting a new history"));
 		run_stop(&r);
 		if (foreign) {
 			glob_t g;
@@ -255,7 +255,7 @@ static void t_history_readonly(void **state)
 	records_on_time(&r.h, 0.5, 0.3);
 	long after = wait_rows(r.db, before + 10, 3.0);
 	assert_true(after >= before + 10);      /* resumed, and queued rows came too */
-	assert_true(lh_file_has(r.log, "is open again") || lh_file_has(r.log, "appending to"));
+	assert_true(tu_file_has(r.log, "is open again") || tu_file_has(r.log, "appending to"));
 	run_stop(&r);
 	umount2(st, MNT_DETACH);
 	run_done(&r);
@@ -319,16 +319,16 @@ static void t_two_instances(void **state)
 	usleep(600000);                                     /* past its lock-wait */
 	while (lh_read_raw(&a.h, 0.01, &rank) > 0)
 		;
-	assert_true(lh_file_has(b.log, "holds"));
-	assert_true(lh_file_has(b.log, "running without history"));
+	assert_true(tu_file_has(b.log, "holds"));
+	assert_true(tu_file_has(b.log, "running without history"));
 	char pidtxt[32];
 	snprintf(pidtxt, sizeof pidtxt, "pid %d", (int)a.h.pid);
-	assert_true(lh_file_has(b.log, pidtxt));
+	assert_true(tu_file_has(b.log, pidtxt));
 	records_on_time(&b.h, 0.5, 0.3);
 
 	run_stop(&a);
 	records_on_time(&b.h, 0.8, 0.3);
-	assert_true(lh_file_has(b.log, "got lock"));
+	assert_true(tu_file_has(b.log, "got lock"));
 	long rows = lh_rows(b.db);
 	records_on_time(&b.h, 0.6, 0.3);
 	assert_true(wait_rows(b.db, rows + 3, 2.0) >= rows + 3);   /* B records now */

@@ -125,3 +125,15 @@ long long tu_sql_int(const char *path, const char *sql)
 	sqlite3_close(db);
 	return v;
 }
+
+bool tu_file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}

@@ -3,6 +3,7 @@
 #define ELIM_RANK_TESTUTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -39,6 +40,10 @@ const char *tu_data(void);
 
 /* Run the shell command; returns its exit status (or -1). */
 int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Does the file (its first 64 KiB) contain the string?  false when it
+ * cannot be read. */
+bool tu_file_has(const char *path, const char *needle);
 
 /* The first column of the first row the query gives, from the SQLite
  * database at path (read-only; waits up to 2 s for a writer's lock).
