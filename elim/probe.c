@@ -211,7 +211,11 @@ uint64_t probe_caps_needed(const struct probe_config *cfg)
 		return 0;
 	if (cfg->command)
 		keep |= CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_KILL);
-	if (cfg->nice < 0)
+	/* lowering a nice value takes CAP_SYS_NICE: below 0, or below the
+	 * elim's own (started at a positive nice value) */
+	errno = 0;
+	int own = getpriority(PRIO_PROCESS, 0);
+	if (cfg->nice < 0 || (errno == 0 && cfg->nice < own))
 		keep |= CAPS_BIT(CAP_SYS_NICE);
 	return keep;
 }

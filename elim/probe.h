@@ -115,8 +115,9 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
  * these settings: to start an administrator's command as another user
  * (CAP_SETUID, CAP_SETGID) and kill it and its children on timeout
  * (CAP_KILL: they no longer run as the elim's user), and to give the probe
- * a nice value below 0 (CAP_SYS_NICE).  0 when the probe is off, or runs
- * built-in work at nice 0 or above.
+ * a nice value below 0 or below the elim's own (CAP_SYS_NICE).  0 when the
+ * probe is off, or runs built-in work at a nice value no lower than the
+ * elim's and not below 0.  Call it after the elim has set its own nice.
  */
 uint64_t probe_caps_needed(const struct probe_config *cfg);
 

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -201,7 +202,7 @@ struct run {
 	struct lh h;
 };
 
-static void run_start(struct run *r, const char *const *extra)
+static void run_start_nice(struct run *r, const char *const *extra, bool nice20)
 {
 	memset(r, 0, sizeof *r);
 	r->dir = tu_tmpdir();
@@ -213,7 +214,7 @@ static void run_start(struct run *r, const char *const *extra)
 	for (size_t i = 0; extra && extra[i] && n < 23; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	struct lh_opts o = { .nice20 = true, .log = r->log };
+	struct lh_opts o = { .nice20 = nice20, .log = r->log };
 	lh_start(&r->h, &o, args);
 	/* a few records: every thread is up by then */
 	double rank;
@@ -223,6 +224,12 @@ static void run_start(struct run *r, const char *const *extra)
 		assert_true(k > 0);
 		got += k;
 	}
+}
+
+/* As LIM starts it: at nice -20 (which the elim resets to 0). */
+static void run_start(struct run *r, const char *const *extra)
+{
+	run_start_nice(r, extra, true);
 }
 
 static void run_stop(struct run *r)
@@ -352,6 +359,30 @@ static void test_elim_probe_nice(void **state)
 	tu_rmtree(r.dir);
 }
 
+/* Started at nice 5, the elim keeps CAP_SYS_NICE to give its probe nice 0
+ * (a lower value than its own), and the probe does get it. */
+static void test_elim_started_niced(void **state)
+{
+	(void)state;
+	errno = 0;
+	int was = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	assert_int_equal(setpriority(PRIO_PROCESS, 0, 5), 0);
+	struct run r;
+	run_start_nice(&r, (const char *const[]){ "--probe-interval", "0.5", "--probe-duration", "0.05",
+						  NULL }, false);
+	assert_int_equal(setpriority(PRIO_PROCESS, 0, was), 0);
+	assert_threads(r.h.pid, CAPS_BIT(CAP_SYS_NICE));
+	double end = lh_now() + 10, rank;
+	while (lh_now() < end &&
+	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 1)
+		lh_read_raw(&r.h, 1.0, &rank);
+	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
+	run_stop(&r);
+	assert_false(tu_file_has(r.log, "probe: nice"));
+	tu_rmtree(r.dir);
+}
+
 #ifdef HAVE_LIBPCAP
 /* Traffic classes: CAP_NET_RAW opens the capture and is then dropped from
  * every thread; the capture goes on counting. */
@@ -397,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_elim_default),
 		cmocka_unit_test(test_elim_probe_command),
 		cmocka_unit_test(test_elim_probe_nice),
+		cmocka_unit_test(test_elim_started_niced),
 #ifdef HAVE_LIBPCAP
 		cmocka_unit_test(test_elim_pcap),
 #endif

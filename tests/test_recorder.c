@@ -74,10 +74,11 @@ static void append(struct fx *f, int64_t t)
 	assert_int_equal(recorder_append(&f->rec, t, x, 100.0 + (double)t, "0123456789abcdef"), 0);
 }
 
-/* Rows in the history (0 before it exists). */
+/* Rows in the history (0 before it exists, or before its table does). */
 static long long rows(struct fx *f)
 {
-	if (access(f->db, F_OK) < 0)
+	if (access(f->db, F_OK) < 0 ||
+	    tu_sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples'") == 0)
 		return 0;
 	return tu_sql_int(f->db, "SELECT count(*) FROM samples");
 }
