@@ -103,6 +103,7 @@ static void test_drop_process(void **state)
 	/* this process keeps its own */
 	assert_true(caps_effective() & CAPS_BIT(CAP_SYS_ADMIN));
 	tu_rmtree(dir);
+	free(dir);
 }
 
 static void test_names(void **state)
@@ -265,6 +266,7 @@ static void test_elim_default(void **state)
 	snprintf(bl, sizeof bl, "%s/probe.baseline", r.dir);
 	assert_int_equal(access(bl, R_OK), 0);
 	tu_rmtree(r.dir);
+	free(r.dir);
 }
 
 /* sleep(1) processes of uid whose command line contains needle. */
@@ -339,6 +341,7 @@ static void test_elim_probe_command(void **state)
 	assert_true(tu_file_has(r.log, "capabilities: keeping cap_kill,cap_setgid,cap_setuid"));
 	assert_true(tu_file_has(r.log, "timeout") || tu_file_has(r.log, "killed"));
 	tu_rmtree(r.dir);
+	free(r.dir);
 }
 
 /* A nice value below 0 for the probe keeps CAP_SYS_NICE, and only that. */
@@ -357,6 +360,7 @@ static void test_elim_probe_nice(void **state)
 	run_stop(&r);
 	assert_false(tu_file_has(r.log, "probe: nice"));
 	tu_rmtree(r.dir);
+	free(r.dir);
 }
 
 /* Started at nice 5, the elim keeps CAP_SYS_NICE to give its probe nice 0
@@ -381,6 +385,7 @@ static void test_elim_started_niced(void **state)
 	run_stop(&r);
 	assert_false(tu_file_has(r.log, "probe: nice"));
 	tu_rmtree(r.dir);
+	free(r.dir);
 }
 
 #ifdef HAVE_LIBPCAP
@@ -413,6 +418,7 @@ static void test_elim_pcap(void **state)
 	run_stop(&r);
 	assert_true(tu_file_has(r.log, "capabilities: keeping none"));
 	tu_rmtree(r.dir);
+	free(r.dir);
 }
 #endif
 
