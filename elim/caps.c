@@ -43,26 +43,34 @@ uint64_t caps_effective(void)
 
 int caps_drop_process(uint64_t keep)
 {
+	/* every step is tried, whatever failed before it: the first error is
+	 * returned, and the sets are reduced as far as they can be */
+	int first = 0;
+#define STEP(ok) do { if (!(ok) && first == 0) first = -errno; } while (0)
 	struct __user_cap_data_struct d[2];
-	int rc = cap_get(d);
-	if (rc < 0)
-		return rc;
-	if (d[0].effective & CAPS_BIT(CAP_SETPCAP)) {
+	if (cap_get(d) == 0 && (d[0].effective & CAPS_BIT(CAP_SETPCAP))) {
 		for (int c = 0; c < 64; c++) {
 			int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
 			if (held < 0)
 				break;   /* past the kernel's last capability */
-			if (held == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-				return -errno;
+			if (held == 1)
+				STEP(prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0);
 		}
-		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) < 0)
-			return -errno;
+		/* add to what a parent (systemd's SecureBits=) may have locked */
+		int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+		STEP(bits >= 0);
+		if (bits >= 0 && (bits & (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED)) !=
+				 (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED))
+			STEP(prctl(PR_SET_SECUREBITS, bits | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED,
+				   0, 0, 0) == 0);
 	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;   /* EINVAL: a kernel before ambient sets */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	return caps_limit_thread(keep);
+	/* EINVAL: a kernel before ambient sets, which then has none */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL && first == 0)
+		first = -errno;
+	STEP(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+#undef STEP
+	int rc = caps_limit_thread(keep);
+	return first ? first : rc;
 }
 
 static const char *const cap_name[] = {

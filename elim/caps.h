@@ -37,8 +37,9 @@ int caps_limit_thread(uint64_t keep);
  * SECBIT_NOROOT (an exec can give no capability back, not even to uid 0);
  * clear the ambient set; set no_new_privs (no set-user-ID or file
  * capability gains at exec); then caps_limit_thread(keep).  Without
- * CAP_SETPCAP (not root) the first step is skipped.  Returns 0 or a
- * negative errno (the sets may then be partly reduced).
+ * CAP_SETPCAP (not root) the first step is skipped.  Every step is tried
+ * even when one before it failed.  Returns 0, or the first step's negative
+ * errno (the sets are then reduced as far as they could be).
  */
 int caps_drop_process(uint64_t keep);
 

@@ -160,8 +160,8 @@ static void drain(struct recorder *r, double now, bool all)
 		r->dropped = 0;
 		pthread_mutex_unlock(&r->mu);
 		if (dropped)
-			log_msg(LOG_WARNING, "history: %lu samples were dropped while it could not be"
-				" written (at most %d wait)", dropped, RECORDER_QUEUE);
+			log_msg(LOG_WARNING, "history: up to %lu samples were dropped while it could not"
+				" be written (at most %d wait)", dropped, RECORDER_QUEUE);
 
 		char err[512];
 		struct history_row hr[RECORDER_BATCH];
@@ -271,8 +271,8 @@ static void *recorder_main(void *arg)
 		double wake = now + 1.0;
 		if (!due && due_at < wake)
 			wake = due_at;
-		if (r->h == NULL && r->retry_at > now && r->retry_at < wake)
-			wake = r->retry_at;
+		if (r->retry_at > now && r->retry_at < wake)
+			wake = r->retry_at;   /* a reopen, or a write to try again */
 		if (r->h && r->prune_at > now && r->prune_at < wake)
 			wake = r->prune_at;
 		struct timespec ts = { .tv_sec = (time_t)wake,
@@ -283,9 +283,21 @@ static void *recorder_main(void *arg)
 			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
 	}
 	pthread_mutex_unlock(&r->mu);
-	/* the last rows, if the history is there to take them */
-	if (r->h)
-		drain(r, mono_s(), true);
+	/* the last rows: a few tries, within recorder_stop's wait, while the
+	 * history is busy (a reader's lock) or has to be reopened */
+	for (int attempt = 0; attempt < RECORDER_FINAL_TRIES; attempt++) {
+		double now = mono_s();
+		if (r->h == NULL)
+			try_open(r, now);
+		if (r->h)
+			drain(r, now, true);
+		pthread_mutex_lock(&r->mu);
+		bool left = r->count > 0;
+		pthread_mutex_unlock(&r->mu);
+		if (!left)
+			break;
+		usleep(200 * 1000);
+	}
 	close_history(r);
 	release_lock(r);
 	return NULL;
@@ -340,9 +352,9 @@ int recorder_append(struct recorder *r, int64_t time_s, const double *features, 
 	row->rank = rank;
 	snprintf(row->model_id, sizeof row->model_id, "%s", model_id ? model_id : "");
 	r->count++;
-	/* a batch is full (or none is kept): wake the thread; otherwise it
-	 * wakes by itself when the oldest row's time is up */
-	if (r->count >= RECORDER_BATCH || r->commit_s <= 0)
+	/* the first row of a batch (the thread then sleeps until its time is
+	 * up), or a full batch, or no batching: wake the thread */
+	if (r->count == 1 || r->count >= RECORDER_BATCH || r->commit_s <= 0)
 		pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	return rc;

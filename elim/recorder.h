@@ -15,7 +15,8 @@
  *    aside (kept) and a fresh one started; an older schema is migrated;
  *  - appends queued rows, RECORDER_BATCH to a transaction: rows wait until
  *    that many are queued or the oldest has waited commit_s seconds (0:
- *    each is committed at once); recorder_stop commits what waits.  A
+ *    each is committed at once); recorder_stop commits what waits
+ *    (a few tries while the history is busy).  A
  *    row costs about 40 % fewer instructions this way than with a commit
  *    of its own (bench/cost.py); a crash or SIGKILL loses the rows waiting;
  *  - when the database is busy (a reader holding a
@@ -39,6 +40,7 @@
 
 #define RECORDER_QUEUE 64
 #define RECORDER_BATCH 6
+#define RECORDER_FINAL_TRIES 4      /* commits of the last rows at stop, 0.2 s apart */
 #define RECORDER_PRUNE_ROWS 500
 #define RECORDER_VACUUM_PAGES 64
 

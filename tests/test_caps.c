@@ -388,6 +388,34 @@ static void test_elim_started_niced(void **state)
 	free(r.dir);
 }
 
+/* A /proc mounted with hidepid and a gid= other than root's hides other
+ * users' processes from an elim without CAP_SYS_PTRACE: it says so.  With
+ * root's group (the default) root still sees them all: no warning. */
+static void test_hidepid_warned(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	const char *elim = getenv("ELIM_BIN");
+	assert_non_null(elim);
+	static const struct { const char *opts; bool warned; } cases[] = {
+		{ "hidepid=2,gid=5", true }, { "hidepid=2", false }, { "hidepid=2,gid=0", false },
+		{ "hidepid=0,gid=5", false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = tu_system("unshare -m sh -c 'mkdir -p %s/proc && mount -t proc -o %s proc %s/proc && "
+				   "%s --once --no-history --no-probe --foreground --procfs %s/proc"
+				   " >/dev/null 2>%s/err'", dir, cases[i].opts, dir, elim, dir, dir);
+		assert_int_equal(rc, 0);
+		char err[600];
+		snprintf(err, sizeof err, "%s/err", dir);
+		if (tu_file_has(err, "is mounted with hidepid and a gid=") != cases[i].warned)
+			fail_msg("-o %s: the warning was %s", cases[i].opts,
+				 cases[i].warned ? "missing" : "given");
+	}
+	tu_rmtree(dir);
+	free(dir);
+}
+
 #ifdef HAVE_LIBPCAP
 /* Traffic classes: CAP_NET_RAW opens the capture and is then dropped from
  * every thread; the capture goes on counting. */
@@ -435,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_elim_probe_command),
 		cmocka_unit_test(test_elim_probe_nice),
 		cmocka_unit_test(test_elim_started_niced),
+		cmocka_unit_test(test_hidepid_warned),
 #ifdef HAVE_LIBPCAP
 		cmocka_unit_test(test_elim_pcap),
 #endif
