@@ -267,6 +267,14 @@ static void elim_refuses_model(void **state)
 	assert_int_equal(tu_system("'%s' --check-config --model '%s' >/dev/null 2>&1", elim, f->path), 1);
 	assert_int_equal(tu_system("'%s' --check-config --model '%s' --trusted-users 54321 >/dev/null 2>&1",
 				   elim, f->path), 0);
+	/* trusted, but 0600: root reads it only with CAP_DAC_OVERRIDE, which the
+	 * elim gives up; --check-config says so, as the elim would fail */
+	chmod(f->path, 0600);
+	assert_int_equal(tu_system("'%s' --check-config --model '%s' --trusted-users 54321 >/dev/null"
+				   " 2>'%s/err'", elim, f->path, f->dir), 1);
+	assert_int_equal(tu_system("grep -q 'Permission denied' '%s/err'", f->dir), 0);
+	assert_int_equal(tu_system("%s --trusted-users 54321 >/dev/null 2>&1", cmd), 1);
+	chmod(f->path, 0644);
 	assert_int_equal(tu_system("%s --trusted-users no-such-user-here >/dev/null 2>&1", cmd), 2);
 }
 
