@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -105,4 +108,42 @@ void caps_names(uint64_t mask, char *buf, size_t len)
 	}
 	if (at == 0)
 		snprintf(buf, len, "none");
+}
+
+/* Is the elim in group g (its effective or a supplementary group)? */
+static bool in_group(gid_t g)
+{
+	if (getegid() == g)
+		return true;
+	gid_t list[256];
+	int n = getgroups(256, list);
+	for (int i = 0; i < n; i++)
+		if (list[i] == g)
+			return true;
+	return false;
+}
+
+/* See caps.h.  The kernel lets the mount's group see everything, and that
+ * group is root's unless gid= says otherwise (mountinfo then shows it). */
+bool caps_procfs_hides_pids(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return false;
+	char line[4096], mnt[1024];
+	bool hides = false;
+	while (fgets(line, sizeof line, f)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... - FSTYPE SOURCE SUPEROPTIONS */
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 || strcmp(mnt, path) != 0)
+			continue;
+		const char *super = strstr(line, " - proc ");
+		if (super == NULL)
+			continue;
+		const char *h = strstr(super, "hidepid=");
+		const char *g = strstr(super, "gid=");
+		hides = h && h[8] != '0' && strncmp(h + 8, "off", 3) != 0 &&
+			g && !in_group((gid_t)strtoul(g + 4, NULL, 10));
+	}
+	fclose(f);
+	return hides;
 }

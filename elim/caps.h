@@ -18,6 +18,7 @@
 #ifndef ELIM_RANK_CAPS_H
 #define ELIM_RANK_CAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,14 @@ int caps_drop_process(uint64_t keep);
 /* Write the names of the capabilities in mask ("cap_kill,cap_setuid",
  * or "none") to buf. */
 void caps_names(uint64_t mask, char *buf, size_t len);
+
+/*
+ * Is the procfs mounted at path (as /proc/self/mountinfo tells) mounted
+ * with hidepid and a gid= that the calling process is not in, so that
+ * without CAP_SYS_PTRACE other users' processes are hidden from it?
+ * Reads a file: for start-up.
+ */
+bool caps_procfs_hides_pids(const char *path);
 
 /* The calling thread's effective set as a mask (from capget), or 0 on error. */
 uint64_t caps_effective(void);

@@ -193,49 +193,6 @@ static void model_path_from(char *buf, size_t len, const struct elim_options *o)
 		snprintf(buf, len, "%s/rank.model", PKGSYSCONFDIR);
 }
 
-/* Is the elim in group g (its effective or a supplementary group)? */
-static bool in_group(gid_t g)
-{
-	if (getegid() == g)
-		return true;
-	gid_t list[256];
-	int n = getgroups(256, list);
-	for (int i = 0; i < n; i++)
-		if (list[i] == g)
-			return true;
-	return false;
-}
-
-/*
- * Is the procfs at path mounted with hidepid and a gid= (from
- * /proc/self/mountinfo) that hide other users' processes from the elim
- * now that it has no CAP_SYS_PTRACE?  The kernel lets the mount's group
- * see everything, and that group is root's unless gid= says otherwise (the
- * kernel then shows it).  Start-up only.
- */
-static bool procfs_hides_pids(const char *path)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL)
-		return false;
-	char line[4096], mnt[1024];
-	bool hides = false;
-	while (fgets(line, sizeof line, f)) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... - FSTYPE SOURCE SUPEROPTIONS */
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 || strcmp(mnt, path) != 0)
-			continue;
-		const char *super = strstr(line, " - proc ");
-		if (super == NULL)
-			continue;
-		const char *h = strstr(super, "hidepid=");
-		const char *g = strstr(super, "gid=");
-		hides = h && h[8] != '0' && strncmp(h + 8, "off", 3) != 0 &&
-			g && !in_group((gid_t)strtoul(g + 4, NULL, 10));
-	}
-	fclose(f);
-	return hides;
-}
-
 /* The sampling thread's work (tick_worker.h): sample, and log a sampler
  * that starts or stops failing, once each way (its features are unknown
  * meanwhile).  The complaints are this thread's own. */
@@ -385,7 +342,7 @@ int main(int argc, char **argv)
 		keep_start |= CAPS_BIT(CAP_NET_RAW);
 	int crc = caps_drop_process(keep_start);
 	if (crc < 0)
-		log_msg(LOG_WARNING, "capabilities: cannot drop them: %s; going on with them",
+		log_msg(LOG_WARNING, "capabilities: not every step of the drop worked: %s",
 			strerror(-crc));
 
 	const char *lsf_resources = getenv("LSF_RESOURCES");
@@ -464,18 +421,16 @@ int main(int argc, char **argv)
 				sp.s[i]->name, sp.msg[i][0] ? sp.msg[i] : strerror(-sp.init_rc[i]));
 		else if (sp.msg[i][0])
 			log_msg(LOG_WARNING, "sampler %s: %s", sp.s[i]->name, sp.msg[i]);
-	if (keep_start != keep) {
-		int drc = caps_limit_thread(keep);   /* the capture sockets are open */
-		crc = crc ? crc : drc;
-	}
-	if (geteuid() == 0 && procfs_hides_pids(opt.procfs))
+	if (keep_start != keep)
+		caps_limit_thread(keep);   /* the capture sockets are open */
+	if (geteuid() == 0 && caps_procfs_hides_pids(opt.procfs))
 		log_msg(LOG_WARNING, "%s is mounted with hidepid and a gid= the elim is not in:"
 			" without CAP_SYS_PTRACE it does not see other users' processes, so"
 			" cpu_groups_per_core counts too few; mount it with gid=0 or without gid=",
 			opt.procfs);
-	if (crc == 0 && geteuid() == 0) {
+	if (geteuid() == 0) {
 		char kept[256];
-		caps_names(keep, kept, sizeof kept);
+		caps_names(caps_effective(), kept, sizeof kept);
 		log_msg(LOG_INFO, "capabilities: keeping %s", kept);
 	}
 

@@ -178,17 +178,16 @@ static bool have_hwmon(const char *sysfs)
 
 static int thermal_init(const struct sampler_env *env, void **state)
 {
-	struct thermal_state *s = calloc(1, sizeof *s);
-	if (s == NULL)
-		return -ENOMEM;
 	if (!have_hwmon(env->sysfs)) {
 		/* off (logged at info, as absent sources are): nothing to read, ever */
 		if (env->msg && env->msg_len)
 			snprintf(env->msg, env->msg_len,
 			         "no hwmon device (%s/class/hwmon is empty or absent)", env->sysfs);
-		free(s);
 		return -ENOENT;
 	}
+	struct thermal_state *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return -ENOMEM;
 	double period = env->interval > 0 ? env->interval : THERMAL_DEFAULT_PERIOD_S;
 	s->period_ns = (uint64_t)(period * 1e9);
 	s->stale_ns = THERMAL_STALE_PERIODS * s->period_ns;
