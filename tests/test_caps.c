@@ -244,6 +244,23 @@ static void run_stop(struct run *r)
 	lh_close(&r->h);
 }
 
+/* Read records until the history holds n probe results (10 s at most);
+ * the history's count. */
+static int wait_probe_results(struct run *r, int n)
+{
+	const char *q = "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL";
+	double end = lh_now() + 10, rank;
+	while (lh_now() < end && tu_sql_int(r->db, q) < n)
+		lh_read_raw(&r->h, 1.0, &rank);
+	return tu_sql_int(r->db, q);
+}
+
+static void run_done(struct run *r)
+{
+	tu_rmtree(r->dir);
+	free(r->dir);
+}
+
 /* By default no thread keeps anything, and the elim still does its work:
  * records, and a history written under its state directory. */
 static void test_elim_default(void **state)
@@ -255,18 +272,13 @@ static void test_elim_default(void **state)
 	int n = assert_threads(r.h.pid, 0);
 	assert_true(n >= 3);   /* main, sampling, history */
 	/* the built-in probe ran, and its baseline was saved */
-	double end = lh_now() + 10, rank;
-	while (lh_now() < end &&
-	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 2)
-		lh_read_raw(&r.h, 1.0, &rank);
-	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 2);
+	assert_true(wait_probe_results(&r, 2) >= 2);
 	run_stop(&r);
 	assert_true(tu_file_has(r.log, "capabilities: keeping none"));
 	char bl[700];
 	snprintf(bl, sizeof bl, "%s/probe.baseline", r.dir);
 	assert_int_equal(access(bl, R_OK), 0);
-	tu_rmtree(r.dir);
-	free(r.dir);
+	run_done(&r);
 }
 
 /* sleep(1) processes of uid whose command line contains needle. */
@@ -340,8 +352,18 @@ static void test_elim_probe_command(void **state)
 	assert_int_equal(count_procs(65534, "97.25"), 0);
 	assert_true(tu_file_has(r.log, "capabilities: keeping cap_kill,cap_setgid,cap_setuid"));
 	assert_true(tu_file_has(r.log, "timeout") || tu_file_has(r.log, "killed"));
-	tu_rmtree(r.dir);
-	free(r.dir);
+	run_done(&r);
+}
+
+/* The main thread keeps CAP_SYS_NICE and nothing else, the other threads
+ * nothing, and the probe gets its nice value (no failure logged). */
+static void check_keeps_only_nice(struct run *r)
+{
+	assert_threads(r->h.pid, CAPS_BIT(CAP_SYS_NICE));
+	assert_true(wait_probe_results(r, 1) >= 1);
+	run_stop(r);
+	assert_false(tu_file_has(r->log, "probe: nice"));
+	run_done(r);
 }
 
 /* A nice value below 0 for the probe keeps CAP_SYS_NICE, and only that. */
@@ -351,16 +373,7 @@ static void test_elim_probe_nice(void **state)
 	struct run r;
 	run_start(&r, (const char *const[]){ "--probe-nice", "-5", "--probe-interval", "0.5",
 					     "--probe-duration", "0.05", NULL });
-	assert_threads(r.h.pid, CAPS_BIT(CAP_SYS_NICE));
-	double end = lh_now() + 10, rank;
-	while (lh_now() < end &&
-	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 1)
-		lh_read_raw(&r.h, 1.0, &rank);
-	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
-	run_stop(&r);
-	assert_false(tu_file_has(r.log, "probe: nice"));
-	tu_rmtree(r.dir);
-	free(r.dir);
+	check_keeps_only_nice(&r);
 }
 
 /* Started at nice 5, the elim keeps CAP_SYS_NICE to give its probe nice 0
@@ -376,16 +389,7 @@ static void test_elim_started_niced(void **state)
 	run_start_nice(&r, (const char *const[]){ "--probe-interval", "0.5", "--probe-duration", "0.05",
 						  NULL }, false);
 	assert_int_equal(setpriority(PRIO_PROCESS, 0, was), 0);
-	assert_threads(r.h.pid, CAPS_BIT(CAP_SYS_NICE));
-	double end = lh_now() + 10, rank;
-	while (lh_now() < end &&
-	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") < 1)
-		lh_read_raw(&r.h, 1.0, &rank);
-	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL") >= 1);
-	run_stop(&r);
-	assert_false(tu_file_has(r.log, "probe: nice"));
-	tu_rmtree(r.dir);
-	free(r.dir);
+	check_keeps_only_nice(&r);
 }
 
 /* A /proc mounted with hidepid and a gid= other than root's hides other
@@ -445,8 +449,7 @@ static void test_elim_pcap(void **state)
 	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") >= 1);
 	run_stop(&r);
 	assert_true(tu_file_has(r.log, "capabilities: keeping none"));
-	tu_rmtree(r.dir);
-	free(r.dir);
+	run_done(&r);
 }
 #endif
 
