@@ -25,17 +25,8 @@
 #include "probe.h"
 
 #define NSEC 1000000000ULL
-/*
- * One unit of built-in work: a dependent integer loop (about 0.4 ms on a
- * 2020s server core) and then UNIT_LINES scattered cache lines of the big
- * buffer (about 0.08 ms idle).  Mostly CPU, as most batch jobs are: a unit
- * that was 80 % memory walk (32768 lines, before work version 2) rose
- * under cache and memory-bandwidth loads far more than a real job did
- * (bench/results), and ordered hosts worse for it.
- */
-#define UNIT_CPU_ITERS 150000
-#define UNIT_LINES 2048
-#define WORK_VERSION 2              /* in the baseline key: other work recalibrates */
+#define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
+#define UNIT_LINES 32768
 #define LINE 64
 #define WALK_PRIME 2654435761u      /* odd: a permutation of the lines */
 #define WRITE_BYTES 65536
@@ -123,8 +114,8 @@ static void make_key(struct probe *p)
 	if (p->cfg.command)
 		snprintf(p->key, sizeof p->key, "command user=%s %s", p->cfg.user, p->cfg.command);
 	else
-		snprintf(p->key, sizeof p->key, "builtin work=%d duration=%g buffer=%zu write=%d",
-			 WORK_VERSION, p->cfg.duration, p->buf_bytes, p->cfg.write ? 1 : 0);
+		snprintf(p->key, sizeof p->key, "builtin duration=%g buffer=%zu write=%d",
+			 p->cfg.duration, p->buf_bytes, p->cfg.write ? 1 : 0);
 }
 
 /* Read STATE/probe.baseline; anything that does not match the current

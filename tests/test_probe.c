@@ -262,7 +262,7 @@ static void test_cycle_and_persistence(void **state)
 	snprintf(path, sizeof path, "%s/probe.baseline", dir);
 	const char *txt = slurp(path);
 	assert_non_null(strstr(txt, "elim-rank-probe-baseline 1\n"));
-	assert_non_null(strstr(txt, "key builtin work=2 duration=0.05"));
+	assert_non_null(strstr(txt, "key builtin duration=0.05"));
 	snprintf(path, sizeof path, "%s/probe.baseline.tmp", dir);
 	assert_int_equal(access(path, F_OK), -1);
 
@@ -280,21 +280,10 @@ static void test_cycle_and_persistence(void **state)
 	assert_int_equal(p->ntimes, 0);
 	probe_fini(p);
 
-	/* a baseline of the work before version 2 (most of its time a memory
-	 * walk): ignored, calibrated again */
-	char old[256];
-	snprintf(old, sizeof old, "elim-rank-probe-baseline 1\nkey builtin duration=0.06 buffer=%zu write=0\n"
-		 "units 40\ntimes 0.06 0.061 0.062\n", p->buf_bytes);
-	tu_write(dir, "probe.baseline", old);
-	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
-	assert_int_equal(p->units, 0);
-	assert_int_equal(p->ntimes, 0);
-	probe_fini(p);
-
 	/* a calibration made under load (1 unit: far shorter than the duration
 	 * once the baseline is known) is made again */
 	char txt2[2048];
-	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 1\nkey builtin work=2 duration=0.05 buffer=%zu write=0\n"
+	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
 			 "units 1\ntimes", p->buf_bytes);
 	for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
 		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, " 0.001");
