@@ -421,8 +421,12 @@ int main(int argc, char **argv)
 				sp.s[i]->name, sp.msg[i][0] ? sp.msg[i] : strerror(-sp.init_rc[i]));
 		else if (sp.msg[i][0])
 			log_msg(LOG_WARNING, "sampler %s: %s", sp.s[i]->name, sp.msg[i]);
-	if (keep_start != keep)
-		caps_limit_thread(keep);   /* the capture sockets are open */
+	if (keep_start != keep) {   /* the capture sockets are open */
+		int drc = caps_limit_thread(keep);
+		if (drc < 0)
+			log_msg(LOG_WARNING, "capabilities: cannot give up CAP_NET_RAW: %s",
+				strerror(-drc));
+	}
 	if (geteuid() == 0 && caps_procfs_hides_pids(opt.procfs))
 		log_msg(LOG_WARNING, "%s is mounted with hidepid and a gid= the elim is not in:"
 			" without CAP_SYS_PTRACE it does not see other users' processes, so"
