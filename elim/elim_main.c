@@ -25,6 +25,7 @@
 #include "model_watch.h"
 #include "options.h"
 #include "probe.h"
+#include "since_probe.h"
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
@@ -453,6 +454,8 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "%s", err);
 		return 1;
 	}
+	struct since_probe since;
+	since_probe_init(&since);
 	double features[FEAT_VECTOR_LEN];
 	double last_rank = NAN;
 	struct complaint late = { false };
@@ -550,6 +553,7 @@ int main(int argc, char **argv)
 		double rank;
 		if (fresh) {
 			probe_features(&probe, t, features);
+			since_probe_fill(&since, features);
 			rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 			last_rank = rank;
 			complaint_clear(&late, "sampling: on time again");

@@ -1,0 +1,36 @@
+#include "config.h"
+
+#include <math.h>
+
+#include "since_probe.h"
+
+static const struct {
+	int base, moved;
+} pairs[SINCE_PROBE_N] = {
+	{ FEAT_runq_per_core, FEAT_runq_since_probe },
+	{ FEAT_cpu_busy, FEAT_cpu_busy_since_probe },
+	{ FEAT_psi_cpu_some, FEAT_psi_cpu_since_probe },
+	{ FEAT_psi_mem_some, FEAT_psi_mem_since_probe },
+	{ FEAT_disk_busy_max, FEAT_disk_busy_since_probe },
+	{ FEAT_cpu_groups_per_core, FEAT_cpu_groups_since_probe },
+};
+
+void since_probe_init(struct since_probe *s)
+{
+	s->have = false;
+	for (int i = 0; i < SINCE_PROBE_N; i++)
+		s->at[i] = NAN;
+}
+
+void since_probe_fill(struct since_probe *s, double *values)
+{
+	for (int i = 0; i < SINCE_PROBE_N; i++) {
+		double now = values[pairs[i].base];
+		values[pairs[i].moved] = s->have ? now - s->at[i] : NAN;   /* NAN in, NAN out */
+	}
+	if (isfinite(values[FEAT_probe_result])) {
+		s->have = true;
+		for (int i = 0; i < SINCE_PROBE_N; i++)
+			s->at[i] = values[pairs[i].base];
+	}
+}

@@ -1,0 +1,41 @@
+/*
+ * since_probe: how far the load moved since the probe result in use.
+ *
+ * The probe measures what a new job would meet, but only every few minutes;
+ * between probes the rank should follow what changed since (issue 5).  For
+ * a few base features x, the feature x_since_probe is x now minus x in the
+ * record the probe result in use arrived in, so a model can weigh the probe
+ * and add only what moved after it, instead of counting the load twice
+ * through both the probe and the load's levels.
+ *
+ * The record a result arrives in (probe_result known) pairs it with what
+ * came before, as probe_slowdown does: its moves are taken against the
+ * record the previous result arrived in, and it becomes the reference for
+ * the records after it.  Moves are unknown (NAN) until a result has
+ * arrived, and where either value is unknown.  Owns no memory.
+ */
+#ifndef ELIM_RANK_SINCE_PROBE_H
+#define ELIM_RANK_SINCE_PROBE_H
+
+#include <stdbool.h>
+
+#include "feature_set.h"
+
+#define SINCE_PROBE_N 6
+
+struct since_probe {
+	bool have;                    /* a result has arrived */
+	double at[SINCE_PROBE_N];     /* the base features in that record */
+};
+
+/* Start with no reference. */
+void since_probe_init(struct since_probe *s);
+
+/*
+ * Fill the *_since_probe features of values (after the samplers and
+ * probe_features have filled theirs), then take this record as the
+ * reference when a probe result arrived in it.
+ */
+void since_probe_fill(struct since_probe *s, double *values);
+
+#endif

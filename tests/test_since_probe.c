@@ -1,0 +1,121 @@
+/* since_probe: moves since the probe result in use, alone and as the real
+ * elim writes them to its history. */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "feature_set.h"
+#include "since_probe.h"
+#include "testutil.h"
+
+static void record(double *v, double runq, double busy, double result)
+{
+	features_clear(v);
+	v[FEAT_runq_per_core] = runq;
+	v[FEAT_cpu_busy] = busy;
+	v[FEAT_probe_result] = result;
+}
+
+static void test_moves(void **state)
+{
+	(void)state;
+	struct since_probe s;
+	double v[FEAT_COUNT];
+	since_probe_init(&s);
+
+	record(v, 1.0, 0.5, NAN);              /* no result yet: unknown */
+	since_probe_fill(&s, v);
+	assert_unknown(v[FEAT_runq_since_probe]);
+	assert_unknown(v[FEAT_cpu_busy_since_probe]);
+
+	record(v, 1.5, 0.6, 1.2);              /* the first result: still nothing before it */
+	since_probe_fill(&s, v);
+	assert_unknown(v[FEAT_runq_since_probe]);
+
+	record(v, 2.5, 0.9, NAN);              /* moves against the record it arrived in */
+	since_probe_fill(&s, v);
+	assert_near(v[FEAT_runq_since_probe], 1.0, 1e-12);
+	assert_near(v[FEAT_cpu_busy_since_probe], 0.3, 1e-12);
+	assert_unknown(v[FEAT_psi_cpu_since_probe]);   /* unknown in, unknown out */
+
+	record(v, 2.0, 1.0, 1.8);              /* the next result: against the first one's record */
+	since_probe_fill(&s, v);
+	assert_near(v[FEAT_runq_since_probe], 0.5, 1e-12);
+	record(v, 2.0, 1.0, NAN);              /* then against its own */
+	since_probe_fill(&s, v);
+	assert_near(v[FEAT_runq_since_probe], 0.0, 1e-12);
+	assert_near(v[FEAT_cpu_busy_since_probe], 0.0, 1e-12);
+
+	record(v, 0.5, 0.2, NAN);              /* a load that left shows as a fall */
+	since_probe_fill(&s, v);
+	assert_near(v[FEAT_runq_since_probe], -1.5, 1e-12);
+}
+
+/* The real elim with its built-in probe: every record's moves are its
+ * levels less those of the last earlier record holding a probe result. */
+static void test_elim_history(void **state)
+{
+	(void)state;
+	const char *elim = getenv("ELIM_BIN");
+	assert_non_null(elim);
+	char *dir = tu_tmpdir();
+	char db[4200];
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	assert_int_equal(tu_system("'%s' --foreground --interval 0.2 --count 25 --state-dir '%s' --history '%s'"
+				   " --history-commit 0 --probe-interval 0.3 --probe-duration 0.05"
+				   " >/dev/null 2>'%s/err'", elim, dir, db, dir), 0);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT runq_per_core, runq_since_probe, cpu_busy,"
+					    " cpu_busy_since_probe, probe_result FROM samples ORDER BY rowid",
+					    -1, &q, NULL), SQLITE_OK);
+	bool have = false;
+	double ref_runq = NAN, ref_busy = NAN;
+	int rows = 0, results = 0, checked = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		rows++;
+		bool known = sqlite3_column_type(q, 1) != SQLITE_NULL;
+		if (!have) {
+			if (known)
+				fail_msg("row %d: runq_since_probe known before any probe result", rows);
+		} else {
+			assert_true(known);
+			assert_near(sqlite3_column_double(q, 1), sqlite3_column_double(q, 0) - ref_runq, 1e-9);
+			assert_near(sqlite3_column_double(q, 3), sqlite3_column_double(q, 2) - ref_busy, 1e-9);
+			checked++;
+		}
+		if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
+			have = true;
+			results++;
+			ref_runq = sqlite3_column_double(q, 0);
+			ref_busy = sqlite3_column_double(q, 2);
+		}
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	assert_int_equal(rows, 25);
+	assert_true(results >= 2);
+	assert_true(checked >= 5);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_moves),
+		cmocka_unit_test(test_elim_history),
+	};
+	return TU_RUN(tests);
+}
