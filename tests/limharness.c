@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -36,6 +37,8 @@ void lh_start(struct lh *h, const struct lh_opts *o, const char *const *args)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* never outlive the test: a failed assertion skips lh_close */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sigset_t all;
 		sigfillset(&all);
 		sigprocmask(SIG_BLOCK, &all, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,6 +49,7 @@ static struct elim start(char **argv, int lim_like)
 	e.pid = fork();
 	assert_true(e.pid >= 0);
 	if (e.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive a failed test */
 		dup2(out[1], 1);
 		close(out[0]);
 		close(out[1]);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -426,6 +427,7 @@ static pid_t spawn_elim(char **argv, int *out, const char *errfile)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive a failed test */
 		sigset_t all;
 		sigfillset(&all);
 		sigdelset(&all, SIGTERM);
