@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "feature_set.h"
 #include "since_probe.h"
 
 static const struct {

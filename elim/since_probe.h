@@ -19,8 +19,6 @@
 
 #include <stdbool.h>
 
-#include "feature_set.h"
-
 #define SINCE_PROBE_N 6
 
 struct since_probe {
