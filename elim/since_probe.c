@@ -18,19 +18,15 @@ static const struct {
 
 void since_probe_init(struct since_probe *s)
 {
-	s->have = false;
 	for (int i = 0; i < SINCE_PROBE_N; i++)
-		s->at[i] = NAN;
+		s->at[i] = 0.0;   /* an idle host, until the first result */
 }
 
 void since_probe_fill(struct since_probe *s, double *values)
 {
-	for (int i = 0; i < SINCE_PROBE_N; i++) {
-		double now = values[pairs[i].base];
-		values[pairs[i].moved] = s->have ? now - s->at[i] : NAN;   /* NAN in, NAN out */
-	}
+	for (int i = 0; i < SINCE_PROBE_N; i++)
+		values[pairs[i].moved] = values[pairs[i].base] - s->at[i];   /* NAN in, NAN out */
 	if (isfinite(values[FEAT_probe_result])) {
-		s->have = true;
 		for (int i = 0; i < SINCE_PROBE_N; i++)
 			s->at[i] = values[pairs[i].base];
 	}

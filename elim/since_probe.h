@@ -11,22 +11,22 @@
  * The record a result arrives in (probe_result known) pairs it with what
  * came before, as probe_slowdown does: its moves are taken against the
  * record the previous result arrived in, and it becomes the reference for
- * the records after it.  Moves are unknown (NAN) until a result has
- * arrived, and where either value is unknown.  Owns no memory.
+ * the records after it.  Until the first result the reference is an idle
+ * host (every base feature 0), so a move is the level itself: a model on the
+ * probe and the moves then falls back to the load's levels, before the first
+ * result and with the probe off.  A move is unknown (NAN) where either value
+ * is.  Owns no memory.
  */
 #ifndef ELIM_RANK_SINCE_PROBE_H
 #define ELIM_RANK_SINCE_PROBE_H
 
-#include <stdbool.h>
-
 #define SINCE_PROBE_N 6
 
 struct since_probe {
-	bool have;                    /* a result has arrived */
-	double at[SINCE_PROBE_N];     /* the base features in that record */
+	double at[SINCE_PROBE_N];     /* the base features in the reference record */
 };
 
-/* Start with no reference. */
+/* Start with an idle host (all 0) as the reference. */
 void since_probe_init(struct since_probe *s);
 
 /*

@@ -33,14 +33,15 @@ static void test_moves(void **state)
 	double v[FEAT_COUNT];
 	since_probe_init(&s);
 
-	record(v, 1.0, 0.5, NAN);              /* no result yet: unknown */
+	record(v, 1.0, 0.5, NAN);              /* no result yet: against an idle host */
 	since_probe_fill(&s, v);
-	assert_unknown(v[FEAT_runq_since_probe]);
-	assert_unknown(v[FEAT_cpu_busy_since_probe]);
+	assert_near(v[FEAT_runq_since_probe], 1.0, 1e-12);
+	assert_near(v[FEAT_cpu_busy_since_probe], 0.5, 1e-12);
+	assert_unknown(v[FEAT_psi_cpu_since_probe]);   /* unknown in, unknown out */
 
-	record(v, 1.5, 0.6, 1.2);              /* the first result: still nothing before it */
+	record(v, 1.5, 0.6, 1.2);              /* the first result: still against idle */
 	since_probe_fill(&s, v);
-	assert_unknown(v[FEAT_runq_since_probe]);
+	assert_near(v[FEAT_runq_since_probe], 1.5, 1e-12);
 
 	record(v, 2.5, 0.9, NAN);              /* moves against the record it arrived in */
 	since_probe_fill(&s, v);
@@ -61,42 +62,45 @@ static void test_moves(void **state)
 	assert_near(v[FEAT_runq_since_probe], -1.5, 1e-12);
 }
 
+/* Run the real elim for 25 records into DIR/h.db; the database path in db. */
+static void run_elim(const char *dir, const char *opts, char *db, size_t size)
+{
+	const char *elim = getenv("ELIM_BIN");
+	assert_non_null(elim);
+	snprintf(db, size, "%s/h.db", dir);
+	assert_int_equal(tu_system("'%s' --foreground --interval 0.2 --count 25 --state-dir '%s' --history '%s'"
+				   " --history-commit 0 %s >/dev/null 2>'%s/err'", elim, dir, db, opts, dir), 0);
+}
+
 /* The real elim with its built-in probe: every record's moves are its
- * levels less those of the last earlier record holding a probe result. */
+ * levels less those of the last earlier record holding a probe result, or
+ * the levels themselves before the first. */
 static void test_elim_history(void **state)
 {
 	(void)state;
-	const char *elim = getenv("ELIM_BIN");
-	assert_non_null(elim);
 	char *dir = tu_tmpdir();
 	char db[4200];
-	snprintf(db, sizeof db, "%s/h.db", dir);
-	assert_int_equal(tu_system("'%s' --foreground --interval 0.2 --count 25 --state-dir '%s' --history '%s'"
-				   " --history-commit 0 --probe-interval 0.3 --probe-duration 0.05"
-				   " >/dev/null 2>'%s/err'", elim, dir, db, dir), 0);
+	run_elim(dir, "--probe-interval 0.3 --probe-duration 0.05", db, sizeof db);
 	sqlite3 *h;
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(h, "SELECT runq_per_core, runq_since_probe, cpu_busy,"
 					    " cpu_busy_since_probe, probe_result FROM samples ORDER BY rowid",
 					    -1, &q, NULL), SQLITE_OK);
-	bool have = false;
-	double ref_runq = NAN, ref_busy = NAN;
-	int rows = 0, results = 0, checked = 0;
+	double ref_runq = 0, ref_busy = 0;   /* an idle host before the first result */
+	int rows = 0, results = 0, checked = 0, before = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		rows++;
 		bool known = sqlite3_column_type(q, 1) != SQLITE_NULL;
-		if (!have) {
-			if (known)
-				fail_msg("row %d: runq_since_probe known before any probe result", rows);
-		} else {
-			assert_true(known);
+		if (known != (sqlite3_column_type(q, 0) != SQLITE_NULL))
+			fail_msg("row %d: runq_since_probe known where runq_per_core is not, or not where it is", rows);
+		if (known) {
 			assert_near(sqlite3_column_double(q, 1), sqlite3_column_double(q, 0) - ref_runq, 1e-9);
 			assert_near(sqlite3_column_double(q, 3), sqlite3_column_double(q, 2) - ref_busy, 1e-9);
 			checked++;
+			before += results == 0;
 		}
 		if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
-			have = true;
 			results++;
 			ref_runq = sqlite3_column_double(q, 0);
 			ref_busy = sqlite3_column_double(q, 2);
@@ -107,6 +111,41 @@ static void test_elim_history(void **state)
 	assert_int_equal(rows, 25);
 	assert_true(results >= 2);
 	assert_true(checked >= 5);
+	assert_true(before >= 1);   /* the elim's first records come before any result */
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* With the probe off, every move is the level itself: a model on the probe
+ * and the moves falls back to the load's levels. */
+static void test_elim_no_probe(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char db[4200];
+	run_elim(dir, "--no-probe", db, sizeof db);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT runq_per_core, runq_since_probe, cpu_groups_per_core,"
+					    " cpu_groups_since_probe, probe_result FROM samples ORDER BY rowid",
+					    -1, &q, NULL), SQLITE_OK);
+	int rows = 0, checked = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		rows++;
+		assert_int_equal(sqlite3_column_type(q, 4), SQLITE_NULL);   /* no probe ran */
+		for (int c = 0; c < 4; c += 2) {
+			assert_int_equal(sqlite3_column_type(q, c), sqlite3_column_type(q, c + 1));
+			if (sqlite3_column_type(q, c) == SQLITE_NULL)
+				continue;
+			assert_near(sqlite3_column_double(q, c + 1), sqlite3_column_double(q, c), 1e-12);
+			checked++;
+		}
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	assert_int_equal(rows, 25);
+	assert_true(checked >= 20);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -116,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_elim_history),
+		cmocka_unit_test(test_elim_no_probe),
 	};
 	return TU_RUN(tests);
 }
