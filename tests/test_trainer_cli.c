@@ -118,12 +118,12 @@ static int setup(void **state)
 	tu_write(dir, "etc/sentinel.model", sentinel_text);
 	tu_write(dir, "hist/.keep", "");
 	struct fixture_opts o = { .rows = 4000, .hosts = 2, .t0 = 1790000000, .step = 10,
-				  .seed = 21, .noise = 0.05, .slowdown_col = true };
+				  .seed = 21, .noise = 0.05, .slowdown_col = true, .probe_form = true };
 	assert_int_equal(fixture_history(good, &o), 0);
 	char b[600];
 	snprintf(b, sizeof b, "%s/hist/b.db", dir);
 	struct fixture_opts ob = { .rows = 2000, .hosts = 1, .t0 = 1790020000, .step = 10,
-				   .seed = 22, .noise = 0.05, .slowdown_col = true };
+				   .seed = 22, .noise = 0.05, .slowdown_col = true, .probe_form = true };
 	assert_int_equal(fixture_history(b, &ob), 0);
 	unlink(b);   /* re-created per test when needed */
 	return 0;
@@ -286,7 +286,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(model_meta_get(&m, "window"));
 	double cv = atof(model_meta_get(&m, "cv_rmse"));
 	assert_true(cv > 3 && cv < 7);   /* noise sd 5 rank units */
-	assert_int_equal(m.n_terms, 8);   /* the default terms less the constant probe hinge */
+	assert_int_equal(m.n_terms, 7);   /* the embedded default's terms */
 	/* the same data and terms again: a tie, so the newer model replaces it */
 	RT(a, 0);
 	o = out_text();
@@ -344,7 +344,7 @@ static void test_directory_window_host(void **state)
 	char a[2048], b[600];
 	snprintf(b, sizeof b, "%s/hist/b.db", dir);
 	struct fixture_opts ob = { .rows = 2000, .hosts = 1, .t0 = 1790020000, .step = 10,
-				   .seed = 22, .noise = 0.05 };
+				   .seed = 22, .noise = 0.05, .probe_form = true };
 	assert_int_equal(fixture_history(b, &ob), 0);
 	snprintf(a, sizeof a, "--label rank --dry-run %s/hist", dir);
 	RT(a, 0);
@@ -377,8 +377,9 @@ static void test_export_csv(void **state)
 	for (char *p = t; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, 1 + 2000);
-	assert_true(strncmp(t, "time,host,fold,rank,\"hinge(cpu_groups_per_core,0.75)\","
-			    "\"hinge(runq_per_core,0.5)\",psi_cpu_some", 87) == 0);
+	const char *head = "time,host,fold,rank,\"hinge(probe_slowdown,1)\",cpu_groups_since_probe,"
+			   "psi_cpu_since_probe,";
+	assert_true(strncmp(t, head, strlen(head)) == 0);
 	assert_non_null(strstr(t, ",load1_per_core\r\n"));   /* the baseline's column */
 	assert_non_null(strstr(t, "\r\n1790000000,host0,1,"));
 	free(t);

@@ -332,12 +332,21 @@ static void test_incumbent(void **state)
 	assert_int_equal(r2.p, 5);            /* + hinge(runq), psi_cpu_some, cpu_iowait; load1 shared */
 	train_result_free(&r2);
 
-	/* the embedded default: hinge(mem_used,0.85) and friends are filled and refitted */
+	/* the embedded default, on a history in its own form: its terms
+	 * (hinge(probe_slowdown,1), the moves since the probe, ...) are filled
+	 * and refitted, and beat two load indices */
 	static struct model def;
 	struct model_error me;
 	assert_int_equal(model_load_default(&def, &me), 0);
+	char db_p[600];
+	snprintf(db_p, sizeof db_p, "%s/probe.db", dir);
+	struct fixture_opts fp = { .rows = 3000, .hosts = 1, .t0 = 1790000000, .step = 10,
+				   .seed = 13, .noise = 0.05, .probe_form = true };
+	assert_int_equal(fixture_history(db_p, &fp), 0);
+	char *pfiles[] = { db_p };
 	o = (struct train_opts){ .incumbent = &def };
-	run(&o, t2, 2, files, 1, &r2, 0, err);
+	run(&o, t2, 2, pfiles, 1, &r2, 0, err);
+	unlink(db_p);
 	assert_true(r2.incumbent_cv.present);
 	assert_true(r2.incumbent_cv.cv_rmse < r2.fit.cv_rmse);
 	assert_true(r2.incumbent.cv_rmse > 10 * r2.incumbent_cv.cv_rmse);   /* slowdown vs rank units */

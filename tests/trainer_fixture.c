@@ -98,9 +98,19 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 			feat[FEAT_cpu_steal] = 0;
 		if (o->collinear)
 			feat[FEAT_psi_cpu_some] = 0.5 * feat[FEAT_cpu_busy];
-		double slow = 1.0 + 0.8 * fmax(0, feat[FEAT_runq_per_core] - 0.5)
-			+ 0.5 * feat[FEAT_psi_cpu_some] + 2.0 * fmax(0, feat[FEAT_mem_used] - 0.85)
-			+ 0.3 * feat[FEAT_cpu_iowait] + o->noise * gauss(&s);
+		double slow;
+		if (o->probe_form) {
+			feat[FEAT_probe_slowdown] = 1.0 + 0.5 * feat[FEAT_probe_slowdown];
+			slow = 1.0 + 0.9 * fmax(0, feat[FEAT_probe_slowdown] - 1.0)
+				+ 0.6 * feat[FEAT_cpu_groups_since_probe] + 0.3 * feat[FEAT_psi_cpu_since_probe]
+				+ 0.5 * feat[FEAT_psi_mem_since_probe] + 0.2 * feat[FEAT_disk_busy_since_probe]
+				+ 0.4 * feat[FEAT_cpu_steal] + 2.0 * fmax(0, feat[FEAT_mem_used] - 0.85);
+		} else {
+			slow = 1.0 + 0.8 * fmax(0, feat[FEAT_runq_per_core] - 0.5)
+				+ 0.5 * feat[FEAT_psi_cpu_some] + 2.0 * fmax(0, feat[FEAT_mem_used] - 0.85)
+				+ 0.3 * feat[FEAT_cpu_iowait];
+		}
+		slow += o->noise * gauss(&s);
 		bool null_label = o->null_label_frac > 0 && unif(&s) < o->null_label_frac;
 		bool null_feat = o->null_frac > 0 && unif(&s) < o->null_frac;
 		char host[32];

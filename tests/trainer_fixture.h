@@ -3,10 +3,18 @@
  * the trainer's tests and benchmarks.  The schema is created by
  * history_open (the elim's own code); rows are then inserted in one
  * transaction through one prepared statement.  Features follow AR(1)
- * processes (autocorrelated, as 10 s samples are); the label
+ * processes (autocorrelated, as 10 s samples are); the label is one of
+ * two forms.  The load indices' (the default):
  *   slowdown = 1 + 0.8 hinge(runq_per_core, 0.5) + 0.5 psi_cpu_some
  *              + 2 hinge(mem_used, 0.85) + 0.3 cpu_iowait + noise
- * is stored as rank = 100 x slowdown (and in an extra "slowdown" column
+ * The embedded default model's (probe_form: the probe and the moves since
+ * it, with coefficients of its own, not the default's), probe_slowdown then
+ * in [1, 1.5]:
+ *   slowdown = 1 + 0.9 hinge(probe_slowdown, 1) + 0.6 cpu_groups_since_probe
+ *              + 0.3 psi_cpu_since_probe + 0.5 psi_mem_since_probe
+ *              + 0.2 disk_busy_since_probe + 0.4 cpu_steal
+ *              + 2 hinge(mem_used, 0.85) + noise
+ * It is stored as rank = 100 x slowdown (and in an extra "slowdown" column
  * when asked).
  */
 #ifndef ELIM_RANK_TRAINER_FIXTURE_H
@@ -25,6 +33,7 @@ struct fixture_opts {
 	bool slowdown_col;       /* add and fill a "slowdown" column */
 	bool constant_steal;     /* cpu_steal always 0 */
 	bool collinear;          /* psi_cpu_some = 0.5 x cpu_busy exactly */
+	bool probe_form;         /* the label in the embedded default's form (above) */
 	double null_frac;        /* share of rows with psi_io_full NULL */
 	double null_label_frac;  /* share of rows with the label NULL */
 };
