@@ -62,14 +62,28 @@ static void test_moves(void **state)
 	assert_near(v[FEAT_runq_since_probe], -1.5, 1e-12);
 }
 
-/* Run the real elim for 25 records into DIR/h.db; the database path in db. */
-static void run_elim(const char *dir, const char *opts, char *db, size_t size)
+/* Run the real elim for 25 records into DIR/h.db, then open that history
+ * read-only and prepare sql on it; query_end finalizes and closes. */
+static sqlite3_stmt *run_elim_query(const char *dir, const char *opts, const char *sql)
 {
 	const char *elim = getenv("ELIM_BIN");
 	assert_non_null(elim);
-	snprintf(db, size, "%s/h.db", dir);
+	char db[4200];
+	snprintf(db, sizeof db, "%s/h.db", dir);
 	assert_int_equal(tu_system("'%s' --foreground --interval 0.2 --count 25 --state-dir '%s' --history '%s'"
 				   " --history-commit 0 %s >/dev/null 2>'%s/err'", elim, dir, db, opts, dir), 0);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+	return q;
+}
+
+static void query_end(sqlite3_stmt *q)
+{
+	sqlite3 *h = sqlite3_db_handle(q);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
 }
 
 /* The real elim with its built-in probe: every record's moves are its
@@ -79,14 +93,9 @@ static void test_elim_history(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
-	char db[4200];
-	run_elim(dir, "--probe-interval 0.3 --probe-duration 0.05", db, sizeof db);
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT runq_per_core, runq_since_probe, cpu_busy,"
-					    " cpu_busy_since_probe, probe_result FROM samples ORDER BY rowid",
-					    -1, &q, NULL), SQLITE_OK);
+	sqlite3_stmt *q = run_elim_query(dir, "--probe-interval 0.3 --probe-duration 0.05",
+					 "SELECT runq_per_core, runq_since_probe, cpu_busy,"
+					 " cpu_busy_since_probe, probe_result FROM samples ORDER BY rowid");
 	double ref_runq = 0, ref_busy = 0;   /* an idle host before the first result */
 	int rows = 0, results = 0, checked = 0, before = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -106,8 +115,7 @@ static void test_elim_history(void **state)
 			ref_busy = sqlite3_column_double(q, 2);
 		}
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(h);
+	query_end(q);
 	assert_int_equal(rows, 25);
 	assert_true(results >= 2);
 	assert_true(checked >= 5);
@@ -122,14 +130,9 @@ static void test_elim_no_probe(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
-	char db[4200];
-	run_elim(dir, "--no-probe", db, sizeof db);
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT runq_per_core, runq_since_probe, cpu_groups_per_core,"
-					    " cpu_groups_since_probe, probe_result FROM samples ORDER BY rowid",
-					    -1, &q, NULL), SQLITE_OK);
+	sqlite3_stmt *q = run_elim_query(dir, "--no-probe",
+					 "SELECT runq_per_core, runq_since_probe, cpu_groups_per_core,"
+					 " cpu_groups_since_probe, probe_result FROM samples ORDER BY rowid");
 	int rows = 0, checked = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		rows++;
@@ -142,8 +145,7 @@ static void test_elim_no_probe(void **state)
 			checked++;
 		}
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(h);
+	query_end(q);
 	assert_int_equal(rows, 25);
 	assert_true(checked >= 20);
 	tu_rmtree(dir);
