@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "explain.h"
 #include "log.h"
 #include "model_watch.h"
@@ -87,17 +88,10 @@ static void setup_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Sleep until monotonic time t; returns early (EINTR) when a signal arrives. */
 static void sleep_until(uint64_t t)
 {
-	struct timespec ts = { .tv_sec = (time_t)(t / NSEC), .tv_nsec = (long)(t % NSEC) };
+	struct timespec ts = clock_timespec(t);
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
@@ -460,7 +454,7 @@ int main(int argc, char **argv)
 	double last_rank = NAN;
 	struct complaint late = { false };
 	uint64_t interval_ns = (uint64_t)llround(opt.interval * 1e9);
-	uint64_t start = now_ns();
+	uint64_t start = clock_now_ns();
 	uint64_t budget_ns = interval_ns / 2 < SAMPLE_BUDGET_NS ? interval_ns / 2 : SAMPLE_BUDGET_NS;
 	uint64_t window = opt.once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	uint64_t first = start + (interval_ns < window ? interval_ns : window);
@@ -536,13 +530,13 @@ int main(int argc, char **argv)
 				uint64_t ni = (uint64_t)llround(opt.interval * 1e9);
 				if (ni != interval_ns) {
 					interval_ns = ni;
-					first = now_ns();   /* a new grid from now */
+					first = clock_now_ns();   /* a new grid from now */
 					next = first + interval_ns;
 				}
 			}
 			log_model(model_watch_check(&mw, true, &merr), &mw, &merr);
 		}
-		uint64_t t = now_ns();
+		uint64_t t = clock_now_ns();
 		if (t < next)
 			continue;    /* woken early by a signal */
 		log_model(model_watch_check(&mw, false, &merr), &mw, &merr);
@@ -558,7 +552,7 @@ int main(int argc, char **argv)
 			last_rank = rank;
 			complaint_clear(&late, "sampling: on time again");
 		} else {
-			uint64_t stuck = tick_worker_stuck_ns(&tw, now_ns());
+			uint64_t stuck = tick_worker_stuck_ns(&tw, clock_now_ns());
 			uint64_t limit = STUCK_INTERVALS * interval_ns > STUCK_MIN_NS ?
 				STUCK_INTERVALS * interval_ns : STUCK_MIN_NS;
 			if (stuck > limit) {
@@ -602,11 +596,11 @@ int main(int argc, char **argv)
 		}
 		if (use_history && fresh)
 			recorder_append(&rec, (int64_t)time(NULL), features, rank, mw.current.id);
-		probe_run(&probe, now_ns());   /* after the record: never delays one */
+		probe_run(&probe, clock_now_ns());   /* after the record: never delays one */
 		if (opt.count && emitted && ++ticks >= opt.count)
 			break;
 		/* the next point of the grid after now: no drift, no bursts after a stall */
-		uint64_t after = now_ns();
+		uint64_t after = clock_now_ns();
 		uint64_t k = (after - first) / interval_ns + 1;
 		next = first + k * interval_ns;
 	}

@@ -20,23 +20,16 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "errmsg.h"
 #include "feature_set.h"
 #include "probe.h"
 
-#define NSEC 1000000000ULL
 #define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
 #define UNIT_LINES 32768
 #define LINE 64
 #define WALK_PRIME 2654435761u      /* odd: a permutation of the lines */
 #define WRITE_BYTES 65536
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------ pure helpers */
 
@@ -352,7 +345,7 @@ static uint64_t work_unit(volatile unsigned char *buf, size_t lines, uint64_t *p
 
 static void child_builtin(const struct probe *p)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_now_ns();
 	unsigned char *buf = mmap(NULL, p->buf_bytes, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
@@ -361,7 +354,7 @@ static void child_builtin(const struct probe *p)
 	size_t lines = p->buf_bytes / LINE;
 	long done = 0;
 	uint64_t until = t0 + (uint64_t)(p->cfg.duration * 1e9);
-	while (p->units ? done < p->units : (done == 0 || mono_ns() < until)) {
+	while (p->units ? done < p->units : (done == 0 || clock_now_ns() < until)) {
 		acc = work_unit(buf, lines, &pos, acc);
 		done++;
 	}
@@ -381,14 +374,14 @@ static void child_builtin(const struct probe *p)
 		close(fd);
 		unlink(path);
 	}
-	uint64_t t1 = mono_ns();
+	uint64_t t1 = clock_now_ns();
 	child_say("ok %.6f %ld %u\n", (double)(t1 - t0) / 1e9, done, (unsigned)(acc & 1));
 	_exit(0);
 }
 
 static void child_command(const struct probe *p)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_now_ns();
 	pid_t g = fork();
 	if (g < 0)
 		child_fail("fork", errno);
@@ -406,7 +399,7 @@ static void child_command(const struct probe *p)
 	while (waitpid(g, &st, 0) < 0)
 		if (errno != EINTR)
 			child_fail("waitpid", errno);
-	uint64_t t1 = mono_ns();
+	uint64_t t1 = clock_now_ns();
 	child_say("exit %d %.6f\n", st, (double)(t1 - t0) / 1e9);
 	_exit(0);
 }

@@ -10,15 +10,9 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "recorder.h"
 #include "statedir.h"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void close_history(struct recorder *r)
 {
@@ -241,13 +235,13 @@ static void *recorder_main(void *arg)
 				close_history(r);
 				release_lock(r);
 				r->retry_at = 0;
-				r->lock_deadline = mono_s() + r->cfg.lock_wait_s;
+				r->lock_deadline = clock_now_s() + r->cfg.lock_wait_s;
 			}
 			r->prune_at = 0;
 			pthread_mutex_lock(&r->mu);
 			continue;
 		}
-		double now = mono_s();
+		double now = clock_now_s();
 		double due_at = now + 1.0;
 		bool due = batch_due(r, now, &due_at);
 		pthread_mutex_unlock(&r->mu);
@@ -279,14 +273,14 @@ static void *recorder_main(void *arg)
 				       .tv_nsec = (long)((wake - floor(wake)) * 1e9) };
 		pthread_mutex_lock(&r->mu);
 		bool retry_pending = r->h == NULL || r->retry_at > now;
-		if (!r->stop && !r->reconfig && (!batch_due(r, mono_s(), NULL) || retry_pending))
+		if (!r->stop && !r->reconfig && (!batch_due(r, clock_now_s(), NULL) || retry_pending))
 			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
 	}
 	pthread_mutex_unlock(&r->mu);
 	/* the last rows: a few tries, within recorder_stop's wait, while the
 	 * history is busy (a reader's lock) or has to be reopened */
 	for (int attempt = 0; attempt < RECORDER_FINAL_TRIES; attempt++) {
-		double now = mono_s();
+		double now = clock_now_s();
 		if (r->h == NULL)
 			try_open(r, now);
 		if (r->h)
@@ -310,7 +304,7 @@ int recorder_start(struct recorder *r, const struct recorder_config *cfg, const 
 	r->lock_fd = -1;
 	r->commit_s = cfg->commit_s;
 	snprintf(r->host, sizeof r->host, "%s", host);
-	r->lock_deadline = mono_s() + cfg->lock_wait_s;
+	r->lock_deadline = clock_now_s() + cfg->lock_wait_s;
 	/* a few pages at a time for one row per tick (fails harmlessly in tests
 	 * that used SQLite before) */
 	(void)history_lean_caches();
@@ -346,7 +340,7 @@ int recorder_append(struct recorder *r, int64_t time_s, const double *features, 
 	}
 	struct recorder_row *row = &r->q[(r->head + r->count) % RECORDER_QUEUE];
 	row->seq = r->next_seq++;
-	row->queued = mono_s();
+	row->queued = clock_now_s();
 	row->time = time_s;
 	memcpy(row->features, features, sizeof row->features);
 	row->rank = rank;

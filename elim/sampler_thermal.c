@@ -18,11 +18,11 @@
 #include <sensors/sensors.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "procfile.h"
 #include "sampler.h"
 #include "sampler_thermal.h"
 
-#define NSEC 1000000000ULL
 
 struct thermal_snapshot {
 	double max, margin;
@@ -41,13 +41,6 @@ struct thermal_state {
 };
 
 static const int thermal_features[] = {FEAT_temp_max_c, FEAT_temp_margin_c, -1};
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 void thermal_fold(double input, double high, double crit, double *max, double *margin)
 {
@@ -140,7 +133,7 @@ static void *thermal_thread(void *arg)
 		double max = NAN, margin = NAN;
 		if (rc == 0 || rc == -ENOENT)
 			rc = thermal_read(&max, &margin);
-		uint64_t t = mono_ns();
+		uint64_t t = clock_now_ns();
 		pthread_mutex_lock(&s->mu);
 		s->snap.rc = rc;
 		if (rc == 0) {
@@ -149,8 +142,7 @@ static void *thermal_thread(void *arg)
 			s->snap.time_ns = t;
 		}
 		uint64_t wake = t + s->period_ns;
-		struct timespec ts = {.tv_sec = (time_t)(wake / NSEC),
-		                      .tv_nsec = (long)(wake % NSEC)};
+		struct timespec ts = clock_timespec(wake);
 		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
 			;
 	}
@@ -191,7 +183,7 @@ static int thermal_init(const struct sampler_env *env, void **state)
 	double period = env->interval > 0 ? env->interval : THERMAL_DEFAULT_PERIOD_S;
 	s->period_ns = (uint64_t)(period * 1e9);
 	s->stale_ns = THERMAL_STALE_PERIODS * s->period_ns;
-	s->start_ns = mono_ns();
+	s->start_ns = clock_now_ns();
 	s->snap.max = s->snap.margin = NAN;
 	s->snap.rc = -EAGAIN;
 

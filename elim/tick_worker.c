@@ -6,22 +6,9 @@
 #include <time.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "tick_worker.h"
 
-#define NSEC 1000000000ULL
-
-static struct timespec mono_ts(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC), .tv_nsec = (long)(ns % NSEC) };
-	return ts;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 static void *worker_main(void *arg)
 {
@@ -82,7 +69,7 @@ int tick_worker_sample(struct tick_worker *w, uint64_t now_ns, uint64_t deadline
 	w->done = false;
 	w->req_ns = now_ns;
 	pthread_cond_broadcast(&w->cv);
-	struct timespec dl = mono_ts(deadline_ns);
+	struct timespec dl = clock_timespec(deadline_ns);
 	while (!w->done) {
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &dl) == ETIMEDOUT && !w->done) {
 			pthread_mutex_unlock(&w->mu);
@@ -110,8 +97,8 @@ bool tick_worker_stop(struct tick_worker *w, uint64_t wait_ns)
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_broadcast(&w->cv);
-	uint64_t end = mono_ns() + wait_ns;
-	struct timespec dl = mono_ts(end);
+	uint64_t end = clock_now_ns() + wait_ns;
+	struct timespec dl = clock_timespec(end);
 	bool stuck = false;
 	while (w->busy && !w->done) {
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &dl) == ETIMEDOUT && !w->done) {

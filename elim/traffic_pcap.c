@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 
 #include "caps.h"
+#include "clock.h"
 #include "traffic.h"
 
 #define STATS_EVERY_NS 1000000000ULL
@@ -148,13 +149,6 @@ static void count_packet(u_char *user, const struct pcap_pkthdr *h, const u_char
 	c->packets++;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Move the thread's counts into the shared snapshot. */
 static void publish(struct traffic *t, const char *error)
 {
@@ -243,7 +237,7 @@ static void *capture_main(void *arg)
 				c->active = false;
 			}
 		}
-		uint64_t now = mono_ns();
+		uint64_t now = clock_now_ns();
 		if (now >= next_stats) {
 			read_stats(t);
 			next_stats = now + STATS_EVERY_NS;
