@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "options.h"
 #include "trust.h"
@@ -397,23 +398,19 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: larger than 1 MiB", path);
 		return OPTIONS_ECONFIG;
 	}
-	size_t cap = (size_t)st.st_size + 1;
-	char *text = malloc(cap + 1);
-	if (text == NULL) {
-		fclose(f);
+	char *text;
+	size_t n;
+	int rc = fs_read_bounded(fileno(f), (size_t)st.st_size, &text, &n);
+	fclose(f);
+	if (rc == -ENOMEM) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return OPTIONS_ECONFIG;
 	}
-	size_t n = fread(text, 1, cap, f);   /* one more byte: a file that grew meanwhile */
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || n > (size_t)st.st_size) {
+	if (rc < 0) {
 		/* a regular file that grew meanwhile, or more than the limit */
-		free(text);
-		snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "changed while read");
+		snprintf(err, errlen, "%s: %s", path, rc == -EFBIG ? "changed while read" : "read error");
 		return OPTIONS_ECONFIG;
 	}
-	text[n] = '\0';
 	if (memchr(text, '\0', n)) {
 		free(text);
 		snprintf(err, errlen, "%s: not a text file", path);

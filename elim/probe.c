@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "errmsg.h"
 #include "feature_set.h"
+#include "fsutil.h"
 #include "probe.h"
 
 #define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
@@ -155,10 +156,10 @@ static void baseline_load(struct probe *p)
 		p->units = units;
 }
 
-/* Write the file atomically: a temporary file, fsync, rename. */
+/* Write the file atomically (lib/fsutil.h). */
 static int baseline_save(struct probe *p)
 {
-	char buf[8192], tmp[4200];
+	char buf[8192];
 	int off = snprintf(buf, sizeof buf, "elim-rank-probe-baseline 1\n"
 			   "# written by elim.rank: the probe's calibration and recent times (s)\n"
 			   "key %s\nunits %ld\ntimes", p->key, p->units);
@@ -167,21 +168,9 @@ static int baseline_save(struct probe *p)
 	off += snprintf(buf + off, sizeof buf - (size_t)off, "\n");
 	if (off >= (int)sizeof buf)
 		return -E2BIG;
-	snprintf(tmp, sizeof tmp, "%s.tmp", p->state_path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 && errno == ENOENT && mkdir(p->cfg.state_dir, 0750) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	if (write(fd, buf, (size_t)off) != off || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, p->state_path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
+	int rc = fs_atomic_write(p->state_path, buf, (size_t)off, 0640);
+	if (rc == -ENOENT && mkdir(p->cfg.state_dir, 0750) == 0)
+		rc = fs_atomic_write(p->state_path, buf, (size_t)off, 0640);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "caps.h"
 #include "clock.h"
+#include "fsutil.h"
 #include "recorder.h"
 #include "statedir.h"
 
@@ -83,7 +84,7 @@ static int try_open(struct recorder *r, double now)
 	}
 	const char *fsname = NULL;
 	unsigned flags = 0;
-	if (statedir_is_network(dir, &fsname) == 1) {
+	if (fs_is_network(dir, &fsname) == 1) {
 		complain(&r->net_fs, LOG_WARNING,
 			 "history: %s is on a network file system (%s): SQLite's WAL does not work"
 			 " there, using a rollback journal; put the state directory on a local disk",

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "statedir.h"
@@ -29,45 +28,6 @@ int statedir_make(const char *dir)
 		}
 	}
 	return 0;
-}
-
-bool statedir_fs_is_network(unsigned long f_type, const char **name)
-{
-	static const struct { unsigned long magic; const char *name; } net[] = {
-		{ 0x6969UL, "nfs" },
-		{ 0x517BUL, "smb" },
-		{ 0xFF534D42UL, "cifs" },
-		{ 0xFE534D42UL, "smb2" },
-		{ 0x65735546UL, "fuse" },
-		{ 0x00C36400UL, "ceph" },
-		{ 0x5346414FUL, "afs" },
-		{ 0x6B414653UL, "kafs" },
-		{ 0x01021997UL, "9p" },
-		{ 0x47504653UL, "gpfs" },
-		{ 0x0BD00BD0UL, "lustre" },
-		{ 0x73757245UL, "coda" },
-		{ 0x564C, "ncp" },
-		{ 0x7461636FUL, "ocfs2" },
-		{ 0x01161970UL, "gfs2" },
-		{ 0x013111A8UL, "ibrix" },
-		{ 0xAAD7AAEAUL, "panfs" },
-		{ 0x19830326UL, "fhgfs/beegfs" },
-	};
-	for (size_t i = 0; i < sizeof net / sizeof net[0]; i++)
-		if ((f_type & 0xFFFFFFFFUL) == net[i].magic) {
-			if (name)
-				*name = net[i].name;
-			return true;
-		}
-	return false;
-}
-
-int statedir_is_network(const char *dir, const char **name)
-{
-	struct statfs sf;
-	if (statfs(dir, &sf) < 0)
-		return -errno;
-	return statedir_fs_is_network((unsigned long)sf.f_type, name) ? 1 : 0;
 }
 
 int statedir_lock_try(const char *lockpath, int *fd)

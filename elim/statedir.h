@@ -1,9 +1,7 @@
 /*
  * statedir: the state directory's file-system chores.
  *
- * Creating it, telling a local file system from a network one (SQLite's WAL
- * needs shared memory between processes, which NFS and friends do not give),
- * the one-instance lock (flock on a lock file), and moving a bad database
+ * Creating it, the one-instance lock (flock on a lock file), and moving a bad database
  * aside under a new name instead of deleting it.  Nothing here logs: errors
  * are returned as negative errnos.
  */
@@ -18,15 +16,6 @@
 
 /* mkdir -p, mode 0750 for what it creates.  Returns 0 or a negative errno. */
 int statedir_make(const char *dir);
-
-/* Is f_type (from statfs) a network or cluster file system?  Sets *name. */
-bool statedir_fs_is_network(unsigned long f_type, const char **name);
-
-/*
- * statfs(dir): 1 if dir is on a network file system (its name in *name),
- * 0 if local, or a negative errno.
- */
-int statedir_is_network(const char *dir, const char **name);
 
 /*
  * Try once to take the exclusive lock on lockpath (created if missing),

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "model.h"
 
 #define MODEL_MAX_LINE 1024
@@ -375,53 +376,26 @@ int model_load_file_bound(const char *path, const struct feature_binding *names,
 		fail(err, 0, "cannot open: %s", strerror(e));
 		return -e;
 	}
-	/* a buffer the size of the file (plus one byte, to see it grew), not
-	 * MODEL_MAX_FILE: a 1 MiB block freed makes glibc raise its mmap and
-	 * trim thresholds for the life of the process, so every later reload
-	 * takes 1 MiB from the heap and the touched pages are never returned
-	 * (RSS rose over a long soak) */
-	struct stat st;
-	bool have_size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	if (have_size && st.st_size > MODEL_MAX_FILE) {
-		close(fd);
-		return fail(err, 0, "file larger than %d bytes", MODEL_MAX_FILE);
-	}
-	size_t cap = have_size && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		close(fd);
-		fail(err, 0, "out of memory");
-		return -ENOMEM;
-	}
-	size_t len = 0;
-	for (;;) {
-		if (len == cap) {   /* the file grew since fstat: up to the limit + 1 */
-			size_t ncap = cap * 2 > MODEL_MAX_FILE + 1 ? MODEL_MAX_FILE + 1 : cap * 2;
-			char *nbuf = realloc(buf, ncap);
-			if (nbuf == NULL) {
-				free(buf);
-				close(fd);
-				fail(err, 0, "out of memory");
-				return -ENOMEM;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			fail(err, 0, "read error: %s", strerror(e));
-			return -e;
-		}
-		if (n == 0 || (len += (size_t)n) > MODEL_MAX_FILE)
-			break;
-	}
+	/* a buffer the size of the file, not MODEL_MAX_FILE (lib/fsutil.h): a
+	 * 1 MiB block freed makes glibc raise its mmap and trim thresholds for
+	 * the life of the process, so every later reload takes 1 MiB from the
+	 * heap and the touched pages are never returned (RSS rose over a long
+	 * soak) */
+	char *buf;
+	size_t len;
+	int rc = fs_read_bounded(fd, MODEL_MAX_FILE, &buf, &len);
 	close(fd);
-	int rc = model_parse_bound(buf, len, names, out, err);
+	if (rc == -EFBIG)
+		return fail(err, 0, "file larger than %d bytes", MODEL_MAX_FILE);
+	if (rc == -ENOMEM) {
+		fail(err, 0, "out of memory");
+		return rc;
+	}
+	if (rc < 0) {
+		fail(err, 0, "read error: %s", strerror(-rc));
+		return rc;
+	}
+	rc = model_parse_bound(buf, len, names, out, err);
 	free(buf);
 	return rc;
 }
@@ -435,51 +409,39 @@ int model_parse_expr(const char *expr, struct model_term *t, struct model_error 
 
 int model_save(const struct model *m, const char *path, struct model_error *err)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
-		fail(err, 0, "%s: path too long", path);
-		return -ENAMETOOLONG;
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, path, 0644);
+	if (rc < 0) {
+		if (rc == -ENAMETOOLONG)
+			fail(err, 0, "%s: path too long", path);
+		else
+			fail(err, 0, "%s: cannot create a temporary file beside it: %s", path, strerror(-rc));
+		return rc;
 	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		fail(err, 0, "%s: cannot create a temporary file beside it: %s", path, strerror(e));
-		return -e;
-	}
-	fchmod(fd, 0644);
-	FILE *f = fdopen(fd, "w+");
-	if (f == NULL) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		fail(err, 0, "%s: %s", tmp, strerror(e));
-		return -e;
-	}
-	int rc = model_write(m, f);
-	if (rc == 0 && fflush(f) != 0)
-		rc = -errno;
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
+	char tmp[sizeof a.tmp];
+	memcpy(tmp, a.tmp, sizeof tmp);
+	rc = model_write(m, a.f);
+	if (rc == 0)
+		rc = fs_atomic_sync(&a);
 	if (rc < 0) {
 		fail(err, 0, "%s: cannot write: %s", tmp, strerror(-rc));
-		fclose(f);
-		unlink(tmp);
+		fs_atomic_abort(&a);
 		return rc;
 	}
-	fclose(f);
+	/* parsed back before the rename: a model that would not load never
+	 * replaces one that does */
 	struct model check;
 	struct model_error cerr;
-	rc = model_load_file_bound(tmp, m->names, &check, &cerr);
+	rc = model_load_file_bound(a.tmp, m->names, &check, &cerr);
 	if (rc < 0) {
-		fail(err, cerr.line, "%s: written model does not read back: %s", tmp, cerr.msg);
-		unlink(tmp);
+		fail(err, cerr.line, "%s: written model does not read back: %s", a.tmp, cerr.msg);
+		fs_atomic_abort(&a);
 		return rc;
 	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		fail(err, 0, "%s: cannot rename into place: %s", path, strerror(e));
-		unlink(tmp);
-		return -e;
+	rc = fs_atomic_commit(&a);
+	if (rc < 0) {
+		fail(err, 0, "%s: cannot rename into place: %s", path, strerror(-rc));
+		return rc;
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
@@ -537,16 +538,6 @@ static void test_one_pass_precision(void **state)
 	folds_free(&F);
 }
 
-static void test_network_fs(void **state)
-{
-	(void)state;
-	assert_true(dataset_network_fs(0x6969));          /* NFS */
-	assert_true(dataset_network_fs((long)0xff534d42)); /* CIFS */
-	assert_true(dataset_network_fs(0x0bd00bd0));      /* Lustre */
-	assert_false(dataset_network_fs(0xef53));         /* ext4 */
-	assert_false(dataset_network_fs(0x01021994));     /* tmpfs */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,7 +549,6 @@ int main(void)
 		cmocka_unit_test(test_sample_bounded_uniform),
 		cmocka_unit_test(test_accum_limits),
 		cmocka_unit_test(test_one_pass_precision),
-		cmocka_unit_test(test_network_fs),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -21,25 +21,6 @@
 #include "statedir.h"
 #include "testutil.h"
 
-static void t_fs_types(void **state)
-{
-	(void)state;
-	const char *name = NULL;
-	assert_true(statedir_fs_is_network(0x6969, &name));
-	assert_string_equal(name, "nfs");
-	assert_true(statedir_fs_is_network(0xFF534D42UL, &name));
-	assert_string_equal(name, "cifs");
-	assert_true(statedir_fs_is_network(0x0BD00BD0, &name));
-	assert_string_equal(name, "lustre");
-	assert_true(statedir_fs_is_network(0x47504653, &name));
-	assert_false(statedir_fs_is_network(0xEF53, NULL));       /* ext4 */
-	assert_false(statedir_fs_is_network(0x58465342, NULL));   /* xfs */
-	assert_false(statedir_fs_is_network(0x01021994, NULL));   /* tmpfs */
-	assert_false(statedir_fs_is_network(0x9123683E, NULL));   /* btrfs */
-	assert_int_equal(statedir_is_network("/tmp", &name), 0);
-	assert_int_equal(statedir_is_network("/nonexistent/x", &name), -ENOENT);
-}
-
 static void t_lock(void **state)
 {
 	(void)state;
@@ -223,7 +204,6 @@ static void t_rollback_journal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_fs_types),
 		cmocka_unit_test(t_lock),
 		cmocka_unit_test(t_move_aside),
 		cmocka_unit_test(t_prune_by_age),

@@ -30,24 +30,12 @@ int csv_begin(struct csv_out *c, const char *path, const char *label,
 {
 	memset(c, 0, sizeof *c);
 	c->n_terms = n_terms;
-	snprintf(c->path, sizeof c->path, "%s", path);
-	snprintf(c->tmp, sizeof c->tmp, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(c->tmp);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(e));
-		c->tmp[0] = '\0';
-		return -e;
+	int rc = fs_atomic_open(&c->out, path, 0644);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(-rc));
+		return rc;
 	}
-	fchmod(fd, 0644);
-	c->f = fdopen(fd, "w");
-	if (c->f == NULL) {
-		int e = errno;
-		close(fd);
-		unlink(c->tmp);
-		snprintf(err, errlen, "%s: %s", c->tmp, strerror(e));
-		return -e;
-	}
+	c->f = c->out.f;
 	fputs("time,host,fold,", c->f);
 	put_field(c->f, label);
 	for (size_t i = 0; i < n_terms; i++) {
@@ -74,30 +62,15 @@ int csv_row(struct csv_out *c, int64_t time, const char *host, unsigned fold,
 
 int csv_commit(struct csv_out *c, char *err, size_t errlen)
 {
-	int rc = 0;
-	if (fflush(c->f) != 0 || ferror(c->f) || fsync(fileno(c->f)) != 0)
-		rc = -(errno ? errno : EIO);
-	if (fclose(c->f) != 0 && rc == 0)
-		rc = -(errno ? errno : EIO);
+	int rc = fs_atomic_commit(&c->out);
 	c->f = NULL;
-	if (rc == 0 && rename(c->tmp, c->path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot write: %s", c->path, strerror(-rc));
-		unlink(c->tmp);
-	}
-	c->tmp[0] = '\0';
+	if (rc < 0)
+		snprintf(err, errlen, "%s: cannot write: %s", c->out.path, strerror(-rc));
 	return rc;
 }
 
 void csv_abort(struct csv_out *c)
 {
-	if (c->f) {
-		fclose(c->f);
-		c->f = NULL;
-	}
-	if (c->tmp[0]) {
-		unlink(c->tmp);
-		c->tmp[0] = '\0';
-	}
+	fs_atomic_abort(&c->out);
+	c->f = NULL;
 }

@@ -11,12 +11,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fsutil.h"
 #include "model.h"
 
 struct csv_out {
-	FILE *f;
-	char path[4096];
-	char tmp[4200];
+	FILE *f;               /* the temporary file (out.f), NULL when closed */
+	struct fs_atomic out;  /* lib/fsutil.h */
 	size_t n_terms;
 };
 

@@ -11,15 +11,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_VFS_H
-#include <sys/vfs.h>
-#endif
 
 #include <sqlite3.h>
 
 #include "errmsg.h"
 #include "dataset.h"
 #include "feature_set.h"
+#include "fsutil.h"
 
 static bool valid_identifier(const char *s)
 {
@@ -133,31 +131,14 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	return 0;
 }
 
-bool dataset_network_fs(long f_type)
-{
-	switch ((unsigned long)f_type & 0xffffffffUL) {
-	case 0x6969UL:       /* NFS */
-	case 0xff534d42UL:   /* CIFS */
-	case 0xfe534d42UL:   /* SMB2 */
-	case 0x517bUL:       /* SMB */
-	case 0x65735546UL:   /* FUSE (sshfs, ...) */
-	case 0x47504653UL:   /* GPFS */
-	case 0x0bd00bd0UL:   /* Lustre */
-	case 0x19830326UL:   /* FhGFS / BeeGFS */
-	case 0x00c36400UL:   /* CephFS */
-	case 0x6b414653UL:   /* AFS */
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* A WAL database (header bytes 18 and 19 are 2) on a network filesystem? */
+/*
+ * A WAL database (header bytes 18 and 19 are 2) on a network file system?
+ * Refused: SQLite's WAL needs shared memory that such file systems do not
+ * share between hosts.  Snapshots (VACUUM INTO) are not in WAL mode.
+ */
 static bool live_wal_on_network(const char *file)
 {
-#ifdef HAVE_SYS_VFS_H
-	struct statfs sf;
-	if (statfs(file, &sf) < 0 || !dataset_network_fs((long)sf.f_type))
+	if (fs_is_network(file, NULL) != 1)
 		return false;
 	unsigned char hdr[20];
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -166,10 +147,6 @@ static bool live_wal_on_network(const char *file)
 	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
 	close(fd);
 	return n == (ssize_t)sizeof hdr && hdr[18] == 2 && hdr[19] == 2;
-#else
-	(void)file;
-	return false;
-#endif
 }
 
 /* Open one history read-only and check it; *out owns the connection. */

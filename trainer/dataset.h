@@ -95,14 +95,6 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 			unsigned limit, double *known, char *err, size_t errlen);
 
 /*
- * Is a statfs f_type a network or cluster filesystem (NFS, SMB, FUSE,
- * GPFS, Lustre, BeeGFS, CephFS, AFS)?  A history in WAL mode there is
- * refused: SQLite's WAL needs shared memory that such filesystems do not
- * share between hosts.  Snapshots (VACUUM INTO) are not in WAL mode.
- */
-bool dataset_network_fs(long f_type);
-
-/*
  * Expand paths: a directory stands for the *.db files in it (sorted).
  * On success *out is a malloc'd array of malloc'd strings (free with
  * dataset_free_files).  Returns the count or a negative errno with err set.

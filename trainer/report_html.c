@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "report_html.h"
 
 #define W 560.0
@@ -278,34 +279,15 @@ static void write_page(FILE *f, const struct train_result *r, const struct repor
 int report_html_write(const char *path, const struct train_result *r,
 		      const struct report_info *info, char *err, size_t errlen)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(e));
-		return -e;
-	}
-	fchmod(fd, 0644);
-	FILE *f = fdopen(fd, "w");
-	if (f == NULL) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
-		return -e;
-	}
-	write_page(f, r, info);
-	int rc = 0;
-	if (fflush(f) != 0 || ferror(f))
-		rc = -(errno ? errno : EIO);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -(errno ? errno : EIO);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
+	struct fs_atomic a;
+	int rc = fs_atomic_open(&a, path, 0644);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
-		unlink(tmp);
+		snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(-rc));
+		return rc;
 	}
+	write_page(a.f, r, info);
+	rc = fs_atomic_commit(&a);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
 	return rc;
 }
