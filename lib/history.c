@@ -13,6 +13,7 @@
 #include "errmsg.h"
 #include "feature_set.h"
 #include "history.h"
+#include "history_read.h"
 
 struct history {
 	sqlite3 *db;
@@ -28,25 +29,12 @@ const char history_schema_v1_sql[] =
 	" net_rx_bps REAL, net_tx_bps REAL, rank REAL);"
 	"PRAGMA user_version = 1;";
 
-static int sqlite_code(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_NOTADB: case SQLITE_CORRUPT: return HISTORY_ECORRUPT;
-	case SQLITE_FULL: return -ENOSPC;
-	case SQLITE_READONLY: return -EROFS;
-	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
-	case SQLITE_CANTOPEN: return -EACCES;
-	case SQLITE_NOMEM: return -ENOMEM;
-	default: return -EIO;
-	}
-}
-
 static int exec(struct history *h, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(h->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		int code = errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+		int code = errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path,
 				   msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return code;
@@ -59,7 +47,7 @@ static int query_int(struct history *h, const char *sql, int64_t *out, char *err
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
@@ -70,7 +58,7 @@ static int query_int(struct history *h, const char *sql, int64_t *out, char *err
 	}
 	int code = 0;
 	if (rc != SQLITE_OK)
-		code = errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		code = errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	sqlite3_finalize(st);
 	return code;
 }
@@ -81,14 +69,14 @@ static int has_column(struct history *h, const char *col, char *err, size_t errl
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	int found = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (strcmp((const char *)sqlite3_column_text(st, 0), col) == 0)
 			found = 1;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	return found;
 }
 
@@ -182,7 +170,7 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 		rc = sqlite3_prepare_v3(h->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
 					&h->rollback, NULL);
 	if (rc != SQLITE_OK)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	return 0;
 }
 
@@ -250,7 +238,7 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 	int rc = sqlite3_open_v2(path, &h->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		int code = errmsg(err, errlen, sqlite_code(rc), "%s: cannot open: %s", path,
+		int code = errmsg(err, errlen, history_sqlite_code(rc), "%s: cannot open: %s", path,
 				   h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
 		history_close(h);
 		return code;
@@ -274,17 +262,9 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 	if (rc < 0)
 		goto fail;
 
-	if (version > HISTORY_SCHEMA_VERSION) {
-		rc = errmsg(err, errlen, HISTORY_ENEWER,
-			     "%s: schema version %lld is newer than this elim-rank's %d",
-			     path, (long long)version, HISTORY_SCHEMA_VERSION);
+	rc = history_check_schema(path, version, tables > 0, has_samples > 0, err, errlen);
+	if (rc < 0)
 		goto fail;
-	}
-	if (tables > 0 && (!has_samples || version == 0)) {
-		rc = errmsg(err, errlen, HISTORY_EFOREIGN,
-			     "%s: not an elim-rank history (no samples table or no schema version)", path);
-		goto fail;
-	}
 	if (tables == 0) {
 		/* auto_vacuum only takes effect before the first table exists */
 		rc = exec(h, "PRAGMA auto_vacuum = INCREMENTAL", err, errlen);
@@ -330,7 +310,7 @@ int history_append_many(struct history *h, const struct history_row *rows, size_
 		return 0;
 	int rc = step_once(h->begin);
 	if (rc != SQLITE_DONE)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s", h->path,
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: append failed: %s", h->path,
 			       sqlite3_errstr(rc));
 	for (size_t i = 0; i < n; i++) {
 		int a = history_append(h, &rows[i], err, errlen);
@@ -345,7 +325,7 @@ int history_append_many(struct history *h, const struct history_row *rows, size_
 		/* a failed COMMIT may leave the transaction open: end it */
 		if (sqlite3_get_autocommit(h->db) == 0)
 			step_once(h->rollback);
-		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s", h->path,
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: append failed: %s", h->path,
 			       sqlite3_errstr(rc));
 	}
 	return 0;
@@ -379,7 +359,7 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: append failed: %s",
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: append failed: %s",
 			       h->path, sqlite3_errstr(rc));
 	return 0;
 }
@@ -408,13 +388,13 @@ static int delete_oldest(struct history *h, const char *cond, int64_t arg, int m
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path, sqlite3_errmsg(h->db));
 	if (cond[0])
 		sqlite3_bind_int64(st, 1, arg);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return errmsg(err, errlen, sqlite_code(rc), "%s: pruning: %s", h->path,
+		return errmsg(err, errlen, history_sqlite_code(rc), "%s: pruning: %s", h->path,
 			       sqlite3_errstr(rc));
 	return sqlite3_changes(h->db);
 }
@@ -453,13 +433,13 @@ int history_prune(struct history *h, int64_t before, int64_t max_bytes, int max_
 		sqlite3_stmt *st;
 		int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 		if (rc != SQLITE_OK)
-			return errmsg(err, errlen, sqlite_code(rc), "%s: %s", h->path,
+			return errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", h->path,
 				       sqlite3_errmsg(h->db));
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
-			return errmsg(err, errlen, sqlite_code(rc), "%s: incremental vacuum: %s",
+			return errmsg(err, errlen, history_sqlite_code(rc), "%s: incremental vacuum: %s",
 				       h->path, sqlite3_errstr(rc));
 		int64_t free_pages = 0;
 		if (query_int(h, "PRAGMA freelist_count", &free_pages, NULL, 0) == 0 && free_pages > 0)

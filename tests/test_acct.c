@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
+
 #include "acct.h"
 #include "dataset.h"
 #include "feature_set.h"
@@ -304,6 +307,15 @@ static void test_join(void **state)
 	assert_true(isnan(acct_label_at(&set, "n1", 2000000 - 13)));
 	assert_true(isnan(acct_label_at(&set, "n2", 2000000 - 1)));
 	assert_true(isnan(acct_label_at(&set, "zz", 0)));
+
+	/* the join reads histories through the format's read side: one written
+	 * by a newer elim-rank is refused, naming it */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(acct_join(&set, files, 1, &spec, err, sizeof err), HISTORY_ENEWER);
+	assert_non_null(strstr(err, "h.db: schema version 99 is newer"));
 	acct_free(&set);
 	tu_rmtree(dir);
 	free(dir);

@@ -12,6 +12,7 @@
 
 #include "errmsg.h"
 #include "acct.h"
+#include "history_read.h"
 
 /* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
 enum {
@@ -23,6 +24,7 @@ enum {
 };
 
 #define MAX_TOKENS 4096
+#define ACCT_BUSY_MS 5000   /* how long the join waits for a writer's lock */
 
 int acct_tokenize(char *line, char **tok, int max)
 {
@@ -260,13 +262,13 @@ int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
 		sqlite3 *db = NULL;
 		sqlite3_stmt *st = NULL;
-		if (sqlite3_open_v2(files[fi], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1 AND time <= ?2"
-				       " AND time >= ?3", -1, &st, NULL) != SQLITE_OK) {
+		struct history_columns cols;
+		/* a history of a schema we read (lib/history_read.h), or refused */
+		rc = history_read_open(files[fi], ACCT_BUSY_MS, &db, &cols, err, errlen);
+		if (rc == 0 && sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1"
+						  " AND time <= ?2 AND time >= ?3", -1, &st, NULL) != SQLITE_OK)
 			rc = errmsg(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
-				     db ? sqlite3_errmsg(db) : "out of memory");
-		} else
-			sqlite3_busy_timeout(db, 5000);
+				    sqlite3_errmsg(db));
 		for (size_t i = 0; i < set->n && rc == 0; i++) {
 			struct acct_job *j = &set->jobs[i];
 			if (!isfinite(j->slowdown))
@@ -280,7 +282,8 @@ int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 				if (t > j->row_time)
 					j->row_time = t;
 			} else if (s != SQLITE_ROW && s != SQLITE_DONE)
-				rc = errmsg(err, errlen, -EIO, "%s: %s", files[fi], sqlite3_errmsg(db));
+				rc = history_read_error(db, files[fi], "reading samples", s, ACCT_BUSY_MS,
+							err, errlen);
 			sqlite3_reset(st);
 		}
 		sqlite3_finalize(st);

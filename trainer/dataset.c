@@ -17,7 +17,7 @@
 #include "errmsg.h"
 #include "dataset.h"
 #include "feature_set.h"
-#include "fsutil.h"
+#include "history_read.h"
 
 static bool valid_identifier(const char *s)
 {
@@ -69,110 +69,32 @@ static void host_set_free(struct host_set *hs)
 
 #define DATASET_BUSY_MS 2000
 
+/* A failed SQLite call while reading file: message and code (lib/history_read.h). */
 static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
 		   char *err, size_t errlen)
 {
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return errmsg(err, errlen, -EBUSY, "%s: locked by another process (waited %d ms);"
-			       " train on a snapshot (VACUUM INTO) instead", file, DATASET_BUSY_MS);
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-		return errmsg(err, errlen, -EINVAL, "%s: corrupt or not an SQLite database: %s",
-			       file, sqlite3_errmsg(db));
-	case SQLITE_NOMEM:
-		return errmsg(err, errlen, -ENOMEM, "%s: out of memory", file);
-	default:
-		return errmsg(err, errlen, -EIO, "%s: %s: %s", file, what, sqlite3_errmsg(db));
-	}
-}
-
-/* Check the file is a history with every needed column. */
-static int check_file(sqlite3 *db, const char *file, const char *label,
-		      const bool *need, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(db, file, "cannot read", rc, err, errlen);
-	rc = sqlite3_step(st);
-	int version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, file, "cannot read", rc, err, errlen);
-
-	bool has[FEAT_COUNT] = { false }, has_label = false, has_samples = false;
-	rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *col = (const char *)sqlite3_column_text(st, 0);
-		if (col == NULL)
-			continue;
-		has_samples = true;
-		int f = feature_lookup(col, strlen(col));
-		if (f >= 0)
-			has[f] = true;
-		if (label && strcmp(col, label) == 0)
-			has_label = true;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
-	if (!has_samples || version < 1)
-		return errmsg(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
-	if (!has_label && label)
-		return errmsg(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
-	for (int f = 0; f < FEAT_COUNT; f++)
-		if (need[f] && !has[f])
-			return errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
-				       file, feature_info(f)->name);
-	return 0;
+	return history_read_error(db, file, what, rc, DATASET_BUSY_MS, err, errlen);
 }
 
 /*
- * A WAL database (header bytes 18 and 19 are 2) on a network file system?
- * Refused: SQLite's WAL needs shared memory that such file systems do not
- * share between hosts.  Snapshots (VACUUM INTO) are not in WAL mode.
+ * Open one history read-only and check it (lib/history_read.h: a history of
+ * a schema this program reads) has the label column and every needed
+ * feature's; *out owns the connection, cols gets its columns.
  */
-static bool live_wal_on_network(const char *file)
-{
-	if (fs_is_network(file, NULL) != 1)
-		return false;
-	unsigned char hdr[20];
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
-	close(fd);
-	return n == (ssize_t)sizeof hdr && hdr[18] == 2 && hdr[19] == 2;
-}
-
-/* Open one history read-only and check it; *out owns the connection. */
 static int open_file(const char *file, const char *label, const bool *need,
-		     sqlite3 **out, char *err, size_t errlen)
+		     sqlite3 **out, struct history_columns *cols, char *err, size_t errlen)
 {
-	struct stat sb;
+	sqlite3 *db;
+	int rc = history_read_open(file, DATASET_BUSY_MS, &db, cols, err, errlen);
 	*out = NULL;
-	if (stat(file, &sb) < 0)
-		return errmsg(err, errlen, -errno, "%s: %s", file, strerror(errno));
-	if (S_ISDIR(sb.st_mode))
-		return errmsg(err, errlen, -EISDIR, "%s: is a directory", file);
-	if (live_wal_on_network(file))
-		return errmsg(err, errlen, -EREMOTE, "%s: a live WAL database on a network filesystem:"
-			       " SQLite cannot read it safely there; make a snapshot on its host"
-			       " (sqlite3 history.db \"VACUUM INTO '/tmp/host.db'\") and train on that", file);
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		rc = errmsg(err, errlen, -EIO, "%s: cannot open: %s", file,
-			     db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+	if (rc < 0)
 		return rc;
-	}
-	sqlite3_busy_timeout(db, DATASET_BUSY_MS);
-	rc = check_file(db, file, label, need, err, errlen);
+	if (label && !history_columns_has(cols, label))
+		rc = errmsg(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
+	for (int f = 0; f < FEAT_COUNT && rc == 0; f++)
+		if (need[f] && !cols->feature[f])
+			rc = errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
+				    file, feature_info(f)->name);
 	if (rc < 0) {
 		sqlite3_close(db);
 		return rc;
@@ -268,7 +190,8 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
 		const char *file = files[fi];
 		sqlite3 *db = NULL;
-		rc = open_file(file, label_column(spec), need, &db, err, errlen);
+		struct history_columns have;
+		rc = open_file(file, label_column(spec), need, &db, &have, err, errlen);
 		if (rc < 0)
 			break;
 		sqlite3_stmt *st = NULL;
@@ -386,7 +309,8 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 	*tmax = INT64_MIN;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], label_column(spec), need, &db, err, errlen);
+		struct history_columns have;
+		rc = open_file(files[fi], label_column(spec), need, &db, &have, err, errlen);
 		if (rc < 0)
 			return rc;
 		int64_t a = 0, b = 0;
@@ -422,21 +346,13 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		none[f] = false;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], label_column(spec), none, &db, err, errlen);
+		struct history_columns have;
+		rc = open_file(files[fi], label_column(spec), none, &db, &have, err, errlen);
 		if (rc < 0)
 			return rc;
 		/* an old schema may lack a feature's column: count it unknown */
-		bool has[FEAT_COUNT] = { false };
+		const bool *has = have.feature;
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL) == SQLITE_OK) {
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *c = (const char *)sqlite3_column_text(st, 0);
-				int f = c ? feature_lookup(c, strlen(c)) : -1;
-				if (f >= 0)
-					has[f] = true;
-			}
-			sqlite3_finalize(st);
-		}
 		char q[8192];
 		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
 		for (int f = 0; f < FEAT_COUNT; f++)
