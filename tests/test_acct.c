@@ -16,6 +16,7 @@
 #include "feature_set.h"
 #include "history.h"
 #include "model.h"
+#include "ols_oracle.h"
 
 /* The real record from the test cluster (a job "exit 3" named exit3test). */
 static const char real_record[] =
@@ -294,7 +295,7 @@ static void test_join(void **state)
 
 	struct collected c = { 0 };
 	struct dataset_stats ds;
-	assert_int_equal(dataset_scan(&spec, files, 1, collect_row, &c, &ds, err, sizeof err), 0);
+	assert_int_equal(ols_oracle_scan(&spec, files, 1, collect_row, &c, &ds, err, sizeof err), 0);
 	assert_int_equal(c.n, 5);
 	assert_int_equal(ds.rows_used, 5);
 	static const int runs[] = { 300, 100, 200, 120, 110 };

@@ -20,7 +20,7 @@
 #include "accum.h"
 #include "cv.h"
 #include "dataset.h"
-#include "fit.h"
+#include "ols_oracle.h"
 #include "model.h"
 #include "sample.h"
 #include "testutil.h"
@@ -167,7 +167,7 @@ static void test_cv_matches_dense(void **state)
 	struct dataset_spec spec = { .terms = t, .n_terms = nt, .label = "rank" };
 	struct dense d = { .p = nt };
 	struct dataset_stats st;
-	assert_int_equal(dataset_scan(&spec, files, 1, dense_row, &d, &st, err, sizeof err), 0);
+	assert_int_equal(ols_oracle_scan(&spec, files, 1, dense_row, &d, &st, err, sizeof err), 0);
 	assert_int_equal(d.n, r.F.n_total);
 	assert_int_equal(st.rows_used, r.stats.rows_used);
 	/* label NULLs (5 %) are not read; psi_io_full NULLs do not matter here */
@@ -203,12 +203,12 @@ static void test_cv_matches_dense(void **state)
 		assert_true(r.F.n[f] > d.n / 5 - d.n / 20 && r.F.n[f] < d.n / 5 + d.n / 20);
 	}
 
-	/* the skeleton's two-pass fit agrees on the same rows */
-	static struct fit_result legacy;
-	assert_int_equal(fit_ols(&spec, files, 1, &legacy, err, sizeof err), 0);
+	/* the oracle (tests/ols_oracle.c), a two-pass fit, agrees on the same rows */
+	static struct ols_oracle_result oracle;
+	assert_int_equal(ols_oracle_fit(&spec, files, 1, &oracle, err, sizeof err), 0);
 	for (size_t j = 0; j < nt; j++) {
-		assert_true(fabs(legacy.coef[j] - r.fit.coef[j]) <= 1e-7 * fabs(r.fit.coef[j]) + 1e-9);
-		assert_true(fabs(legacy.se[j] - r.fit.se[j]) <= 1e-6 * r.fit.se[j]);
+		assert_true(fabs(oracle.coef[j] - r.fit.coef[j]) <= 1e-7 * fabs(r.fit.coef[j]) + 1e-9);
+		assert_true(fabs(oracle.se[j] - r.fit.se[j]) <= 1e-6 * r.fit.se[j]);
 	}
 	/* truth: 100 x (0.8, 0.5, 0.3) per raw unit */
 	assert_true(fabs(r.fit.coef[0] / r.F.scale[0] - 80) < 4);

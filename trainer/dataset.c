@@ -160,9 +160,9 @@ static void bind_filters(const struct dataset_spec *spec, sqlite3_stmt *st)
 		sqlite3_bind_text(st, 3, spec->host, -1, SQLITE_STATIC);
 }
 
-static int scan(const struct dataset_spec *spec, char *const *files, size_t nfiles, bool ordered,
-		dataset_row_fn fn, dataset_stream_fn sfn, void *ctx,
-		struct dataset_stats *stats, char *err, size_t errlen)
+int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		   dataset_stream_fn fn, void *ctx, struct dataset_stats *stats,
+		   char *err, size_t errlen)
 {
 	struct dataset_stats local = { 0 };
 	struct host_set hosts = { 0 };
@@ -179,9 +179,7 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 		: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
 	for (int i = 0; i < ncols; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(cols[i])->name);
-	off += where_clause(spec, sql + off, sizeof sql - off);
-	if (ordered)
-		snprintf(sql + off, sizeof sql - off, " ORDER BY time");
+	where_clause(spec, sql + off, sizeof sql - off);
 
 	double feat[FEAT_COUNT];
 	double x[MODEL_MAX_TERMS];
@@ -235,13 +233,9 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 				const char *h = (const char *)sqlite3_column_text(st, 1);
 				host_seen(&hosts, h ? h : "");
 				int64_t t = sqlite3_column_int64(st, 0);
-				if (sfn) {
-					struct dataset_row row = { .x = x, .feat = feat, .y = y,
-								   .time = t, .host = h ? h : "" };
-					rc = sfn(ctx, &row);
-				} else {
-					rc = fn(ctx, x, y, t);
-				}
+				struct dataset_row row = { .x = x, .feat = feat, .y = y,
+							   .time = t, .host = h ? h : "" };
+				rc = fn(ctx, &row);
 				if (rc != 0)
 					break;
 			}
@@ -258,20 +252,6 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 	if (stats)
 		*stats = local;
 	return rc;
-}
-
-int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
-		 dataset_row_fn fn, void *ctx, struct dataset_stats *stats,
-		 char *err, size_t errlen)
-{
-	return scan(spec, files, nfiles, true, fn, NULL, ctx, stats, err, errlen);
-}
-
-int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t nfiles,
-		   dataset_stream_fn fn, void *ctx, struct dataset_stats *stats,
-		   char *err, size_t errlen)
-{
-	return scan(spec, files, nfiles, false, NULL, fn, ctx, stats, err, errlen);
 }
 
 static int query_time(sqlite3 *db, const char *file, const char *sql,

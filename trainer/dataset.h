@@ -4,9 +4,9 @@
  * For each history file, checks it is an elim-rank history with the needed
  * columns, then reads the rows where the label is known and hands each
  * usable one (every term value known) to a callback.  Memory does not grow
- * with the number of rows.  dataset_scan reads in time order (per file);
- * dataset_stream reads in storage order, which is faster (no index walk),
- * for callers that place rows by their time value, not their order.
+ * with the number of rows.  Rows come in storage order, which is fast (no
+ * index walk): callers place rows by their time value, not their order.
+ * Histories are opened through lib/history_read.h.
  */
 #ifndef ELIM_RANK_DATASET_H
 #define ELIM_RANK_DATASET_H
@@ -30,7 +30,7 @@ struct dataset_spec {
 	 * names it in reports */
 	double (*label_fn)(void *ctx, const char *host, int64_t time);
 	void *label_ctx;
-	/* dataset_stream only: more features to read (not required known),
+	/* more features to read (not required known),
 	 * e.g. those of another model to score on the same rows; may be NULL */
 	const bool *want;                 /* FEAT_COUNT flags */
 };
@@ -55,21 +55,10 @@ struct dataset_row {
 
 typedef int (*dataset_stream_fn)(void *ctx, const struct dataset_row *row);
 
-/* Called for each usable row; x has n_terms values.  Non-zero stops the scan. */
-typedef int (*dataset_row_fn)(void *ctx, const double *x, double y, int64_t time);
-
 /*
- * Scan files[0..nfiles) in order.  Returns 0, the callback's non-zero
- * value, or a negative errno with a message naming the file in err.
- * stats may be NULL.
- */
-int dataset_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
-		 dataset_row_fn fn, void *ctx, struct dataset_stats *stats,
-		 char *err, size_t errlen);
-
-/*
- * Like dataset_scan, but rows come in storage order with more detail.
- * Same return values and error messages.
+ * Read files[0..nfiles) in order, handing each usable row to fn (non-zero
+ * stops the scan).  Returns 0, the callback's non-zero value, or a negative
+ * errno with a message naming the file in err.  stats may be NULL.
  */
 int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 		   dataset_stream_fn fn, void *ctx, struct dataset_stats *stats,

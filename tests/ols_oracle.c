@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -11,9 +12,86 @@
 #include <gsl/gsl_multilarge.h>
 #include <gsl/gsl_vector.h>
 
-#include "fit.h"
+#include "ols_oracle.h"
 
 #define FIT_BLOCK 1024
+
+/* ---------------------------------------------------------- the rows in time order */
+struct kept {
+	size_t p, n, cap;
+	double *x;       /* p values a row */
+	double *y;
+	int64_t *t;
+	size_t *order;
+};
+
+static int keep_row(void *ctx, const struct dataset_row *row)
+{
+	struct kept *k = ctx;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 1024;
+		double *x = realloc(k->x, cap * (k->p ? k->p : 1) * sizeof *x);
+		if (x)
+			k->x = x;
+		double *y = realloc(k->y, cap * sizeof *y);
+		if (y)
+			k->y = y;
+		int64_t *t = realloc(k->t, cap * sizeof *t);
+		if (t)
+			k->t = t;
+		if (!x || !y || !t)
+			return -ENOMEM;
+		k->cap = cap;
+	}
+	memcpy(k->x + k->n * k->p, row->x, k->p * sizeof *k->x);
+	k->y[k->n] = row->y;
+	k->t[k->n] = row->time;
+	k->n++;
+	return 0;
+}
+
+static const int64_t *sort_times;
+
+/* By time, then by the order read: a stable sort. */
+static int by_time(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	if (sort_times[i] != sort_times[j])
+		return sort_times[i] < sort_times[j] ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+int ols_oracle_scan(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		    ols_oracle_row_fn fn, void *ctx, struct dataset_stats *stats,
+		    char *err, size_t errlen)
+{
+	struct kept k = { .p = spec->n_terms };
+	int rc = dataset_stream(spec, files, nfiles, keep_row, &k, stats, err, errlen);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc == 0 && k.n > 0) {
+		k.order = malloc(k.n * sizeof *k.order);
+		if (k.order == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+		}
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < k.n; i++)
+			k.order[i] = i;
+		sort_times = k.t;
+		qsort(k.order, k.n, sizeof *k.order, by_time);
+		for (size_t i = 0; i < k.n && rc == 0; i++) {
+			size_t r = k.order[i];
+			rc = fn(ctx, k.x + r * k.p, k.y[r], k.t[r]);
+		}
+	}
+	free(k.x);
+	free(k.y);
+	free(k.t);
+	free(k.order);
+	return rc;
+}
 
 /* ---------------------------------------------------------- pass 1: moments */
 struct moments {
@@ -42,7 +120,7 @@ static int moments_row(void *ctx, const double *x, double y, int64_t time)
 
 /* ---------------------------------------------------------- pass 2: TSQR */
 struct accum {
-	const struct fit_result *norm;
+	const struct ols_oracle_result *norm;
 	gsl_multilarge_linear_workspace *w;
 	gsl_matrix *X;
 	gsl_vector *y;
@@ -83,18 +161,18 @@ static int gsl_fail(char *err, size_t errlen, const char *what, int status)
 	return -EDOM;
 }
 
-int fit_ols(const struct dataset_spec *spec, char *const *files, size_t nfiles,
-	    struct fit_result *out, char *err, size_t errlen)
+int ols_oracle_fit(const struct dataset_spec *spec, char *const *files, size_t nfiles,
+		   struct ols_oracle_result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	size_t p = spec->n_terms;
 	out->p = p;
 
 	struct moments mo = { .p = p };
-	int rc = dataset_scan(spec, files, nfiles, moments_row, &mo, &out->stats, err, errlen);
+	int rc = ols_oracle_scan(spec, files, nfiles, moments_row, &mo, &out->stats, err, errlen);
 	if (rc < 0)
 		return rc;
-	uint64_t need = (uint64_t)FIT_MIN_ROWS_PER_TERM * (p + 1);
+	uint64_t need = (uint64_t)OLS_ORACLE_MIN_ROWS_PER_TERM * (p + 1);
 	if (mo.n < need) {
 		snprintf(err, errlen, "too few usable rows: %llu (read %llu, skipped %llu with unknown values);"
 			 " need at least %llu for %zu terms",
@@ -127,7 +205,7 @@ int fit_ols(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 		goto done;
 	}
 	struct dataset_stats again;
-	rc = dataset_scan(spec, files, nfiles, accum_row, &a, &again, err, errlen);
+	rc = ols_oracle_scan(spec, files, nfiles, accum_row, &a, &again, err, errlen);
 	if (rc == 0 && a.status == GSL_SUCCESS)
 		flush_block(&a);
 	if (rc < 0)
@@ -196,18 +274,4 @@ done:
 	gsl_vector_free(c);
 	gsl_matrix_free(Rinv);
 	return rc;
-}
-
-void fit_to_model(const struct dataset_spec *spec, const struct fit_result *r, struct model *m)
-{
-	memset(m, 0, sizeof *m);
-	m->intercept = r->intercept;
-	m->n_terms = r->p;
-	for (size_t j = 0; j < r->p; j++) {
-		m->terms[j] = spec->terms[j];
-		m->terms[j].mean = r->mean[j];
-		m->terms[j].scale = r->scale[j];
-		m->terms[j].coef = r->coef[j];
-		m->terms[j].fill = r->mean[j];
-	}
 }
