@@ -304,6 +304,19 @@ static void bounded_regular_file(void **state)
 	assert_string_equal(buf, "");
 	free(buf);
 	close(fd);
+	/* a file larger than fstat says (a /proc file reports size 0): the
+	 * buffer grows from one byte, up to the limit */
+	fd = open("/proc/self/status", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fs_read_bounded(fd, 1 << 20, &buf, &len), 0);
+	assert_true(len > 100);
+	assert_int_equal(strlen(buf), len);
+	assert_int_equal(strncmp(buf, "Name:", 5), 0);
+	free(buf);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_bounded(fd, 20, &buf, &len), -EFBIG);
+	assert_null(buf);
+	close(fd);
 	/* a directory */
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
