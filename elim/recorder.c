@@ -270,8 +270,7 @@ static void *recorder_main(void *arg)
 			wake = r->retry_at;   /* a reopen, or a write to try again */
 		if (r->h && r->prune_at > now && r->prune_at < wake)
 			wake = r->prune_at;
-		struct timespec ts = { .tv_sec = (time_t)wake,
-				       .tv_nsec = (long)((wake - floor(wake)) * 1e9) };
+		struct timespec ts = clock_timespec((uint64_t)(wake * 1e9));
 		pthread_mutex_lock(&r->mu);
 		bool retry_pending = r->h == NULL || r->retry_at > now;
 		if (!r->stop && !r->reconfig && (!batch_due(r, clock_now_s(), NULL) || retry_pending))
