@@ -216,7 +216,7 @@ static void atomic_failures_leave_nothing(void **state)
 static int full_disk_child(const char *d)
 {
 	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", d, "tmpfs", 0, "size=64k") < 0)
 		return 77;
 	char path[4300];
