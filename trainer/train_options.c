@@ -159,7 +159,7 @@ const struct train_option train_options_table[] = {
 	  "at most N terms with --select",
 	  "Fl -max-terms Ar n" },
 	{ "method", "M", set_method, 0, 0, 0, "ols",
-	  "ols, ridge, or robust (bisquare on a sample)",
+	  "ols, ridge or robust (a bisquare fit on a sample)",
 	  "Fl -method Cm ols | ridge | robust" },
 	{ "lambda", "L", set_lambda, 0, 0, 0, "cv",
 	  "ridge parameter: cv, lcurve, or a number",
