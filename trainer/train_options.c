@@ -237,7 +237,7 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 
 int train_options_parse(int argc, char **argv, struct train_cli *c, char *err, size_t errlen)
 {
-	static struct option longopts[64];
+	struct option longopts[64];
 	const size_t n = train_options_table_len;
 	if (n >= sizeof longopts / sizeof longopts[0]) {
 		snprintf(err, errlen, "too many options (internal)");
