@@ -115,6 +115,13 @@ static void t_table_help_and_man(void **state)
 		}
 	}
 	assert_int_equal(named, train_options_table_len);
+	/* --help fits 79 columns */
+	for (char *l = help; *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len > 79)
+			fail_msg("--help line longer than 79 columns: %.*s", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
 	free(help);
 	free(man);
 	tu_rmtree(dir);
