@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include "acct.h"
+#include "acct_labels.h"
 #include "dataset.h"
 #include "feature_set.h"
 #include "history.h"
@@ -322,6 +323,70 @@ static void test_join(void **state)
 	free(dir);
 }
 
+/* The --acct step (acct_labels): read, label and join in one call; on any
+ * failure the spec keeps reading its label column, and the error names the
+ * file. */
+static void test_labels_attach(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char hist[4200], acct[4200], err[512];
+	struct history *h;
+	snprintf(hist, sizeof hist, "%s/h.db", dir);
+	assert_int_equal(history_open(hist, &h, err, sizeof err), 0);
+	for (int i = 0; i < 5; i++)
+		append(h, "n1", 2000000 + 1000L * i - 3, 0.2 * i);
+	history_close(h);
+	write_acct(dir, "");
+	snprintf(acct, sizeof acct, "%s/lsb.acct", dir);
+	struct model_term term;
+	struct model_error merr;
+	assert_int_equal(model_parse_expr("cpu_busy", &term, &merr), 0);
+	char *files[] = { hist };
+
+	struct acct_set set = { 0 };
+	struct dataset_spec spec = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
+	assert_int_equal(acct_labels_attach(acct, files, 1, &spec, &set, err, sizeof err), 0);
+	assert_ptr_equal(spec.label_fn, acct_label_at);
+	assert_ptr_equal(spec.label_ctx, &set);
+	assert_string_equal(spec.label, "acct_slowdown");
+	assert_int_equal(set.st.records, 8);
+	assert_int_equal(set.st.classes, 1);      /* class A; gzip has too few runs */
+	assert_int_equal(set.st.joined, 5);
+	assert_int_equal(set.st.no_sample, 0);
+	struct collected c = { 0 };
+	assert_int_equal(dataset_scan(&spec, files, 1, collect_row, &c, NULL, err, sizeof err), 0);
+	assert_int_equal(c.n, 5);
+	static const int runs[] = { 300, 100, 200, 120, 110 };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(c.t[i], 2000000 + 1000L * i - 3);
+		assert_near(c.y[i], runs[i] / 100.0, 1e-12);
+	}
+	acct_free(&set);
+
+	/* a malformed record: "FILE:LINE: ...", the spec untouched */
+	write_acct(dir, "\"JOB_FINISH\" \"40\" 3000100 \"unterminated\n\"JOB_NEW\"\n");
+	struct dataset_spec spec2 = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
+	memset(&set, 0, sizeof set);
+	assert_int_equal(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err), -EINVAL);
+	char want[4300];
+	snprintf(want, sizeof want, "%s:9: ", acct);
+	assert_non_null(strstr(err, want));
+	assert_null(spec2.label_fn);
+	acct_free(&set);
+
+	/* a history that cannot be read: the error names it */
+	write_acct(dir, "");
+	snprintf(hist, sizeof hist, "%s/missing.db", dir);
+	memset(&set, 0, sizeof set);
+	assert_true(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err) < 0);
+	assert_non_null(strstr(err, hist));
+	assert_null(spec2.label_fn);
+	acct_free(&set);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* rank-train --acct end to end: the label is the jobs' slowdown, which here
  * grows with cpu_busy at the job's start. */
 static void test_rank_train_acct(void **state)
@@ -376,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_mangled_records),
 		cmocka_unit_test(test_read_and_label),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_labels_attach),
 		cmocka_unit_test(test_rank_train_acct),
 	};
 	return TU_RUN(tests);

@@ -1,0 +1,30 @@
+/*
+ * acct_labels: rank-train's --acct step: the labels of a training run from
+ * job accounting.
+ *
+ * Reads an lsb.acct file, gives each usable job its slowdown, attaches the
+ * jobs to the executing hosts' samples in the histories and makes the
+ * dataset spec take its labels from them (acct.h has the rules).  The
+ * caller owns set, which spec then points to: keep it alive while spec is
+ * used and release it with acct_free whatever the result.  Nothing here
+ * prints; acct_report prints the counts.
+ */
+#ifndef ELIM_RANK_ACCT_LABELS_H
+#define ELIM_RANK_ACCT_LABELS_H
+
+#include <stddef.h>
+
+#include "acct.h"
+#include "dataset.h"
+
+/*
+ * Read path into set (zeroed by the caller), label its jobs and join them
+ * to files.  On success spec->label_fn and spec->label_ctx are set (spec's
+ * label keeps naming the label in reports).  Returns 0 or a negative errno
+ * with a message naming the file (and line, for a malformed record) in
+ * err; spec is then unchanged.
+ */
+int acct_labels_attach(const char *path, char *const *files, size_t nfiles,
+		       struct dataset_spec *spec, struct acct_set *set, char *err, size_t errlen);
+
+#endif
