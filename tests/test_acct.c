@@ -226,7 +226,7 @@ static void test_read_and_label(void **state)
 
 static void append(struct history *h, const char *host, long t, double cpu)
 {
-	double f[FEAT_COUNT];
+	double f[FEAT_VECTOR_LEN];
 	char err[512];
 	features_clear(f);
 	f[FEAT_cpu_busy] = cpu;
@@ -257,7 +257,7 @@ static void test_join(void **state)
 	char path[4200], err[512];
 	struct history *h;
 	snprintf(path, sizeof path, "%s/h.db", dir);
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
 	/* n1 sampled every 10 s around each class-A job start; n2 too */
 	for (int i = 0; i < 5; i++) {
 		long start = 2000000 + 1000L * i;
@@ -280,7 +280,7 @@ static void test_join(void **state)
 	acct_label(&set);
 	struct model_term term;
 	struct model_error merr;
-	assert_int_equal(model_parse_expr("cpu_busy", &term, &merr), 0);
+	assert_int_equal(model_parse_expr("cpu_busy", NULL, &term, &merr), 0);
 	struct dataset_spec spec = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
 	snprintf(path, sizeof path, "%s/h.db", dir);
 	char *files[] = { path };
@@ -318,7 +318,7 @@ static void test_rank_train_acct(void **state)
 	char path[4200], err[512], line[4096];
 	struct history *h;
 	snprintf(path, sizeof path, "%s/h.db", dir);
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
 	snprintf(path, sizeof path, "%s/lsb.acct", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);

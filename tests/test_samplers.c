@@ -21,7 +21,7 @@ struct fixture {
 	char *root;
 	char proc[512], sys[512];
 	struct sampling sp;
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 };
 
 static void load_instant(struct fixture *f, const char *instant)

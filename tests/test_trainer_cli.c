@@ -276,7 +276,7 @@ static void test_write_and_keep(void **state)
 	free(o);
 	struct model m;
 	struct model_error me;
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_string_equal(model_meta_get(&m, "label"), "rank");
 	assert_string_equal(model_meta_get(&m, "rows"), "4000");
 	assert_string_equal(model_meta_get(&m, "hosts"), "2");
@@ -293,7 +293,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(o, "installed, terms refitted"));
 	assert_non_null(strstr(o, "model written: "));
 	free(o);
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_string_equal(model_meta_get(&m, "previous_rmse"), model_meta_get(&m, "cv_rmse"));
 	char *before = slurp(installed);
 
@@ -323,7 +323,7 @@ static void test_write_and_keep(void **state)
 	snprintf(a, sizeof a, "--label rank --output %s %s", installed, good);
 	RT(a, 0);
 	expect_err("installed model", "line 2");
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 
 	/* no model installed: the embedded default (label slowdown) is the one to beat */
 	unlink(installed);
@@ -333,7 +333,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(o, "installed model: none installed: embedded default"));
 	assert_non_null(strstr(o, "method: ridge"));
 	free(o);
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_non_null(strstr(model_meta_get(&m, "method"), "ridge"));
 	assert_non_null(model_meta_get(&m, "lambda"));
 }

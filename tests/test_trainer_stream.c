@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
@@ -57,7 +58,7 @@ static size_t terms_of(const char *const *exprs, size_t n, struct model_term *t)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct model_error e;
-		assert_int_equal(model_parse_expr(exprs[i], &t[i], &e), 0);
+		assert_int_equal(model_parse_expr(exprs[i], NULL, &t[i], &e), 0);
 	}
 	return n;
 }

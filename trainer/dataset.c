@@ -91,8 +91,8 @@ static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
 }
 
 /* Check the file is a history with every needed column. */
-static int check_file(sqlite3 *db, const char *file, const char *label,
-		      const bool *need, char *err, size_t errlen)
+static int check_file(sqlite3 *db, const char *file, const struct feature_schema *schema,
+		      const char *label, const bool *need, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
@@ -104,7 +104,7 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 	if (rc != SQLITE_ROW)
 		return db_fail(db, file, "cannot read", rc, err, errlen);
 
-	bool has[FEAT_COUNT] = { false }, has_label = false, has_samples = false;
+	bool has[FEAT_VECTOR_LEN] = { false }, has_label = false, has_samples = false;
 	rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(db, file, "cannot read the schema", rc, err, errlen);
@@ -113,7 +113,7 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 		if (col == NULL)
 			continue;
 		has_samples = true;
-		int f = feature_lookup(col, strlen(col));
+		int f = feature_lookup(schema, col, strlen(col));
 		if (f >= 0)
 			has[f] = true;
 		if (label && strcmp(col, label) == 0)
@@ -126,11 +126,49 @@ static int check_file(sqlite3 *db, const char *file, const char *label,
 		return errmsg(err, errlen, -EINVAL, "%s: not an elim-rank history (no samples table or schema version)", file);
 	if (!has_label && label)
 		return errmsg(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
-	for (int f = 0; f < FEAT_COUNT; f++)
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		if (need[f] && !has[f])
 			return errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
-				       file, feature_info(f)->name);
+				       file, feature_name(schema, f) ? feature_name(schema, f) : "?");
 	return 0;
+}
+
+static bool live_wal_on_network(const char *file);
+
+int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
+		   char *err, size_t errlen)
+{
+	char **files = NULL;
+	long nfiles = dataset_expand(paths, n, &files, err, errlen);
+	if (nfiles < 0)
+		return 0;   /* the scan's own expansion reports it */
+	int rc = 0;
+	for (long fi = 0; fi < nfiles && rc == 0; fi++) {
+		sqlite3 *db = NULL;
+		if (live_wal_on_network(files[fi]))
+			continue;   /* not safe to read: the scan says why */
+		if (sqlite3_open_v2(files[fi], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+			sqlite3_close(db);
+			continue;   /* the scan says why */
+		}
+		sqlite3_busy_timeout(db, DATASET_BUSY_MS);
+		sqlite3_stmt *st;
+		char why[160] = "";
+		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1,
+				       &st, NULL) == SQLITE_OK) {
+			while (rc >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+				const char *c = (const char *)sqlite3_column_text(st, 0);
+				if (c)
+					rc = feature_schema_bind_name(schema, c, strlen(c), why, sizeof why);
+			}
+			sqlite3_finalize(st);
+		}
+		sqlite3_close(db);
+		if (rc < 0)
+			rc = errmsg(err, errlen, rc, "%s: %s", files[fi], why);
+	}
+	dataset_free_files(files, (size_t)nfiles);
+	return rc < 0 ? rc : 0;
 }
 
 bool dataset_network_fs(long f_type)
@@ -173,8 +211,8 @@ static bool live_wal_on_network(const char *file)
 }
 
 /* Open one history read-only and check it; *out owns the connection. */
-static int open_file(const char *file, const char *label, const bool *need,
-		     sqlite3 **out, char *err, size_t errlen)
+static int open_file(const char *file, const struct feature_schema *schema, const char *label,
+		     const bool *need, sqlite3 **out, char *err, size_t errlen)
 {
 	struct stat sb;
 	*out = NULL;
@@ -195,7 +233,7 @@ static int open_file(const char *file, const char *label, const bool *need,
 		return rc;
 	}
 	sqlite3_busy_timeout(db, DATASET_BUSY_MS);
-	rc = check_file(db, file, label, need, err, errlen);
+	rc = check_file(db, file, schema, label, need, err, errlen);
 	if (rc < 0) {
 		sqlite3_close(db);
 		return rc;
@@ -215,15 +253,20 @@ static int plan_columns(const struct dataset_spec *spec, bool *need, int *cols,
 	if (spec->n_terms > MODEL_MAX_TERMS)
 		return errmsg(err, errlen, -EINVAL, "too many terms (%zu, at most %d)",
 			       spec->n_terms, MODEL_MAX_TERMS);
-	for (int f = 0; f < FEAT_COUNT; f++)
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		need[f] = false;
 	for (size_t i = 0; i < spec->n_terms; i++) {
-		need[spec->terms[i].a] = true;
-		if (spec->terms[i].kind == TERM_PRODUCT)
-			need[spec->terms[i].b] = true;
+		const struct model_term *t = &spec->terms[i];
+		if (feature_name(spec->schema, t->a) == NULL ||
+		    (t->kind == TERM_PRODUCT && feature_name(spec->schema, t->b) == NULL))
+			return errmsg(err, errlen, -EINVAL, "term %zu uses a feature with no name"
+				       " in the schema", i + 1);
+		need[t->a] = true;
+		if (t->kind == TERM_PRODUCT)
+			need[t->b] = true;
 	}
-	for (int f = 0; f < FEAT_COUNT; f++)
-		if (need[f] || (spec->want && spec->want[f]))
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		if ((need[f] || (spec->want && spec->want[f])) && feature_name(spec->schema, f))
 			cols[ncols++] = f;
 	return ncols;
 }
@@ -267,8 +310,8 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 {
 	struct dataset_stats local = { 0 };
 	struct host_set hosts = { 0 };
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = 0;
 
 	int ncols = plan_columns(spec, need, cols, err, errlen);
@@ -279,19 +322,20 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 	size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
 		: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
 	for (int i = 0; i < ncols; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(cols[i])->name);
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s",
+					feature_name(spec->schema, cols[i]));
 	off += where_clause(spec, sql + off, sizeof sql - off);
 	if (ordered)
 		snprintf(sql + off, sizeof sql - off, " ORDER BY time");
 
-	double feat[FEAT_COUNT];
+	double feat[FEAT_VECTOR_LEN];
 	double x[MODEL_MAX_TERMS];
 	features_clear(feat);
 
 	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
 		const char *file = files[fi];
 		sqlite3 *db = NULL;
-		rc = open_file(file, label_column(spec), need, &db, err, errlen);
+		rc = open_file(file, spec->schema, label_column(spec), need, &db, err, errlen);
 		if (rc < 0)
 			break;
 		sqlite3_stmt *st = NULL;
@@ -396,8 +440,8 @@ static int query_time(sqlite3 *db, const char *file, const char *sql,
 int dataset_time_range(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 		       int64_t *tmin, int64_t *tmax, char *err, size_t errlen)
 {
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = plan_columns(spec, need, cols, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -409,7 +453,7 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 	*tmax = INT64_MIN;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], label_column(spec), need, &db, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), need, &db, err, errlen);
 		if (rc < 0)
 			return rc;
 		int64_t a = 0, b = 0;
@@ -431,30 +475,30 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 			unsigned limit, double *known, char *err, size_t errlen)
 {
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = plan_columns(spec, need, cols, err, errlen);
 	if (rc < 0)
 		return rc;
 	char where[1024];
 	size_t off;
 	where_clause(spec, where, sizeof where);
-	double n = 0, k[FEAT_COUNT] = { 0 };
-	bool none[FEAT_COUNT];
-	for (int f = 0; f < FEAT_COUNT; f++)
+	double n = 0, k[FEAT_VECTOR_LEN] = { 0 };
+	bool none[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		none[f] = false;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], label_column(spec), none, &db, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), none, &db, err, errlen);
 		if (rc < 0)
 			return rc;
 		/* an old schema may lack a feature's column: count it unknown */
-		bool has[FEAT_COUNT] = { false };
+		bool has[FEAT_VECTOR_LEN] = { false };
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				const char *c = (const char *)sqlite3_column_text(st, 0);
-				int f = c ? feature_lookup(c, strlen(c)) : -1;
+				int f = c ? feature_lookup(spec->schema, c, strlen(c)) : -1;
 				if (f >= 0)
 					has[f] = true;
 			}
@@ -462,8 +506,9 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		}
 		char q[8192];
 		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
-		for (int f = 0; f < FEAT_COUNT; f++)
-			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)", feature_info(f)->name)
+		for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)",
+							 feature_name(spec->schema, f))
 				      : (size_t)snprintf(q + off, sizeof q - off, ", 0");
 		snprintf(q + off, sizeof q - off, " FROM (SELECT *%s LIMIT %u)", where, limit);
 		int prc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
@@ -476,7 +521,7 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		prc = sqlite3_step(st);
 		if (prc == SQLITE_ROW) {
 			n += sqlite3_column_double(st, 0);
-			for (int f = 0; f < FEAT_COUNT; f++)
+			for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 				k[f] += sqlite3_column_double(st, 1 + f);
 		}
 		sqlite3_finalize(st);
@@ -487,8 +532,8 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		}
 		sqlite3_close(db);
 	}
-	for (int f = 0; f < FEAT_COUNT; f++)
-		known[f] = n > 0 ? k[f] / n : NAN;
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		known[f] = n > 0 && feature_name(spec->schema, f) ? k[f] / n : NAN;
 	return 0;
 }
 

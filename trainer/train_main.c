@@ -117,7 +117,8 @@ static int add_term(struct model_term *terms, size_t *n, const struct model_term
 	return 0;
 }
 
-static int parse_terms(const char *list, struct model_term *terms, size_t *n)
+static int parse_terms(const char *list, const struct feature_schema *schema,
+		       struct model_term *terms, size_t *n)
 {
 	char buf[4096];
 	if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
@@ -139,7 +140,7 @@ static int parse_terms(const char *list, struct model_term *terms, size_t *n)
 			if (*start) {
 				struct model_error err;
 				struct model_term t;
-				if (model_parse_expr(start, &t, &err) < 0) {
+				if (model_parse_expr(start, schema, &t, &err) < 0) {
 					fprintf(stderr, "rank-train: --terms: %s\n", err.msg);
 					return -1;
 				}
@@ -241,11 +242,12 @@ static void provenance(struct model *m, const struct train_result *r, const char
 }
 
 /* The model currently installed at path, or the embedded default when none is. */
-static const char *load_incumbent(const char *path, struct model *m, bool *have)
+static const char *load_incumbent(const char *path, const struct feature_schema *schema,
+				  struct model *m, bool *have)
 {
 	struct model_error merr;
 	*have = false;
-	int rc = model_load_file(path, m, &merr);
+	int rc = model_load_file(path, schema, m, &merr);
 	if (rc == 0) {
 		*have = true;
 		return path;
@@ -270,12 +272,15 @@ int main(int argc, char **argv)
 {
 	static struct model_term terms[MODEL_MAX_TERMS];
 	static struct train_opts o;
+	static struct feature_schema schema;
 	const char *terms_arg = NULL, *acct_path = NULL, *output = NULL, *report = NULL;
 	char default_out[4096];
 	int dry_run = 0, force = 0, c;
 	unsigned long v;
 
 	gsl_set_error_handler_off();
+	feature_schema_init(&schema);
+	o.spec.schema = &schema;
 	o.spec.terms = terms;
 	o.folds = 5;
 	o.max_terms = 8;
@@ -373,8 +378,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rank-train: --lambda only applies to --method ridge\n");
 		return EXIT_USAGE;
 	}
+	char err[1024];
+	/* the traffic-class features the histories have columns for */
+	if (dataset_schema(argv + optind, (size_t)(argc - optind), &schema, err, sizeof err) < 0) {
+		fprintf(stderr, "rank-train: %s\n", err);
+		return EXIT_FAIL;
+	}
 	if (terms_arg) {
-		if (parse_terms(terms_arg, terms, &o.spec.n_terms) < 0)
+		if (parse_terms(terms_arg, &schema, terms, &o.spec.n_terms) < 0)
 			return EXIT_USAGE;
 	} else {
 		struct model def;
@@ -386,7 +397,9 @@ int main(int argc, char **argv)
 		o.spec.n_terms = def.n_terms;
 		memcpy(terms, def.terms, def.n_terms * sizeof terms[0]);
 		if (o.select)
-			for (int f = 0; f < FEAT_COUNT; f++) {
+			for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
+				if (feature_name(&schema, f) == NULL)
+					continue;   /* an unbound slot */
 				struct model_term t = { .kind = TERM_FEATURE, .a = f, .scale = 1.0 };
 				add_term(terms, &o.spec.n_terms, &t);
 			}
@@ -404,10 +417,9 @@ int main(int argc, char **argv)
 
 	static struct model incumbent;
 	bool have_inc;
-	const char *inc_name = load_incumbent(output, &incumbent, &have_inc);
+	const char *inc_name = load_incumbent(output, &schema, &incumbent, &have_inc);
 	o.incumbent = have_inc ? &incumbent : NULL;
 
-	char err[1024];
 	char **files = NULL;
 	long nfiles = dataset_expand(argv + optind, (size_t)(argc - optind), &files, err, sizeof err);
 	if (nfiles < 0) {
@@ -419,7 +431,7 @@ int main(int argc, char **argv)
 	if (terms_arg == NULL) {
 		/* default terms and candidates: leave out features mostly unknown
 		 * in these histories (e.g. probe_slowdown before any probe ran) */
-		double known[FEAT_COUNT];
+		double known[FEAT_VECTOR_LEN];
 		struct dataset_spec probe = o.spec;
 		probe.n_terms = 0;
 		if (dataset_known_share(&probe, files, (size_t)nfiles, 10000, known, err, sizeof err) < 0) {
@@ -435,7 +447,7 @@ int main(int argc, char **argv)
 				k = known[t->b];
 			if (t->a != FEAT_load1_per_core && !(k >= 0.5)) {
 				char expr[96];
-				model_term_expr(t, expr, sizeof expr);
+				model_term_expr(t, &schema, expr, sizeof expr);
 				printf("%s %s left out: known in %.0f %% of the first rows only\n",
 				       o.select ? "select: candidate" : "terms: default term", expr,
 				       isfinite(k) ? 100 * k : 0.0);
