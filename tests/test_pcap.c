@@ -251,6 +251,45 @@ static void test_schema(void **state)
 	assert_null(feature_name(&b, SLOT(2)));
 }
 
+/* Readers of files the elim wrote (the trainer) bind names as they find
+ * them: a history column or a model term "pcap_NAME_bps". */
+static void test_schema_from_names(void **state)
+{
+	(void)state;
+	struct feature_schema s;
+	char err[256];
+	feature_schema_init(&s);
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_storage_bps", 16, err, sizeof err), 1);
+	assert_int_equal(feature_lookup(&s, "pcap_storage_bps", 16), SLOT(0));
+	/* known already, static, or not a traffic-class name: nothing bound */
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_storage_bps", 16, err, sizeof err), 0);
+	const char *other[] = { "cpu_busy", "pcap_drops_per_sec", "rank", "model_id", "pcap__bps",
+				"pcap_Storage_bps", "pcap_1x_bps", "pcap_bps", "xpcap_a_bps", "pcap_a_bpsx" };
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+		if (feature_schema_bind_name(&s, other[i], strlen(other[i]), err, sizeof err) != 0)
+			fail_msg("'%s' bound", other[i]);
+	assert_null(feature_name(&s, SLOT(1)));
+	/* only name[0..len) counts */
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_mpi_bps, cpu_busy", 12, err,
+						  sizeof err), 1);
+	assert_string_equal(feature_name(&s, SLOT(1)), "pcap_mpi_bps");
+	/* the same schema as the elim's for the same classes, in the same order */
+	struct feature_schema e;
+	const char *cls[] = { "storage", "mpi" };
+	bind_classes(&e, cls, 2);
+	assert_memory_equal(&s, &e, sizeof s);
+	/* more names than slots: refused with a message */
+	char name[32];
+	for (int i = 2; i < FEAT_PCAP_SLOTS; i++) {
+		int n = snprintf(name, sizeof name, "pcap_c%d_bps", i);
+		assert_int_equal(feature_schema_bind_name(&s, name, (size_t)n, err, sizeof err), 1);
+	}
+	err[0] = '\0';
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_one_more_bps", 17, err, sizeof err),
+			 -ENOSPC);
+	assert_non_null(strstr(err, "pcap_one_more_bps"));
+}
+
 static void test_config_build(void **state)
 {
 	(void)state;
@@ -1002,6 +1041,74 @@ static void test_elim_binary(void **state)
 	free(dir);
 }
 
+/*
+ * --check-config and the running elim accept the same models: both read
+ * the model under the schema the same options build.  A model on a traffic
+ * class passes --check-config with the class configured (printing the id
+ * the elim scores with), and --once --explain scores it; without the
+ * class, both refuse it the same way.
+ */
+static void test_check_config_agrees(void **state)
+{
+	(void)state;
+	const char *bin = getenv("ELIM_BIN");
+	if (bin == NULL)
+		skip();
+	char *dir = tu_tmpdir();
+	char cmd[4096], path[512];
+	int st;
+	const char *cls = "--pcap-interface lo --pcap-class 'storage=port 2049'";
+	tu_write(dir, "rank.model", pcap_model);
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+
+	/* the id the running elim would use: the model under the same schema */
+	struct feature_schema b;
+	const char *names[] = { "storage" };
+	bind_classes(&b, names, 1);
+	struct model m;
+	struct model_error err;
+	assert_int_equal(model_load_file(path, &b, &m, &err), 0);
+	char want[600];
+	snprintf(want, sizeof want, "# model: %s (id %s)\n", path, m.id);
+
+	snprintf(cmd, sizeof cmd, "%s --check-config %s --model %s 2>&1", bin, cls, path);
+	char *out = run(cmd, &st);
+	if (st != 0 || strstr(out, want) == NULL)
+		fail_msg("--check-config: exit %d, expected '%s' in:\n%s", st, want, out);
+	free(out);
+
+	snprintf(cmd, sizeof cmd, "%s --once --explain %s --model %s 2>/dev/null", bin, cls, path);
+	out = run(cmd, &st);
+	if (st != 0)
+		fail_msg("--once --explain: exit %d:\n%s", st, out);
+	assert_true(explain_value(out, "pcap_storage_bps") != -2);   /* a line of its own */
+	assert_non_null(strstr(out, "\nmul(pcap_storage_bps,cpu_busy) "));
+	assert_true(explain_value(out, "rank") >= RANK_MIN);
+	free(out);
+
+	/* without the class: both refuse the model, naming the feature */
+	snprintf(cmd, sizeof cmd, "%s --check-config --model %s 2>&1", bin, path);
+	out = run(cmd, &st);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(out, "unknown feature 'pcap_storage_bps'"));
+	free(out);
+	snprintf(cmd, sizeof cmd, "%s --once --explain --model %s 2>&1", bin, path);
+	out = run(cmd, &st);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(out, "unknown feature 'pcap_storage_bps'"));
+	free(out);
+
+	/* a bad class: --check-config says so, as the elim would */
+	snprintf(cmd, sizeof cmd, "%s --check-config --pcap-interface lo --pcap-class 'Bad=port 1'"
+		 " 2>&1", bin);
+	out = run(cmd, &st);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(out, "'Bad'"));
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* How many lines of the running elim's maps name libpcap (args: its options). */
 static int elim_maps_libpcap(const char *bin, const char *dir, const char *args)
 {
@@ -1068,6 +1175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_schema_from_names),
 		cmocka_unit_test(test_config_build),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_model_schema),
@@ -1076,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_offline_counts),
 		cmocka_unit_test(test_offline_bad_filter),
 		cmocka_unit_test(test_sampler_offline),
+		cmocka_unit_test(test_check_config_agrees),
 		/* from here on the process is in a network namespace of its own */
 		cmocka_unit_test_setup(test_live_immediate, setup_netns),
 		cmocka_unit_test_setup(test_live_buffered_sampler, setup_netns),
