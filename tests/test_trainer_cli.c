@@ -489,9 +489,10 @@ static void test_traffic_class_features(void **state)
 	sqlite3_close(db);
 
 	/* an installed model on the class's feature is compared */
-	tu_write(dir, "pcap/rank.model", "elim-rank-model 1\nmeta label rank\nintercept 100\n"
-		 "term pcap_storage_bps mean 5e5 scale 3e5 coef 5 fill 5e5\n"
-		 "term cpu_steal mean 0.5 scale 0.3 coef 2\n");
+	static const char pcap_model_text[] = "elim-rank-model 1\nmeta label rank\nintercept 100\n"
+		"term pcap_storage_bps mean 5e5 scale 3e5 coef 5 fill 5e5\n"
+		"term cpu_steal mean 0.5 scale 0.3 coef 2\n";
+	tu_write(dir, "pcap/rank.model", pcap_model_text);
 	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s", inc, hist);
 	RT(a, 0);
 	char *e = err_text();
@@ -526,6 +527,20 @@ static void test_traffic_class_features(void **state)
 	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s", inc, good);
 	RT(a, 0);
 	expect_err("not compared", "unknown feature 'pcap_storage_bps'");
+
+	/* a history with the column and one without (a host without the class):
+	 * the model is compared on all rows, its feature unknown in the other's */
+	tu_write(dir, "pcap/rank.model", pcap_model_text);
+	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s %s", inc, hist, good);
+	RT(a, 0);
+	e = err_text();
+	if (strstr(e, "not compared"))
+		fail_msg("installed model not compared: %s", e);
+	free(e);
+	o = out_text();
+	if (strstr(o, "rows: 6000 read, 6000 used") == NULL || strstr(o, want) == NULL)
+		fail_msg("expected all 6000 rows and '%s' in:\n%s", want, o);
+	free(o);
 }
 
 int main(void)

@@ -90,9 +90,10 @@ static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
 	}
 }
 
-/* Check the file is a history with every needed column. */
+/* Check the file is a history with every needed column; has (NULL, or
+ * FEAT_VECTOR_LEN flags) gets which features have a column. */
 static int check_file(sqlite3 *db, const char *file, const struct feature_schema *schema,
-		      const char *label, const bool *need, char *err, size_t errlen)
+		      const char *label, const bool *need, bool *has_out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
@@ -130,6 +131,8 @@ static int check_file(sqlite3 *db, const char *file, const struct feature_schema
 		if (need[f] && !has[f])
 			return errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
 				       file, feature_name(schema, f) ? feature_name(schema, f) : "?");
+	if (has_out)
+		memcpy(has_out, has, sizeof has);
 	return 0;
 }
 
@@ -210,9 +213,10 @@ static bool live_wal_on_network(const char *file)
 #endif
 }
 
-/* Open one history read-only and check it; *out owns the connection. */
+/* Open one history read-only and check it (has: as check_file); *out owns
+ * the connection. */
 static int open_file(const char *file, const struct feature_schema *schema, const char *label,
-		     const bool *need, sqlite3 **out, char *err, size_t errlen)
+		     const bool *need, bool *has, sqlite3 **out, char *err, size_t errlen)
 {
 	struct stat sb;
 	*out = NULL;
@@ -233,7 +237,7 @@ static int open_file(const char *file, const struct feature_schema *schema, cons
 		return rc;
 	}
 	sqlite3_busy_timeout(db, DATASET_BUSY_MS);
-	rc = check_file(db, file, schema, label, need, err, errlen);
+	rc = check_file(db, file, schema, label, need, has, err, errlen);
 	if (rc < 0) {
 		sqlite3_close(db);
 		return rc;
@@ -319,15 +323,6 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 		return ncols;
 
 	char sql[8192];
-	size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
-		: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
-	for (int i = 0; i < ncols; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s",
-					feature_name(spec->schema, cols[i]));
-	off += where_clause(spec, sql + off, sizeof sql - off);
-	if (ordered)
-		snprintf(sql + off, sizeof sql - off, " ORDER BY time");
-
 	double feat[FEAT_VECTOR_LEN];
 	double x[MODEL_MAX_TERMS];
 	features_clear(feat);
@@ -335,9 +330,20 @@ static int scan(const struct dataset_spec *spec, char *const *files, size_t nfil
 	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
 		const char *file = files[fi];
 		sqlite3 *db = NULL;
-		rc = open_file(file, spec->schema, label_column(spec), need, &db, err, errlen);
+		bool has[FEAT_VECTOR_LEN];
+		rc = open_file(file, spec->schema, label_column(spec), need, has, &db, err, errlen);
 		if (rc < 0)
 			break;
+		/* a feature only wanted may lack a column here (a traffic class
+		 * another host had): unknown in this file's rows */
+		size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
+			: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
+		for (int i = 0; i < ncols; i++)
+			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s",
+						has[cols[i]] ? feature_name(spec->schema, cols[i]) : "NULL");
+		off += where_clause(spec, sql + off, sizeof sql - off);
+		if (ordered)
+			snprintf(sql + off, sizeof sql - off, " ORDER BY time");
 		sqlite3_stmt *st = NULL;
 		int prc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 		if (prc != SQLITE_OK)
@@ -453,7 +459,7 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 	*tmax = INT64_MIN;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], spec->schema, label_column(spec), need, &db, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), need, NULL, &db, err, errlen);
 		if (rc < 0)
 			return rc;
 		int64_t a = 0, b = 0;
@@ -489,7 +495,7 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		none[f] = false;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], spec->schema, label_column(spec), none, &db, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), none, NULL, &db, err, errlen);
 		if (rc < 0)
 			return rc;
 		/* an old schema may lack a feature's column: count it unknown */
