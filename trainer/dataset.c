@@ -495,21 +495,12 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		none[f] = false;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
-		rc = open_file(files[fi], spec->schema, label_column(spec), none, NULL, &db, err, errlen);
+		/* an old schema may lack a feature's column: count it unknown */
+		bool has[FEAT_VECTOR_LEN];
+		rc = open_file(files[fi], spec->schema, label_column(spec), none, has, &db, err, errlen);
 		if (rc < 0)
 			return rc;
-		/* an old schema may lack a feature's column: count it unknown */
-		bool has[FEAT_VECTOR_LEN] = { false };
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('samples')", -1, &st, NULL) == SQLITE_OK) {
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *c = (const char *)sqlite3_column_text(st, 0);
-				int f = c ? feature_lookup(spec->schema, c, strlen(c)) : -1;
-				if (f >= 0)
-					has[f] = true;
-			}
-			sqlite3_finalize(st);
-		}
 		char q[8192];
 		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
 		for (int f = 0; f < FEAT_VECTOR_LEN; f++)
