@@ -163,7 +163,7 @@ static void lim_interval(struct elim_options *o, bool under_lim)
 }
 
 static void recorder_config_from(struct recorder_config *c, const struct elim_options *o,
-				 const struct feature_binding *names)
+				 const struct feature_schema *names)
 {
 	memset(c, 0, sizeof *c);
 	if (o->history_path)
@@ -177,7 +177,7 @@ static void recorder_config_from(struct recorder_config *c, const struct elim_op
 	c->retry_s = o->history_retry;
 	c->commit_s = o->history_commit;
 	c->lock_wait_s = o->lock_wait;
-	c->names = names;
+	c->schema = names;
 }
 
 static void model_path_from(char *buf, size_t len, const struct elim_options *o)
@@ -200,7 +200,7 @@ static void sample_all(void *arg, uint64_t now, double *values)
 {
 	struct sampling_job *job = arg;
 	struct sampling *sp = job->sp;
-	sampling_tick_full(sp, now, values);
+	sampling_tick(sp, now, values);
 	for (size_t i = 0; i < sp->n; i++) {
 		if (sp->init_rc[i] < 0)
 			continue;   /* off since start, logged then */
@@ -266,6 +266,18 @@ int main(int argc, char **argv)
 		printf("elim.rank (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
+	/* the feature schema: the static features and the traffic classes'
+	 * (restart-only settings); --check-config reads the model under it too */
+	static struct feature_schema names;
+	static struct traffic_config traffic;
+	feature_schema_init(&names);
+	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
+				 opt.pcap_class.n, err, sizeof err) < 0) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		if (opt.check_config)
+			return 1;
+		return getenv("ELIM_ABORT_VALUE") ? config_failure_status() : 2;
+	}
 	if (opt.check_config) {
 		/* the model is part of the configuration: check it too */
 		static struct model m;
@@ -293,7 +305,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "elim.rank: --trusted-users: %s\n", me.msg);
 				rc = 1;
 			} else if (trust_check_file(&trust, mp, "model", me.msg, sizeof me.msg) < 0 ||
-				   model_load_file(mp, &m, &me) < 0) {
+				   model_load_file(mp, &names, &m, &me) < 0) {
 				char buf[PATH_MAX + 300];
 				fprintf(stderr, "elim.rank: %s\n",
 					model_problem(buf, sizeof buf, mp, &me));
@@ -306,14 +318,6 @@ int main(int argc, char **argv)
 		}
 		options_free(&opt);
 		return rc;
-	}
-	/* runtime-named features: the traffic classes (restart-only settings) */
-	static struct feature_binding names;
-	static struct traffic_config traffic;
-	if (traffic_config_build(&traffic, &names, opt.pcap_interface, opt.pcap_class.v,
-				 opt.pcap_class.n, err, sizeof err) < 0) {
-		fprintf(stderr, "elim.rank: %s\n", err);
-		return getenv("ELIM_ABORT_VALUE") ? config_failure_status() : 2;
 	}
 	int facility = log_facility_from_name(opt.facility);
 	/* --explain is for a person reading stdout: only problems on stderr */
@@ -368,7 +372,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "model: %s: %s", opt.model_path, strerror(errno));
 		return config_failure_status();
 	}
-	enum model_watch_result mr = model_watch_init_trusted(&mw, model_path, &names, &trust, &merr);
+	enum model_watch_result mr = model_watch_init(&mw, model_path, &names, &trust, &merr);
 	if (mr == MODEL_REJECTED && opt.model_path) {
 		char buf[PATH_MAX + 300];
 		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, opt.model_path, &merr));
@@ -572,7 +576,7 @@ int main(int argc, char **argv)
 		if (opt.explain) {
 			emitted = fresh;
 			if (fresh) {
-				explain_write_bound(stdout, &mw.current, &names, features);
+				explain_write(stdout, &mw.current, &names, features);
 				fflush(stdout);
 			}
 		} else if (report && isfinite(rank)) {

@@ -14,19 +14,14 @@ static void put_value(FILE *f, double v)
 		fprintf(f, "%.6g", v);
 }
 
-int explain_write(FILE *f, const struct model *m, const double *features)
-{
-	return explain_write_bound(f, m, NULL, features);
-}
-
-int explain_write_bound(FILE *f, const struct model *m, const struct feature_binding *names,
-			const double *features)
+int explain_write(FILE *f, const struct model *m, const struct feature_schema *schema,
+		  const double *features)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double slowdown = model_score(m, features, contrib, values);
 
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
-		const char *name = feature_name(names, i);
+		const char *name = feature_name(schema, i);
 		if (name == NULL)
 			continue;   /* an unbound slot */
 		double c = 0;
@@ -43,7 +38,7 @@ int explain_write_bound(FILE *f, const struct model *m, const struct feature_bin
 		if (m->terms[t].kind == TERM_FEATURE)
 			continue;
 		char expr[128];
-		model_term_expr_bound(&m->terms[t], names, expr, sizeof expr);
+		model_term_expr(&m->terms[t], schema, expr, sizeof expr);
 		fprintf(f, "%s ", expr);
 		put_value(f, values[t]);
 		fputs(" - ", f);

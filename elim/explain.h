@@ -13,13 +13,12 @@
 
 #include "model.h"
 
-/* Write the explanation of scoring features with m.  Returns 0 or -EIO. */
-int explain_write(FILE *f, const struct model *m, const double *features);
-
-/* The same, with the runtime-named features bound in names (may be NULL:
- * unbound slots print no line); features has FEAT_VECTOR_LEN values when
- * names is not NULL. */
-int explain_write_bound(FILE *f, const struct model *m, const struct feature_binding *names,
-			const double *features);
+/*
+ * Write the explanation of scoring features (FEAT_VECTOR_LEN values) with
+ * m, one line per feature of schema (NULL: static features only; slots it
+ * does not bind print no line).  Returns 0 or -EIO.
+ */
+int explain_write(FILE *f, const struct model *m, const struct feature_schema *schema,
+		  const double *features);
 
 #endif

@@ -13,26 +13,12 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
-					 struct model_error *err)
-{
-	return model_watch_init_bound(w, path, NULL, err);
-}
-
-enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
-					       const struct feature_binding *names,
-					       struct model_error *err)
-{
-	return model_watch_init_trusted(w, path, names, NULL, err);
-}
-
-enum model_watch_result model_watch_init_trusted(struct model_watch *w, const char *path,
-						 const struct feature_binding *names,
-						 const struct trust *trust,
-						 struct model_error *err)
+					 const struct feature_schema *schema,
+					 const struct trust *trust, struct model_error *err)
 {
 	memset(w, 0, sizeof *w);
 	w->path = path;
-	w->names = names;
+	w->schema = schema;
 	w->trust = trust;
 	model_load_default(&w->current, err);
 	return model_watch_check(w, true, err);
@@ -52,7 +38,7 @@ enum model_watch_result model_watch_check(struct model_watch *w, bool force,
 		err->line = 0;
 		return MODEL_REJECTED;
 	}
-	if (model_load_file_bound(w->path, w->names, &w->spare, err) < 0)
+	if (model_load_file(w->path, w->schema, &w->spare, err) < 0)
 		return MODEL_REJECTED;
 	if (w->from_file && strcmp(w->spare.id, w->current.id) == 0)
 		return MODEL_UNCHANGED;

@@ -20,7 +20,7 @@
 
 struct model_watch {
 	const char *path;          /* not owned */
-	const struct feature_binding *names;  /* runtime-named features; not owned, may be NULL */
+	const struct feature_schema *schema;  /* not owned, may be NULL: static features only */
 	struct model current;
 	struct model spare;
 	bool from_file;            /* current came from path (else embedded) */
@@ -35,21 +35,16 @@ enum model_watch_result {
 	MODEL_REJECTED = 2,        /* the file changed but did not load: err says why */
 };
 
-/* Start with the embedded model, then try path.  Returns as model_watch_check. */
+/*
+ * Start with the embedded model, then try path, resolving feature names in
+ * schema (NULL: static features only).  With trust (NULL: no checks), as
+ * root refuse files trust refuses (lib/trust.h) as if they did not parse.
+ * schema and trust are not copied: they must outlive w.  Returns as
+ * model_watch_check.
+ */
 enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
-					 struct model_error *err);
-
-/* The same, resolving runtime-named features bound in names (may be NULL). */
-enum model_watch_result model_watch_init_bound(struct model_watch *w, const char *path,
-					       const struct feature_binding *names,
-					       struct model_error *err);
-
-/* The same, and as root refuse files trust refuses (lib/trust.h; NULL: no
- * checks) as if they did not parse. */
-enum model_watch_result model_watch_init_trusted(struct model_watch *w, const char *path,
-						 const struct feature_binding *names,
-						 const struct trust *trust,
-						 struct model_error *err);
+					 const struct feature_schema *schema,
+					 const struct trust *trust, struct model_error *err);
 
 /* Reload if the file changed (force: even if it looks the same). */
 enum model_watch_result model_watch_check(struct model_watch *w, bool force,

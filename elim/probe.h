@@ -123,7 +123,7 @@ uint64_t probe_caps_needed(const struct probe_config *cfg);
 
 /*
  * Collect a finished probe if there is one, then fill the probe features
- * of values[FEAT_COUNT] for the record at monotonic time now_ns:
+ * of values[FEAT_VECTOR_LEN] for the record at monotonic time now_ns:
  * probe_slowdown and probe_age from the result in use, probe_result with a
  * result that arrived since the last call (then it becomes the one in use
  * for the next record).  Never blocks.

@@ -92,7 +92,7 @@ static int try_open(struct recorder *r, double now)
 		flags |= HISTORY_ROLLBACK_JOURNAL;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
-		rc = history_open_ex(r->cfg.path, r->cfg.names, flags, &r->h, err, sizeof err);
+		rc = history_open(r->cfg.path, r->cfg.schema, flags, &r->h, err, sizeof err);
 		if (rc == 0)
 			break;
 		if (!is_bad_database(rc) || attempt > 0 || move_aside(r, err) < 0)

@@ -52,8 +52,8 @@ struct recorder_config {
 	double retry_s;         /* seconds between reopen attempts */
 	double commit_s;        /* longest a row waits for its batch; 0: no batching */
 	double lock_wait_s;     /* how long to wait for the lock at first */
-	const struct feature_binding *names;  /* runtime-named features; not owned,
-					       * must outlive the recorder; may be NULL */
+	const struct feature_schema *schema;  /* the history's columns; not owned,
+					       * must outlive the recorder; NULL: static */
 };
 
 struct recorder_row {

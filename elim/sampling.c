@@ -26,13 +26,7 @@ size_t sampling_init(struct sampling *sp, const struct sampler_env *env)
 
 void sampling_tick(struct sampling *sp, uint64_t now_ns, double *values)
 {
-	sampling_tick_full(sp, now_ns, sp->scratch);
-	memcpy(values, sp->scratch, FEAT_COUNT * sizeof *values);
-}
-
-void sampling_tick_full(struct sampling *sp, uint64_t now_ns, double *values)
-{
-	features_clear_full(values);
+	features_clear(values);
 	for (size_t i = 0; i < sp->n; i++)
 		if (sp->state[i])
 			sp->last_rc[i] = sp->s[i]->sample(sp->state[i], now_ns, values);

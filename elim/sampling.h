@@ -25,20 +25,16 @@ struct sampling {
 	int init_rc[SAMPLING_MAX];    /* 0, or why the sampler is off */
 	int last_rc[SAMPLING_MAX];    /* result of the last sample */
 	char msg[SAMPLING_MAX][512];  /* init's explanation, "" if none */
-	double scratch[FEAT_VECTOR_LEN];
 };
 
 /* Start every sampler.  Returns the number that started.  A sampler's
  * explanation of a (partial) failure is left in msg[i]. */
 size_t sampling_init(struct sampling *sp, const struct sampler_env *env);
 
-/* Sample everything at monotonic time now_ns into values[FEAT_COUNT]
- * (the static features). */
+/* Sample everything at monotonic time now_ns into values[FEAT_VECTOR_LEN],
+ * runtime-named features (traffic classes) included; what no sampler
+ * fills is unknown (NAN). */
 void sampling_tick(struct sampling *sp, uint64_t now_ns, double *values);
-
-/* The same into a full vector values[FEAT_VECTOR_LEN], runtime-named
- * features (traffic classes) included. */
-void sampling_tick_full(struct sampling *sp, uint64_t now_ns, double *values);
 
 /* Stop every sampler. */
 void sampling_fini(struct sampling *sp);

@@ -68,18 +68,18 @@ struct traffic;
 int traffic_class_parse(const char *spec, struct traffic_class_spec *out, char *err, size_t errlen);
 
 /*
- * Bind every class of cfg to its feature slot in b ("pcap_<name>_bps").
+ * Bind every class of cfg to its feature slot in schema ("pcap_<name>_bps").
  * Returns 0 or a negative errno with a message in err.
  */
-int traffic_bind(const struct traffic_config *cfg, struct feature_binding *b,
+int traffic_bind(const struct traffic_config *cfg, struct feature_schema *schema,
 		 char *err, size_t errlen);
 
 /*
  * Build cfg from an interface and n "NAME=FILTER" specs (which must outlive
- * cfg) and bind the classes' features in b.  n == 0 leaves cfg empty (no
+ * cfg) and bind the classes' features in schema.  n == 0 leaves cfg empty (no
  * capture).  Returns 0 or a negative errno with a message in err.
  */
-int traffic_config_build(struct traffic_config *cfg, struct feature_binding *b,
+int traffic_config_build(struct traffic_config *cfg, struct feature_schema *schema,
 			 const char *interface, const char *const *specs, size_t n,
 			 char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-/* traffic: the parts that do not need libpcap (class specs, binding). */
+/* traffic: the parts that do not need libpcap (class specs, their features). */
 #include "config.h"
 
 #include <errno.h>
@@ -37,7 +37,7 @@ int traffic_class_parse(const char *spec, struct traffic_class_spec *out, char *
 	return 0;
 }
 
-int traffic_bind(const struct traffic_config *cfg, struct feature_binding *b,
+int traffic_bind(const struct traffic_config *cfg, struct feature_schema *schema,
 		 char *err, size_t errlen)
 {
 	if (cfg->n_classes > TRAFFIC_MAX_CLASSES) {
@@ -45,14 +45,14 @@ int traffic_bind(const struct traffic_config *cfg, struct feature_binding *b,
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->n_classes; i++) {
-		int rc = feature_bind_pcap(b, (unsigned)i, cfg->classes[i].name, err, errlen);
+		int rc = feature_schema_bind_pcap(schema, (unsigned)i, cfg->classes[i].name, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int traffic_config_build(struct traffic_config *cfg, struct feature_binding *b,
+int traffic_config_build(struct traffic_config *cfg, struct feature_schema *schema,
 			 const char *interface, const char *const *specs, size_t n,
 			 char *err, size_t errlen)
 {
@@ -74,5 +74,5 @@ int traffic_config_build(struct traffic_config *cfg, struct feature_binding *b,
 	}
 	cfg->interface = interface;
 	cfg->n_classes = n;
-	return traffic_bind(cfg, b, err, errlen);
+	return traffic_bind(cfg, schema, err, errlen);
 }

@@ -19,7 +19,7 @@ struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *begin, *commit, *rollback;   /* for history_append_many */
-	struct feature_binding names;   /* a copy: which slots have columns */
+	struct feature_schema schema;   /* a copy: which slots have columns */
 	char path[4096];
 };
 
@@ -85,7 +85,7 @@ static int add_missing_columns(struct history *h, char *err, size_t errlen)
 {
 	char sql[256];
 	for (int i = 0; i <= FEAT_VECTOR_LEN; i++) {
-		const char *name = i < FEAT_VECTOR_LEN ? feature_name(&h->names, i) : "model_id";
+		const char *name = i < FEAT_VECTOR_LEN ? feature_name(&h->schema, i) : "model_id";
 		const char *type = i < FEAT_VECTOR_LEN ? "REAL" : "TEXT";
 		if (name == NULL)
 			continue;   /* an unbound slot */
@@ -109,9 +109,9 @@ static int create_schema(struct history *h, char *err, size_t errlen)
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
 		"BEGIN;CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL");
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
-		if (feature_name(&h->names, i))
+		if (feature_name(&h->schema, i))
 			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL",
-						feature_name(&h->names, i));
+						feature_name(&h->schema, i));
 	off += (size_t)snprintf(sql + off, sizeof sql - off,
 		", rank REAL, model_id TEXT);"
 		"CREATE INDEX samples_time ON samples(time);"
@@ -151,8 +151,8 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 	off += (size_t)snprintf(sql + off, sizeof sql - off, "INSERT INTO samples (time, host");
 	int n = 0;
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
-		if (feature_name(&h->names, i)) {
-			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_name(&h->names, i));
+		if (feature_name(&h->schema, i)) {
+			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_name(&h->schema, i));
 			n++;
 		}
 	off += (size_t)snprintf(sql + off, sizeof sql - off, ", rank, model_id) VALUES (?, ?");
@@ -174,18 +174,13 @@ static int prepare_insert(struct history *h, char *err, size_t errlen)
 	return 0;
 }
 
-int history_open(const char *path, struct history **out, char *err, size_t errlen)
-{
-	return history_open_bound(path, NULL, out, err, errlen);
-}
-
 /* Columns for features bound at run time (or added since) on a current
  * schema; writes only when one is missing. */
 static int add_columns(struct history *h, char *err, size_t errlen)
 {
 	int missing = 0;
 	for (int i = 0; i < FEAT_VECTOR_LEN && missing == 0; i++) {
-		const char *name = feature_name(&h->names, i);
+		const char *name = feature_name(&h->schema, i);
 		if (name == NULL)
 			continue;
 		int rc = has_column(h, name, err, errlen);
@@ -210,20 +205,8 @@ int history_lean_caches(void)
 	return sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0) == SQLITE_OK ? 0 : -EBUSY;
 }
 
-int history_open_bound(const char *path, const struct feature_binding *names,
-		       struct history **out, char *err, size_t errlen)
-{
-	return history_open_ex(path, names, 0, out, err, errlen);
-}
-
-int history_open_flags(const char *path, unsigned flags, struct history **out,
-		       char *err, size_t errlen)
-{
-	return history_open_ex(path, NULL, flags, out, err, errlen);
-}
-
-int history_open_ex(const char *path, const struct feature_binding *names, unsigned flags,
-		    struct history **out, char *err, size_t errlen)
+int history_open(const char *path, const struct feature_schema *schema, unsigned flags,
+		 struct history **out, char *err, size_t errlen)
 {
 	const char *journal = (flags & HISTORY_ROLLBACK_JOURNAL) ?
 		"PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL";
@@ -232,8 +215,10 @@ int history_open_ex(const char *path, const struct feature_binding *names, unsig
 	if (h == NULL)
 		return errmsg(err, errlen, -ENOMEM, "%s: out of memory", path);
 	snprintf(h->path, sizeof h->path, "%s", path);
-	if (names)
-		h->names = *names;
+	if (schema)
+		h->schema = *schema;
+	else
+		feature_schema_init(&h->schema);
 
 	int rc = sqlite3_open_v2(path, &h->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -338,7 +323,7 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 	sqlite3_bind_int64(st, col++, row->time);
 	sqlite3_bind_text(st, col++, row->host, -1, SQLITE_STATIC);
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
-		if (feature_name(&h->names, i) == NULL)
+		if (feature_name(&h->schema, i) == NULL)
 			continue;   /* an unbound slot: not read */
 		double v = row->features[i];
 		if (isfinite(v))

@@ -30,8 +30,7 @@ struct history;
 struct history_row {
 	int64_t time;            /* Unix epoch seconds */
 	const char *host;
-	const double *features;  /* FEAT_COUNT values, NAN = unknown; FEAT_VECTOR_LEN
-				  * when opened with a binding */
+	const double *features;  /* FEAT_VECTOR_LEN values, NAN = unknown */
 	double rank;
 	const char *model_id;    /* may be NULL */
 };
@@ -45,31 +44,20 @@ struct history_row {
  */
 int history_lean_caches(void);
 
-/*
- * Open or create the history at path (the directory must exist).
- * On success *out owns the connection.  On failure returns a negative code
- * and writes a message naming the file into err.
- */
-int history_open(const char *path, struct history **out, char *err, size_t errlen);
-
-/*
- * The same, with a column for each runtime-named feature bound in names
- * (may be NULL; copied).  Missing columns are added to an existing history
- * (they read NULL in older rows).
- */
-int history_open_bound(const char *path, const struct feature_binding *names,
-		       struct history **out, char *err, size_t errlen);
-
-/* Flags for history_open_flags. */
+/* Flags for history_open. */
 #define HISTORY_ROLLBACK_JOURNAL 1u   /* journal_mode=DELETE: for network file systems */
 
-/* As history_open, with flags. */
-int history_open_flags(const char *path, unsigned flags, struct history **out,
-		       char *err, size_t errlen);
-
-/* Both: a binding (may be NULL) and flags. */
-int history_open_ex(const char *path, const struct feature_binding *names, unsigned flags,
-		    struct history **out, char *err, size_t errlen);
+/*
+ * Open or create the history at path (the directory must exist), with a
+ * column for each static feature and each runtime-named feature bound in
+ * schema (NULL: static only; copied).  Missing columns are added to an
+ * existing history (they read NULL in older rows).  flags: 0 or
+ * HISTORY_ROLLBACK_JOURNAL.  On success *out owns the connection.  On
+ * failure returns a negative code and writes a message naming the file
+ * into err.
+ */
+int history_open(const char *path, const struct feature_schema *schema, unsigned flags,
+		 struct history **out, char *err, size_t errlen);
 
 /*
  * One bounded step of retention: delete at most max_rows of the oldest

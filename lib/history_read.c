@@ -81,8 +81,9 @@ static bool live_wal_on_network(const char *path)
 }
 
 /* The schema version, whether there is a samples table, and its columns. */
-static int read_schema(sqlite3 *db, const char *path, int busy_ms, struct history_columns *c,
-		       bool *has_samples, char *err, size_t errlen)
+static int read_schema(sqlite3 *db, const char *path, const struct feature_schema *schema,
+		       int busy_ms, struct history_columns *c, bool *has_samples, char *err,
+		       size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
@@ -106,8 +107,8 @@ static int read_schema(sqlite3 *db, const char *path, int busy_ms, struct histor
 		if (c->n == HISTORY_MAX_COLUMNS || strlen(col) >= HISTORY_COLUMN_NAME)
 			continue;   /* not one of ours: no feature or label is that long */
 		snprintf(c->name[c->n++], HISTORY_COLUMN_NAME, "%s", col);
-		int f = feature_lookup(col, strlen(col));
-		if (f >= 0 && f < FEAT_COUNT)
+		int f = feature_lookup(schema, col, strlen(col));
+		if (f >= 0 && f < FEAT_VECTOR_LEN)
 			c->feature[f] = true;
 	}
 	sqlite3_finalize(st);
@@ -116,8 +117,8 @@ static int read_schema(sqlite3 *db, const char *path, int busy_ms, struct histor
 	return 0;
 }
 
-int history_read_open(const char *path, int busy_ms, sqlite3 **db, struct history_columns *cols,
-		      char *err, size_t errlen)
+int history_read_open(const char *path, const struct feature_schema *schema, int busy_ms,
+		      sqlite3 **db, struct history_columns *cols, char *err, size_t errlen)
 {
 	*db = NULL;
 	memset(cols, 0, sizeof *cols);
@@ -142,7 +143,7 @@ int history_read_open(const char *path, int busy_ms, sqlite3 **db, struct histor
 	}
 	sqlite3_busy_timeout(h, busy_ms);
 	bool has_samples = false;
-	rc = read_schema(h, path, busy_ms, cols, &has_samples, err, errlen);
+	rc = read_schema(h, path, schema, busy_ms, cols, &has_samples, err, errlen);
 	if (rc == 0)   /* an empty database is no history to read: has_tables */
 		rc = history_check_schema(path, cols->version, true, has_samples, err, errlen);
 	if (rc < 0) {

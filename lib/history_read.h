@@ -55,7 +55,7 @@ struct history_columns {
 	int version;                                  /* PRAGMA user_version */
 	size_t n;                                     /* columns in name[] */
 	char name[HISTORY_MAX_COLUMNS][HISTORY_COLUMN_NAME];
-	bool feature[FEAT_COUNT];                     /* a static feature's column is there */
+	bool feature[FEAT_VECTOR_LEN];                /* a feature of the schema has a column */
 };
 
 /* Is there a column of this name?  (Names are compared exactly.) */
@@ -69,11 +69,12 @@ bool history_columns_has(const struct history_columns *c, const char *name);
  * or foreign database, or a newer schema, is refused).  Waits up to busy_ms
  * for a writer's lock.  On success *db owns the read-only connection (close
  * with sqlite3_close) and *cols (caller-owned) holds the schema version and
- * the samples table's columns.  On failure returns a negative code with a
+ * the samples table's columns, with which features of schema (NULL: the
+ * static ones) have one.  On failure returns a negative code with a
  * message naming the file in err, and *db is NULL.
  */
-int history_read_open(const char *path, int busy_ms, sqlite3 **db, struct history_columns *cols,
-		      char *err, size_t errlen);
+int history_read_open(const char *path, const struct feature_schema *schema, int busy_ms,
+		      sqlite3 **db, struct history_columns *cols, char *err, size_t errlen);
 
 /*
  * The message and code for a failed SQLite call rc on db (reading path;

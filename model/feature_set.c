@@ -10,7 +10,7 @@
 #include "feature_set.h"
 
 static const struct feature_info feature_table[FEAT_COUNT] = {
-#define FEATURE(n, u, d) [FEAT_##n] = { #n, u, d },
+#define FEATURE(n, u, src, d) [FEAT_##n] = { #n, u, src, d },
 #include "feature_set.def"
 #undef FEATURE
 };
@@ -20,50 +20,56 @@ const struct feature_info *feature_info(enum feature_id id)
 	return &feature_table[id];
 }
 
+void feature_schema_init(struct feature_schema *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
 static bool name_is(const char *have, const char *name, size_t len)
 {
 	return strlen(have) == len && memcmp(have, name, len) == 0;
 }
 
-int feature_lookup(const char *name, size_t len)
-{
-	return feature_lookup_bound(NULL, name, len);
-}
-
-int feature_lookup_bound(const struct feature_binding *b, const char *name, size_t len)
+int feature_lookup(const struct feature_schema *s, const char *name, size_t len)
 {
 	for (int i = 0; i < FEAT_COUNT; i++)
 		if (name_is(feature_table[i].name, name, len))
 			return i;
-	for (int i = 0; b && i < FEAT_PCAP_SLOTS; i++)
-		if (b->name[i][0] && name_is(b->name[i], name, len))
+	for (int i = 0; s && i < FEAT_PCAP_SLOTS; i++)
+		if (s->slot[i][0] && name_is(s->slot[i], name, len))
 			return FEAT_PCAP_FIRST + i;
 	return -1;
 }
 
-const char *feature_name(const struct feature_binding *b, int id)
+const char *feature_name(const struct feature_schema *s, int id)
 {
 	if (id < 0 || id >= FEAT_VECTOR_LEN)
 		return NULL;
 	if (!feature_is_slot(id))
 		return feature_table[id].name;
-	if (b == NULL || b->name[id - FEAT_PCAP_FIRST][0] == '\0')
+	if (s == NULL || s->slot[id - FEAT_PCAP_FIRST][0] == '\0')
 		return NULL;
-	return b->name[id - FEAT_PCAP_FIRST];
+	return s->slot[id - FEAT_PCAP_FIRST];
 }
 
-int feature_bind_pcap(struct feature_binding *b, unsigned slot, const char *class_name,
-		      char *err, size_t errlen)
+/* A traffic class name: a lower-case letter, then [a-z0-9_]. */
+static bool class_name_ok(const char *p, size_t len)
+{
+	bool ok = len > 0 && p[0] >= 'a' && p[0] <= 'z';
+	for (size_t i = 1; ok && i < len; i++)
+		ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_';
+	return ok;
+}
+
+int feature_schema_bind_pcap(struct feature_schema *s, unsigned slot, const char *class_name,
+			     char *err, size_t errlen)
 {
 	if (slot >= FEAT_PCAP_SLOTS) {
 		snprintf(err, errlen, "traffic class '%s': at most %d classes", class_name,
 			 FEAT_PCAP_SLOTS);
 		return -EINVAL;
 	}
-	bool ok = class_name[0] >= 'a' && class_name[0] <= 'z';
-	for (const char *p = class_name; ok && *p; p++)
-		ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
-	if (!ok) {
+	if (!class_name_ok(class_name, strlen(class_name))) {
 		snprintf(err, errlen, "traffic class name '%s': use a lower-case letter, then"
 			 " lower-case letters, digits or '_'", class_name);
 		return -EINVAL;
@@ -75,22 +81,37 @@ int feature_bind_pcap(struct feature_binding *b, unsigned slot, const char *clas
 			 class_name, sizeof name - sizeof "pcap__bps");
 		return -ENAMETOOLONG;
 	}
-	int other = feature_lookup_bound(b, name, (size_t)n);
+	int other = feature_lookup(s, name, (size_t)n);
 	if (other >= 0 && other != FEAT_PCAP_FIRST + (int)slot) {
 		snprintf(err, errlen, "traffic class '%s': feature %s is already defined", class_name, name);
 		return -EEXIST;
 	}
-	memcpy(b->name[slot], name, (size_t)n + 1);
+	memcpy(s->slot[slot], name, (size_t)n + 1);
 	return 0;
 }
 
-void features_clear(double *values)
+int feature_schema_bind_name(struct feature_schema *s, const char *name, size_t len,
+			     char *err, size_t errlen)
 {
-	for (int i = 0; i < FEAT_COUNT; i++)
-		values[i] = NAN;
+	static const char pre[] = "pcap_", post[] = "_bps";
+	size_t lp = sizeof pre - 1, lq = sizeof post - 1;
+	if (len <= lp + lq || len >= FEATURE_NAME_MAX || memcmp(name, pre, lp) != 0 ||
+	    memcmp(name + len - lq, post, lq) != 0 || !class_name_ok(name + lp, len - lp - lq))
+		return 0;   /* not a runtime-named feature */
+	if (feature_lookup(s, name, len) >= 0)
+		return 0;
+	for (unsigned i = 0; i < FEAT_PCAP_SLOTS; i++)
+		if (s->slot[i][0] == '\0') {
+			memcpy(s->slot[i], name, len);
+			s->slot[i][len] = '\0';
+			return 1;
+		}
+	snprintf(err, errlen, "%.*s: more than %d traffic-class features", (int)len, name,
+		 FEAT_PCAP_SLOTS);
+	return -ENOSPC;
 }
 
-void features_clear_full(double *values)
+void features_clear(double *values)
 {
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		values[i] = NAN;

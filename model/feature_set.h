@@ -12,19 +12,18 @@
 #include <stddef.h>
 
 /*
- * Reserved slots.  Some features are named at run time (traffic classes:
- * "pcap_<class>_bps" from the configuration).  They take fixed ids after
- * the FEAT_COUNT static features: a full vector has FEAT_VECTOR_LEN values.
- * A slot is nameless until a struct feature_binding (owned by the caller,
- * passed explicitly: no global state) binds a name to it; an unbound slot
- * has no name anywhere: no history column, no model term, no explain line.
- * Code that never sees a binding (NULL) only ever touches the first
- * FEAT_COUNT values, so vectors of FEAT_COUNT values stay valid there.
+ * Runtime-named features.  Some features are named at run time (traffic
+ * classes: "pcap_<class>_bps" from the configuration).  They take fixed ids
+ * in reserved slots after the FEAT_COUNT static features.  Every feature
+ * vector has FEAT_VECTOR_LEN values, slots included, whatever is bound.
+ * A slot is nameless until a struct feature_schema binds a name to it; an
+ * unbound slot has no name anywhere: no history column, no model term, no
+ * explain line, and its value stays unknown.
  */
 #define FEAT_PCAP_SLOTS 8
 
 enum feature_id {
-#define FEATURE(name, unit, desc) FEAT_##name,
+#define FEATURE(name, unit, source, desc) FEAT_##name,
 #include "feature_set.def"
 #undef FEATURE
 	FEAT_COUNT,                                   /* static features */
@@ -34,35 +33,60 @@ enum feature_id {
 
 #define FEATURE_NAME_MAX 48
 
-/* Names bound to the reserved slots; "" = unbound.  Zero it to start. */
-struct feature_binding {
-	char name[FEAT_PCAP_SLOTS][FEATURE_NAME_MAX];
+/*
+ * The feature schema: the static features (the table) plus the names bound
+ * to the reserved slots.  Built once at start (feature_schema_init, then
+ * binding calls), owned by the caller and passed to every function that
+ * turns names into ids or ids into names: no global state.  Wherever a
+ * schema is taken, NULL means the static features only.
+ */
+struct feature_schema {
+	char slot[FEAT_PCAP_SLOTS][FEATURE_NAME_MAX];   /* "" = unbound */
 };
 
 struct feature_info {
 	const char *name;
 	const char *unit;
+	const char *source;   /* a sampler's name, "probe" or "derived" */
 	const char *desc;
 };
 
-/* Name, unit and description of a static feature; id must be < FEAT_COUNT
- * (for any id, use feature_name() with the binding). */
+/* Start a schema with no slot bound (the static features only). */
+void feature_schema_init(struct feature_schema *s);
+
+/*
+ * Bind the traffic class class_name to pcap slot (0 .. FEAT_PCAP_SLOTS-1)
+ * as "pcap_<class_name>_bps".  class_name: a lower-case letter, then
+ * lower-case letters, digits or '_' (it becomes an SQL column name).
+ * Returns 0, or -EINVAL (bad name, slot out of range), -ENAMETOOLONG or
+ * -EEXIST (the name is taken) with a message in err.
+ */
+int feature_schema_bind_pcap(struct feature_schema *s, unsigned slot, const char *class_name,
+			     char *err, size_t errlen);
+
+/*
+ * Bind a runtime-named feature by its full name name[0..len) (a history
+ * column or a model term: "pcap_<class>_bps") to the first free slot, for
+ * readers of files the elim wrote.  Returns 1 when bound, 0 when the name
+ * is already known (static or bound) or is not a runtime-named feature,
+ * -ENOSPC when every slot is taken (message in err).
+ */
+int feature_schema_bind_name(struct feature_schema *s, const char *name, size_t len,
+			     char *err, size_t errlen);
+
+/* Name, unit, source and description of a static feature; id must be
+ * < FEAT_COUNT (for any id, use feature_name() with the schema). */
 const struct feature_info *feature_info(enum feature_id id);
 
-/* The static feature called name[0..len), or -1 if there is none. */
-int feature_lookup(const char *name, size_t len);
+/* The feature called name[0..len) in schema s (NULL: static only), or -1. */
+int feature_lookup(const struct feature_schema *s, const char *name, size_t len);
 
 /*
- * The feature called name[0..len) among the static ones and the slots bound
- * in b (b may be NULL: static only), or -1.
+ * The public name of feature id in schema s (NULL: static only): the
+ * static name, the bound name of a slot, or NULL for an unbound slot or an
+ * id out of range.
  */
-int feature_lookup_bound(const struct feature_binding *b, const char *name, size_t len);
-
-/*
- * The public name of feature id under binding b (NULL: static only):
- * the static name, the bound name of a slot, or NULL for an unbound slot.
- */
-const char *feature_name(const struct feature_binding *b, int id);
+const char *feature_name(const struct feature_schema *s, int id);
 
 /* The unit of feature id (static or slot: "bytes/s"), or NULL past the end. */
 const char *feature_unit(int id);
@@ -73,20 +97,7 @@ static inline int feature_is_slot(int id)
 	return id >= FEAT_PCAP_FIRST && id < FEAT_VECTOR_LEN;
 }
 
-/*
- * Bind the traffic class class_name to pcap slot (0 .. FEAT_PCAP_SLOTS-1)
- * as "pcap_<class_name>_bps".  class_name: a lower-case letter, then
- * lower-case letters, digits or '_' (it becomes an SQL column name).
- * Returns 0, or -EINVAL (bad name, slot out of range), -ENAMETOOLONG or
- * -EEXIST (the name is taken) with a message in err.
- */
-int feature_bind_pcap(struct feature_binding *b, unsigned slot, const char *class_name,
-		      char *err, size_t errlen);
-
-/* Set every value of a feature vector of FEAT_COUNT to NAN (unknown). */
+/* Set every value of a feature vector (FEAT_VECTOR_LEN values) to NAN. */
 void features_clear(double *values);
-
-/* The same for a full vector of FEAT_VECTOR_LEN values (slots included). */
-void features_clear_full(double *values);
 
 #endif

@@ -61,22 +61,22 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-static int lookup_feature(const struct feature_binding *names, const char *s, size_t len,
+static int lookup_feature(const struct feature_schema *schema, const char *s, size_t len,
 			  int line, struct model_error *err)
 {
-	int id = feature_lookup_bound(names, s, len);
+	int id = feature_lookup(schema, s, len);
 	if (id < 0)
 		return fail(err, line, "unknown feature '%.*s'", (int)len, s);
 	return id;
 }
 
 /* Parse "name", "sq(name)", "mul(a,b)" or "hinge(name,knot)". */
-static int parse_expr(const struct feature_binding *names, const char *s, struct model_term *t,
+static int parse_expr(const struct feature_schema *schema, const char *s, struct model_term *t,
 		      int line, struct model_error *err)
 {
 	const char *open = strchr(s, '(');
 	if (open == NULL) {
-		int id = lookup_feature(names, s, strlen(s), line, err);
+		int id = lookup_feature(schema, s, strlen(s), line, err);
 		if (id < 0)
 			return id;
 		t->kind = TERM_FEATURE;
@@ -100,7 +100,7 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 	if (is_sq && memcmp(s, "sq", 2) == 0) {
 		if (comma)
 			return fail(err, line, "sq() takes one feature in '%s'", s);
-		int id = lookup_feature(names, args, alen, line, err);
+		int id = lookup_feature(schema, args, alen, line, err);
 		if (id < 0)
 			return id;
 		t->kind = TERM_SQUARE;
@@ -111,10 +111,10 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
 	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
 	if (is_mul) {
-		int a = lookup_feature(names, args, l1, line, err);
+		int a = lookup_feature(schema, args, l1, line, err);
 		if (a < 0)
 			return a;
-		int b = lookup_feature(names, comma + 1, l2, line, err);
+		int b = lookup_feature(schema, comma + 1, l2, line, err);
 		if (b < 0)
 			return b;
 		t->kind = TERM_PRODUCT;
@@ -123,7 +123,7 @@ static int parse_expr(const struct feature_binding *names, const char *s, struct
 		return 0;
 	}
 	{
-		int a = lookup_feature(names, args, l1, line, err);
+		int a = lookup_feature(schema, args, l1, line, err);
 		if (a < 0)
 			return a;
 		char knot[64];
@@ -150,7 +150,7 @@ static bool same_expr(const struct model_term *x, const struct model_term *y)
 	return true;
 }
 
-static int parse_term(const struct feature_binding *names, char **tok, int ntok, struct model *m,
+static int parse_term(const struct feature_schema *schema, char **tok, int ntok, struct model *m,
 		      int line, struct model_error *err)
 {
 	if (ntok < 2)
@@ -158,7 +158,7 @@ static int parse_term(const struct feature_binding *names, char **tok, int ntok,
 	if (m->n_terms >= MODEL_MAX_TERMS)
 		return fail(err, line, "too many terms (at most %d)", MODEL_MAX_TERMS);
 	struct model_term t = { .scale = 1.0, .fill = NAN };
-	int rc = parse_expr(names, tok[1], &t, line, err);
+	int rc = parse_expr(schema, tok[1], &t, line, err);
 	if (rc < 0)
 		return rc;
 	bool have_coef = false;
@@ -260,16 +260,11 @@ static int tokenize(char *line, char **tok, int max)
 	return n;
 }
 
-int model_parse(const char *text, size_t len, struct model *out, struct model_error *err)
-{
-	return model_parse_bound(text, len, NULL, out, err);
-}
-
-int model_parse_bound(const char *text, size_t len, const struct feature_binding *names,
-		      struct model *out, struct model_error *err)
+int model_parse(const char *text, size_t len, const struct feature_schema *schema,
+		struct model *out, struct model_error *err)
 {
 	memset(out, 0, sizeof *out);
-	out->names = names;
+	out->schema = schema;
 	if (err) {
 		err->line = 0;
 		err->msg[0] = '\0';
@@ -347,7 +342,7 @@ int model_parse_bound(const char *text, size_t len, const struct feature_binding
 				return fail(err, line, "expected 'intercept NUMBER'");
 			have_intercept = true;
 		} else if (strcmp(tok[0], "term") == 0) {
-			int rc = parse_term(names, tok, ntok, out, line, err);
+			int rc = parse_term(schema, tok, ntok, out, line, err);
 			if (rc < 0)
 				return rc;
 		} else {
@@ -362,13 +357,8 @@ int model_parse_bound(const char *text, size_t len, const struct feature_binding
 	return 0;
 }
 
-int model_load_file(const char *path, struct model *out, struct model_error *err)
-{
-	return model_load_file_bound(path, NULL, out, err);
-}
-
-int model_load_file_bound(const char *path, const struct feature_binding *names,
-			  struct model *out, struct model_error *err)
+int model_load_file(const char *path, const struct feature_schema *schema,
+		    struct model *out, struct model_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -395,16 +385,17 @@ int model_load_file_bound(const char *path, const struct feature_binding *names,
 		fail(err, 0, "read error: %s", strerror(-rc));
 		return rc;
 	}
-	rc = model_parse_bound(buf, len, names, out, err);
+	rc = model_parse(buf, len, schema, out, err);
 	free(buf);
 	return rc;
 }
 
-int model_parse_expr(const char *expr, struct model_term *t, struct model_error *err)
+int model_parse_expr(const char *expr, const struct feature_schema *schema,
+		     struct model_term *t, struct model_error *err)
 {
 	memset(t, 0, sizeof *t);
 	t->scale = 1.0;
-	return parse_expr(NULL, expr, t, 0, err);
+	return parse_expr(schema, expr, t, 0, err);
 }
 
 int model_save(const struct model *m, const char *path, struct model_error *err)
@@ -432,7 +423,7 @@ int model_save(const struct model *m, const char *path, struct model_error *err)
 	 * replaces one that does */
 	struct model check;
 	struct model_error cerr;
-	rc = model_load_file_bound(a.tmp, m->names, &check, &cerr);
+	rc = model_load_file(a.tmp, m->schema, &check, &cerr);
 	if (rc < 0) {
 		fail(err, cerr.line, "%s: written model does not read back: %s", a.tmp, cerr.msg);
 		fs_atomic_abort(&a);
@@ -448,7 +439,7 @@ int model_save(const struct model *m, const char *path, struct model_error *err)
 
 int model_load_default(struct model *out, struct model_error *err)
 {
-	return model_parse(model_default_text, strlen(model_default_text), out, err);
+	return model_parse(model_default_text, strlen(model_default_text), NULL, out, err);
 }
 
 double model_term_value(const struct model_term *t, const double *x)
@@ -502,16 +493,11 @@ static void fmt_double(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.17g", v);
 }
 
-int model_term_expr(const struct model_term *t, char *buf, size_t size)
+int model_term_expr(const struct model_term *t, const struct feature_schema *schema,
+		    char *buf, size_t size)
 {
-	return model_term_expr_bound(t, NULL, buf, size);
-}
-
-int model_term_expr_bound(const struct model_term *t, const struct feature_binding *names,
-			  char *buf, size_t size)
-{
-	const char *a = feature_name(names, t->a);
-	const char *b = t->kind == TERM_PRODUCT ? feature_name(names, t->b) : "";
+	const char *a = feature_name(schema, t->a);
+	const char *b = t->kind == TERM_PRODUCT ? feature_name(schema, t->b) : "";
 	if (a == NULL || b == NULL) {
 		snprintf(buf, size, "?");
 		return -EINVAL;   /* an unbound slot has no name */
@@ -535,7 +521,7 @@ int model_write(const struct model *m, FILE *f)
 {
 	char expr[128];
 	for (size_t i = 0; i < m->n_terms; i++)
-		if (model_term_expr_bound(&m->terms[i], m->names, expr, sizeof expr) < 0)
+		if (model_term_expr(&m->terms[i], m->schema, expr, sizeof expr) < 0)
 			return -EINVAL;
 	fprintf(f, "elim-rank-model %d\n", MODEL_FORMAT_VERSION);
 	for (size_t i = 0; i < m->n_meta; i++)
@@ -545,7 +531,7 @@ int model_write(const struct model *m, FILE *f)
 	fprintf(f, "intercept %s\n", a);
 	for (size_t i = 0; i < m->n_terms; i++) {
 		const struct model_term *t = &m->terms[i];
-		model_term_expr_bound(t, m->names, expr, sizeof expr);
+		model_term_expr(t, m->schema, expr, sizeof expr);
 		fmt_double(a, sizeof a, t->mean);
 		fmt_double(b, sizeof b, t->scale);
 		fmt_double(c, sizeof c, t->coef);

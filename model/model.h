@@ -53,9 +53,9 @@ struct model {
 	size_t n_meta;
 	struct model_meta meta[MODEL_MAX_META];
 	char id[MODEL_ID_LEN + 1];   /* hash of the file's text, hex */
-	/* the binding of runtime-named features it was parsed under (not
-	 * owned; must outlive the model), or NULL: static features only */
-	const struct feature_binding *names;
+	/* the schema it was parsed under (not owned; must outlive the
+	 * model), or NULL: static features only; model_write names by it */
+	const struct feature_schema *schema;
 };
 
 struct model_error {
@@ -71,34 +71,29 @@ struct model_error {
 extern const char model_default_text[];
 
 /*
- * Parse text[0..len) into *out.  Returns 0, or -EINVAL with err filled in
- * (line number and problem).  *out is only meaningful on success.
+ * Parse text[0..len) into *out, resolving feature names in schema (NULL:
+ * static features only); out->schema keeps the pointer for model_write and
+ * model_save.  Returns 0, or -EINVAL with err filled in (line number and
+ * problem).  *out is only meaningful on success.
  */
-int model_parse(const char *text, size_t len, struct model *out, struct model_error *err);
+int model_parse(const char *text, size_t len, const struct feature_schema *schema,
+		struct model *out, struct model_error *err);
 
 /*
- * As model_parse, also resolving the runtime-named features bound in names
- * (may be NULL); out->names keeps the pointer for model_write/model_save.
+ * Read and parse a model file under schema (NULL: static features only).
+ * Returns 0, or a negative errno with err filled in (line 0 for I/O
+ * problems).
  */
-int model_parse_bound(const char *text, size_t len, const struct feature_binding *names,
-		      struct model *out, struct model_error *err);
+int model_load_file(const char *path, const struct feature_schema *schema,
+		    struct model *out, struct model_error *err);
 
-/*
- * Read and parse a model file.  Returns 0, or a negative errno with err
- * filled in (line 0 for I/O problems).
- */
-int model_load_file(const char *path, struct model *out, struct model_error *err);
-
-/* As model_load_file, under a binding of runtime-named features (may be NULL). */
-int model_load_file_bound(const char *path, const struct feature_binding *names,
-			  struct model *out, struct model_error *err);
-
-/* Parse the embedded default model; it is tested, so failure is a bug. */
+/* Parse the embedded default model (static features only); it is tested,
+ * so failure is a bug. */
 int model_load_default(struct model *out, struct model_error *err);
 
 /*
- * Predicted slowdown for a feature vector of FEAT_COUNT values (NAN =
- * unknown), FEAT_VECTOR_LEN when m was parsed under a binding (m->names).  contrib, when not NULL, receives n_terms contributions and
+ * Predicted slowdown for a feature vector of FEAT_VECTOR_LEN values (NAN =
+ * unknown).  contrib, when not NULL, receives n_terms contributions and
  * term_values, when not NULL, the (filled) term values.
  */
 double model_score(const struct model *m, const double *features,
@@ -112,10 +107,11 @@ double model_term_value(const struct model_term *t, const double *features);
 
 /*
  * Parse one term expression ("cpu_busy", "sq(x)", "mul(a,b)", "hinge(x,k)")
- * into t (kind, a, b, knot; the rest zeroed, scale 1).  Returns 0 or
- * -EINVAL with err filled in (line 0).
+ * with names from schema (NULL: static only) into t (kind, a, b, knot; the
+ * rest zeroed, scale 1).  Returns 0 or -EINVAL with err filled in (line 0).
  */
-int model_parse_expr(const char *expr, struct model_term *t, struct model_error *err);
+int model_parse_expr(const char *expr, const struct feature_schema *schema,
+		     struct model_term *t, struct model_error *err);
 
 /*
  * Write the model to path atomically: a temporary file in the same
@@ -125,14 +121,16 @@ int model_parse_expr(const char *expr, struct model_term *t, struct model_error 
  */
 int model_save(const struct model *m, const char *path, struct model_error *err);
 
-/* Write a term's expression ("hinge(cpu_busy,0.5)") into buf. */
-int model_term_expr(const struct model_term *t, char *buf, size_t size);
+/*
+ * Write a term's expression ("hinge(cpu_busy,0.5)") with names from schema
+ * (NULL: static only) into buf.  Returns 0, -EINVAL for a term on a slot
+ * the schema does not bind ("?" in buf) or -ENAMETOOLONG.
+ */
+int model_term_expr(const struct model_term *t, const struct feature_schema *schema,
+		    char *buf, size_t size);
 
-/* The same under a binding (may be NULL); -EINVAL for a term on an unbound slot. */
-int model_term_expr_bound(const struct model_term *t, const struct feature_binding *names,
-			  char *buf, size_t size);
-
-/* Write the model in the file format.  Returns 0 or a negative errno. */
+/* Write the model in the file format, naming features by m->schema.
+ * Returns 0 or a negative errno. */
 int model_write(const struct model *m, FILE *f);
 
 /* The value of a meta key, or NULL. */

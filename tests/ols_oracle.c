@@ -186,7 +186,7 @@ int ols_oracle_fit(const struct dataset_spec *spec, char *const *files, size_t n
 		out->scale[j] = sqrt(mo.m2[j] / (double)(mo.n - 1));
 		if (!(out->scale[j] > 1e-12 * fmax(1.0, fabs(mo.mean[j])))) {
 			char expr[128];
-			model_term_expr(&spec->terms[j], expr, sizeof expr);
+			model_term_expr(&spec->terms[j], spec->schema, expr, sizeof expr);
 			snprintf(err, errlen, "term '%s' is constant over the %llu rows (always %g): it cannot be fitted",
 				 expr, (unsigned long long)mo.n, mo.mean[j]);
 			return -EDOM;

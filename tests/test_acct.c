@@ -231,7 +231,7 @@ static void test_read_and_label(void **state)
 
 static void append(struct history *h, const char *host, long t, double cpu)
 {
-	double f[FEAT_COUNT];
+	double f[FEAT_VECTOR_LEN];
 	char err[512];
 	features_clear(f);
 	f[FEAT_cpu_busy] = cpu;
@@ -262,7 +262,7 @@ static void test_join(void **state)
 	char path[4200], err[512];
 	struct history *h;
 	snprintf(path, sizeof path, "%s/h.db", dir);
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
 	/* n1 sampled every 10 s around each class-A job start; n2 too */
 	for (int i = 0; i < 5; i++) {
 		long start = 2000000 + 1000L * i;
@@ -285,7 +285,7 @@ static void test_join(void **state)
 	acct_label(&set);
 	struct model_term term;
 	struct model_error merr;
-	assert_int_equal(model_parse_expr("cpu_busy", &term, &merr), 0);
+	assert_int_equal(model_parse_expr("cpu_busy", NULL, &term, &merr), 0);
 	struct dataset_spec spec = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
 	snprintf(path, sizeof path, "%s/h.db", dir);
 	char *files[] = { path };
@@ -333,7 +333,7 @@ static void test_labels_attach(void **state)
 	char hist[4200], acct[4200], err[512];
 	struct history *h;
 	snprintf(hist, sizeof hist, "%s/h.db", dir);
-	assert_int_equal(history_open(hist, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(hist, NULL, 0, &h, err, sizeof err), 0);
 	for (int i = 0; i < 5; i++)
 		append(h, "n1", 2000000 + 1000L * i - 3, 0.2 * i);
 	history_close(h);
@@ -341,7 +341,7 @@ static void test_labels_attach(void **state)
 	snprintf(acct, sizeof acct, "%s/lsb.acct", dir);
 	struct model_term term;
 	struct model_error merr;
-	assert_int_equal(model_parse_expr("cpu_busy", &term, &merr), 0);
+	assert_int_equal(model_parse_expr("cpu_busy", NULL, &term, &merr), 0);
 	char *files[] = { hist };
 
 	struct acct_set set = { 0 };
@@ -355,7 +355,7 @@ static void test_labels_attach(void **state)
 	assert_int_equal(set.st.joined, 5);
 	assert_int_equal(set.st.no_sample, 0);
 	struct collected c = { 0 };
-	assert_int_equal(dataset_scan(&spec, files, 1, collect_row, &c, NULL, err, sizeof err), 0);
+	assert_int_equal(ols_oracle_scan(&spec, files, 1, collect_row, &c, NULL, err, sizeof err), 0);
 	assert_int_equal(c.n, 5);
 	static const int runs[] = { 300, 100, 200, 120, 110 };
 	for (int i = 0; i < 5; i++) {
@@ -396,7 +396,7 @@ static void test_rank_train_acct(void **state)
 	char path[4200], err[512], line[4096];
 	struct history *h;
 	snprintf(path, sizeof path, "%s/h.db", dir);
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
 	snprintf(path, sizeof path, "%s/lsb.acct", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);

@@ -20,7 +20,7 @@ static struct model_term term(const char *expr)
 {
 	struct model_term t;
 	struct model_error merr;
-	if (model_parse_expr(expr, &t, &merr) < 0)
+	if (model_parse_expr(expr, NULL, &t, &merr) < 0)
 		fail_msg("%s: %s", expr, merr.msg);
 	return t;
 }
@@ -28,7 +28,7 @@ static struct model_term term(const char *expr)
 static void expr_is(const struct model_term *t, const char *want)
 {
 	char buf[96];
-	model_term_expr(t, buf, sizeof buf);
+	model_term_expr(t, NULL, buf, sizeof buf);
 	assert_string_equal(buf, want);
 }
 
@@ -39,19 +39,19 @@ static void t_parse(void **state)
 	size_t n;
 	char err[256];
 	assert_int_equal(candidates_parse("cpu_busy,hinge(runq_per_core,0.5),mul(cpu_busy,mem_used),"
-					  "cpu_busy,,hinge(runq_per_core,0.5)", terms, &n, err, sizeof err), 0);
+					  "cpu_busy,,hinge(runq_per_core,0.5)", NULL, terms, &n, err, sizeof err), 0);
 	assert_int_equal(n, 3);   /* a term given twice counts once; empty items are nothing */
 	expr_is(&terms[0], "cpu_busy");
 	expr_is(&terms[1], "hinge(runq_per_core,0.5)");
 	expr_is(&terms[2], "mul(cpu_busy,mem_used)");
-	assert_int_equal(candidates_parse("hinge(cpu_busy,0.5),hinge(cpu_busy,0.6)", terms, &n, err,
+	assert_int_equal(candidates_parse("hinge(cpu_busy,0.5),hinge(cpu_busy,0.6)", NULL, terms, &n, err,
 					  sizeof err), 0);
 	assert_int_equal(n, 2);   /* another knot is another term */
 
-	assert_int_equal(candidates_parse("cpu_busy,nosuch", terms, &n, err, sizeof err), -EINVAL);
+	assert_int_equal(candidates_parse("cpu_busy,nosuch", NULL, terms, &n, err, sizeof err), -EINVAL);
 	assert_true(strncmp(err, "--terms: ", 9) == 0);
 	assert_non_null(strstr(err, "unknown feature 'nosuch'"));
-	assert_int_equal(candidates_parse(",,", terms, &n, err, sizeof err), -EINVAL);
+	assert_int_equal(candidates_parse(",,", NULL, terms, &n, err, sizeof err), -EINVAL);
 	assert_string_equal(err, "--terms: no terms given");
 
 	char list[5000];
@@ -59,11 +59,11 @@ static void t_parse(void **state)
 	for (int k = 1; k <= MODEL_MAX_TERMS + 1; k++)
 		off += (size_t)snprintf(list + off, sizeof list - off, "%shinge(cpu_busy,0.%03d)",
 					k > 1 ? "," : "", k);
-	assert_int_equal(candidates_parse(list, terms, &n, err, sizeof err), -EINVAL);
+	assert_int_equal(candidates_parse(list, NULL, terms, &n, err, sizeof err), -EINVAL);
 	assert_string_equal(err, "--terms: at most 64 terms");
 	memset(list, 'a', 4500);
 	list[4500] = '\0';
-	assert_int_equal(candidates_parse(list, terms, &n, err, sizeof err), -EINVAL);
+	assert_int_equal(candidates_parse(list, NULL, terms, &n, err, sizeof err), -EINVAL);
 	assert_string_equal(err, "--terms: list too long");
 }
 
@@ -77,11 +77,11 @@ static void t_default(void **state)
 	struct model def;
 	struct model_error merr;
 	assert_int_equal(model_load_default(&def, &merr), 0);
-	assert_int_equal(candidates_default(false, terms, &n, err, sizeof err), 0);
+	assert_int_equal(candidates_default(false, NULL, terms, &n, err, sizeof err), 0);
 	assert_int_equal(n, def.n_terms);
 	assert_memory_equal(terms, def.terms, n * sizeof terms[0]);
 
-	assert_int_equal(candidates_default(true, terms, &n, err, sizeof err), 0);
+	assert_int_equal(candidates_default(true, NULL, terms, &n, err, sizeof err), 0);
 	assert_memory_equal(terms, def.terms, def.n_terms * sizeof terms[0]);
 	for (int f = 0; f < FEAT_COUNT; f++) {
 		int seen = 0;
@@ -116,8 +116,8 @@ static void t_check_count(void **state)
 static void t_keep_known(void **state)
 {
 	(void)state;
-	double known[FEAT_COUNT];
-	for (int f = 0; f < FEAT_COUNT; f++)
+	double known[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		known[f] = 1.0;
 	known[FEAT_psi_io_full] = 0.49;
 	known[FEAT_mem_used] = 0.5;      /* at the threshold: kept */
@@ -147,8 +147,8 @@ static void t_keep_known(void **state)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	candidates_report_dropped(f, d, nd, true);
-	candidates_report_dropped(f, d, 1, false);
+	candidates_report_dropped(f, NULL, d, nd, true);
+	candidates_report_dropped(f, NULL, d, 1, false);
 	fclose(f);
 	assert_string_equal(text,
 		"select: candidate sq(psi_io_full) left out: known in 49 % of the first rows only\n"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The documentation matches the programs: every option in each --help is in
-# its man page and in README.md, and the man pages lint clean (mandoc).
+# its man page and in README.md, the FEATURES list of elim.rank(8) names
+# every feature of model/feature_set.def and no other (with its unit where
+# the list states one), and the man pages lint clean (mandoc).
 # TAP output.
 set -u
 top_srcdir=${top_srcdir:-.}
@@ -29,6 +31,85 @@ check_prog() {   # binary man-page
 
 check_prog "$top_builddir/elim/elim.rank" "$top_builddir/man/elim.rank.8"
 check_prog "$top_builddir/trainer/rank-train" "$top_builddir/man/rank-train.8"
+
+# The features elim.rank(8) lists: "name<TAB>first line of its text" for
+# each name of each ".It Li a , b" item of its FEATURES section (items
+# continued with a backslash joined; the runtime-named pcap_ Ns Ar name item
+# left out: it is no entry of the table).
+man_features() {
+	awk '
+	/^\.Sh FEATURES/ { p = 1; next }
+	/^\.Sh / { p = 0 }
+	!p { next }
+	/^\.It Li / {
+		line = $0
+		while (line ~ /\\$/ && (getline nxt) > 0) { sub(/\\$/, "", line); line = line nxt }
+		sub(/^\.It Li /, "", line)
+		names = line " "
+		want = names !~ / Ns /
+		next
+	}
+	want {
+		n = split(names, a, /[ ,]+/)
+		for (i = 1; i <= n; i++)
+			if (a[i] ~ /^[a-z][a-z0-9_]*$/)
+				print a[i] "\t" $0
+		want = 0
+	}' "$1"
+}
+
+# The unit a feature's text in the man page starts with, or nothing.
+man_unit() {
+	case $1 in
+	fraction*) echo fraction ;;
+	"bytes per second"*) echo bytes/s ;;
+	milliseconds*) echo ms ;;
+	"pages "*) echo pages/s ;;
+	"degrees Celsius"*) echo degC ;;
+	"groups per online CPU"*) echo groups/cpu ;;
+	"packets per second"*|"context switches per second"*|"major page faults per second"*|\
+	"errors plus drops per second"*) echo 1/s ;;
+	esac
+}
+
+check_features() {   # man-page
+	man=$1 def="$top_srcdir/model/feature_set.def"
+	listed=$(man_features "$man")
+	[ -n "$listed" ] || { not_ok "$(basename "$man") has a FEATURES list"; return; }
+	tab=$(printf '\t')
+	defs=$(sed -n 's/^FEATURE(\([a-z0-9_]*\), *"\([^"]*\)".*/\1 \2/p' "$def")
+	[ -n "$defs" ] || { not_ok "$def lists features"; return; }
+	# here-documents, not pipes: ok and not_ok count in this shell
+	while read -r name unit; do
+		line=$(echo "$listed" | grep "^$name$tab" | head -n 1)
+		if [ -z "$line" ]; then
+			not_ok "feature $name in $(basename "$man")"
+			continue
+		fi
+		ok "feature $name in $(basename "$man")"
+		said=$(man_unit "${line#*"$tab"}")
+		if [ -n "$said" ]; then
+			if [ "$said" = "$unit" ]; then
+				ok "feature $name: unit $unit in $(basename "$man")"
+			else
+				not_ok "feature $name: unit $unit in feature_set.def, $said in $(basename "$man")"
+			fi
+		fi
+	done <<EOF
+$defs
+EOF
+	while read -r name rest; do
+		if echo "$defs" | grep -q "^$name "; then
+			ok "$(basename "$man") lists $name, a feature of feature_set.def"
+		else
+			not_ok "$(basename "$man") lists $name, which feature_set.def does not define"
+		fi
+	done <<EOF
+$listed
+EOF
+}
+
+check_features "$top_builddir/man/elim.rank.8"
 
 if command -v mandoc >/dev/null 2>&1; then
 	for m in "$top_builddir"/man/*.[58]; do

@@ -28,7 +28,7 @@ static void meta_value_truncated_before_blanks(void **state)
 	memset(value + 120, '\t', 40);
 	memcpy(value + 160, "tail", 5);
 	snprintf(text, sizeof text, "elim-rank-model 1\nmeta k %s\nintercept 1\n", value);
-	assert_int_equal(model_parse(text, strlen(text), &m, &err), 0);
+	assert_int_equal(model_parse(text, strlen(text), NULL, &m, &err), 0);
 	const char *v = model_meta_get(&m, "k");
 	assert_non_null(v);
 	assert_int_equal(strlen(v), 120);   /* truncated, then trimmed */
@@ -38,7 +38,7 @@ static void meta_value_truncated_before_blanks(void **state)
 	FILE *f = open_memstream(&out, &len);
 	assert_int_equal(model_write(&m, f), 0);
 	fclose(f);
-	assert_int_equal(model_parse(out, len, &back, &err), 0);
+	assert_int_equal(model_parse(out, len, NULL, &back, &err), 0);
 	assert_string_equal(model_meta_get(&back, "k"), v);
 	free(out);
 
@@ -58,7 +58,7 @@ static void subnormal_numbers_read_back(void **state)
 	const char *text = "elim-rank-model 1\nintercept 1\n"
 		"term cpu_busy mean 0 scale 1 coef 4.9406564584124654e-324\n"
 		"term mem_used mean 1e-310 scale 1 coef 4.94065645841247e-324\n";
-	assert_int_equal(model_parse(text, strlen(text), &m, &err), 0);
+	assert_int_equal(model_parse(text, strlen(text), NULL, &m, &err), 0);
 	assert_true(m.terms[0].coef > 0 && m.terms[0].coef < 1e-300);
 	assert_true(m.terms[1].coef == m.terms[0].coef);
 
@@ -67,14 +67,14 @@ static void subnormal_numbers_read_back(void **state)
 	FILE *f = open_memstream(&out, &len);
 	assert_int_equal(model_write(&m, f), 0);
 	fclose(f);
-	assert_int_equal(model_parse(out, len, &back, &err), 0);
+	assert_int_equal(model_parse(out, len, NULL, &back, &err), 0);
 	assert_true(back.terms[0].coef == m.terms[0].coef);
 	assert_true(back.terms[1].mean == m.terms[1].mean);
 	free(out);
 
 	/* overflow is still refused */
 	const char *huge = "elim-rank-model 1\nintercept 1e999\n";
-	assert_int_equal(model_parse(huge, strlen(huge), &m, &err), -EINVAL);
+	assert_int_equal(model_parse(huge, strlen(huge), NULL, &m, &err), -EINVAL);
 	assert_int_equal(err.line, 2);
 }
 

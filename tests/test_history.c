@@ -65,7 +65,7 @@ static void q_text(sqlite3 *db, const char *sql, char *out, size_t size)
 
 static void append_rows(struct history *h, int n, int64_t t0)
 {
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	char err[256];
 	for (int r = 0; r < n; r++) {
 		for (int i = 0; i < FEAT_COUNT; i++)
@@ -83,7 +83,7 @@ static void test_create_append_read(void **state)
 	struct fixture *f = *state;
 	struct history *h;
 	char err[256], text[64];
-	assert_int_equal(history_open(f->path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(f->path, NULL, 0, &h, err, sizeof err), 0);
 	append_rows(h, 3, 1700000000);
 	history_close(h);
 
@@ -115,7 +115,7 @@ static void test_create_append_read(void **state)
 	sqlite3_close(db);
 
 	/* reopening appends to the same table */
-	assert_int_equal(history_open(f->path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(f->path, NULL, 0, &h, err, sizeof err), 0);
 	append_rows(h, 2, 1700001000);
 	history_close(h);
 	db = open_raw(f->path);
@@ -137,7 +137,7 @@ static void test_migrate_v1(void **state)
 
 	struct history *h;
 	char err[256];
-	assert_int_equal(history_open(f->path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(f->path, NULL, 0, &h, err, sizeof err), 0);
 	append_rows(h, 1, 1700000000);
 	history_close(h);
 
@@ -164,7 +164,7 @@ static void test_refuse_foreign_newer_corrupt(void **state)
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE accounts (id INTEGER); INSERT INTO accounts VALUES (7);",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(history_open(f->path, &h, err, sizeof err), HISTORY_EFOREIGN);
+	assert_int_equal(history_open(f->path, NULL, 0, &h, err, sizeof err), HISTORY_EFOREIGN);
 	assert_null(h);
 	assert_non_null(strstr(err, f->path));
 	assert_non_null(strstr(err, "not an elim-rank history"));
@@ -180,7 +180,7 @@ static void test_refuse_foreign_newer_corrupt(void **state)
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE samples (time INTEGER); PRAGMA user_version = 99;",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(history_open(path2, &h, err, sizeof err), HISTORY_ENEWER);
+	assert_int_equal(history_open(path2, NULL, 0, &h, err, sizeof err), HISTORY_ENEWER);
 	assert_non_null(strstr(err, "newer"));
 
 	/* not a database at all */
@@ -188,12 +188,12 @@ static void test_refuse_foreign_newer_corrupt(void **state)
 	snprintf(path3, sizeof path3, "%s/garbage.db", f->dir);
 	tu_write(f->dir, "garbage.db", "this is not an SQLite file, just some text that is long enough "
 		 "to fill a header.............................................................\n");
-	int rc = history_open(path3, &h, err, sizeof err);
+	int rc = history_open(path3, NULL, 0, &h, err, sizeof err);
 	assert_int_equal(rc, HISTORY_ECORRUPT);
 	assert_non_null(strstr(err, "garbage.db"));
 
 	/* a directory that does not exist */
-	assert_true(history_open("/nonexistent/dir/h.db", &h, err, sizeof err) < 0);
+	assert_true(history_open("/nonexistent/dir/h.db", NULL, 0, &h, err, sizeof err) < 0);
 	assert_non_null(strstr(err, "/nonexistent/dir/h.db"));
 }
 
@@ -216,11 +216,11 @@ static int fill_disk(void)
 	char path[512], err[256];
 	snprintf(path, sizeof path, "%s/history.db", getenv("HISTORY_DIR"));
 	struct history *h;
-	if (history_open(path, &h, err, sizeof err) != 0) {
+	if (history_open(path, NULL, 0, &h, err, sizeof err) != 0) {
 		fprintf(stderr, "open: %s\n", err);
 		return 1;
 	}
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_COUNT; i++)
 		x[i] = i;
 	int ok = 0, rc = 0;

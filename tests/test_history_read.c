@@ -46,7 +46,7 @@ static void make_history(const char *path)
 {
 	struct history *h;
 	char err[512];
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
 	double f[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		f[i] = NAN;
@@ -116,7 +116,7 @@ static void reads_a_history(void **state)
 	make_history(path);
 	sqlite3 *db;
 	struct history_columns c;
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), 0);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), 0);
 	assert_non_null(db);
 	assert_int_equal(c.version, HISTORY_SCHEMA_VERSION);
 	for (int f = 0; f < FEAT_COUNT; f++)
@@ -146,7 +146,7 @@ static void reads_an_old_schema_as_it_is(void **state)
 	sql(path, history_schema_v1_sql);
 	sqlite3 *db;
 	struct history_columns c;
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), 0);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), 0);
 	assert_int_equal(c.version, 1);
 	assert_true(c.feature[FEAT_cpu_busy]);
 	assert_true(c.feature[FEAT_net_tx_bps]);
@@ -167,7 +167,7 @@ static void refuses_newer_naming_the_file(void **state)
 	sql(path, "PRAGMA user_version = 99");
 	sqlite3 *db = (sqlite3 *)1;
 	struct history_columns c;
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), HISTORY_ENEWER);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), HISTORY_ENEWER);
 	assert_null(db);
 	char want[4400];
 	snprintf(want, sizeof want, "%s: schema version 99 is newer than this elim-rank's %d",
@@ -175,7 +175,7 @@ static void refuses_newer_naming_the_file(void **state)
 	assert_string_equal(err, want);
 	/* the writer says the same: one check */
 	struct history *h;
-	assert_int_equal(history_open(path, &h, werr, sizeof werr), HISTORY_ENEWER);
+	assert_int_equal(history_open(path, NULL, 0, &h, werr, sizeof werr), HISTORY_ENEWER);
 	assert_string_equal(werr, want);
 }
 
@@ -188,31 +188,31 @@ static void refuses_what_is_no_history(void **state)
 
 	in_dir(path, sizeof path, "foreign.db");
 	sql(path, "CREATE TABLE t(a); INSERT INTO t VALUES (1)");
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
 	assert_non_null(strstr(err, "foreign.db: not an elim-rank history"));
 	assert_null(db);
 
 	/* a samples table but no schema version */
 	in_dir(path, sizeof path, "noversion.db");
 	sql(path, "CREATE TABLE samples(time INTEGER, host TEXT)");
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
 
 	/* an empty file: a database with nothing in it, no history to read */
 	tu_write(dir, "empty.db", "");
 	in_dir(path, sizeof path, "empty.db");
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), HISTORY_EFOREIGN);
 
 	tu_write(dir, "text.db", "this is not a database, but it is long enough to be read as one"
 		 " by SQLite if it tried: it will not.........................................");
 	in_dir(path, sizeof path, "text.db");
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), HISTORY_ECORRUPT);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), HISTORY_ECORRUPT);
 	assert_non_null(strstr(err, "text.db: corrupt or not an SQLite database"));
 
 	in_dir(path, sizeof path, "missing.db");
-	assert_int_equal(history_read_open(path, 100, &db, &c, err, sizeof err), -ENOENT);
+	assert_int_equal(history_read_open(path, NULL, 100, &db, &c, err, sizeof err), -ENOENT);
 	assert_non_null(strstr(err, "missing.db: No such file or directory"));
 
-	assert_int_equal(history_read_open(dir, 100, &db, &c, err, sizeof err), -EISDIR);
+	assert_int_equal(history_read_open(dir, NULL, 100, &db, &c, err, sizeof err), -EISDIR);
 	assert_non_null(strstr(err, "is a directory"));
 }
 
@@ -228,12 +228,12 @@ static void locked_is_busy(void **state)
 	assert_int_equal(sqlite3_exec(w, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3 *db;
 	struct history_columns c;
-	assert_int_equal(history_read_open(path, 20, &db, &c, err, sizeof err), -EBUSY);
+	assert_int_equal(history_read_open(path, NULL, 20, &db, &c, err, sizeof err), -EBUSY);
 	assert_non_null(strstr(err, "locked.db: locked by another process (waited 20 ms)"));
 	assert_null(db);
 	sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(w);
-	assert_int_equal(history_read_open(path, 20, &db, &c, err, sizeof err), 0);
+	assert_int_equal(history_read_open(path, NULL, 20, &db, &c, err, sizeof err), 0);
 	sqlite3_close(db);
 }
 

@@ -14,7 +14,7 @@
 
 static int parse(const char *text, struct model *m, struct model_error *err)
 {
-	return model_parse(text, strlen(text), m, err);
+	return model_parse(text, strlen(text), NULL, m, err);
 }
 
 static void test_default_model(void **state)
@@ -26,7 +26,7 @@ static void test_default_model(void **state)
 	assert_true(m.n_terms > 0);
 	assert_non_null(model_meta_get(&m, "source"));
 	/* an idle host (all known features 0) is at idle speed: rank 100 */
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_COUNT; i++)
 		x[i] = 0;
 	assert_near(model_rank(model_score(&m, x, NULL, NULL)), 100.0, 1e-9);
@@ -76,7 +76,7 @@ static void test_terms_and_scoring(void **state)
 	assert_near(m.terms[3].knot, 0.75, 0);
 	assert_near(m.terms[1].fill, 0.0, 0);   /* default fill = mean */
 
-	double x[FEAT_COUNT], c[MODEL_MAX_TERMS], v[MODEL_MAX_TERMS];
+	double x[FEAT_VECTOR_LEN], c[MODEL_MAX_TERMS], v[MODEL_MAX_TERMS];
 	features_clear(x);
 	x[FEAT_cpu_busy] = 0.75;
 	x[FEAT_mem_used] = 0.5;
@@ -153,7 +153,7 @@ static void test_parse_errors(void **state)
 	assert_non_null(strstr(err.msg, "longer than"));
 	free(longline);
 	const char nul[] = "elim-rank-model 1\nintercept 1\0\n";
-	assert_int_equal(model_parse(nul, sizeof nul - 1, &m, &err), -EINVAL);
+	assert_int_equal(model_parse(nul, sizeof nul - 1, NULL, &m, &err), -EINVAL);
 	assert_int_equal(err.line, 2);
 	/* too many terms */
 	char *many = malloc(1 << 16);
@@ -191,12 +191,12 @@ static void test_round_trip(void **state)
 	char path[512];
 	snprintf(path, sizeof path, "%s/rank.model", dir);
 	assert_int_equal(model_save(&m, path, &err), 0);
-	assert_int_equal(model_load_file(path, &back, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &back, &err), 0);
 	assert_int_equal(back.n_terms, m.n_terms);
 	assert_string_equal(model_meta_get(&back, "method"), "test");
 
 	srand(7);
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	for (int r = 0; r < 200; r++) {
 		for (int i = 0; i < FEAT_COUNT; i++)
 			x[i] = (rand() % 10 == 0) ? NAN : (double)rand() / RAND_MAX * 3;
@@ -206,12 +206,12 @@ static void test_round_trip(void **state)
 	}
 	/* the id is a hash of the text: same text, same id; a different text, another */
 	struct model again;
-	assert_int_equal(model_load_file(path, &again, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &again, &err), 0);
 	assert_string_equal(again.id, back.id);
 	assert_int_equal(strlen(back.id), MODEL_ID_LEN);
 	m.intercept += 1;
 	assert_int_equal(model_save(&m, path, &err), 0);
-	assert_int_equal(model_load_file(path, &again, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &again, &err), 0);
 	assert_string_not_equal(again.id, back.id);
 
 	/* the saved file is 0644 and no temporary file is left behind */
@@ -243,7 +243,7 @@ static void test_save_failure_keeps_old(void **state)
 		 dir, dir, dir, path, getenv("top_builddir") ? getenv("top_builddir") : ".");
 	int rc = tu_system("%s", cmd);
 	assert_int_equal(rc, 0);   /* the child saw model_save fail with EROFS */
-	assert_int_equal(model_load_file(path, &back, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &back, &err), 0);
 	assert_near(back.intercept, 1.25, 0);
 	tu_rmtree(dir);
 	free(dir);
@@ -267,7 +267,7 @@ static void test_load_file_errors(void **state)
 	(void)state;
 	struct model m;
 	struct model_error err;
-	assert_int_equal(model_load_file("/nonexistent/rank.model", &m, &err), -ENOENT);
+	assert_int_equal(model_load_file("/nonexistent/rank.model", NULL, &m, &err), -ENOENT);
 	assert_int_equal(err.line, 0);
 	assert_non_null(strstr(err.msg, "cannot open"));
 	assert_near(model_rank(0.5), 50.0, 0);

@@ -104,7 +104,7 @@ static void test_sampling_tick_allocates_nothing(void **state)
 	struct sampler_env env = {.procfs = proc, .sysfs = sys, .interval = 5};
 	struct sampling sp;
 	sampling_init(&sp, &env);
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	uint64_t t = 100 * NSEC;
 	for (int i = 0; i < 3; i++, t += 5 * NSEC)
 		sampling_tick(&sp, t, x);

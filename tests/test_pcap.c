@@ -1,7 +1,7 @@
 /*
  * test_pcap: traffic classes end to end with the real libpcap.
  *
- * Runtime-named features (binding, model, history, explain); captures read
+ * Runtime-named features (schema, model, history, explain); captures read
  * from files this test writes (pcap_open_dead + pcap_dump_open, read back
  * through pcap_open_offline and the same filters and counters); live
  * capture on loopback in a private network namespace, both in the
@@ -61,12 +61,12 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static void bind_classes(struct feature_binding *b, const char *const *names, size_t n)
+static void bind_classes(struct feature_schema *b, const char *const *names, size_t n)
 {
 	char err[256];
-	memset(b, 0, sizeof *b);
+	feature_schema_init(b);
 	for (size_t i = 0; i < n; i++)
-		if (feature_bind_pcap(b, (unsigned)i, names[i], err, sizeof err) < 0)
+		if (feature_schema_bind_pcap(b, (unsigned)i, names[i], err, sizeof err) < 0)
 			fail_msg("bind %s: %s", names[i], err);
 }
 
@@ -203,61 +203,100 @@ static void set_class(struct traffic_config *cfg, size_t i, const char *name, co
 		cfg->n_classes = i + 1;
 }
 
-/* ------------------------------------------------------------ binding */
+/* ------------------------------------------------------------ schema */
 
-static void test_binding(void **state)
+static void test_schema(void **state)
 {
 	(void)state;
-	struct feature_binding b;
+	struct feature_schema b;
 	char err[256];
-	memset(&b, 0, sizeof b);
+	feature_schema_init(&b);
 
 	/* slots exist in every vector, but are nameless until bound */
 	assert_true(FEAT_VECTOR_LEN == FEAT_COUNT + FEAT_PCAP_SLOTS);
 	assert_null(feature_name(&b, SLOT(0)));
 	assert_null(feature_name(NULL, SLOT(0)));
 	assert_string_equal(feature_name(NULL, FEAT_cpu_busy), "cpu_busy");
-	assert_int_equal(feature_lookup("pcap_slot0", 10), -1);
+	assert_int_equal(feature_lookup(NULL, "pcap_slot0", 10), -1);
 
-	assert_int_equal(feature_bind_pcap(&b, 0, "storage", err, sizeof err), 0);
-	assert_int_equal(feature_bind_pcap(&b, 3, "mpi_2", err, sizeof err), 0);
+	assert_int_equal(feature_schema_bind_pcap(&b, 0, "storage", err, sizeof err), 0);
+	assert_int_equal(feature_schema_bind_pcap(&b, 3, "mpi_2", err, sizeof err), 0);
 	assert_string_equal(feature_name(&b, SLOT(0)), "pcap_storage_bps");
 	assert_string_equal(feature_name(&b, SLOT(3)), "pcap_mpi_2_bps");
 	assert_null(feature_name(&b, SLOT(1)));
-	assert_int_equal(feature_lookup_bound(&b, "pcap_storage_bps", 16), SLOT(0));
-	assert_int_equal(feature_lookup_bound(&b, "pcap_mpi_2_bps", 14), SLOT(3));
-	assert_int_equal(feature_lookup_bound(&b, "cpu_busy", 8), FEAT_cpu_busy);
-	/* static lookups never see bound names: no hidden global binding */
-	assert_int_equal(feature_lookup("pcap_storage_bps", 16), -1);
-	assert_int_equal(feature_lookup_bound(&b, "pcap_slot1", 10), -1);
+	assert_int_equal(feature_lookup(&b, "pcap_storage_bps", 16), SLOT(0));
+	assert_int_equal(feature_lookup(&b, "pcap_mpi_2_bps", 14), SLOT(3));
+	assert_int_equal(feature_lookup(&b, "cpu_busy", 8), FEAT_cpu_busy);
+	/* static lookups never see bound names: no hidden global schema */
+	assert_int_equal(feature_lookup(NULL, "pcap_storage_bps", 16), -1);
+	assert_int_equal(feature_lookup(&b, "pcap_slot1", 10), -1);
 
 	/* rebinding a slot to the same name is fine; another slot, a clash */
-	assert_int_equal(feature_bind_pcap(&b, 0, "storage", err, sizeof err), 0);
-	assert_int_equal(feature_bind_pcap(&b, 1, "storage", err, sizeof err), -EEXIST);
+	assert_int_equal(feature_schema_bind_pcap(&b, 0, "storage", err, sizeof err), 0);
+	assert_int_equal(feature_schema_bind_pcap(&b, 1, "storage", err, sizeof err), -EEXIST);
 	assert_non_null(strstr(err, "pcap_storage_bps"));
 	/* names that would not be SQL identifiers or feature names */
 	const char *bad[] = { "", "Storage", "1x", "a-b", "a b", "x;drop", "é" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
-		if (feature_bind_pcap(&b, 2, bad[i], err, sizeof err) != -EINVAL)
+		if (feature_schema_bind_pcap(&b, 2, bad[i], err, sizeof err) != -EINVAL)
 			fail_msg("class name '%s' accepted", bad[i]);
 		assert_true(err[0] != '\0');
 	}
 	char longname[64];
 	memset(longname, 'a', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
-	assert_int_equal(feature_bind_pcap(&b, 2, longname, err, sizeof err), -ENAMETOOLONG);
-	assert_int_equal(feature_bind_pcap(&b, FEAT_PCAP_SLOTS, "x", err, sizeof err), -EINVAL);
+	assert_int_equal(feature_schema_bind_pcap(&b, 2, longname, err, sizeof err), -ENAMETOOLONG);
+	assert_int_equal(feature_schema_bind_pcap(&b, FEAT_PCAP_SLOTS, "x", err, sizeof err), -EINVAL);
 	assert_null(feature_name(&b, SLOT(2)));
+}
+
+/* Readers of files the elim wrote (the trainer) bind names as they find
+ * them: a history column or a model term "pcap_NAME_bps". */
+static void test_schema_from_names(void **state)
+{
+	(void)state;
+	struct feature_schema s;
+	char err[256];
+	feature_schema_init(&s);
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_storage_bps", 16, err, sizeof err), 1);
+	assert_int_equal(feature_lookup(&s, "pcap_storage_bps", 16), SLOT(0));
+	/* known already, static, or not a traffic-class name: nothing bound */
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_storage_bps", 16, err, sizeof err), 0);
+	const char *other[] = { "cpu_busy", "pcap_drops_per_sec", "rank", "model_id", "pcap__bps",
+				"pcap_Storage_bps", "pcap_1x_bps", "pcap_bps", "xpcap_a_bps", "pcap_a_bpsx" };
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+		if (feature_schema_bind_name(&s, other[i], strlen(other[i]), err, sizeof err) != 0)
+			fail_msg("'%s' bound", other[i]);
+	assert_null(feature_name(&s, SLOT(1)));
+	/* only name[0..len) counts */
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_mpi_bps, cpu_busy", 12, err,
+						  sizeof err), 1);
+	assert_string_equal(feature_name(&s, SLOT(1)), "pcap_mpi_bps");
+	/* the same schema as the elim's for the same classes, in the same order */
+	struct feature_schema e;
+	const char *cls[] = { "storage", "mpi" };
+	bind_classes(&e, cls, 2);
+	assert_memory_equal(&s, &e, sizeof s);
+	/* more names than slots: refused with a message */
+	char name[32];
+	for (int i = 2; i < FEAT_PCAP_SLOTS; i++) {
+		int n = snprintf(name, sizeof name, "pcap_c%d_bps", i);
+		assert_int_equal(feature_schema_bind_name(&s, name, (size_t)n, err, sizeof err), 1);
+	}
+	err[0] = '\0';
+	assert_int_equal(feature_schema_bind_name(&s, "pcap_one_more_bps", 17, err, sizeof err),
+			 -ENOSPC);
+	assert_non_null(strstr(err, "pcap_one_more_bps"));
 }
 
 static void test_config_build(void **state)
 {
 	(void)state;
 	struct traffic_config cfg;
-	struct feature_binding b;
+	struct feature_schema b;
 	char err[256];
-	memset(&b, 0, sizeof b);
+	feature_schema_init(&b);
 
 	const char *ok[] = { "storage=port 2049", "mpi = portrange 10000-10100" };
 	assert_int_equal(traffic_config_build(&cfg, &b, "eth0", ok, 2, err, sizeof err), 0);
@@ -270,7 +309,7 @@ static void test_config_build(void **state)
 	assert_string_equal(feature_name(&b, SLOT(1)), "pcap_mpi_bps");
 
 	/* nothing configured: no capture, nothing bound */
-	memset(&b, 0, sizeof b);
+	feature_schema_init(&b);
 	assert_int_equal(traffic_config_build(&cfg, &b, NULL, NULL, 0, err, sizeof err), 0);
 	assert_int_equal(cfg.n_classes, 0);
 	assert_null(feature_name(&b, SLOT(0)));
@@ -284,7 +323,7 @@ static void test_config_build(void **state)
 		{ "eth0", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=port 1", "longer" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		memset(&b, 0, sizeof b);
+		feature_schema_init(&b);
 		err[0] = '\0';
 		if (traffic_config_build(&cfg, &b, bad[i].iface, &bad[i].spec, 1, err, sizeof err) == 0)
 			fail_msg("'%s' accepted", bad[i].spec);
@@ -342,51 +381,51 @@ static const char pcap_model[] =
 	"term pcap_storage_bps scale 1e6 coef 0.25\n"
 	"term mul(pcap_storage_bps,cpu_busy) scale 1e6 coef 0.1\n";
 
-static void test_model_bound(void **state)
+static void test_model_schema(void **state)
 {
 	(void)state;
 	const char *cls[] = { "storage" };
-	struct feature_binding b;
+	struct feature_schema b;
 	bind_classes(&b, cls, 1);
 	struct model m;
 	struct model_error err;
 
-	/* without the binding the names are unknown, with a clear message */
-	assert_int_equal(model_parse(pcap_model, strlen(pcap_model), &m, &err), -EINVAL);
+	/* without the schema the names are unknown, with a clear message */
+	assert_int_equal(model_parse(pcap_model, strlen(pcap_model), NULL, &m, &err), -EINVAL);
 	assert_int_equal(err.line, 4);
 	assert_non_null(strstr(err.msg, "unknown feature 'pcap_storage_bps'"));
 	/* a placeholder name never parses, bound or not */
 	const char *slot_model = "elim-rank-model 1\nintercept 1\nterm pcap_slot0 coef 1\n";
-	assert_int_equal(model_parse_bound(slot_model, strlen(slot_model), &b, &m, &err), -EINVAL);
+	assert_int_equal(model_parse(slot_model, strlen(slot_model), &b, &m, &err), -EINVAL);
 
-	assert_int_equal(model_parse_bound(pcap_model, strlen(pcap_model), &b, &m, &err), 0);
+	assert_int_equal(model_parse(pcap_model, strlen(pcap_model), &b, &m, &err), 0);
 	assert_int_equal(m.n_terms, 3);
 	assert_int_equal(m.terms[1].a, SLOT(0));
 	assert_int_equal(m.terms[2].b, FEAT_cpu_busy);
 
 	double x[FEAT_VECTOR_LEN];
-	features_clear_full(x);
+	features_clear(x);
 	x[FEAT_cpu_busy] = 0.5;
 	x[SLOT(0)] = 2e6;
 	/* 1 + 0.5*0.5 + 0.25*2 + 0.1*(2*0.5) */
 	assert_true(fabs(model_score(&m, x, NULL, NULL) - 1.85) < 1e-12);
 
-	/* written back under the binding, and read back the same */
+	/* written back under the schema, and read back the same */
 	char *dir = tu_tmpdir();
 	char path[512];
 	snprintf(path, sizeof path, "%s/rank.model", dir);
 	assert_int_equal(model_save(&m, path, &err), 0);
 	struct model back;
-	assert_int_equal(model_load_file_bound(path, &b, &back, &err), 0);
+	assert_int_equal(model_load_file(path, &b, &back, &err), 0);
 	assert_true(model_score(&back, x, NULL, NULL) == model_score(&m, x, NULL, NULL));
-	assert_int_equal(model_load_file(path, &back, &err), -EINVAL);
+	assert_int_equal(model_load_file(path, NULL, &back, &err), -EINVAL);
 	char expr[128];
-	assert_int_equal(model_term_expr_bound(&m.terms[2], &b, expr, sizeof expr), 0);
+	assert_int_equal(model_term_expr(&m.terms[2], &b, expr, sizeof expr), 0);
 	assert_string_equal(expr, "mul(pcap_storage_bps,cpu_busy)");
 	/* a term on a slot cannot be written without its name */
-	assert_int_equal(model_term_expr(&m.terms[1], expr, sizeof expr), -EINVAL);
+	assert_int_equal(model_term_expr(&m.terms[1], NULL, expr, sizeof expr), -EINVAL);
 	struct model unnamed = m;
-	unnamed.names = NULL;
+	unnamed.schema = NULL;
 	FILE *f = tmpfile();
 	assert_int_equal(model_write(&unnamed, f), -EINVAL);
 	fclose(f);
@@ -394,24 +433,24 @@ static void test_model_bound(void **state)
 	free(dir);
 }
 
-static void test_explain_bound(void **state)
+static void test_explain_schema(void **state)
 {
 	(void)state;
 	const char *cls[] = { "storage", "mpi" };
-	struct feature_binding b;
+	struct feature_schema b;
 	bind_classes(&b, cls, 2);
 	struct model m;
 	struct model_error err;
-	assert_int_equal(model_parse_bound(pcap_model, strlen(pcap_model), &b, &m, &err), 0);
+	assert_int_equal(model_parse(pcap_model, strlen(pcap_model), &b, &m, &err), 0);
 	double x[FEAT_VECTOR_LEN];
-	features_clear_full(x);
+	features_clear(x);
 	x[FEAT_cpu_busy] = 0.5;
 	x[SLOT(0)] = 2e6;
 
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	assert_int_equal(explain_write_bound(f, &m, &b, x), 0);
+	assert_int_equal(explain_write(f, &m, &b, x), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "\npcap_storage_bps 2e+06 bytes/s 0.5\n"));
 	assert_non_null(strstr(buf, "\npcap_mpi_bps nan bytes/s 0\n"));
@@ -419,13 +458,13 @@ static void test_explain_bound(void **state)
 	assert_null(strstr(buf, "pcap_slot"));   /* unbound slots print nothing */
 	free(buf);
 
-	/* without a binding: the static features only */
-	features_clear_full(x);
+	/* without a schema: the static features only */
+	features_clear(x);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	struct model plain;
 	assert_int_equal(model_load_default(&plain, &err), 0);
-	assert_int_equal(explain_write(f, &plain, x), 0);
+	assert_int_equal(explain_write(f, &plain, NULL, x), 0);
 	fclose(f);
 	assert_null(strstr(buf, "pcap_s"));
 	assert_non_null(strstr(buf, "pcap_drops_per_sec nan 1/s 0\n"));
@@ -484,22 +523,22 @@ static void append(struct history *h, const double *x)
 		fail_msg("append: %s", err);
 }
 
-static void test_history_bound(void **state)
+static void test_history_schema(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
 	char path[512], err[512], cols[1024], vals[1024];
 	snprintf(path, sizeof path, "%s/history.db", dir);
-	struct feature_binding b;
+	struct feature_schema b;
 	const char *one[] = { "storage" };
 	bind_classes(&b, one, 1);
 	double x[FEAT_VECTOR_LEN];
-	features_clear_full(x);
+	features_clear(x);
 	x[SLOT(0)] = 1234.5;
 	x[SLOT(1)] = 99;   /* an unbound slot: never stored anywhere */
 
 	struct history *h;
-	if (history_open_bound(path, &b, &h, err, sizeof err) < 0)
+	if (history_open(path, &b, 0, &h, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	append(h, x);
 	history_close(h);
@@ -509,7 +548,7 @@ static void test_history_bound(void **state)
 	/* a class added later gets its column; older rows read NULL */
 	const char *two[] = { "storage", "mpi" };
 	bind_classes(&b, two, 2);
-	if (history_open_bound(path, &b, &h, err, sizeof err) < 0)
+	if (history_open(path, &b, 0, &h, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	x[SLOT(0)] = NAN;
 	append(h, x);
@@ -521,7 +560,7 @@ static void test_history_bound(void **state)
 	assert_string_equal(vals, "NULL 99.0 ");
 
 	/* opened without traffic classes: the columns stay, rows get NULL */
-	if (history_open(path, &h, err, sizeof err) < 0)
+	if (history_open(path, NULL, 0, &h, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	x[SLOT(0)] = 7;
 	append(h, x);
@@ -803,14 +842,14 @@ static void test_live_buffered_sampler(void **state)
 
 	double v[FEAT_VECTOR_LEN];
 	uint64_t t0 = mono_ns();
-	sampling_tick_full(&sp, t0, v);
+	sampling_tick(&sp, t0, v);
 	uint64_t a = send_udp(2049, 50, 1200);
 	uint64_t b = send_udp(10007, 20, 300);
 	send_udp(9999, 20, 300);
 	/* buffered: packets reach the counters within about one timeout */
 	sleep_ms(1200);
 	uint64_t t1 = mono_ns();
-	sampling_tick_full(&sp, t1, v);
+	sampling_tick(&sp, t1, v);
 	double dt = (double)(t1 - t0) / 1e9;
 	if (fabs(v[SLOT(0)] - (double)a / dt) > 1e-6 * (double)a)
 		fail_msg("pcap_storage_bps %g, expected %g", v[SLOT(0)], (double)a / dt);
@@ -821,7 +860,7 @@ static void test_live_buffered_sampler(void **state)
 	assert_false(isnan(v[FEAT_cpu_busy]));
 	/* nothing more: a rate of zero, not a stale one */
 	sleep_ms(300);
-	sampling_tick_full(&sp, mono_ns(), v);
+	sampling_tick(&sp, mono_ns(), v);
 	assert_true(v[SLOT(0)] == 0);
 	sampling_fini(&sp);
 }
@@ -1002,6 +1041,75 @@ static void test_elim_binary(void **state)
 	free(dir);
 }
 
+/* cmd exits 1 with needle in its output. */
+static void refused(const char *cmd, const char *needle)
+{
+	int st;
+	char *out = run(cmd, &st);
+	if (st != 1 || strstr(out, needle) == NULL)
+		fail_msg("%s: exit %d, expected 1 and '%s' in:\n%s", cmd, st, needle, out);
+	free(out);
+}
+
+/*
+ * --check-config and the running elim accept the same models: both read
+ * the model under the schema the same options build.  A model on a traffic
+ * class passes --check-config with the class configured (printing the id
+ * the elim scores with), and --once --explain scores it; without the
+ * class, both refuse it the same way.
+ */
+static void test_check_config_agrees(void **state)
+{
+	(void)state;
+	const char *bin = getenv("ELIM_BIN");
+	if (bin == NULL)
+		skip();
+	char *dir = tu_tmpdir();
+	char cmd[4096], path[512];
+	int st;
+	const char *cls = "--pcap-interface lo --pcap-class 'storage=port 2049'";
+	tu_write(dir, "rank.model", pcap_model);
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+
+	/* the id the running elim would use: the model under the same schema */
+	struct feature_schema b;
+	const char *names[] = { "storage" };
+	bind_classes(&b, names, 1);
+	struct model m;
+	struct model_error err;
+	assert_int_equal(model_load_file(path, &b, &m, &err), 0);
+	char want[600];
+	snprintf(want, sizeof want, "# model: %s (id %s)\n", path, m.id);
+
+	snprintf(cmd, sizeof cmd, "%s --check-config %s --model %s 2>&1", bin, cls, path);
+	char *out = run(cmd, &st);
+	if (st != 0 || strstr(out, want) == NULL)
+		fail_msg("--check-config: exit %d, expected '%s' in:\n%s", st, want, out);
+	free(out);
+
+	snprintf(cmd, sizeof cmd, "%s --once --explain %s --model %s 2>/dev/null", bin, cls, path);
+	out = run(cmd, &st);
+	if (st != 0)
+		fail_msg("--once --explain: exit %d:\n%s", st, out);
+	assert_true(explain_value(out, "pcap_storage_bps") != -2);   /* a line of its own */
+	assert_non_null(strstr(out, "\nmul(pcap_storage_bps,cpu_busy) "));
+	assert_true(explain_value(out, "rank") >= RANK_MIN);
+	free(out);
+
+	/* without the class: both refuse the model, naming the feature */
+	const char *unknown = "unknown feature 'pcap_storage_bps'";
+	snprintf(cmd, sizeof cmd, "%s --check-config --model %s 2>&1", bin, path);
+	refused(cmd, unknown);
+	snprintf(cmd, sizeof cmd, "%s --once --explain --model %s 2>&1", bin, path);
+	refused(cmd, unknown);
+	/* a bad class: --check-config says so, as the elim would */
+	snprintf(cmd, sizeof cmd, "%s --check-config --pcap-interface lo --pcap-class 'Bad=port 1'"
+		 " 2>&1", bin);
+	refused(cmd, "'Bad'");
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* How many lines of the running elim's maps name libpcap (args: its options). */
 static int elim_maps_libpcap(const char *bin, const char *dir, const char *args)
 {
@@ -1067,15 +1175,17 @@ static void test_elim_loads_libpcap_lazily(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_binding),
+		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_schema_from_names),
 		cmocka_unit_test(test_config_build),
 		cmocka_unit_test(test_options),
-		cmocka_unit_test(test_model_bound),
-		cmocka_unit_test(test_explain_bound),
-		cmocka_unit_test(test_history_bound),
+		cmocka_unit_test(test_model_schema),
+		cmocka_unit_test(test_explain_schema),
+		cmocka_unit_test(test_history_schema),
 		cmocka_unit_test(test_offline_counts),
 		cmocka_unit_test(test_offline_bad_filter),
 		cmocka_unit_test(test_sampler_offline),
+		cmocka_unit_test(test_check_config_agrees),
 		/* from here on the process is in a network namespace of its own */
 		cmocka_unit_test_setup(test_live_immediate, setup_netns),
 		cmocka_unit_test_setup(test_live_buffered_sampler, setup_netns),

@@ -182,7 +182,7 @@ static void test_default_model_uses_probe(void **state)
 	(void)state;
 	static struct model m;
 	struct model_error merr;
-	double f[FEAT_COUNT];
+	double f[FEAT_VECTOR_LEN];
 	assert_int_equal(model_load_default(&m, &merr), 0);
 	features_clear(f);
 	double unknown = model_score(&m, f, NULL, NULL);
@@ -207,8 +207,8 @@ static void test_history_gains_probe_columns(void **state)
 				   " host TEXT NOT NULL, cpu_busy REAL, rank REAL, model_id TEXT);"
 				   " PRAGMA user_version = %d;'", path, HISTORY_SCHEMA_VERSION), 0);
 	struct history *h;
-	assert_int_equal(history_open(path, &h, err, sizeof err), 0);
-	double f[FEAT_COUNT];
+	assert_int_equal(history_open(path, NULL, 0, &h, err, sizeof err), 0);
+	double f[FEAT_VECTOR_LEN];
 	features_clear(f);
 	f[FEAT_probe_slowdown] = 1.25;
 	struct history_row row = { .time = 1, .host = "h", .features = f, .rank = 100 };
@@ -226,7 +226,7 @@ static void test_cycle_and_persistence(void **state)
 	(void)state;
 	char *dir = tu_tmpdir();
 	char err[512], path[4200];
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	struct probe *p = malloc(sizeof *p);
 	struct probe_config c = quick(dir);
 
@@ -352,7 +352,7 @@ static void test_contention_slows_probe(void **state)
 	(void)state;
 	char *dir = tu_tmpdir();
 	char err[512];
-	double v[FEAT_COUNT], idle[6], busy[6];
+	double v[FEAT_VECTOR_LEN], idle[6], busy[6];
 	int ni = 0, nb = 0;
 	struct probe *p = malloc(sizeof *p);
 	struct probe_config c = quick(dir);
@@ -405,7 +405,7 @@ static void test_cgroup(void **state)
 	c.command = cmd;
 	c.user = "nobody";
 	c.cgroup = cg;
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
 	one_result(p, v);
 	probe_fini(p);

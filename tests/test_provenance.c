@@ -42,7 +42,7 @@ static void t_provenance(void **state)
 	assert_int_equal(fixture_history(hist, &fo), 0);
 	static struct model_term terms[MODEL_MAX_TERMS];
 	struct train_opts o = { .spec = { .terms = terms, .label = "rank" }, .seed = 1 };
-	assert_int_equal(candidates_default(false, terms, &o.spec.n_terms, err, sizeof err), 0);
+	assert_int_equal(candidates_default(false, NULL, terms, &o.spec.n_terms, err, sizeof err), 0);
 	char *files[] = { hist };
 	static struct train_result r;
 	static struct model m, m2;

@@ -221,7 +221,7 @@ static void t_append_many_atomic(void **state)
 	struct fx *f = *state;
 	struct history *h;
 	char err[512];
-	assert_int_equal(history_open(f->db, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(f->db, NULL, 0, &h, err, sizeof err), 0);
 	double x[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		x[i] = 0.5;

@@ -50,9 +50,9 @@ static void run(const char *terms_list, const struct model *installed, struct tr
 				.incumbent = installed };
 	char err[512];
 	if (terms_list)
-		assert_int_equal(candidates_parse(terms_list, terms, &o.spec.n_terms, err, sizeof err), 0);
+		assert_int_equal(candidates_parse(terms_list, NULL, terms, &o.spec.n_terms, err, sizeof err), 0);
 	else
-		assert_int_equal(candidates_default(false, terms, &o.spec.n_terms, err, sizeof err), 0);
+		assert_int_equal(candidates_default(false, NULL, terms, &o.spec.n_terms, err, sizeof err), 0);
 	o.drop_constant = terms_list == NULL;
 	char *files[] = { hist };
 	memset(r, 0, sizeof *r);
@@ -84,13 +84,13 @@ static void t_load_installed(void **state)
 	trained_model(&m);
 	assert_int_equal(model_save(&m, path, &merr), 0);
 	memset(&m, 0, sizeof m);
-	assert_ptr_equal(replace_load_installed(path, &m, &have, warn, sizeof warn), path);
+	assert_ptr_equal(replace_load_installed(path, NULL, &m, &have, warn, sizeof warn), path);
 	assert_true(have);
 	assert_string_equal(warn, "");
 	assert_string_equal(model_meta_get(&m, "label"), "rank");
 	/* none: the embedded default */
 	snprintf(path, sizeof path, "%s/none.model", dir);
-	assert_string_equal(replace_load_installed(path, &m, &have, warn, sizeof warn),
+	assert_string_equal(replace_load_installed(path, NULL, &m, &have, warn, sizeof warn),
 			    "none installed: embedded default");
 	assert_true(have);
 	assert_string_equal(warn, "");
@@ -99,7 +99,7 @@ static void t_load_installed(void **state)
 	/* one that does not parse: not compared, with the file and line */
 	tu_write(dir, "bad.model", "elim-rank-model 1\nintercept oops\n");
 	snprintf(path, sizeof path, "%s/bad.model", dir);
-	assert_null(replace_load_installed(path, &m, &have, warn, sizeof warn));
+	assert_null(replace_load_installed(path, NULL, &m, &have, warn, sizeof warn));
 	assert_false(have);
 	char want[800];
 	snprintf(want, sizeof want, "installed model %s: line 2: ", path);
@@ -172,7 +172,7 @@ static void t_decide(void **state)
 			len += (size_t)snprintf(text + len, sizeof text - len, "%s", line);
 	fclose(f);
 	static struct model hand;
-	assert_int_equal(model_parse(text, len, &hand, &merr), 0);
+	assert_int_equal(model_parse(text, len, NULL, &hand, &merr), 0);
 	assert_null(model_meta_get(&hand, "rows"));
 	run("disk_busy_max,cpu_steal", &hand, &r);
 	replace_decide(&r, &hand, "rank", false, &d);

@@ -150,7 +150,7 @@ static void model_read_buffer_fits_the_file(void **state)
 	struct model m;
 	struct model_error err;
 	largest_malloc = 0;
-	assert_int_equal(model_load_file(path, &m, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &m, &err), 0);
 	assert_near(m.intercept, 1.5, 1e-12);
 	/* the file is ~100 bytes; the model struct itself is not malloc'd */
 	assert_true(largest_malloc < 64 * 1024);
@@ -163,7 +163,7 @@ static void model_read_buffer_fits_the_file(void **state)
 	assert_int_equal(fseek(f, MODEL_MAX_FILE + 10, SEEK_SET), 0);
 	assert_int_equal(fputc('\n', f), '\n');
 	assert_int_equal(fclose(f), 0);
-	assert_true(model_load_file(path, &m, &err) < 0);
+	assert_true(model_load_file(path, NULL, &m, &err) < 0);
 	assert_non_null(strstr(err.msg, "larger than"));
 	assert_true(largest_malloc < 64 * 1024);
 
@@ -175,7 +175,7 @@ static void model_read_buffer_fits_the_file(void **state)
 	for (long n = (long)strlen("elim-rank-model 1\nintercept 2\n"); n < MODEL_MAX_FILE; n++)
 		fputc(n % 64 == 63 ? '\n' : '#', f);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(model_load_file(path, &m, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &m, &err), 0);
 	assert_near(m.intercept, 2.0, 1e-12);
 	tu_rmtree(dir);
 	free(dir);

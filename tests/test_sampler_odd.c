@@ -83,7 +83,7 @@ static void test_cpu_iowait_goes_down(void **state)
 	struct fx f;
 	fx_open(&f);
 	void *st = start(&sampler_cpu, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_cpu.sample(st, T0, out);
 	tu_write(f.root, "proc/stat",
 	         "cpu  1100 100 500 8900 150 50 50 100 0 0\n"
@@ -117,7 +117,7 @@ static void test_cpu_old_kernel_one_cpu(void **state)
 	         "cpu  1000 100 500 8000\ncpu0 1000 100 500 8000\nctxt 10\nprocs_running 3\n");
 	tu_write(f.root, "proc/loadavg", "0.50 0.40 0.30 2/100 12345\n");
 	void *st = start(&sampler_cpu, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_cpu.sample(st, T0, out);
 	assert_true(near(out[FEAT_runq_per_core], 2.0)); /* (3 - 1) / 1 CPU */
 	assert_true(near(out[FEAT_load1_per_core], 0.5));
@@ -144,7 +144,7 @@ static void test_zero_interval(void **state)
 	struct fx f;
 	fx_open(&f);
 	void *st[5];
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	features_clear(out);
 	for (int i = 0; i < 5; i++) {
 		st[i] = start(all[i], &f);
@@ -176,7 +176,7 @@ static void test_psi_partial(void **state)
 	tu_write(f.root, "proc/pressure/cpu",
 	         "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n");
 	void *st = start(&sampler_psi, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_psi.sample(st, T0, out);
 	tu_write(f.root, "proc/pressure/cpu",
 	         "some avg10=0.00 avg60=0.00 avg300=0.00 total=12000000\n");
@@ -203,7 +203,7 @@ static void test_mem_old_kernel_no_swap(void **state)
 	                 "Dirty:            20000 kB\nWriteback:        30000 kB\n";
 	tu_write(f.root, "proc/meminfo", mi);
 	void *st = start(&sampler_mem, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_mem.sample(st, T0, out);
 	assert_int_equal(sampler_mem.sample(st, T1, out), 0);
 	assert_true(isnan(out[FEAT_mem_used]));
@@ -227,7 +227,7 @@ static void test_disk_slash_name_old_format(void **state)
 	tu_write(f.sysfs, "block/cciss!c0d0/size", "1000\n");
 	tu_write(f.root, "proc/diskstats", " 104 0 cciss/c0d0 10 0 100 10 10 0 100 10 0 1000 20\n");
 	void *st = start(&sampler_disk, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_disk.sample(st, T0, out);
 	tu_write(f.root, "proc/diskstats",
 	         " 104 0 cciss/c0d0 20 0 2100 60 10 0 100 10 0 6000 80\n");
@@ -265,7 +265,7 @@ static void test_net_unreadable_speed_and_wrap(void **state)
 	         hdr);
 	tu_write(f.root, "proc/net/dev", text);
 	void *st = start(&sampler_net, &f);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	sampler_net.sample(st, T0, out);
 	snprintf(text, sizeof text,
 	         "%s"

@@ -1,7 +1,8 @@
 /*
  * The /proc and /sys samplers on fixture trees (tests/data/basic, see its
  * README for the hand-computed figures), with the odd cases made from them:
- * first sample, counter reset, hot-plug, no PSI, 256 CPUs, interface lists.
+ * first sample, counter reset, hot-plug, no PSI, 256 CPUs, interface lists;
+ * and feature_set.def's source column against who writes each feature.
  */
 #include "config.h"
 
@@ -11,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe.h"
 #include "sampling.h"
+#include "since_probe.h"
 #include "testutil.h"
 
 #define T0 1000000000ULL
@@ -21,7 +24,7 @@ struct fixture {
 	char *root;
 	char proc[512], sys[512];
 	struct sampling sp;
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 };
 
 static void load_instant(struct fixture *f, const char *instant)
@@ -305,6 +308,81 @@ static void test_source_vanishes(void **state)
 	assert_false(isnan(f->x[FEAT_mem_used]));
 }
 
+/*
+ * feature_set.def names who fills each feature: a sampler of sampler_table
+ * (which lists it), the probe (probe_features writes it) or derived
+ * (since_probe_fill writes it).  Every feature has exactly that one filler.
+ */
+static void test_feature_sources(void **state)
+{
+	(void)state;
+	int filled_by[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		filled_by[f] = 0;
+	for (size_t i = 0; sampler_table[i]; i++) {
+		const struct sampler *s = sampler_table[i];
+		for (const int *f = s->features; *f >= 0; f++) {
+			assert_true(*f < FEAT_VECTOR_LEN);
+			filled_by[*f]++;
+			if (feature_is_slot(*f)) {
+				assert_string_equal(s->name, "pcap");   /* the traffic classes */
+				continue;
+			}
+			if (strcmp(feature_info(*f)->source, s->name) != 0)
+				fail_msg("sampler %s fills %s, whose source is '%s'", s->name,
+					 feature_info(*f)->name, feature_info(*f)->source);
+		}
+	}
+
+	/* the probe: what probe_features writes (a probe that is off: unknown) */
+	static struct probe p;
+	struct probe_config cfg = { .enabled = false };
+	char err[256];
+	assert_int_equal(probe_init(&p, &cfg, err, sizeof err), 0);
+	double v[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		v[f] = 1.0;
+	probe_features(&p, T0, v);
+	probe_fini(&p);
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		if (isnan(v[f]))
+			filled_by[f]++;
+	bool probe_wrote[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		probe_wrote[f] = isnan(v[f]);
+
+	/* derived: what since_probe_fill writes.  A record with a probe result
+	 * becomes the reference (every base feature 1), so in the next one,
+	 * with the same levels, every move is 0 */
+	struct since_probe sp;
+	since_probe_init(&sp);
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		v[f] = 1.0;
+	since_probe_fill(&sp, v);
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		v[f] = 1.0;
+	v[FEAT_probe_result] = NAN;
+	since_probe_fill(&sp, v);
+	bool derived_wrote[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
+		derived_wrote[f] = f != FEAT_probe_result && v[f] != 1.0;
+		if (derived_wrote[f])
+			filled_by[f]++;
+	}
+
+	for (int f = 0; f < FEAT_COUNT; f++) {
+		const struct feature_info *fi = feature_info(f);
+		if (filled_by[f] != 1)
+			fail_msg("%s is filled by %d writers, not one", fi->name, filled_by[f]);
+		if (probe_wrote[f] != (strcmp(fi->source, "probe") == 0))
+			fail_msg("%s: source '%s', %s by probe_features", fi->name, fi->source,
+				 probe_wrote[f] ? "written" : "not written");
+		if (derived_wrote[f] != (strcmp(fi->source, "derived") == 0))
+			fail_msg("%s: source '%s', %s by since_probe_fill", fi->name, fi->source,
+				 derived_wrote[f] ? "written" : "not written");
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -319,6 +397,7 @@ int main(void)
 		T(test_net_lists),
 		cmocka_unit_test(test_counter_rate),
 		T(test_source_vanishes),
+		cmocka_unit_test(test_feature_sources),
 	};
 	return TU_RUN(tests);
 }

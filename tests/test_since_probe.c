@@ -30,7 +30,7 @@ static void test_moves(void **state)
 {
 	(void)state;
 	struct since_probe s;
-	double v[FEAT_COUNT];
+	double v[FEAT_VECTOR_LEN];
 	since_probe_init(&s);
 
 	record(v, 1.0, 0.5, NAN);              /* no result yet: against an idle host */

@@ -124,7 +124,7 @@ static void test_two_chips(void **st)
 	msg[0] = '\0';
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
 	assert_string_equal(msg, "");
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	assert_int_equal(wait_values(s, out, 60.0), 0);
 	assert_true(out[FEAT_temp_max_c] == 60.0);
 	assert_true(out[FEAT_temp_margin_c] == 10.0);
@@ -149,7 +149,7 @@ static void test_no_limits(void **st)
 	temp(0, 1, 41500, -1, -1);
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	assert_int_equal(wait_values(s, out, 41.5), 0);
 	assert_true(isnan(out[FEAT_temp_margin_c]));
 	sampler_thermal.fini(s);
@@ -195,7 +195,7 @@ static void test_bad_config_is_silent(void **st)
 	dup2(efd, 2);
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	int rc = wait_values(s, out, 45.0);
 	sampler_thermal.fini(s);
 	dup2(saved, 2);
@@ -218,7 +218,7 @@ static void test_no_temperatures(void **st)
 	tu_write(CLASS, "hwmon/hwmon0/fan1_input", "1200\n");
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	usleep(200000);
 	assert_int_equal(sampler_thermal.sample(s, mono_ns(), out), 0);   /* unknown, no error */
 	assert_true(isnan(out[FEAT_temp_max_c]) && isnan(out[FEAT_temp_margin_c]));
@@ -248,7 +248,7 @@ static void test_stuck_read_off_tick(void **st)
 	                 0);
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
-	double out[FEAT_COUNT];
+	double out[FEAT_VECTOR_LEN];
 	uint64_t worst = 0;
 	int held = 0, stuck = 0;
 	for (int i = 0; i < 30; i++) {

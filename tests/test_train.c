@@ -41,9 +41,9 @@ static void make_history(const char *path, const char *host, int n, unsigned see
 {
 	struct history *h;
 	char err[256];
-	if (history_open(path, &h, err, sizeof err) != 0)
+	if (history_open(path, NULL, 0, &h, err, sizeof err) != 0)
 		fail_msg("%s", err);
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	unsigned s = seed;
 	sqlite3 *db;
 	sqlite3_open(path, &db);
@@ -126,7 +126,7 @@ static void test_recovers_coefficients(void **state)
 
 	struct model m;
 	struct model_error err;
-	assert_int_equal(model_load_file(f->model, &m, &err), 0);
+	assert_int_equal(model_load_file(f->model, NULL, &m, &err), 0);
 	assert_int_equal(m.n_terms, 3);
 	/* raw slopes: coef / scale, in rank units */
 	assert_near(m.terms[0].coef / m.terms[0].scale, 80.0, 0.2);
@@ -138,7 +138,7 @@ static void test_recovers_coefficients(void **state)
 	assert_string_equal(model_meta_get(&m, "hosts"), "2");
 	assert_true(atof(model_meta_get(&m, "r2")) > 0.999);
 
-	double x[FEAT_COUNT];
+	double x[FEAT_VECTOR_LEN];
 	features_clear(x);
 	x[FEAT_cpu_busy] = 0.4;
 	x[FEAT_mem_used] = 0.6;
@@ -244,7 +244,7 @@ static void test_elim_uses_trained_model(void **state)
 	pclose(p);
 	struct model m;
 	struct model_error err;
-	assert_int_equal(model_load_file(f->model, &m, &err), 0);
+	assert_int_equal(model_load_file(f->model, NULL, &m, &err), 0);
 	/* mem_used is 0.75 in the fixture: its contribution is the model's */
 	assert_near(contrib, m.terms[1].coef * (0.75 - m.terms[1].mean) / m.terms[1].scale, 1e-4);
 	assert_true(rank > 100.0);

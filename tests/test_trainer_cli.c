@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "history.h"
 #include "model.h"
 #include "testutil.h"
 #include "trainer_fixture.h"
@@ -294,7 +296,7 @@ static void test_write_and_keep(void **state)
 	free(o);
 	struct model m;
 	struct model_error me;
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_string_equal(model_meta_get(&m, "label"), "rank");
 	assert_string_equal(model_meta_get(&m, "rows"), "4000");
 	assert_string_equal(model_meta_get(&m, "hosts"), "2");
@@ -311,7 +313,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(o, "installed, terms refitted"));
 	assert_non_null(strstr(o, "model written: "));
 	free(o);
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_string_equal(model_meta_get(&m, "previous_rmse"), model_meta_get(&m, "cv_rmse"));
 	char *before = slurp(installed);
 
@@ -341,7 +343,7 @@ static void test_write_and_keep(void **state)
 	snprintf(a, sizeof a, "--label rank --output %s %s", installed, good);
 	RT(a, 0);
 	expect_err("installed model", "line 2");
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 
 	/* no model installed: the embedded default (label slowdown) is the one to beat */
 	unlink(installed);
@@ -351,7 +353,7 @@ static void test_write_and_keep(void **state)
 	assert_non_null(strstr(o, "installed model: none installed: embedded default"));
 	assert_non_null(strstr(o, "method: ridge"));
 	free(o);
-	assert_int_equal(model_load_file(installed, &m, &me), 0);
+	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_non_null(strstr(model_meta_get(&m, "method"), "ridge"));
 	assert_non_null(model_meta_get(&m, "lambda"));
 }
@@ -474,6 +476,91 @@ static void test_report_html(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/*
+ * Traffic-class features (pcap_NAME_bps) exist only in the histories and
+ * models of elims configured with classes: rank-train takes their names
+ * from the histories' columns, so it compares an installed model on one
+ * instead of calling it unreadable, and it fits terms on them.
+ */
+static void test_traffic_class_features(void **state)
+{
+	(void)state;
+	char hist[600], inc[600], a[2048], err[512];
+	snprintf(hist, sizeof hist, "%s/pcap/h.db", dir);
+	snprintf(inc, sizeof inc, "%s/pcap/rank.model", dir);
+	tu_write(dir, "pcap/.keep", "");
+	struct fixture_opts fo = { .rows = 2000, .hosts = 1, .t0 = 1790000000, .step = 10,
+				   .seed = 31, .noise = 0.05, .probe_form = true };
+	assert_int_equal(fixture_history(hist, &fo), 0);
+	/* the class's column, added as the elim adds it, then its values */
+	struct feature_schema schema;
+	feature_schema_init(&schema);
+	assert_int_equal(feature_schema_bind_pcap(&schema, 0, "storage", err, sizeof err), 0);
+	struct history *h;
+	if (history_open(hist, &schema, 0, &h, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	history_close(h);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(hist, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE samples SET pcap_storage_bps = 1e6 * cpu_busy",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* an installed model on the class's feature is compared */
+	static const char pcap_model_text[] = "elim-rank-model 1\nmeta label rank\nintercept 100\n"
+		"term pcap_storage_bps mean 5e5 scale 3e5 coef 5 fill 5e5\n"
+		"term cpu_steal mean 0.5 scale 0.3 coef 2\n";
+	tu_write(dir, "pcap/rank.model", pcap_model_text);
+	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s", inc, hist);
+	RT(a, 0);
+	char *e = err_text();
+	if (strstr(e, "not compared"))
+		fail_msg("installed model not compared: %s", e);
+	free(e);
+	char *o = out_text();
+	char want[700];
+	snprintf(want, sizeof want, "installed model: %s (", inc);
+	const char *line = strstr(o, "installed, as it is ");
+	char *end = NULL;
+	double rmse = line ? strtod(line + strlen("installed, as it is "), &end) : 0;
+	if (strstr(o, want) == NULL || line == NULL || end == line + strlen("installed, as it is ")
+	    || !(rmse > 0))
+		fail_msg("expected '%s' and its error in:\n%s", want, o);
+	free(o);
+
+	/* terms on it are fitted, and the model is written with its name */
+	snprintf(a, sizeof a, "--label rank --terms 'pcap_storage_bps,mul(pcap_storage_bps,cpu_steal)'"
+		 " --force --output %s %s", inc, hist);
+	RT(a, 0);
+	struct model m;
+	struct model_error me;
+	assert_int_equal(model_load_file(inc, &schema, &m, &me), 0);
+	assert_int_equal(m.n_terms, 2);
+	assert_int_equal(m.terms[0].a, FEAT_PCAP_FIRST);
+	assert_int_equal(m.terms[1].b, FEAT_cpu_steal);
+	/* the static schema alone does not know it: the names came from the file */
+	assert_int_equal(model_load_file(inc, NULL, &m, &me), -EINVAL);
+
+	/* a history without the column cannot compare such a model, and says why */
+	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s", inc, good);
+	RT(a, 0);
+	expect_err("not compared", "unknown feature 'pcap_storage_bps'");
+
+	/* a history with the column and one without (a host without the class):
+	 * the model is compared on all rows, its feature unknown in the other's */
+	tu_write(dir, "pcap/rank.model", pcap_model_text);
+	snprintf(a, sizeof a, "--label rank --dry-run --output %s %s %s", inc, hist, good);
+	RT(a, 0);
+	e = err_text();
+	if (strstr(e, "not compared"))
+		fail_msg("installed model not compared: %s", e);
+	free(e);
+	o = out_text();
+	if (strstr(o, "rows: 6000 read, 6000 used") == NULL || strstr(o, want) == NULL)
+		fail_msg("expected all 6000 rows and '%s' in:\n%s", want, o);
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_export_csv),
 		cmocka_unit_test(test_select_defaults),
 		cmocka_unit_test(test_report_html),
+		cmocka_unit_test(test_traffic_class_features),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -58,7 +58,7 @@ static size_t terms_of(const char *const *exprs, size_t n, struct model_term *t)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct model_error e;
-		assert_int_equal(model_parse_expr(exprs[i], &t[i], &e), 0);
+		assert_int_equal(model_parse_expr(exprs[i], NULL, &t[i], &e), 0);
 	}
 	return n;
 }

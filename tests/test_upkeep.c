@@ -87,8 +87,8 @@ static struct history *fill(const char *db, int64_t t0, int64_t step, int n)
 {
 	struct history *h;
 	char err[512];
-	assert_int_equal(history_open(db, &h, err, sizeof err), 0);
-	double f[FEAT_COUNT];
+	assert_int_equal(history_open(db, NULL, 0, &h, err, sizeof err), 0);
+	double f[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_COUNT; i++)
 		f[i] = 0.5;
 	for (int i = 0; i < n; i++) {
@@ -183,7 +183,7 @@ static void t_rollback_journal(void **state)
 	unsigned char hdr[20];
 	snprintf(db, sizeof db, "%s/h.db", dir);
 	struct history *h;
-	assert_int_equal(history_open_flags(db, HISTORY_ROLLBACK_JOURNAL, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(db, NULL, HISTORY_ROLLBACK_JOURNAL, &h, err, sizeof err), 0);
 	history_close(h);
 	int fd = open(db, O_RDONLY);
 	assert_int_equal(read(fd, hdr, sizeof hdr), (ssize_t)sizeof hdr);
@@ -191,7 +191,7 @@ static void t_rollback_journal(void **state)
 	assert_int_equal(hdr[18], 1);      /* legacy (rollback) read/write versions */
 	assert_int_equal(hdr[19], 1);
 	snprintf(db, sizeof db, "%s/w.db", dir);
-	assert_int_equal(history_open(db, &h, err, sizeof err), 0);
+	assert_int_equal(history_open(db, NULL, 0, &h, err, sizeof err), 0);
 	history_close(h);
 	fd = open(db, O_RDONLY);
 	assert_int_equal(read(fd, hdr, sizeof hdr), (ssize_t)sizeof hdr);

@@ -41,7 +41,7 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 {
 	char err[512];
 	struct history *h;
-	if (history_open(path, &h, err, sizeof err) < 0) {
+	if (history_open(path, NULL, 0, &h, err, sizeof err) < 0) {
 		fprintf(stderr, "fixture: %s\n", err);
 		return -1;
 	}
@@ -73,7 +73,7 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	unsigned hosts = o->hosts ? o->hosts : 1;
 	uint64_t s = o->seed ? o->seed : 42;
-	double state[64][FEAT_COUNT];
+	double state[64][FEAT_VECTOR_LEN];
 	for (unsigned hh = 0; hh < hosts && hh < 64; hh++)
 		for (int f = 0; f < FEAT_COUNT; f++)
 			state[hh][f] = unif(&s);
@@ -81,7 +81,7 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 	for (uint64_t i = 0; i < o->rows; i++) {
 		unsigned hi = (unsigned)(i % hosts) % 64;
 		double *x = state[hi];
-		double feat[FEAT_COUNT];
+		double feat[FEAT_VECTOR_LEN];
 		for (int f = 0; f < FEAT_COUNT; f++) {
 			x[f] = 0.95 * x[f] + 0.05 * unif(&s) + 0.05 * gauss(&s);
 			feat[f] = clamp01(x[f]);

@@ -264,7 +264,7 @@ int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 		sqlite3_stmt *st = NULL;
 		struct history_columns cols;
 		/* a history of a schema we read (lib/history_read.h), or refused */
-		rc = history_read_open(files[fi], ACCT_BUSY_MS, &db, &cols, err, errlen);
+		rc = history_read_open(files[fi], NULL, ACCT_BUSY_MS, &db, &cols, err, errlen);
 		if (rc == 0 && sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1"
 						  " AND time <= ?2 AND time >= ?3", -1, &st, NULL) != SQLITE_OK)
 			rc = errmsg(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],

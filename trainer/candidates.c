@@ -23,8 +23,8 @@ static int add_term(struct model_term *terms, size_t *n, const struct model_term
 	return 0;
 }
 
-int candidates_parse(const char *list, struct model_term *terms, size_t *n,
-		     char *err, size_t errlen)
+int candidates_parse(const char *list, const struct feature_schema *schema,
+		     struct model_term *terms, size_t *n, char *err, size_t errlen)
 {
 	char buf[4096];
 	if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
@@ -46,7 +46,7 @@ int candidates_parse(const char *list, struct model_term *terms, size_t *n,
 			if (*start) {
 				struct model_error merr;
 				struct model_term t;
-				if (model_parse_expr(start, &t, &merr) < 0) {
+				if (model_parse_expr(start, schema, &t, &merr) < 0) {
 					snprintf(err, errlen, "--terms: %s", merr.msg);
 					return -EINVAL;
 				}
@@ -67,8 +67,8 @@ int candidates_parse(const char *list, struct model_term *terms, size_t *n,
 	return 0;
 }
 
-int candidates_default(bool all_features, struct model_term *terms, size_t *n,
-		       char *err, size_t errlen)
+int candidates_default(bool all_features, const struct feature_schema *schema,
+		       struct model_term *terms, size_t *n, char *err, size_t errlen)
 {
 	struct model def;
 	struct model_error merr;
@@ -79,7 +79,9 @@ int candidates_default(bool all_features, struct model_term *terms, size_t *n,
 	*n = def.n_terms;
 	memcpy(terms, def.terms, def.n_terms * sizeof terms[0]);
 	if (all_features)
-		for (int f = 0; f < FEAT_COUNT; f++) {
+		for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
+			if (feature_name(schema, f) == NULL)
+				continue;   /* an unbound slot */
 			struct model_term t = { .kind = TERM_FEATURE, .a = f, .scale = 1.0 };
 			add_term(terms, n, &t);
 		}
@@ -123,7 +125,7 @@ int candidates_drop_unknown(const struct dataset_spec *spec, char *const *files,
 			    struct candidates_dropped *dropped, size_t *ndropped,
 			    char *err, size_t errlen)
 {
-	double known[FEAT_COUNT];
+	double known[FEAT_VECTOR_LEN];
 	struct dataset_spec probe = *spec;
 	probe.n_terms = 0;
 	*ndropped = 0;
@@ -135,13 +137,13 @@ int candidates_drop_unknown(const struct dataset_spec *spec, char *const *files,
 	return 0;
 }
 
-void candidates_report_dropped(FILE *f, const struct candidates_dropped *dropped, size_t n,
-			       bool select)
+void candidates_report_dropped(FILE *f, const struct feature_schema *schema,
+			       const struct candidates_dropped *dropped, size_t n, bool select)
 {
 	for (size_t i = 0; i < n; i++) {
 		char expr[96];
 		double k = dropped[i].known;
-		model_term_expr(&dropped[i].term, expr, sizeof expr);
+		model_term_expr(&dropped[i].term, schema, expr, sizeof expr);
 		fprintf(f, "%s %s left out: known in %.0f %% of the first rows only\n",
 			select ? "select: candidate" : "terms: default term", expr,
 			isfinite(k) ? 100 * k : 0.0);

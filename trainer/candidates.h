@@ -35,21 +35,23 @@ struct candidates_dropped {
 };
 
 /*
- * Parse a --terms list: term expressions (model_parse_expr) separated by
+ * Parse a --terms list: term expressions (model_parse_expr, names from
+ * schema; NULL: the static features) separated by
  * commas outside parentheses; a term given twice counts once.  Returns 0,
  * or -EINVAL with "--terms: problem" in err (a bad term, more than
  * MODEL_MAX_TERMS, none at all, a list over 4 KiB).
  */
-int candidates_parse(const char *list, struct model_term *terms, size_t *n,
-		     char *err, size_t errlen);
+int candidates_parse(const char *list, const struct feature_schema *schema,
+		     struct model_term *terms, size_t *n, char *err, size_t errlen);
 
 /*
  * The default candidates: the embedded model's terms, then with
- * all_features every feature not already there.  Returns 0, or -EINVAL
+ * all_features every feature of schema (NULL: the static ones) not already
+ * there.  Returns 0, or -EINVAL
  * with "embedded model: line N: problem" in err.
  */
-int candidates_default(bool all_features, struct model_term *terms, size_t *n,
-		       char *err, size_t errlen);
+int candidates_default(bool all_features, const struct feature_schema *schema,
+		       struct model_term *terms, size_t *n, char *err, size_t errlen);
 
 /*
  * Is the number of candidates one forward selection and the baseline can
@@ -63,7 +65,7 @@ int candidates_check_count(const struct model_term *terms, size_t n, char *err, 
  * The known-share filter on given shares: keep, in order, the terms whose
  * feature is known in at least CANDIDATES_MIN_KNOWN of the rows (for a
  * product, the less known of its two features); load1_per_core is always
- * kept (the baseline needs it).  known has FEAT_COUNT shares (NAN: no
+ * kept (the baseline needs it).  known has FEAT_VECTOR_LEN shares (NAN: no
  * rows, so unknown).  The terms left out go, in order, to dropped (room
  * for n) and their count to *ndropped.  *n becomes the number kept.
  */
@@ -87,7 +89,8 @@ int candidates_drop_unknown(const struct dataset_spec *spec, char *const *files,
  * P % of the first rows only" with selection, "terms: default term ..."
  * without.
  */
-void candidates_report_dropped(FILE *f, const struct candidates_dropped *dropped, size_t n,
+void candidates_report_dropped(FILE *f, const struct feature_schema *schema,
+			       const struct candidates_dropped *dropped, size_t n,
 			       bool select);
 
 #endif

@@ -26,7 +26,8 @@ static void put_field(FILE *f, const char *s)
 }
 
 int csv_begin(struct csv_out *c, const char *path, const char *label,
-	      const struct model_term *terms, size_t n_terms, char *err, size_t errlen)
+	      const struct feature_schema *schema, const struct model_term *terms,
+	      size_t n_terms, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	c->n_terms = n_terms;
@@ -40,7 +41,7 @@ int csv_begin(struct csv_out *c, const char *path, const char *label,
 	put_field(c->f, label);
 	for (size_t i = 0; i < n_terms; i++) {
 		char expr[128];
-		model_term_expr(&terms[i], expr, sizeof expr);
+		model_term_expr(&terms[i], schema, expr, sizeof expr);
 		fputc(',', c->f);
 		put_field(c->f, expr);
 	}

@@ -20,9 +20,11 @@ struct csv_out {
 	size_t n_terms;
 };
 
-/* Create the temporary file and write the header.  0 or -errno (err set). */
+/* Create the temporary file and write the header (terms named by schema,
+ * NULL: static features only).  0 or -errno (err set). */
 int csv_begin(struct csv_out *c, const char *path, const char *label,
-	      const struct model_term *terms, size_t n_terms, char *err, size_t errlen);
+	      const struct feature_schema *schema, const struct model_term *terms,
+	      size_t n_terms, char *err, size_t errlen);
 
 /* One row; 0 or -EIO. */
 int csv_row(struct csv_out *c, int64_t time, const char *host, unsigned fold,

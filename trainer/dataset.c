@@ -76,25 +76,51 @@ static int db_fail(sqlite3 *db, const char *file, const char *what, int rc,
 	return history_read_error(db, file, what, rc, DATASET_BUSY_MS, err, errlen);
 }
 
+int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
+		   char *err, size_t errlen)
+{
+	char **files = NULL;
+	long nfiles = dataset_expand(paths, n, &files, err, errlen);
+	if (nfiles < 0)
+		return 0;   /* the scan's own expansion reports it */
+	int rc = 0;
+	struct history_columns cols;
+	for (long fi = 0; fi < nfiles && rc == 0; fi++) {
+		sqlite3 *db = NULL;
+		char why[160] = "";
+		if (history_read_open(files[fi], NULL, DATASET_BUSY_MS, &db, &cols, why, sizeof why) < 0)
+			continue;   /* not readable, or not safely: the scan says why */
+		sqlite3_close(db);
+		for (size_t c = 0; c < cols.n && rc >= 0; c++)
+			rc = feature_schema_bind_name(schema, cols.name[c], strlen(cols.name[c]),
+						      why, sizeof why);
+		if (rc < 0)
+			rc = errmsg(err, errlen, rc, "%s: %s", files[fi], why);
+	}
+	dataset_free_files(files, (size_t)nfiles);
+	return rc < 0 ? rc : 0;
+}
+
 /*
  * Open one history read-only and check it (lib/history_read.h: a history of
  * a schema this program reads) has the label column and every needed
- * feature's; *out owns the connection, cols gets its columns.
+ * feature's (of schema); *out owns the connection, cols gets its columns.
  */
-static int open_file(const char *file, const char *label, const bool *need,
-		     sqlite3 **out, struct history_columns *cols, char *err, size_t errlen)
+static int open_file(const char *file, const struct feature_schema *schema, const char *label,
+		     const bool *need, sqlite3 **out, struct history_columns *cols,
+		     char *err, size_t errlen)
 {
 	sqlite3 *db;
-	int rc = history_read_open(file, DATASET_BUSY_MS, &db, cols, err, errlen);
+	int rc = history_read_open(file, schema, DATASET_BUSY_MS, &db, cols, err, errlen);
 	*out = NULL;
 	if (rc < 0)
 		return rc;
 	if (label && !history_columns_has(cols, label))
 		rc = errmsg(err, errlen, -ENOENT, "%s: no column '%s' to use as the label", file, label);
-	for (int f = 0; f < FEAT_COUNT && rc == 0; f++)
+	for (int f = 0; f < FEAT_VECTOR_LEN && rc == 0; f++)
 		if (need[f] && !cols->feature[f])
 			rc = errmsg(err, errlen, -ENOENT, "%s: no column for feature '%s' (an old schema?)",
-				    file, feature_info(f)->name);
+				    file, feature_name(schema, f) ? feature_name(schema, f) : "?");
 	if (rc < 0) {
 		sqlite3_close(db);
 		return rc;
@@ -114,15 +140,20 @@ static int plan_columns(const struct dataset_spec *spec, bool *need, int *cols,
 	if (spec->n_terms > MODEL_MAX_TERMS)
 		return errmsg(err, errlen, -EINVAL, "too many terms (%zu, at most %d)",
 			       spec->n_terms, MODEL_MAX_TERMS);
-	for (int f = 0; f < FEAT_COUNT; f++)
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		need[f] = false;
 	for (size_t i = 0; i < spec->n_terms; i++) {
-		need[spec->terms[i].a] = true;
-		if (spec->terms[i].kind == TERM_PRODUCT)
-			need[spec->terms[i].b] = true;
+		const struct model_term *t = &spec->terms[i];
+		if (feature_name(spec->schema, t->a) == NULL ||
+		    (t->kind == TERM_PRODUCT && feature_name(spec->schema, t->b) == NULL))
+			return errmsg(err, errlen, -EINVAL, "term %zu uses a feature with no name"
+				       " in the schema", i + 1);
+		need[t->a] = true;
+		if (t->kind == TERM_PRODUCT)
+			need[t->b] = true;
 	}
-	for (int f = 0; f < FEAT_COUNT; f++)
-		if (need[f] || (spec->want && spec->want[f]))
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		if ((need[f] || (spec->want && spec->want[f])) && feature_name(spec->schema, f))
 			cols[ncols++] = f;
 	return ncols;
 }
@@ -166,8 +197,8 @@ int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t n
 {
 	struct dataset_stats local = { 0 };
 	struct host_set hosts = { 0 };
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = 0;
 
 	int ncols = plan_columns(spec, need, cols, err, errlen);
@@ -175,13 +206,7 @@ int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t n
 		return ncols;
 
 	char sql[8192];
-	size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
-		: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
-	for (int i = 0; i < ncols; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_info(cols[i])->name);
-	where_clause(spec, sql + off, sizeof sql - off);
-
-	double feat[FEAT_COUNT];
+	double feat[FEAT_VECTOR_LEN];
 	double x[MODEL_MAX_TERMS];
 	features_clear(feat);
 
@@ -189,9 +214,18 @@ int dataset_stream(const struct dataset_spec *spec, char *const *files, size_t n
 		const char *file = files[fi];
 		sqlite3 *db = NULL;
 		struct history_columns have;
-		rc = open_file(file, label_column(spec), need, &db, &have, err, errlen);
+		rc = open_file(file, spec->schema, label_column(spec), need, &db, &have, err, errlen);
+		const bool *has = have.feature;
 		if (rc < 0)
 			break;
+		/* a feature only wanted may lack a column here (a traffic class
+		 * another host had): unknown in this file's rows */
+		size_t off = spec->label_fn ? (size_t)snprintf(sql, sizeof sql, "SELECT time, host, NULL")
+			: (size_t)snprintf(sql, sizeof sql, "SELECT time, host, \"%s\"", spec->label);
+		for (int i = 0; i < ncols; i++)
+			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s",
+						has[cols[i]] ? feature_name(spec->schema, cols[i]) : "NULL");
+		where_clause(spec, sql + off, sizeof sql - off);
 		sqlite3_stmt *st = NULL;
 		int prc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 		if (prc != SQLITE_OK)
@@ -276,8 +310,8 @@ static int query_time(sqlite3 *db, const char *file, const char *sql,
 int dataset_time_range(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 		       int64_t *tmin, int64_t *tmax, char *err, size_t errlen)
 {
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = plan_columns(spec, need, cols, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -290,7 +324,7 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
 		struct history_columns have;
-		rc = open_file(files[fi], label_column(spec), need, &db, &have, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), need, &db, &have, err, errlen);
 		if (rc < 0)
 			return rc;
 		int64_t a = 0, b = 0;
@@ -312,22 +346,22 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 			unsigned limit, double *known, char *err, size_t errlen)
 {
-	bool need[FEAT_COUNT];
-	int cols[FEAT_COUNT];
+	bool need[FEAT_VECTOR_LEN];
+	int cols[FEAT_VECTOR_LEN];
 	int rc = plan_columns(spec, need, cols, err, errlen);
 	if (rc < 0)
 		return rc;
 	char where[1024];
 	size_t off;
 	where_clause(spec, where, sizeof where);
-	double n = 0, k[FEAT_COUNT] = { 0 };
-	bool none[FEAT_COUNT];
-	for (int f = 0; f < FEAT_COUNT; f++)
+	double n = 0, k[FEAT_VECTOR_LEN] = { 0 };
+	bool none[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 		none[f] = false;
 	for (size_t fi = 0; fi < nfiles; fi++) {
 		sqlite3 *db;
 		struct history_columns have;
-		rc = open_file(files[fi], label_column(spec), none, &db, &have, err, errlen);
+		rc = open_file(files[fi], spec->schema, label_column(spec), none, &db, &have, err, errlen);
 		if (rc < 0)
 			return rc;
 		/* an old schema may lack a feature's column: count it unknown */
@@ -335,8 +369,9 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		sqlite3_stmt *st;
 		char q[8192];
 		off = (size_t)snprintf(q, sizeof q, "SELECT count(*)");
-		for (int f = 0; f < FEAT_COUNT; f++)
-			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)", feature_info(f)->name)
+		for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+			off += has[f] ? (size_t)snprintf(q + off, sizeof q - off, ", count(%s)",
+							 feature_name(spec->schema, f))
 				      : (size_t)snprintf(q + off, sizeof q - off, ", 0");
 		snprintf(q + off, sizeof q - off, " FROM (SELECT *%s LIMIT %u)", where, limit);
 		int prc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
@@ -349,7 +384,7 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		prc = sqlite3_step(st);
 		if (prc == SQLITE_ROW) {
 			n += sqlite3_column_double(st, 0);
-			for (int f = 0; f < FEAT_COUNT; f++)
+			for (int f = 0; f < FEAT_VECTOR_LEN; f++)
 				k[f] += sqlite3_column_double(st, 1 + f);
 		}
 		sqlite3_finalize(st);
@@ -360,8 +395,8 @@ int dataset_known_share(const struct dataset_spec *spec, char *const *files, siz
 		}
 		sqlite3_close(db);
 	}
-	for (int f = 0; f < FEAT_COUNT; f++)
-		known[f] = n > 0 ? k[f] / n : NAN;
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		known[f] = n > 0 && feature_name(spec->schema, f) ? k[f] / n : NAN;
 	return 0;
 }
 

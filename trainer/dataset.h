@@ -20,6 +20,9 @@
 #define DATASET_MAX_HOSTS 65536
 
 struct dataset_spec {
+	/* the features' names: static ones and runtime-named ones found in the
+	 * histories (dataset_schema); NULL: static features only */
+	const struct feature_schema *schema;
 	const struct model_term *terms;   /* term values become the row's x */
 	size_t n_terms;
 	const char *label;                /* column name */
@@ -32,7 +35,7 @@ struct dataset_spec {
 	void *label_ctx;
 	/* more features to read (not required known),
 	 * e.g. those of another model to score on the same rows; may be NULL */
-	const bool *want;                 /* FEAT_COUNT flags */
+	const bool *want;                 /* FEAT_VECTOR_LEN flags */
 };
 
 struct dataset_stats {
@@ -47,7 +50,7 @@ struct dataset_stats {
 /* One usable row as dataset_stream hands it over (valid during the call). */
 struct dataset_row {
 	const double *x;         /* n_terms term values, all finite */
-	const double *feat;      /* FEAT_COUNT feature values, NAN = unknown */
+	const double *feat;      /* FEAT_VECTOR_LEN feature values, NAN = unknown */
 	double y;                /* the label, finite */
 	int64_t time;
 	const char *host;
@@ -76,12 +79,24 @@ int dataset_time_range(const struct dataset_spec *spec, char *const *files, size
 /*
  * The share of rows (with a known label, within spec's window and host)
  * where each feature is known, estimated from the first `limit` such rows
- * of each file: known[f] for f < FEAT_COUNT (NAN when there is no row).
+ * of each file: known[f] for f < FEAT_VECTOR_LEN (NAN when there is no row
+ * or the feature has no name in spec->schema).
  * Cheap; used to leave mostly unknown features out of default candidates.
  * Returns 0 or a negative errno with a message naming the file in err.
  */
 int dataset_known_share(const struct dataset_spec *spec, char *const *files, size_t nfiles,
 			unsigned limit, double *known, char *err, size_t errlen);
+
+/*
+ * Add to schema every runtime-named feature (pcap_NAME_bps) that is a
+ * column of a history among paths[0..n) (files, or directories as in
+ * dataset_expand): the names the elims that wrote them bound.  Paths and
+ * files that cannot be read are skipped here (the scan reports them).
+ * Returns 0, or -ENOSPC with a message naming the file in err when there
+ * are more such names than slots.
+ */
+int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
+		   char *err, size_t errlen);
 
 /*
  * Expand paths: a directory stands for the *.db files in it (sorted).

@@ -6,13 +6,13 @@
 
 #include "replace.h"
 
-const char *replace_load_installed(const char *path, struct model *m, bool *have,
-				   char *warn, size_t warnlen)
+const char *replace_load_installed(const char *path, const struct feature_schema *schema,
+				   struct model *m, bool *have, char *warn, size_t warnlen)
 {
 	struct model_error merr;
 	*have = false;
 	warn[0] = '\0';
-	int rc = model_load_file(path, m, &merr);
+	int rc = model_load_file(path, schema, m, &merr);
 	if (rc == 0) {
 		*have = true;
 		return path;

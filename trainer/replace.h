@@ -21,15 +21,16 @@
 #include "train.h"
 
 /*
- * Load the model to compare with from path into m.  Returns the name to
+ * Load the model to compare with from path into m, its names from schema
+ * (NULL: the static features).  Returns the name to
  * report (path itself, or "none installed: embedded default" when path
  * does not exist) with *have true; or NULL with *have false, and then warn
  * says why a model at path is not compared ("installed model PATH: line N:
  * problem: not compared, will be replaced"), or is "" (no embedded default
  * either).  warn may not be NULL.
  */
-const char *replace_load_installed(const char *path, struct model *m, bool *have,
-				   char *warn, size_t warnlen);
+const char *replace_load_installed(const char *path, const struct feature_schema *schema,
+				   struct model *m, bool *have, char *warn, size_t warnlen);
 
 struct replace_decision {
 	const struct train_eval *installed; /* its error on these rows, or NULL: none */

@@ -86,9 +86,9 @@ static int plan(const struct train_opts *o, struct train_result *r, char *err, s
 	for (size_t t = 0; inc && t < inc->n_terms; t++) {
 		char e1[96], e2[96];
 		r->inc_cols[t] = -1;
-		model_term_expr(&inc->terms[t], e1, sizeof e1);
+		model_term_expr(&inc->terms[t], o->spec.schema, e1, sizeof e1);
 		for (size_t i = 0; i < r->p && r->inc_cols[t] < 0; i++) {
-			model_term_expr(&r->cols[i], e2, sizeof e2);
+			model_term_expr(&r->cols[i], o->spec.schema, e2, sizeof e2);
 			if (strcmp(e1, e2) == 0)
 				r->inc_cols[t] = (int)i;
 		}
@@ -98,7 +98,7 @@ static int plan(const struct train_opts *o, struct train_result *r, char *err, s
 		}
 	}
 	for (size_t i = 0; i < r->p; i++) {
-		model_term_expr(&r->cols[i], r->names[i], sizeof r->names[i]);
+		model_term_expr(&r->cols[i], o->spec.schema, r->names[i], sizeof r->names[i]);
 		r->name_ptr[i] = r->names[i];
 	}
 	return 0;
@@ -253,13 +253,14 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	      struct train_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
+	r->schema = o->spec.schema;
 	struct pass ps = { .o = o, .r = r };
 	struct cv cv = { 0 };
 	int rc = plan(o, r, err, errlen);
 	if (rc < 0)
 		return rc;
 
-	bool want[FEAT_COUNT] = { false };
+	bool want[FEAT_VECTOR_LEN] = { false };
 	struct dataset_spec spec = o->spec;
 	spec.terms = r->cols;
 	spec.n_terms = r->p_req;
@@ -301,7 +302,8 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 		goto out;
 	}
 	if (o->csv_path) {
-		rc = csv_begin(&ps.csv, o->csv_path, o->spec.label, r->cols, r->p_req, err, errlen);
+		rc = csv_begin(&ps.csv, o->csv_path, o->spec.label, o->spec.schema, r->cols, r->p_req,
+			       err, errlen);
 		if (rc < 0)
 			goto out;
 		ps.use_csv = true;
@@ -466,6 +468,7 @@ void train_result_free(struct train_result *r)
 void train_to_model(const struct train_result *r, struct model *m)
 {
 	memset(m, 0, sizeof *m);
+	m->schema = r->schema;
 	m->intercept = r->fit.intercept;
 	m->n_terms = r->fit.ncols;
 	for (size_t i = 0; i < r->fit.ncols; i++) {

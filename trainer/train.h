@@ -66,6 +66,7 @@ struct train_eval {
 };
 
 struct train_result {
+	const struct feature_schema *schema;  /* the run's (o->spec.schema); not owned */
 	struct dataset_stats stats;
 	int64_t tmin, tmax;
 	size_t p;                          /* columns accumulated: p_req, then the */

@@ -49,7 +49,8 @@ static int stop(const char *msg, char **files, size_t nfiles, int status)
 }
 
 /* The command line and the candidate terms.  Returns -1 to go on, else the exit status. */
-static int setup(int argc, char **argv, struct train_cli *c, struct model_term *terms)
+static int setup(int argc, char **argv, struct train_cli *c, struct feature_schema *schema,
+		 struct model_term *terms)
 {
 	char err[1024];
 	int rc = train_options_parse(argc, argv, c, err, sizeof err);
@@ -66,9 +67,15 @@ static int setup(int argc, char **argv, struct train_cli *c, struct model_term *
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	struct dataset_spec *s = &c->train.spec;
 	s->terms = terms;
-	if (c->terms && candidates_parse(c->terms, terms, &s->n_terms, err, sizeof err) < 0)
+	s->schema = schema;
+	/* the traffic-class features the histories have columns for */
+	feature_schema_init(schema);
+	if (dataset_schema(c->histories, c->nhistories, schema, err, sizeof err) < 0)
+		return fail(err, EXIT_FAIL);
+	if (c->terms && candidates_parse(c->terms, schema, terms, &s->n_terms, err, sizeof err) < 0)
 		return fail(err, EXIT_USAGE);
-	if (!c->terms && candidates_default(c->train.select, terms, &s->n_terms, err, sizeof err) < 0)
+	if (!c->terms &&
+	    candidates_default(c->train.select, schema, terms, &s->n_terms, err, sizeof err) < 0)
 		return fail(err, EXIT_FAIL);
 	if (candidates_check_count(terms, s->n_terms, err, sizeof err) < 0)
 		return fail(err, EXIT_USAGE);
@@ -94,6 +101,7 @@ static int write_reports(const struct train_cli *c, const struct train_result *r
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
+	static struct feature_schema schema;
 	static struct model_term terms[MODEL_MAX_TERMS];
 	static struct model installed, m;
 	static struct acct_set acct;
@@ -106,10 +114,10 @@ int main(int argc, char **argv)
 	bool have;
 
 	gsl_set_error_handler_off();
-	int rc = setup(argc, argv, &c, terms);
+	int rc = setup(argc, argv, &c, &schema, terms);
 	if (rc >= 0)
 		return rc;
-	const char *inc_name = replace_load_installed(c.output, &installed, &have, err, sizeof err);
+	const char *inc_name = replace_load_installed(c.output, &schema, &installed, &have, err, sizeof err);
 	if (err[0])
 		fprintf(stderr, "rank-train: warning: %s\n", err);
 	o->incumbent = have ? &installed : NULL;
@@ -121,7 +129,7 @@ int main(int argc, char **argv)
 		if (candidates_drop_unknown(&o->spec, files, (size_t)nfiles, terms, &o->spec.n_terms,
 					    dropped, &ndropped, err, sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
-		candidates_report_dropped(stdout, dropped, ndropped, o->select);
+		candidates_report_dropped(stdout, &schema, dropped, ndropped, o->select);
 	}
 	if (c.acct) {
 		if (acct_labels_attach(c.acct, files, (size_t)nfiles, &o->spec, &acct, err, sizeof err) < 0)

@@ -1,6 +1,6 @@
 /*
- * The model file (model_parse_bound, without and with traffic classes
- * bound): any bytes either parse or are refused with a message; a model
+ * The model file (model_parse, without a schema and with a schema binding
+ * two traffic classes): any bytes either parse or are refused with a message; a model
  * that parses writes back (model_write) to text that parses to the same
  * model, and scores to a rank within limits.
  */
@@ -34,18 +34,18 @@ static void same_model(const struct model *a, const struct model *b)
 	}
 }
 
-/* Parse under names (NULL: static features only) and check the model. */
-static void one(const uint8_t *data, size_t size, const struct feature_binding *names)
+/* Parse under schema (NULL: static features only) and check the model. */
+static void one(const uint8_t *data, size_t size, const struct feature_schema *schema)
 {
 	static struct model m, back;   /* large: off the stack */
 	struct model_error err;
 
-	if (model_parse_bound((const char *)data, size, names, &m, &err) < 0) {
+	if (model_parse((const char *)data, size, schema, &m, &err) < 0) {
 		FUZZ_CHECK(err.msg[0] != '\0');
 		FUZZ_CHECK(memchr(err.msg, '\0', sizeof err.msg) != NULL);
 		return;
 	}
-	int nfeat = names ? FEAT_VECTOR_LEN : FEAT_COUNT;
+	int nfeat = schema ? FEAT_VECTOR_LEN : FEAT_COUNT;
 	FUZZ_CHECK(m.n_terms <= MODEL_MAX_TERMS && m.n_meta <= MODEL_MAX_META);
 	FUZZ_CHECK(isfinite(m.intercept));
 	for (size_t i = 0; i < m.n_terms; i++) {
@@ -63,7 +63,7 @@ static void one(const uint8_t *data, size_t size, const struct feature_binding *
 	FUZZ_CHECK(f != NULL);
 	FUZZ_CHECK(model_write(&m, f) == 0);
 	fclose(f);
-	int rc = model_parse_bound(text, len, names, &back, &err);
+	int rc = model_parse(text, len, schema, &back, &err);
 	if (rc < 0)
 		fprintf(stderr, "written model does not parse: line %d: %s\n%s", err.line, err.msg, text);
 	FUZZ_CHECK(rc == 0);
@@ -84,15 +84,16 @@ static void one(const uint8_t *data, size_t size, const struct feature_binding *
 FUZZ_TARGET(model)
 {
 	/* static features only, then with two traffic classes bound */
-	static struct feature_binding names;
+	static struct feature_schema schema;
 	static bool bound;
 	if (!bound) {
 		char err[128];
-		FUZZ_CHECK(feature_bind_pcap(&names, 0, "storage", err, sizeof err) == 0);
-		FUZZ_CHECK(feature_bind_pcap(&names, 1, "mpi", err, sizeof err) == 0);
+		feature_schema_init(&schema);
+		FUZZ_CHECK(feature_schema_bind_pcap(&schema, 0, "storage", err, sizeof err) == 0);
+		FUZZ_CHECK(feature_schema_bind_pcap(&schema, 1, "mpi", err, sizeof err) == 0);
 		bound = true;
 	}
 	one(data, size, NULL);
-	one(data, size, &names);
+	one(data, size, &schema);
 	return 0;
 }
