@@ -426,6 +426,39 @@ static void t_check_config_binary(void **state)
 	assert_int_equal(tu_system("\"$ELIM_BIN\" --bogus > %s 2> %s", out, errf), 2);
 }
 
+/* --check-config accepts what the running elim scores: a model with a
+ * traffic class's feature, with that class configured (one setup binds
+ * the classes' features for both). */
+static void t_check_config_agrees_with_once(void **state)
+{
+	(void)state;
+	char out[600], errf[600], flags[1600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(errf, sizeof errf, "%s/err", dir);
+	tu_write(dir, "pcap.model", "elim-rank-model 1\nintercept 1\nterm pcap_storage_bps coef 0\n");
+	snprintf(flags, sizeof flags, "--pcap-interface lo --pcap-class 'storage=port 2049'"
+		 " --model %s/pcap.model --procfs %s/basic/t0/proc --sysfs %s/basic/sys",
+		 dir, tu_data(), tu_data());
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config %s > %s 2> %s", flags, out, errf), 0);
+	char *o = slurp(out);
+	char want[700];
+	snprintf(want, sizeof want, "# model: %s/pcap.model (id ", dir);
+	if (!strstr(o, want))
+		fail_msg("--check-config: no '%s' in '%s'; stderr '%s'", want, o, slurp(errf));
+	free(o);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --once --explain %s > %s 2> %s", flags, out, errf), 0);
+	o = slurp(out);
+	assert_non_null(strstr(o, "pcap_storage_bps"));
+	assert_non_null(strstr(o, "rank 100.0"));
+	free(o);
+	/* and both refuse it without the class */
+	snprintf(flags, sizeof flags, "--model %s/pcap.model", dir);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config %s > %s 2> %s", flags, out, errf), 1);
+	assert_true(tu_file_has(errf, "unknown feature 'pcap_storage_bps'"));
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --once --explain %s > %s 2> %s", flags, out, errf), 1);
+	assert_true(tu_file_has(errf, "unknown feature 'pcap_storage_bps'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_check_config_agrees_with_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_repeatable, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_real_lists, setup, teardown),
 	};
