@@ -386,10 +386,13 @@ static void start_samplers(struct elim *e)
 {
 	const struct elim_options *o = &e->opt;
 	struct sampling *sp = &e->sp;
+	/* copies: a reload rewrites the options while the samplers read these */
+	e->net_include = o->net_include;
+	e->net_exclude = o->net_exclude;
 	e->env = (struct sampler_env){
 		.procfs = o->procfs, .sysfs = o->sysfs,
-		.net_include = o->net_include.n ? o->net_include.v : NULL,
-		.net_exclude = o->net_exclude.n ? o->net_exclude.v : NULL,
+		.net_include = e->net_include.n ? e->net_include.v : NULL,
+		.net_exclude = e->net_exclude.n ? e->net_exclude.v : NULL,
 		.traffic = &e->traffic,
 		.interval = o->interval,
 	};

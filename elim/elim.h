@@ -80,7 +80,8 @@ struct elim {
 	/* started by elim_start */
 	bool use_history;
 	struct recorder rec;
-	struct sampler_env env;
+	struct sampler_env env;       /* the samplers keep pointers into it ... */
+	struct options_list net_include, net_exclude;   /* ... and into these copies */
 	bool sampling_on;
 	struct sampling sp;
 	bool worker_on;
