@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	enum elim_step step = elim_setup(&e, argc, argv);
 	if (step == ELIM_GO_ON)
 		step = elim_start(&e);
-	while (step == ELIM_GO_ON) {
+	while (step == ELIM_GO_ON && !got_stop) {
 		sleep_until(e.next_ns);
 		if (got_stop)
 			break;
