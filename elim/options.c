@@ -139,7 +139,18 @@ struct entry {
 
 struct store {
 	char *text;               /* the configuration file, cut into values */
+	struct store *kept;       /* the first load's, whose restart-only values a
+				   * reload kept (see options_reload); or NULL */
 };
+
+static void store_free(struct store *st)
+{
+	if (st) {
+		store_free(st->kept);
+		free(st->text);
+		free(st);
+	}
+}
 
 static void *field(struct elim_options *o, const struct options_row *r)
 {
@@ -590,11 +601,7 @@ out:
 
 void options_free(struct elim_options *o)
 {
-	struct store *st = o->store_;
-	if (st) {
-		free(st->text);
-		free(st);
-	}
+	store_free(o->store_);
 	memset(o, 0, sizeof *o);
 }
 
@@ -683,6 +690,64 @@ void options_diff(const struct elim_options *a, const struct elim_options *b,
 		else
 			append_name(restart, restartlen, r->name);
 	}
+}
+
+/* The size of a row's field: its kind's type. */
+static size_t field_size(enum options_kind kind)
+{
+	switch (kind) {
+	case OPTK_FLAG:
+		return sizeof(bool);
+	case OPTK_STRING:
+		return sizeof(const char *);
+	case OPTK_DOUBLE:
+		return sizeof(double);
+	case OPTK_LONG:
+		return sizeof(long);
+	case OPTK_LIST:
+		break;
+	}
+	return sizeof(struct options_list);
+}
+
+int options_reload(struct elim_options *running, struct elim_options *fresh,
+		   char *live, size_t livelen, char *restart, size_t restartlen)
+{
+	struct store *rs = running->store_;
+	struct store *fs = fresh->store_;
+	if (fs == NULL && rs != NULL) {
+		/* fresh came from argv alone: it needs a store to keep running's */
+		fs = calloc(1, sizeof *fs);
+		if (fs == NULL)
+			return -ENOMEM;
+		fresh->store_ = fs;
+	}
+	options_diff(running, fresh, live, livelen, restart, restartlen);
+	/* what cannot change while running keeps its running value */
+	for (size_t i = 0; i < options_table_len; i++) {
+		const struct options_row *r = &options_table[i];
+		if (!(r->flags & OPTF_LIVE))
+			memcpy(field(fresh, r), cfield(running, r), field_size(r->kind));
+	}
+	finish(fresh);
+	/*
+	 * The kept strings point into the first load's text: running's own
+	 * store when it is that first load, else the one it kept.  fresh
+	 * takes that store over; running's own text is no longer referenced
+	 * (its live values were all replaced).
+	 */
+	if (rs) {
+		struct store *first = rs->kept ? rs->kept : rs;
+		if (rs->kept) {
+			rs->kept = NULL;
+			store_free(rs);
+		}
+		store_free(fs->kept);   /* none: a fresh load keeps nothing */
+		fs->kept = first;
+	}
+	*running = *fresh;
+	memset(fresh, 0, sizeof *fresh);
+	return 0;
 }
 
 void options_usage(FILE *f)

@@ -147,6 +147,24 @@ void options_print(FILE *f, const struct elim_options *o);
 void options_diff(const struct elim_options *a, const struct elim_options *b,
 		  char *live, size_t livelen, char *restart, size_t restartlen);
 
+/*
+ * A reload (SIGHUP): make fresh, a successful options_load, the running
+ * options.  Every setting without OPTF_LIVE, and every command-line-only
+ * one, keeps its running value (it takes effect at a restart); derived
+ * settings are derived again.  The names of the settings whose values
+ * differ between running and fresh are written to live and restart as
+ * options_diff does, before the restart-only ones are put back.
+ *
+ * Strings of the kept values stay where they are: the storage of the
+ * first load passes from running to the result, so what was given to
+ * long-lived modules at start (roots, filters, the probe's command) stays
+ * valid across any number of reloads; running's other storage is released.
+ * fresh is consumed (zeroed) on success.  Returns 0, or -ENOMEM (nothing
+ * changed, fresh still to be freed).
+ */
+int options_reload(struct elim_options *running, struct elim_options *fresh,
+		   char *live, size_t livelen, char *restart, size_t restartlen);
+
 /* Print the --help text. */
 void options_usage(FILE *f);
 

@@ -9,17 +9,17 @@
 /* Logging configuration is process-wide by nature, like syslog itself. */
 static struct {
 	const char *ident;
-	bool foreground;
+	enum log_to to;
 	int max_level;
 	bool opened;
-} log_state = { "elim-rank", true, LOG_INFO, false };
+} log_state = { "elim-rank", LOG_TO_STDERR, LOG_INFO, false };
 
-void log_open(const char *ident, bool foreground, int max_level, int facility)
+void log_open(const char *ident, enum log_to to, int max_level, int facility)
 {
 	log_state.ident = ident;
-	log_state.foreground = foreground;
+	log_state.to = to;
 	log_state.max_level = max_level;
-	if (!foreground) {
+	if (to != LOG_TO_STDERR) {
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
 		log_state.opened = true;
 	}
@@ -47,14 +47,18 @@ static void log_vmsg(int level, const char *fmt, va_list ap)
 {
 	if (level > log_state.max_level)
 		return;
-	if (log_state.foreground) {
+	if (log_state.to == LOG_TO_STDERR ||
+	    (log_state.to == LOG_TO_BOTH && level <= LOG_NOTICE)) {
 		char buf[1024];
-		vsnprintf(buf, sizeof buf, fmt, ap);
+		va_list copy;
+		va_copy(copy, ap);
+		vsnprintf(buf, sizeof buf, fmt, copy);
+		va_end(copy);
 		fprintf(stderr, "%s: %s: %s\n", log_state.ident, level_name(level), buf);
 		fflush(stderr);
-	} else {
-		vsyslog(level, fmt, ap);
 	}
+	if (log_state.to != LOG_TO_STDERR)
+		vsyslog(level, fmt, ap);
 }
 
 void log_msg(int level, const char *fmt, ...)

@@ -1,8 +1,8 @@
 /*
  * log: the one way elim-rank's programs report what happened.
  *
- * Messages go to syslog (ident and facility set by log_open) or, in the
- * foreground, to stderr with a level prefix.  Library modules never call
+ * Messages go to syslog (ident and facility set by log_open), to stderr
+ * with a level prefix, or to both.  Library modules never call
  * this: they return errors and let the caller decide.  The elim's stdout is
  * reserved for LIM and is never written here.
  */
@@ -13,13 +13,23 @@
 #include <syslog.h>
 #include <time.h>
 
+/* Where messages go. */
+enum log_to {
+	LOG_TO_SYSLOG = 0,   /* syslog only */
+	LOG_TO_STDERR = 1,   /* stderr instead of syslog, with a level prefix */
+	LOG_TO_BOTH = 2,     /* syslog, and a copy of the notices, warnings and
+			      * errors (LOG_NOTICE and more urgent) on stderr,
+			      * for a person watching it */
+};
+
 /*
  * Set up logging.  ident is kept by pointer (must outlive logging).
- * foreground: write to stderr instead of syslog.  max_level: the least
- * urgent level written (LOG_DEBUG for everything, LOG_INFO by default,
- * LOG_WARNING to keep quiet).  facility: a syslog facility such as LOG_DAEMON.
+ * to: syslog, stderr or both.  max_level: the least urgent level written
+ * (LOG_DEBUG for everything, LOG_INFO by default, LOG_WARNING to keep
+ * quiet).  facility: a syslog facility such as LOG_DAEMON.  May be called
+ * again to change any of these.
  */
-void log_open(const char *ident, bool foreground, int max_level, int facility);
+void log_open(const char *ident, enum log_to to, int max_level, int facility);
 void log_close(void);
 
 /* Log one message at a syslog level (LOG_ERR, LOG_WARNING, LOG_INFO...). */

@@ -220,6 +220,46 @@ static void t_diff(void **state)
 	options_free(&b);
 }
 
+/* A reload keeps restart-only settings (and their strings, over many
+ * reloads) and takes live ones, saying which changed. */
+static void t_reload(void **state)
+{
+	(void)state;
+	struct elim_options run, fresh;
+	char err[512], live[512], restart[512], conf[600];
+	snprintf(conf, sizeof conf, "%s/r.conf", dir);
+	tu_write(dir, "r.conf", "interval = 3\nprocfs = /p1\npcap-class = a=port 1\n"
+		 "state-dir = /s1\nprobe-user = nobody\n");
+	assert_int_equal(load(&run, err, sizeof err, "--config", conf, "--count", "7"), 0);
+	for (int round = 2; round <= 4; round++) {
+		char text[512];
+		snprintf(text, sizeof text, "interval = %d\nprocfs = /p%d\npcap-class = b=port %d\n"
+			 "state-dir = /s%d\nprobe-user = daemon\nno-probe = yes\n",
+			 round + 2, round, round, round);
+		tu_write(dir, "r.conf", text);
+		assert_int_equal(load(&fresh, err, sizeof err, "--config", conf, NULL, NULL), 0);
+		assert_int_equal(options_reload(&run, &fresh, live, sizeof live, restart,
+						sizeof restart), 0);
+		/* each round's file differs from the kept values: reported, never taken */
+		assert_string_equal(live, "interval state-dir");
+		assert_string_equal(restart, "count procfs pcap-class no-probe probe-user");
+		assert_true(run.interval == round + 2);                 /* live: taken */
+		char want[32];
+		snprintf(want, sizeof want, "/s%d", round);
+		assert_string_equal(run.state_dir, want);
+		assert_string_equal(run.probe.state_dir, want);         /* derived again */
+		assert_string_equal(run.procfs, "/p1");                 /* restart-only: kept */
+		assert_int_equal(run.pcap_class.n, 1);
+		assert_string_equal(run.pcap_class.v[0], "a=port 1");
+		assert_string_equal(run.probe.user, "nobody");
+		assert_false(run.no_probe);
+		assert_true(run.probe.enabled);
+		assert_int_equal(run.count, 7);                         /* command line only: kept */
+		assert_null(fresh.store_);                              /* consumed */
+	}
+	options_free(&run);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -386,6 +426,39 @@ static void t_check_config_binary(void **state)
 	assert_int_equal(tu_system("\"$ELIM_BIN\" --bogus > %s 2> %s", out, errf), 2);
 }
 
+/* --check-config accepts what the running elim scores: a model with a
+ * traffic class's feature, with that class configured (one setup binds
+ * the classes' features for both). */
+static void t_check_config_agrees_with_once(void **state)
+{
+	(void)state;
+	char out[600], errf[600], flags[1600];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(errf, sizeof errf, "%s/err", dir);
+	tu_write(dir, "pcap.model", "elim-rank-model 1\nintercept 1\nterm pcap_storage_bps coef 0\n");
+	snprintf(flags, sizeof flags, "--pcap-interface lo --pcap-class 'storage=port 2049'"
+		 " --model %s/pcap.model --procfs %s/basic/t0/proc --sysfs %s/basic/sys",
+		 dir, tu_data(), tu_data());
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config %s > %s 2> %s", flags, out, errf), 0);
+	char *o = slurp(out);
+	char want[700];
+	snprintf(want, sizeof want, "# model: %s/pcap.model (id ", dir);
+	if (!strstr(o, want))
+		fail_msg("--check-config: no '%s' in '%s'; stderr '%s'", want, o, slurp(errf));
+	free(o);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --once --explain %s > %s 2> %s", flags, out, errf), 0);
+	o = slurp(out);
+	assert_non_null(strstr(o, "pcap_storage_bps"));
+	assert_non_null(strstr(o, "rank 100.0"));
+	free(o);
+	/* and both refuse it without the class */
+	snprintf(flags, sizeof flags, "--model %s/pcap.model", dir);
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config %s > %s 2> %s", flags, out, errf), 1);
+	assert_true(tu_file_has(errf, "unknown feature 'pcap_storage_bps'"));
+	assert_int_equal(tu_system("\"$ELIM_BIN\" --once --explain %s > %s 2> %s", flags, out, errf), 1);
+	assert_true(tu_file_has(errf, "unknown feature 'pcap_storage_bps'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,8 +469,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_print_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_help_and_man_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_check_config_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_check_config_agrees_with_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_repeatable, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_real_lists, setup, teardown),
 	};

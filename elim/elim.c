@@ -1,0 +1,624 @@
+#include "config.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "clock.h"
+#include "elim.h"
+#include "explain.h"
+#include "record.h"
+
+#define NSEC 1000000000ULL
+#define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
+#define FIRST_RECORD_NS (NSEC)    /* first record about a second after start */
+#define ONCE_WINDOW_NS (NSEC / 2)
+#define SAMPLE_BUDGET_NS (NSEC)   /* at most this late (or half an interval) */
+#define STUCK_MIN_NS (30 * NSEC)  /* give up on a stuck source after this... */
+#define STUCK_INTERVALS 3         /* ...or this many intervals, if longer */
+
+/* ------------------------------------------------------------ exit status */
+
+/* ELIM_ABORT_VALUE (IBM LSF: "do not restart me") when LIM sets it, else 1. */
+static int abort_status(void)
+{
+	const char *v = getenv("ELIM_ABORT_VALUE");
+	if (v && *v) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*end == '\0' && n > 0 && n < 256)
+			return (int)n;
+	}
+	return 1;
+}
+
+/* For a bad command line: it will not mend itself under LIM either. */
+static int usage_status(const struct elim *e)
+{
+	if (e->opt.check_config)
+		return 1;        /* --check-config is for people */
+	return getenv("ELIM_ABORT_VALUE") ? abort_status() : 2;
+}
+
+/* For a bad configuration or model at start. */
+static int config_status(const struct elim *e)
+{
+	return e->opt.check_config ? 1 : abort_status();
+}
+
+static enum elim_step finish(struct elim *e, int status)
+{
+	e->status = status;
+	return ELIM_EXIT;
+}
+
+/* ------------------------------------------------------------ messages */
+
+/* Did LIM start us?  (It sets LSF_RESOURCES; IBM LSF also ELIM_ABORT_VALUE.) */
+static bool started_by_lim(void)
+{
+	return getenv("LSF_RESOURCES") || getenv("ELIM_ABORT_VALUE");
+}
+
+/* Where messages go for these options (see elim.h). */
+static enum log_to log_to_for(const struct elim_options *o)
+{
+	if (o->foreground || o->explain || o->check_config)
+		return LOG_TO_STDERR;
+	if (o->once || (isatty(STDERR_FILENO) && !started_by_lim()))
+		return LOG_TO_BOTH;
+	return LOG_TO_SYSLOG;
+}
+
+static void open_log(struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	e->log_to = log_to_for(o);
+	e->facility = log_facility_from_name(o->facility);
+	/* --explain is for a person reading stdout, --check-config's report
+	 * too: only problems on stderr */
+	int max_level = o->verbose ? LOG_DEBUG : o->explain || o->check_config ? LOG_WARNING : LOG_INFO;
+	log_open("elim.rank", e->log_to, max_level, e->facility);
+}
+
+/* A problem with the command line or the configuration at start: logged,
+ * and on stderr whatever the log's destination. */
+static void refuse(const struct elim *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refuse(const struct elim *e, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (e->log_to == LOG_TO_SYSLOG)
+		fprintf(stderr, "elim.rank: %s\n", msg);
+	log_msg(LOG_ERR, "%s", msg);
+}
+
+/* "model: PATH:LINE: problem", or for a whole-file problem (line 0)
+ * "model: PATH: problem", but the problem alone when it already names the
+ * model file (a refusal does: "model PATH refused: ..."). */
+static const char *model_problem(char *buf, size_t len, const char *path,
+				 const struct model_error *err)
+{
+	if (err->line > 0)
+		snprintf(buf, len, "model: %s:%d: %s", path, err->line, err->msg);
+	else if (strncmp(err->msg, "model ", 6) == 0 && strstr(err->msg, path))
+		snprintf(buf, len, "%s", err->msg);
+	else
+		snprintf(buf, len, "model: %s: %s", path, err->msg);
+	return buf;
+}
+
+static void log_model(enum model_watch_result r, const struct model_watch *w,
+		      const struct model_error *err)
+{
+	char buf[PATH_MAX + 300];
+	if (r == MODEL_LOADED)
+		log_msg(LOG_INFO, "model: using %s (id %s)", w->path, w->current.id);
+	else if (r == MODEL_REJECTED)
+		log_msg(LOG_ERR, "%s; keeping model %s",
+			model_problem(buf, sizeof buf, w->path, err), w->current.id);
+}
+
+/* ------------------------------------------------------------ setup */
+
+/* Does LSF_RESOURCES (space-separated names) ask for "rank"? */
+static bool lim_wants_rank(const char *resources)
+{
+	const char *p = resources;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *e = p;
+		while (*e && *e != ' ' && *e != '\t')
+			e++;
+		if (e - p == 4 && strncmp(p, "rank", 4) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+/* Apply the interval rules of LIM to o. */
+static void lim_interval(struct elim_options *o, bool under_lim)
+{
+	if (under_lim && o->interval < LIM_MIN_INTERVAL) {
+		log_msg(LOG_NOTICE, "interval %.3g s raised to %.0f s: LIM reads one record per 5 s",
+			o->interval, LIM_MIN_INTERVAL);
+		o->interval = LIM_MIN_INTERVAL;
+	}
+}
+
+static void model_path_from(char *buf, size_t len, const struct elim_options *o)
+{
+	if (o->model_path)
+		snprintf(buf, len, "%s", o->model_path);
+	else
+		snprintf(buf, len, "%s/rank.model", PKGSYSCONFDIR);
+}
+
+/* The options: a bad command line or file ends it here, on stderr. */
+static enum elim_step setup_options(struct elim *e, int argc, char **argv)
+{
+	char err[1024];
+	int rc = options_load(argc, argv, &e->opt, err, sizeof err);
+	if (rc == OPTIONS_EUSAGE) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		options_usage(stderr);
+		options_free(&e->opt);   /* whatever was parsed: not --check-config */
+		return finish(e, usage_status(e));
+	}
+	if (rc == OPTIONS_ECONFIG) {
+		/* the command line alone says where to log it */
+		options_free(&e->opt);
+		if (options_parse(argc, argv, &e->opt, NULL, 0) == 0) {
+			open_log(e);
+		} else {
+			options_free(&e->opt);
+			e->log_to = LOG_TO_STDERR;
+			log_open("elim.rank", e->log_to, LOG_INFO, LOG_DAEMON);
+		}
+		refuse(e, "configuration: %s; exiting", err);
+		return finish(e, config_status(e));
+	}
+	if (e->opt.help) {
+		options_usage(stdout);
+		return finish(e, 0);
+	}
+	if (e->opt.version) {
+		printf("elim.rank (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return finish(e, 0);
+	}
+	open_log(e);
+	if (e->opt.config_used[0])
+		log_msg(LOG_DEBUG, "configuration: %s", e->opt.config_used);
+	if (e->opt.check_config)
+		options_print(stdout, &e->opt);
+	return ELIM_GO_ON;
+}
+
+/* Nice value and capabilities, before any thread exists (caps.h), so
+ * that every thread and child inherits them; as the running elim reads
+ * its files, --check-config reads them without what it gives up. */
+static void setup_privileges(struct elim *e)
+{
+	/* LIM may run at nice -20: our work is not that urgent */
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && prio < 0)
+		setpriority(PRIO_PROCESS, 0, 0);
+	/* kept: what the probe needs, and CAP_NET_RAW until the capture
+	 * sockets are open */
+	e->keep_caps = probe_caps_needed(&e->opt.probe);
+	e->net_raw_kept = e->traffic.n_classes && e->traffic.interface;
+	int rc = caps_drop_process(e->keep_caps | (e->net_raw_kept ? CAPS_BIT(CAP_NET_RAW) : 0));
+	if (rc < 0)
+		log_msg(LOG_WARNING, "capabilities: not every step of the drop worked: %s",
+			strerror(-rc));
+}
+
+/* The model, through the watch that the ticks use: the traffic classes'
+ * features bound, refused as root when the trust policy refuses it. */
+static enum elim_step setup_model(struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	char buf[PATH_MAX + 300];
+	struct model_error merr;
+
+	model_path_from(e->model_path, sizeof e->model_path, o);
+	if (o->model_path && access(o->model_path, R_OK) < 0) {
+		log_msg(LOG_ERR, "model: %s: %s", o->model_path, strerror(errno));
+		return finish(e, config_status(e));
+	}
+	enum model_watch_result mr = model_watch_init(&e->mw, e->model_path, &e->schema,
+							      &e->trust, &merr);
+	if (mr == MODEL_REJECTED && (o->model_path || o->check_config)) {
+		/* the default path is optional: the running elim keeps the
+		 * embedded model, but a check says what it would complain of */
+		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, e->model_path, &merr));
+		return finish(e, config_status(e));
+	}
+	log_model(mr, &e->mw, &merr);
+	if (!e->mw.from_file)
+		log_msg(LOG_INFO, "model: using the embedded default model (id %s)",
+			e->mw.current.id);
+	if (o->check_config) {
+		if (e->mw.from_file)
+			printf("# model: %s (id %s)\n", e->model_path, e->mw.current.id);
+		else
+			printf("# model: embedded default (no %s)\n", e->model_path);
+	}
+	return ELIM_GO_ON;
+}
+
+enum elim_step elim_setup(struct elim *e, int argc, char **argv)
+{
+	char err[1024];
+
+	memset(e, 0, sizeof *e);
+	e->last_rank = NAN;
+	if (setup_options(e, argc, argv) == ELIM_EXIT)
+		return ELIM_EXIT;
+	struct elim_options *o = &e->opt;
+
+	/* the feature schema: the static features and the traffic classes'
+	 * (restart-only settings), bound once for every mode */
+	feature_schema_init(&e->schema);
+	if (traffic_config_build(&e->traffic, &e->schema, o->pcap_interface, o->pcap_class.v,
+				 o->pcap_class.n, err, sizeof err) < 0) {
+		refuse(e, "%s", err);
+		return finish(e, usage_status(e));
+	}
+	setup_privileges(e);
+	if (o->config_used[0] && access(o->config_used, R_OK) < 0) {
+		bool check = o->check_config;
+		log_msg(check ? LOG_ERR : LOG_WARNING, "configuration %s: %s (a reload on SIGHUP would fail)",
+			o->config_used, strerror(errno));
+		if (check)
+			e->status = 1;   /* reported at the end: the model is checked too */
+	}
+
+	e->lim_resources = getenv("LSF_RESOURCES");
+	e->report = true;
+	if (e->lim_resources && !lim_wants_rank(e->lim_resources)) {
+		log_msg(LOG_WARNING, "LSF_RESOURCES ('%s') does not include rank: reporting nothing"
+			" (declare rank in lsf.shared for this host)", e->lim_resources);
+		e->report = false;
+	}
+	lim_interval(o, e->lim_resources != NULL);
+
+	/* who may own the model file (lib/trust.h): enforced when run as root */
+	trust_init(&e->trust, getenv("LSF_ENVDIR"));
+	if (o->trusted_users && trust_add_users(&e->trust, o->trusted_users, err, sizeof err) < 0) {
+		refuse(e, "--trusted-users: %s", err);
+		return finish(e, usage_status(e));
+	}
+	if (setup_model(e) == ELIM_EXIT)
+		return ELIM_EXIT;
+
+	/* the probe's user, command and cgroup (it starts nothing yet) */
+	if (probe_init(&e->probe, &o->probe, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return finish(e, 1);
+	}
+	e->probe_ready = true;
+
+	if (gethostname(e->host, sizeof e->host) < 0)
+		snprintf(e->host, sizeof e->host, "unknown");
+	e->host[sizeof e->host - 1] = '\0';
+	if (o->check_config)
+		return finish(e, e->status);   /* checked: report, do not run */
+	return ELIM_GO_ON;
+}
+
+/* ------------------------------------------------------------ start */
+
+static void recorder_config_from(struct recorder_config *c, const struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	memset(c, 0, sizeof *c);
+	if (o->history_path)
+		snprintf(c->path, sizeof c->path, "%s", o->history_path);
+	else {
+		snprintf(c->path, sizeof c->path, "%s/history.db", o->state_dir);
+		snprintf(c->dir, sizeof c->dir, "%s", o->state_dir);
+	}
+	c->days = o->history_days;
+	c->max_mb = o->history_max_mb;
+	c->retry_s = o->history_retry;
+	c->commit_s = o->history_commit;
+	c->lock_wait_s = o->lock_wait;
+	c->schema = &e->schema;
+}
+
+static bool wants_history(const struct elim_options *o)
+{
+	return !o->no_history && !o->explain;
+}
+
+/* Start the history's thread; false (said) when it cannot start. */
+static bool start_history(struct elim *e)
+{
+	struct recorder_config rcfg;
+	recorder_config_from(&rcfg, e);
+	int rc = recorder_start(&e->rec, &rcfg, e->host);
+	if (rc < 0)
+		log_msg(LOG_ERR, "history: cannot start its thread: %s; ranks go on without history",
+			strerror(-rc));
+	return rc == 0;
+}
+
+/* The sampling thread's work (tick_worker.h). */
+static void sample_all(void *arg, uint64_t now, double *values)
+{
+	struct elim_sampling_job *job = arg;
+	struct sampling *sp = job->sp;
+	sampling_tick(sp, now, values);
+	for (size_t i = 0; i < sp->n; i++) {
+		if (sp->init_rc[i] < 0)
+			continue;   /* off since start, logged then */
+		if (sp->last_rc[i] < 0)
+			complain(&job->fail[i], LOG_WARNING,
+				 "sampler %s: %s; its features are unknown until it recovers",
+				 sp->s[i]->name, strerror(-sp->last_rc[i]));
+		else
+			complaint_clear(&job->fail[i], "sampler %s: working again", sp->s[i]->name);
+	}
+}
+
+/* The samplers: they keep the first configuration's roots for life. */
+static void start_samplers(struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	struct sampling *sp = &e->sp;
+	/* copies: a reload rewrites the options while the samplers read these */
+	e->net_include = o->net_include;
+	e->net_exclude = o->net_exclude;
+	e->env = (struct sampler_env){
+		.procfs = o->procfs, .sysfs = o->sysfs,
+		.net_include = e->net_include.n ? e->net_include.v : NULL,
+		.net_exclude = e->net_exclude.n ? e->net_exclude.v : NULL,
+		.traffic = &e->traffic,
+		.interval = o->interval,
+	};
+	sampling_init(sp, &e->env);
+	e->sampling_on = true;
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->init_rc[i] < 0)
+			log_msg(sp->init_rc[i] == -ENOENT ? LOG_INFO : LOG_WARNING,
+				"sampler %s: off: %s (its features are unknown)",
+				sp->s[i]->name, sp->msg[i][0] ? sp->msg[i] : strerror(-sp->init_rc[i]));
+		else if (sp->msg[i][0])
+			log_msg(LOG_WARNING, "sampler %s: %s", sp->s[i]->name, sp->msg[i]);
+	if (e->net_raw_kept) {   /* the capture sockets are open */
+		int rc = caps_limit_thread(e->keep_caps);
+		if (rc < 0)
+			log_msg(LOG_WARNING, "capabilities: cannot give up CAP_NET_RAW: %s",
+				strerror(-rc));
+		e->net_raw_kept = false;
+	}
+	if (geteuid() == 0 && caps_procfs_hides_pids(o->procfs))
+		log_msg(LOG_WARNING, "%s is mounted with hidepid and a gid= the elim is not in:"
+			" without CAP_SYS_PTRACE it does not see other users' processes, so"
+			" cpu_groups_per_core counts too few; mount it with gid=0 or without gid=",
+			o->procfs);
+	if (geteuid() == 0) {
+		char kept[256];
+		caps_names(caps_effective(), kept, sizeof kept);
+		log_msg(LOG_INFO, "capabilities: keeping %s", kept);
+	}
+}
+
+enum elim_step elim_start(struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+
+	e->use_history = wants_history(o) && start_history(e);
+	start_samplers(e);
+	/* sampling runs in a thread of its own, so a slow source cannot stop
+	 * the records: see tick_worker.h */
+	e->job.sp = &e->sp;
+	if (tick_worker_start(&e->tw, sample_all, &e->job) < 0) {
+		log_msg(LOG_ERR, "cannot start the sampling thread: exiting");
+		return finish(e, 1);
+	}
+	e->worker_on = true;
+
+	since_probe_init(&e->since);
+	e->interval_ns = (uint64_t)llround(o->interval * 1e9);
+	uint64_t start = clock_now_ns();
+	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
+	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
+	/* the counters' first values: nothing is due before the first record */
+	tick_worker_sample(&e->tw, start, e->first_ns, e->features);
+	e->next_ns = e->first_ns;
+	log_msg(LOG_INFO, "started: interval %.3g s, host %s", o->interval, e->host);
+	return ELIM_GO_ON;
+}
+
+/* ------------------------------------------------------------ the tick */
+
+/* Sample at t within the budget.  1: fresh values in features; 0: late
+ * (report the last rank); -1: a source has been stuck too long. */
+static int tick_sample(struct elim *e, uint64_t t)
+{
+	uint64_t budget = e->interval_ns / 2 < SAMPLE_BUDGET_NS ? e->interval_ns / 2 : SAMPLE_BUDGET_NS;
+	int src = tick_worker_sample(&e->tw, t, t + budget, e->features);
+	if (src == 0) {
+		complaint_clear(&e->late, "sampling: on time again");
+		return 1;
+	}
+	uint64_t stuck = tick_worker_stuck_ns(&e->tw, clock_now_ns());
+	uint64_t limit = STUCK_INTERVALS * e->interval_ns > STUCK_MIN_NS ?
+		STUCK_INTERVALS * e->interval_ns : STUCK_MIN_NS;
+	if (stuck > limit) {
+		/* better no rank than a stale one: while we are down LIM
+		 * shows "-", and INCREASING Y puts this host last */
+		log_msg(LOG_ERR, "sampling: a source has been stuck for %.0f s: exiting",
+			(double)stuck / 1e9);
+		return -1;
+	}
+	complain(&e->late, LOG_WARNING, "sampling: a source is slow (%s): reporting the"
+		 " last rank until it is back", src == -EBUSY ? "still reading" : "over budget");
+	return 0;
+}
+
+/* The record for LIM, or --explain's account.  *emitted: it counts
+ * for --count (every tick does when not reporting). */
+static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *emitted)
+{
+	*emitted = !e->report;
+	if (e->opt.explain) {
+		*emitted = fresh;
+		if (fresh) {
+			explain_write(stdout, &e->mw.current, &e->schema, e->features);
+			fflush(stdout);
+		}
+		return ELIM_GO_ON;
+	}
+	if (!e->report || !isfinite(rank))
+		return ELIM_GO_ON;
+	*emitted = true;
+	char buf[RECORD_MAX];
+	int len = record_format(buf, sizeof buf, "rank", rank);
+	int rc = len < 0 ? len : record_write(STDOUT_FILENO, buf, (size_t)len);
+	if (rc == -EPIPE) {
+		log_msg(LOG_INFO, "stdout closed: LIM is gone, exiting");
+		return finish(e, 0);
+	} else if (rc == -EAGAIN) {
+		complain(&e->behind, LOG_INFO,
+			 "LIM has not read the previous record: skipping records until it does");
+	} else if (rc < 0) {
+		log_msg(LOG_ERR, "writing to LIM: %s, exiting", strerror(-rc));
+		return finish(e, 1);
+	} else {
+		complaint_clear(&e->behind, "LIM reads records again");
+	}
+	return ELIM_GO_ON;
+}
+
+enum elim_step elim_tick(struct elim *e)
+{
+	uint64_t t = clock_now_ns();
+	if (t < e->next_ns)
+		return ELIM_GO_ON;    /* woken early by a signal */
+	struct model_error merr;
+	log_model(model_watch_check(&e->mw, false, &merr), &e->mw, &merr);
+
+	int got = tick_sample(e, t);
+	if (got < 0)
+		return finish(e, 1);
+	bool fresh = got > 0;
+	double rank = e->last_rank;
+	if (fresh) {
+		/* derive: the probe's features, the moves since its result */
+		probe_features(&e->probe, t, e->features);
+		since_probe_fill(&e->since, e->features);
+		rank = model_rank(model_score(&e->mw.current, e->features, NULL, NULL));
+		e->last_rank = rank;
+	}
+	bool emitted;
+	if (tick_emit(e, fresh, rank, &emitted) == ELIM_EXIT)
+		return ELIM_EXIT;
+	if (e->use_history && fresh)
+		recorder_append(&e->rec, (int64_t)time(NULL), e->features, rank, e->mw.current.id);
+	probe_run(&e->probe, clock_now_ns());   /* after the record: never delays one */
+	if (e->opt.count && emitted && ++e->ticks >= e->opt.count)
+		return finish(e, 0);
+	/* the next point of the grid after now: no drift, no bursts after a stall */
+	uint64_t k = (clock_now_ns() - e->first_ns) / e->interval_ns + 1;
+	e->next_ns = e->first_ns + k * e->interval_ns;
+	return ELIM_GO_ON;
+}
+
+/* ------------------------------------------------------------ reload */
+
+void elim_reload(struct elim *e, int argc, char **argv)
+{
+	struct elim_options fresh;
+	char err[1024], live[1024], restart[1024];
+	struct model_error merr;
+
+	int rc = options_load(argc, argv, &fresh, err, sizeof err);
+	if (rc == 0) {
+		lim_interval(&fresh, e->lim_resources != NULL);
+		bool was_verbose = e->opt.verbose;
+		rc = options_reload(&e->opt, &fresh, live, sizeof live, restart, sizeof restart);
+		if (rc < 0)
+			snprintf(err, sizeof err, "%s", strerror(-rc));
+		else if (e->opt.verbose != was_verbose)
+			open_log(e);
+	}
+	if (rc < 0) {
+		/* a bad file keeps the running configuration */
+		log_msg(LOG_ERR, "configuration: %s; keeping the running configuration", err);
+		options_free(&fresh);
+	} else {
+		const struct elim_options *o = &e->opt;
+		if (live[0])
+			log_msg(LOG_NOTICE, "configuration: reloaded; changed: %s", live);
+		else
+			log_msg(LOG_INFO, "configuration: reloaded; nothing changed");
+		if (restart[0])
+			log_msg(LOG_WARNING, "configuration: %s changed: takes effect when"
+				" elim.rank restarts; keeping the running values", restart);
+		if (e->use_history && wants_history(o)) {
+			struct recorder_config rcfg;
+			recorder_config_from(&rcfg, e);
+			recorder_reconfigure(&e->rec, &rcfg);
+		} else if (e->use_history) {
+			recorder_stop(&e->rec, 2.0);
+			e->use_history = false;
+		} else if (wants_history(o)) {
+			e->use_history = start_history(e);
+		}
+		model_path_from(e->model_path, sizeof e->model_path, o);
+		uint64_t ni = (uint64_t)llround(o->interval * 1e9);
+		if (ni != e->interval_ns) {
+			e->interval_ns = ni;
+			e->first_ns = clock_now_ns();   /* a new grid from now */
+			e->next_ns = e->first_ns + e->interval_ns;
+		}
+	}
+	log_model(model_watch_check(&e->mw, true, &merr), &e->mw, &merr);
+}
+
+/* ------------------------------------------------------------ the end */
+
+void elim_stop(struct elim *e)
+{
+	bool stuck = false;
+	if (e->worker_on) {
+		stuck = !tick_worker_stop(&e->tw, NSEC / 2);
+		if (stuck)
+			log_msg(LOG_WARNING, "sampling: a source is still stuck: leaving it");
+		e->worker_on = false;
+	}
+	if (e->sampling_on && !stuck) {
+		sampling_fini(&e->sp);
+		e->sampling_on = false;
+	}
+	if (e->probe_ready) {
+		probe_fini(&e->probe);
+		e->probe_ready = false;
+	}
+	if (e->use_history) {
+		recorder_stop(&e->rec, 2.0);
+		e->use_history = false;
+	}
+	log_close();
+	/* a stuck sample may still read the roots it was given: leave them */
+	if (!stuck)
+		options_free(&e->opt);
+}
