@@ -25,6 +25,7 @@
 #include "model_watch.h"
 #include "options.h"
 #include "probe.h"
+#include "probe_trigger.h"
 #include "record.h"
 #include "recorder.h"
 #include "sampling.h"
@@ -456,6 +457,8 @@ int main(int argc, char **argv)
 	}
 	struct since_probe since;
 	since_probe_init(&since);
+	static struct probe_trigger trigger;
+	probe_trigger_init(&trigger, &opt.probe_trigger);
 	double features[FEAT_VECTOR_LEN];
 	double last_rank = NAN;
 	struct complaint late = { false };
@@ -554,6 +557,8 @@ int main(int argc, char **argv)
 		if (fresh) {
 			probe_features(&probe, t, features);
 			since_probe_fill(&since, features);
+			if (probe_trigger_record(&trigger, features, t, probe.started_ns))
+				probe_request(&probe, t);   /* the load moved and stayed moved */
 			rank = model_rank(model_score(&mw.current, features, NULL, NULL));
 			last_rank = rank;
 			complaint_clear(&late, "sampling: on time again");

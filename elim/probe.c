@@ -573,6 +573,12 @@ void probe_run(struct probe *p, uint64_t now_ns)
 	}
 }
 
+void probe_request(struct probe *p, uint64_t now_ns)
+{
+	if (p->cfg.enabled && p->pid == 0 && p->next_ns > now_ns)
+		p->next_ns = now_ns;
+}
+
 void probe_fini(struct probe *p)
 {
 	if (p->pid > 0) {

@@ -134,6 +134,13 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values);
  * Call after the record is written.  Never blocks. */
 void probe_run(struct probe *p, uint64_t now_ns);
 
+/*
+ * Ask for a probe at the next probe_run, before the period is up (the load
+ * moved: probe_trigger.h); nothing when one is running or the probe is off.
+ * The period then counts from that probe.  Never blocks.
+ */
+void probe_request(struct probe *p, uint64_t now_ns);
+
 /* Kill and reap a running probe (blocks for at most the reap of a killed child). */
 void probe_fini(struct probe *p);
 
