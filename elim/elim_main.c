@@ -556,7 +556,18 @@ int main(int argc, char **argv)
 		double rank;
 		if (fresh) {
 			probe_features(&probe, t, features);
+			struct since_probe before = since;
 			since_probe_fill(&since, features);
+			if (isfinite(features[FEAT_probe_result])) {
+				/* a result far from what the levels say is checked first */
+				double lv[FEAT_VECTOR_LEN];
+				since_probe_levels(features, lv, FEAT_VECTOR_LEN);
+				double levels = model_score(&mw.current, lv, NULL, NULL);
+				if (probe_disagrees(features[FEAT_probe_result], levels) &&
+				    probe_doubt(&probe, t)) {
+					since = before;
+				}
+			}
 			if (probe_trigger_record(&trigger, features, t, probe.started_ns))
 				probe_request(&probe, t);   /* the load moved and stayed moved */
 			rank = model_rank(model_score(&mw.current, features, NULL, NULL));
