@@ -436,6 +436,7 @@ enum elim_step elim_start(struct elim *e)
 	e->worker_on = true;
 
 	since_probe_init(&e->since);
+	probe_trigger_init(&e->trigger, &o->probe_trigger);
 	e->interval_ns = (uint64_t)llround(o->interval * 1e9);
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
@@ -508,6 +509,33 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	return ELIM_GO_ON;
 }
 
+/*
+ * Derive what the samplers cannot give: the probe's features and the moves
+ * since its result.  A result far from what the load's levels say (the
+ * model in its levels form, since_probe.h) is checked by another probe
+ * before it is used; a load that moved and stayed moved asks for a probe
+ * before the period is up (probe_trigger.h).
+ */
+static void tick_derive(struct elim *e, uint64_t t)
+{
+	double *v = e->features;
+	probe_features(&e->probe, t, v);
+	struct since_probe before = e->since;
+	since_probe_fill(&e->since, v);
+	if (isfinite(v[FEAT_probe_result])) {
+		double levels[FEAT_VECTOR_LEN];
+		since_probe_levels(v, levels, FEAT_VECTOR_LEN);
+		double expect = model_score(&e->mw.current, levels, NULL, NULL);
+		if (probe_disagrees(v[FEAT_probe_result], expect) && probe_doubt(&e->probe, t)) {
+			e->since = before;   /* the moves stay measured from the result in use */
+			log_msg(LOG_DEBUG, "probe: result %.2f far from the levels' %.2f: checking it",
+				v[FEAT_probe_result], expect);
+		}
+	}
+	if (probe_trigger_record(&e->trigger, v, t, e->probe.started_ns))
+		probe_request(&e->probe, t);   /* the load moved and stayed moved */
+}
+
 enum elim_step elim_tick(struct elim *e)
 {
 	uint64_t t = clock_now_ns();
@@ -522,9 +550,7 @@ enum elim_step elim_tick(struct elim *e)
 	bool fresh = got > 0;
 	double rank = e->last_rank;
 	if (fresh) {
-		/* derive: the probe's features, the moves since its result */
-		probe_features(&e->probe, t, e->features);
-		since_probe_fill(&e->since, e->features);
+		tick_derive(e, t);
 		rank = model_rank(model_score(&e->mw.current, e->features, NULL, NULL));
 		e->last_rank = rank;
 	}

@@ -36,6 +36,7 @@
 #include "model_watch.h"
 #include "options.h"
 #include "probe.h"
+#include "probe_trigger.h"
 #include "recorder.h"
 #include "sampling.h"
 #include "since_probe.h"
@@ -90,6 +91,7 @@ struct elim {
 
 	/* the tick */
 	struct since_probe since;
+	struct probe_trigger trigger;
 	double features[FEAT_VECTOR_LEN];
 	double last_rank;
 	struct complaint late, behind;

@@ -102,6 +102,10 @@ const struct options_row options_table[] = {
 	  "seconds of built-in probe work, calibrated once", NULL },
 	{ "probe-timeout", OPTK_DOUBLE, OFF(probe.timeout), "30", 0.01, 3600, 0, "SECONDS",
 	  "kill a probe running longer", NULL },
+	{ "probe-move-gap", OPTK_DOUBLE, OFF(probe_trigger.min_gap), "30", 5, 86400, 0, "SECONDS",
+	  "after a probe, wait this long before probing because the load moved", NULL },
+	{ "probe-move-max", OPTK_LONG, OFF(probe_move_max), "24", 0, PROBE_TRIGGER_MAX_PER_HOUR, 0, "N",
+	  "probes per hour at most because the load moved (0: only the periodic ones)", NULL },
 	{ "probe-nice", OPTK_LONG, OFF(probe_nice), "0", -20, 19, 0, "N",
 	  "nice value of the probe, as jobs get", NULL },
 	{ "probe-cgroup", OPTK_STRING, OFF(probe.cgroup), NULL, 0, 0, 0, "DIR",
@@ -128,6 +132,9 @@ static void finish(struct elim_options *o)
 	o->probe.enabled = !o->no_probe && !o->once;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
+	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
+	o->probe_trigger.enabled = o->probe.enabled && o->probe_move_max > 0;
+	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */
 }
 
 /* One value given for a row, from the file (line > 0) or argv (line 0). */

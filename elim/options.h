@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "probe.h"
+#include "probe_trigger.h"
 
 #define OPTIONS_LIST_MAX 32
 
@@ -62,6 +63,8 @@ struct elim_options {
 	struct probe_config probe; /* --probe-*; enabled, nice and state_dir derived */
 	bool no_probe;
 	long probe_nice;
+	struct probe_trigger_config probe_trigger; /* --probe-move-*; the rest derived */
+	long probe_move_max;
 	const char *pcap_interface;          /* traffic classes capture here */
 	struct options_list pcap_class;      /* "NAME=FILTER" */
 	struct options_list net_include;     /* interface globs */

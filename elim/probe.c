@@ -207,7 +207,7 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 	memset(p, 0, sizeof *p);
 	p->cfg = *cfg;
 	p->fd = -1;
-	p->last = p->fresh = NAN;
+	p->last = p->fresh = p->before = NAN;
 	p->buf_bytes = walk_bytes();
 	if (!cfg->enabled)
 		return 0;
@@ -536,6 +536,10 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values)
 	values[FEAT_probe_result] = p->fresh;
 	if (isfinite(p->fresh)) {
 		/* the next record uses it; this one pairs it with what came before */
+		p->before = p->last;
+		p->before_ns = p->last_ns;
+		p->is_check = p->recheck;
+		p->recheck = false;
 		p->last = p->fresh;
 		p->last_ns = p->fresh_ns;
 		p->fresh = NAN;
@@ -553,6 +557,33 @@ void probe_run(struct probe *p, uint64_t now_ns)
 		if (p->calibrating)
 			p->next_ns = now_ns;   /* the first real probe right after calibration */
 	}
+}
+
+void probe_request(struct probe *p, uint64_t now_ns)
+{
+	if (p->cfg.enabled && p->pid == 0 && p->next_ns > now_ns)
+		p->next_ns = now_ns;
+}
+
+bool probe_disagrees(double result, double levels)
+{
+	if (!isfinite(result) || !isfinite(levels) || !(result > 0) || !(levels > 0))
+		return false;
+	if (fabs(result - levels) < PROBE_DOUBT_MIN)
+		return false;
+	return result > PROBE_DOUBT_RATIO * levels || levels > PROBE_DOUBT_RATIO * result;
+}
+
+bool probe_doubt(struct probe *p, uint64_t now_ns)
+{
+	if (p->is_check)
+		return false;   /* the check itself: trusted as it is */
+	p->last = p->before;
+	p->last_ns = p->before_ns;
+	p->doubted++;
+	p->recheck = true;
+	probe_request(p, now_ns);
+	return true;
 }
 
 void probe_fini(struct probe *p)

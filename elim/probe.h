@@ -97,8 +97,12 @@ struct probe {
 	uint64_t last_ns;       /* when it arrived */
 	double fresh;           /* NAN unless a result arrived since probe_features */
 	uint64_t fresh_ns;
+	double before;          /* the one in use before the last arrival */
+	uint64_t before_ns;
+	bool recheck;           /* the next result checks a doubted one */
+	bool is_check;          /* the result that arrived last was such a check */
 
-	unsigned long runs, failures;
+	unsigned long runs, failures, doubted;
 	struct complaint fail, save_fail;
 };
 
@@ -133,6 +137,29 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values);
 /* Collect or kill a running probe, and start the next one if it is due.
  * Call after the record is written.  Never blocks. */
 void probe_run(struct probe *p, uint64_t now_ns);
+
+/*
+ * Ask for a probe at the next probe_run, before the period is up (the load
+ * moved: probe_trigger.h); nothing when one is running or the probe is off.
+ * The period then counts from that probe.  Never blocks.
+ */
+void probe_request(struct probe *p, uint64_t now_ns);
+
+#define PROBE_DOUBT_RATIO 1.5   /* a result this many times off the levels' ... */
+#define PROBE_DOUBT_MIN 0.25    /* ... and off by this much slowdown is doubted */
+
+/* Does a probe result (a slowdown) disagree with the slowdown the load's
+ * levels predict by a wide margin?  False when either is unknown. */
+bool probe_disagrees(double result, double levels);
+
+/*
+ * The result that arrived in this record (probe_features just put it in
+ * use) disagrees too much with what the load's levels say: do not trust it
+ * yet.  The one in use before it is restored, and a probe is asked for at
+ * the next probe_run to check it; that probe's result is trusted as it is.
+ * Returns false (nothing done) when the result was itself such a check.
+ */
+bool probe_doubt(struct probe *p, uint64_t now_ns);
 
 /* Kill and reap a running probe (blocks for at most the reap of a killed child). */
 void probe_fini(struct probe *p);

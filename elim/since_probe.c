@@ -31,3 +31,15 @@ void since_probe_fill(struct since_probe *s, double *values)
 			s->at[i] = values[pairs[i].base];
 	}
 }
+
+void since_probe_levels(const double *values, double *out, size_t n)
+{
+	if (out != values)
+		for (size_t i = 0; i < n; i++)
+			out[i] = values[i];
+	for (int i = 0; i < SINCE_PROBE_N; i++)
+		out[pairs[i].moved] = values[pairs[i].base];
+	out[FEAT_probe_slowdown] = NAN;
+	out[FEAT_probe_age] = NAN;
+	out[FEAT_probe_result] = NAN;
+}

@@ -20,6 +20,8 @@
 #ifndef ELIM_RANK_SINCE_PROBE_H
 #define ELIM_RANK_SINCE_PROBE_H
 
+#include <stddef.h>
+
 #define SINCE_PROBE_N 6
 
 struct since_probe {
@@ -35,5 +37,13 @@ void since_probe_init(struct since_probe *s);
  * reference when a probe result arrived in it.
  */
 void since_probe_fill(struct since_probe *s, double *values);
+
+/*
+ * The levels form of a record: out[0..n) is values[0..n) with each move
+ * replaced by its level and the probe's features unknown, so that a model
+ * of the probe and the moves scores it as it would with the probe off.
+ * values and out may be the same array.
+ */
+void since_probe_levels(const double *values, double *out, size_t n);
 
 #endif

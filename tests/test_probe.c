@@ -317,6 +317,55 @@ static void test_cycle_and_persistence(void **state)
 	free(dir);
 }
 
+/* A result far from the levels is doubted once: the one in use before it
+ * stays, a probe is asked for at once, and that check is trusted. */
+static void test_doubt_and_recheck(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char err[512];
+	double v[FEAT_VECTOR_LEN];
+	struct probe *p = malloc(sizeof *p);
+	struct probe_config c = quick(dir);
+	c.interval = 3600;                          /* nothing periodic during the test */
+
+	assert_false(probe_disagrees(1.0, 1.2));    /* close */
+	assert_false(probe_disagrees(1.3, 1.0));    /* 1.3x: within the ratio */
+	assert_true(probe_disagrees(1.6, 1.0));
+	assert_true(probe_disagrees(1.0, 1.6));
+	assert_false(probe_disagrees(0.3, 0.5));    /* far apart in ratio, not in slowdown */
+	assert_false(probe_disagrees(NAN, 1.0));
+	assert_false(probe_disagrees(3.0, NAN));
+
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	one_result(p, v);                           /* calibration, then a first result */
+	probe_run(p, mono());
+	assert_int_equal(p->pid, 0);                /* the next is an hour away */
+	probe_request(p, mono());
+	one_result(p, v);                           /* so asked for, it runs at once */
+	double before = v[FEAT_probe_slowdown], arrived = v[FEAT_probe_result];
+	assert_true(isfinite(before) && isfinite(arrived));
+	assert_true(probe_doubt(p, mono()));
+	assert_near(p->last, before, 1e-12);        /* the doubted one is not in use */
+	features_clear(v);
+	probe_features(p, mono(), v);
+	assert_near(v[FEAT_probe_slowdown], before, 1e-12);
+
+	one_result(p, v);                           /* the check: asked for by the doubt */
+	double check = v[FEAT_probe_result];
+	assert_false(probe_doubt(p, mono()));       /* trusted as it is */
+	assert_near(p->last, check, 1e-12);
+
+	probe_request(p, mono());
+	one_result(p, v);
+	assert_true(probe_doubt(p, mono()));        /* a later result may be doubted again */
+	assert_int_equal(p->doubted, 2);
+	probe_fini(p);
+	free(p);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static pid_t hog(void)
 {
 	pid_t pid = fork();
@@ -597,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_default_model_uses_probe),
 		cmocka_unit_test(test_history_gains_probe_columns),
 		cmocka_unit_test(test_cycle_and_persistence),
+		cmocka_unit_test(test_doubt_and_recheck),
 		cmocka_unit_test(test_contention_slows_probe),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_hung_command_killed),

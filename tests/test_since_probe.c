@@ -95,29 +95,50 @@ static void test_elim_history(void **state)
 	char *dir = tu_tmpdir();
 	sqlite3_stmt *q = run_elim_query(dir, "--probe-interval 0.3 --probe-duration 0.05",
 					 "SELECT runq_per_core, runq_since_probe, cpu_busy,"
-					 " cpu_busy_since_probe, probe_result FROM samples ORDER BY rowid");
-	double ref_runq = 0, ref_busy = 0;   /* an idle host before the first result */
-	int rows = 0, results = 0, checked = 0, before = 0;
+					 " cpu_busy_since_probe, probe_result, probe_slowdown"
+					 " FROM samples ORDER BY rowid");
+	enum { MAXROWS = 64, COLS = 6 };
+	double row[MAXROWS][COLS];
+	int rows = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(rows < MAXROWS);
+		for (int c = 0; c < COLS; c++)
+			row[rows][c] = sqlite3_column_type(q, c) == SQLITE_NULL ? NAN :
+				       sqlite3_column_double(q, c);
 		rows++;
-		bool known = sqlite3_column_type(q, 1) != SQLITE_NULL;
-		if (known != (sqlite3_column_type(q, 0) != SQLITE_NULL))
-			fail_msg("row %d: runq_since_probe known where runq_per_core is not, or not where it is", rows);
-		if (known) {
-			assert_near(sqlite3_column_double(q, 1), sqlite3_column_double(q, 0) - ref_runq, 1e-9);
-			assert_near(sqlite3_column_double(q, 3), sqlite3_column_double(q, 2) - ref_busy, 1e-9);
-			checked++;
-			before += results == 0;
-		}
-		if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
-			results++;
-			ref_runq = sqlite3_column_double(q, 0);
-			ref_busy = sqlite3_column_double(q, 2);
-		}
 	}
 	query_end(q);
 	assert_int_equal(rows, 25);
+
+	/* A result becomes the reference of the moves where it is put in use:
+	 * the next record's probe_slowdown shows it; a doubted one is not
+	 * (probe.h: probe_doubt), and the reference stays. */
+	double ref_runq = 0, ref_busy = 0;   /* an idle host before the first result */
+	int results = 0, trusted = 0, checked = 0, before = 0;
+	for (int i = 0; i < rows; i++) {
+		double *r = row[i];
+		bool known = isfinite(r[1]);
+		if (known != isfinite(r[0]))
+			fail_msg("row %d: runq_since_probe known where runq_per_core is not, or not where it is", i + 1);
+		if (known) {
+			assert_near(r[1], r[0] - ref_runq, 1e-9);
+			assert_near(r[3], r[2] - ref_busy, 1e-9);
+			checked++;
+			before += trusted == 0;
+		}
+		if (isfinite(r[4])) {
+			results++;
+			bool in_use = i + 1 < rows && isfinite(row[i + 1][5]) &&
+				      fabs(row[i + 1][5] - r[4]) < 1e-12;
+			if (in_use) {
+				trusted++;
+				ref_runq = r[0];
+				ref_busy = r[2];
+			}
+		}
+	}
 	assert_true(results >= 2);
+	assert_true(trusted >= 1);
 	assert_true(checked >= 5);
 	assert_true(before >= 1);   /* the elim's first records come before any result */
 	tu_rmtree(dir);
@@ -152,9 +173,36 @@ static void test_elim_no_probe(void **state)
 	free(dir);
 }
 
+/* The levels form: each move is its level, the probe unknown. */
+static void test_levels_form(void **state)
+{
+	(void)state;
+	double v[FEAT_VECTOR_LEN], out[FEAT_VECTOR_LEN];
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		v[i] = NAN;
+	v[FEAT_cpu_groups_per_core] = 1.5;
+	v[FEAT_cpu_groups_since_probe] = 0.25;
+	v[FEAT_psi_mem_some] = 0.1;
+	v[FEAT_psi_mem_since_probe] = -0.2;
+	v[FEAT_probe_slowdown] = 2.0;
+	v[FEAT_probe_age] = 40;
+	v[FEAT_mem_used] = 0.5;
+	since_probe_levels(v, out, FEAT_VECTOR_LEN);
+	assert_near(out[FEAT_cpu_groups_since_probe], 1.5, 1e-12);
+	assert_near(out[FEAT_psi_mem_since_probe], 0.1, 1e-12);
+	assert_unknown(out[FEAT_runq_since_probe]);   /* its level is unknown */
+	assert_unknown(out[FEAT_probe_slowdown]);
+	assert_unknown(out[FEAT_probe_age]);
+	assert_near(out[FEAT_mem_used], 0.5, 1e-12);  /* the rest as it was */
+	assert_near(v[FEAT_cpu_groups_since_probe], 0.25, 1e-12);   /* input untouched */
+	since_probe_levels(v, v, FEAT_VECTOR_LEN);    /* in place */
+	assert_near(v[FEAT_cpu_groups_since_probe], 1.5, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_levels_form),
 		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_elim_history),
 		cmocka_unit_test(test_elim_no_probe),

@@ -1,0 +1,60 @@
+/*
+ * probe_trigger: probe soon after the load moved, not only on the period.
+ *
+ * The probe result in use describes the load it was taken under; when the
+ * load moves, the rank has only the moves since that result to go on until
+ * the next one.  A trigger watches those moves (the *_since_probe features,
+ * since_probe.h) record by record and asks for a probe when the load moved
+ * beyond a threshold and stayed moved: a move must last `confirm` records
+ * in a row, so a short burst (another job starting) is not what gets
+ * measured.  The elim's own probe is never a move: the record its result
+ * arrives in becomes the moves' new reference, so its moves are 0.
+ *
+ * Rate limits: no trigger within `min_gap` seconds of the last probe start
+ * (periodic or triggered), and at most `max_per_hour` triggered probes in
+ * any hour; a move that meets a limit waits, and fires when the limit has
+ * passed if it still holds.  Owns no memory; the clock is a parameter.
+ */
+#ifndef ELIM_RANK_PROBE_TRIGGER_H
+#define ELIM_RANK_PROBE_TRIGGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PROBE_TRIGGER_MAX_PER_HOUR 720   /* one every 5 s: the fastest LIM reads */
+
+struct probe_trigger_config {
+	bool enabled;
+	double min_gap;        /* seconds after any probe start before a trigger */
+	int max_per_hour;      /* triggered probes in any hour, 1..PROBE_TRIGGER_MAX_PER_HOUR */
+	int confirm;           /* records in a row a move must last, >= 1 */
+};
+
+struct probe_trigger {
+	struct probe_trigger_config cfg;
+	int streak;                                   /* records in a row moved */
+	uint64_t fired_ns[PROBE_TRIGGER_MAX_PER_HOUR]; /* ring: when it fired */
+	int head, n;
+	unsigned long fired, held;                    /* counts: fired, held by a limit */
+};
+
+/* Start with no move seen.  cfg is copied; max_per_hour and confirm are
+ * clamped to their ranges. */
+void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_config *cfg);
+
+/*
+ * The size of the load's move in a feature vector whose *_since_probe
+ * features are filled: the largest |move| over its threshold, so 1 is a
+ * move just at the threshold of one feature.  NAN when no move is known.
+ */
+double probe_trigger_move(const double *values);
+
+/*
+ * Feed one record (its features, at monotonic time now_ns).  last_start_ns
+ * is when the last probe started (0: none yet).  Returns true when a probe
+ * should start now; it is then counted against the limits.
+ */
+bool probe_trigger_record(struct probe_trigger *t, const double *values, uint64_t now_ns,
+			  uint64_t last_start_ns);
+
+#endif

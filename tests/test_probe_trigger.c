@@ -1,0 +1,136 @@
+/* probe_trigger: when the elim probes besides its period (a load that moved
+ * and stayed moved), and the limits that bound what that costs. */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "feature_set.h"
+#include "probe_trigger.h"
+#include "testutil.h"
+
+#define S 1000000000ULL   /* one second of the monotonic clock */
+
+/* A record whose only known move is cpu_groups_since_probe = groups. */
+static void moved(double *v, double groups)
+{
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		v[i] = NAN;
+	v[FEAT_cpu_groups_since_probe] = groups;
+}
+
+static void start(struct probe_trigger *t, double gap, int per_hour, int confirm)
+{
+	struct probe_trigger_config c = {
+		.enabled = true, .min_gap = gap, .max_per_hour = per_hour, .confirm = confirm,
+	};
+	probe_trigger_init(t, &c);
+}
+
+static void test_move_size(void **state)
+{
+	(void)state;
+	double v[FEAT_VECTOR_LEN];
+	moved(v, NAN);
+	assert_true(isnan(probe_trigger_move(v)));        /* nothing known */
+	moved(v, -0.5);                                  /* a fall counts as a move too */
+	assert_near(probe_trigger_move(v), 2.0, 1e-12);
+	v[FEAT_psi_mem_since_probe] = 0.1;                /* the largest over its threshold */
+	assert_near(probe_trigger_move(v), 2.0, 1e-12);
+	v[FEAT_psi_mem_since_probe] = 0.2;
+	assert_near(probe_trigger_move(v), 4.0, 1e-12);
+	moved(v, 0.1);
+	assert_true(probe_trigger_move(v) < 1.0);        /* under the threshold */
+}
+
+static void test_confirm_and_burst(void **state)
+{
+	(void)state;
+	struct probe_trigger t;
+	double v[FEAT_VECTOR_LEN];
+	start(&t, 30, 24, 2);
+	uint64_t now = 1000 * S;
+	moved(v, 0.1);                       /* small moves: never */
+	for (int i = 0; i < 10; i++, now += 10 * S)
+		assert_false(probe_trigger_record(&t, v, now, 0));
+	moved(v, 1.0);                       /* a burst of one record: not measured */
+	assert_false(probe_trigger_record(&t, v, now, 0));
+	now += 10 * S;
+	moved(v, 0.0);
+	assert_false(probe_trigger_record(&t, v, now, 0));
+	now += 10 * S;
+	moved(v, 1.0);                       /* a move that stays: the second record fires */
+	assert_false(probe_trigger_record(&t, v, now, 0));
+	now += 10 * S;
+	assert_true(probe_trigger_record(&t, v, now, 0));
+	assert_int_equal(t.fired, 1);
+}
+
+static void test_min_gap(void **state)
+{
+	(void)state;
+	struct probe_trigger t;
+	double v[FEAT_VECTOR_LEN];
+	start(&t, 30, 24, 1);
+	moved(v, 1.0);
+	uint64_t last_start = 1000 * S;      /* a periodic probe started here */
+	uint64_t now = last_start + 10 * S;
+	int fired_at = -1;
+	for (int k = 1; k <= 5; k++, now += 10 * S)
+		if (probe_trigger_record(&t, v, now, last_start)) {
+			fired_at = k;
+			break;
+		}
+	assert_int_equal(fired_at, 3);       /* held at 10 and 20 s, fires at 30 s */
+	assert_int_equal(t.held, 2);
+}
+
+static void test_hourly_cap(void **state)
+{
+	(void)state;
+	struct probe_trigger t;
+	double v[FEAT_VECTOR_LEN];
+	start(&t, 0, 6, 1);
+	moved(v, 3.0);
+	uint64_t now = 5000 * S;
+	int fired = 0;
+	for (int k = 0; k < 360; k++, now += 10 * S)   /* one hour of records */
+		fired += probe_trigger_record(&t, v, now, 0);
+	assert_int_equal(fired, 6);
+	assert_int_equal(t.held, 354);
+	/* an hour after the first firing, the next one may fire */
+	assert_true(probe_trigger_record(&t, v, now, 0));
+}
+
+static void test_disabled(void **state)
+{
+	(void)state;
+	struct probe_trigger t;
+	struct probe_trigger_config c = { .enabled = false, .min_gap = 0, .max_per_hour = 10, .confirm = 1 };
+	double v[FEAT_VECTOR_LEN];
+	probe_trigger_init(&t, &c);
+	moved(v, 5.0);
+	for (int k = 0; k < 10; k++)
+		assert_false(probe_trigger_record(&t, v, (uint64_t)(k + 1) * 10 * S, 0));
+	assert_int_equal(t.fired, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_move_size),
+		cmocka_unit_test(test_confirm_and_burst),
+		cmocka_unit_test(test_min_gap),
+		cmocka_unit_test(test_hourly_cap),
+		cmocka_unit_test(test_disabled),
+	};
+	return TU_RUN(tests);
+}
