@@ -70,7 +70,51 @@ static int lookup_feature(const struct feature_schema *schema, const char *s, si
 	return id;
 }
 
-/* Parse "name", "sq(name)", "mul(a,b)" or "hinge(name,knot)". */
+/* A hinge's knot: s[0..len) as a finite number; whole is the term, for the message. */
+static int parse_knot(const char *s, size_t len, double *knot, const char *whole, int line,
+		      struct model_error *err)
+{
+	char buf[64];
+	if (len == 0 || len >= sizeof buf)
+		return fail(err, line, "bad knot in '%s'", whole);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!parse_number(buf, knot))
+		return fail(err, line, "knot '%s' is not a finite number in '%s'", buf, whole);
+	return 0;
+}
+
+/* One factor of mul(): "name" or "hinge(name,knot)" in s[0..len).
+ * Returns the feature id (and *hinge, *knot), or -EINVAL. */
+static int parse_factor(const struct feature_schema *schema, const char *s, size_t len,
+			bool *hinge, double *knot, const char *whole, int line,
+			struct model_error *err)
+{
+	*hinge = false;
+	if (len > 7 && memcmp(s, "hinge(", 6) == 0 && s[len - 1] == ')') {
+		const char *args = s + 6;
+		size_t alen = len - 7;
+		const char *comma = memchr(args, ',', alen);
+		if (comma == NULL)
+			return fail(err, line, "'hinge' needs two arguments in '%s'", whole);
+		size_t l1 = (size_t)(comma - args);
+		int id = lookup_feature(schema, args, l1, line, err);
+		if (id < 0)
+			return id;
+		int rc = parse_knot(comma + 1, alen - l1 - 1, knot, whole, line, err);
+		if (rc < 0)
+			return rc;
+		*hinge = true;
+		return id;
+	}
+	if (memchr(s, '(', len))
+		return fail(err, line, "a factor of mul() is a feature or hinge(feature,knot) in '%s'",
+			    whole);
+	return lookup_feature(schema, s, len, line, err);
+}
+
+/* Parse "name", "sq(name)", "mul(a,b)" (a factor may be "hinge(name,knot)")
+ * or "hinge(name,knot)". */
 static int parse_expr(const struct feature_schema *schema, const char *s, struct model_term *t,
 		      int line, struct model_error *err)
 {
@@ -89,7 +133,17 @@ static int parse_expr(const struct feature_schema *schema, const char *s, struct
 		return fail(err, line, "malformed term '%s': expected fn(args)", s);
 	const char *args = open + 1;
 	size_t alen = len - fn - 2;
-	const char *comma = memchr(args, ',', alen);
+	/* the comma between the arguments: the first outside parentheses */
+	const char *comma = NULL;
+	int depth = 0;
+	for (size_t i = 0; i < alen && comma == NULL; i++) {
+		if (args[i] == '(')
+			depth++;
+		else if (args[i] == ')' && --depth < 0)
+			return fail(err, line, "malformed term '%s': unbalanced parentheses", s);
+		else if (args[i] == ',' && depth == 0)
+			comma = args + i;
+	}
 	bool is_sq = fn == 2 && memcmp(s, "sq", 2) == 0;
 	bool is_mul = fn == 3 && memcmp(s, "mul", 3) == 0;
 	bool is_hinge = fn == 5 && memcmp(s, "hinge", 5) == 0;
@@ -97,7 +151,7 @@ static int parse_expr(const struct feature_schema *schema, const char *s, struct
 		return fail(err, line, "unknown function '%.*s' in '%s' (expected sq, mul or hinge)",
 			    (int)fn, s, s);
 
-	if (is_sq && memcmp(s, "sq", 2) == 0) {
+	if (is_sq) {
 		if (comma)
 			return fail(err, line, "sq() takes one feature in '%s'", s);
 		int id = lookup_feature(schema, args, alen, line, err);
@@ -111,10 +165,10 @@ static int parse_expr(const struct feature_schema *schema, const char *s, struct
 		return fail(err, line, "'%.*s' needs two arguments in '%s'", (int)fn, s, s);
 	size_t l1 = (size_t)(comma - args), l2 = alen - l1 - 1;
 	if (is_mul) {
-		int a = lookup_feature(schema, args, l1, line, err);
+		int a = parse_factor(schema, args, l1, &t->hinge_a, &t->knot, s, line, err);
 		if (a < 0)
 			return a;
-		int b = lookup_feature(schema, comma + 1, l2, line, err);
+		int b = parse_factor(schema, comma + 1, l2, &t->hinge_b, &t->knot_b, s, line, err);
 		if (b < 0)
 			return b;
 		t->kind = TERM_PRODUCT;
@@ -122,29 +176,24 @@ static int parse_expr(const struct feature_schema *schema, const char *s, struct
 		t->b = b;
 		return 0;
 	}
-	{
-		int a = lookup_feature(schema, args, l1, line, err);
-		if (a < 0)
-			return a;
-		char knot[64];
-		if (l2 == 0 || l2 >= sizeof knot)
-			return fail(err, line, "bad knot in '%s'", s);
-		memcpy(knot, comma + 1, l2);
-		knot[l2] = '\0';
-		if (!parse_number(knot, &t->knot))
-			return fail(err, line, "knot '%s' is not a finite number in '%s'", knot, s);
-		t->kind = TERM_HINGE;
-		t->a = a;
-		return 0;
-	}
+	int a = lookup_feature(schema, args, l1, line, err);
+	if (a < 0)
+		return a;
+	int rc = parse_knot(comma + 1, l2, &t->knot, s, line, err);
+	if (rc < 0)
+		return rc;
+	t->kind = TERM_HINGE;
+	t->a = a;
+	return 0;
 }
 
-static bool same_expr(const struct model_term *x, const struct model_term *y)
+bool model_term_same(const struct model_term *x, const struct model_term *y)
 {
 	if (x->kind != y->kind || x->a != y->a)
 		return false;
 	if (x->kind == TERM_PRODUCT)
-		return x->b == y->b;
+		return x->b == y->b && x->hinge_a == y->hinge_a && x->hinge_b == y->hinge_b &&
+		       (!x->hinge_a || x->knot == y->knot) && (!x->hinge_b || x->knot_b == y->knot_b);
 	if (x->kind == TERM_HINGE)
 		return x->knot == y->knot;
 	return true;
@@ -189,7 +238,7 @@ static int parse_term(const struct feature_schema *schema, char **tok, int ntok,
 	if (isnan(t.fill))
 		t.fill = t.mean;   /* unknown -> contributes nothing */
 	for (size_t i = 0; i < m->n_terms; i++)
-		if (same_expr(&m->terms[i], &t))
+		if (model_term_same(&m->terms[i], &t))
 			return fail(err, line, "term '%s' appears twice", tok[1]);
 	m->terms[m->n_terms++] = t;
 	return 0;
@@ -448,7 +497,14 @@ double model_term_value(const struct model_term *t, const double *x)
 	switch (t->kind) {
 	case TERM_FEATURE: return a;
 	case TERM_SQUARE: return a * a;
-	case TERM_PRODUCT: return a * x[t->b];
+	case TERM_PRODUCT: {
+		double b = x[t->b];
+		if (t->hinge_a && !isnan(a))
+			a = a > t->knot ? a - t->knot : 0.0;
+		if (t->hinge_b && !isnan(b))
+			b = b > t->knot_b ? b - t->knot_b : 0.0;
+		return a * b;
+	}
 	case TERM_HINGE: return isnan(a) ? NAN : (a > t->knot ? a - t->knot : 0.0);
 	}
 	return NAN;
@@ -505,7 +561,21 @@ int model_term_expr(const struct model_term *t, const struct feature_schema *sch
 	int n;
 	switch (t->kind) {
 	case TERM_SQUARE: n = snprintf(buf, size, "sq(%s)", a); break;
-	case TERM_PRODUCT: n = snprintf(buf, size, "mul(%s,%s)", a, b); break;
+	case TERM_PRODUCT: {
+		char fa[96], fb[96], k[32];
+		if (t->hinge_a) {
+			fmt_double(k, sizeof k, t->knot);
+			snprintf(fa, sizeof fa, "hinge(%s,%s)", a, k);
+		} else
+			snprintf(fa, sizeof fa, "%s", a);
+		if (t->hinge_b) {
+			fmt_double(k, sizeof k, t->knot_b);
+			snprintf(fb, sizeof fb, "hinge(%s,%s)", b, k);
+		} else
+			snprintf(fb, sizeof fb, "%s", b);
+		n = snprintf(buf, size, "mul(%s,%s)", fa, fb);
+		break;
+	}
 	case TERM_HINGE: {
 		char k[32];
 		fmt_double(k, sizeof k, t->knot);

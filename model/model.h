@@ -27,14 +27,18 @@
 enum term_kind {
 	TERM_FEATURE,  /* x                  written  name          */
 	TERM_SQUARE,   /* x * x              written  sq(name)      */
-	TERM_PRODUCT,  /* x * y              written  mul(a,b)      */
+	TERM_PRODUCT,  /* x * y              written  mul(a,b); a factor may be a
+	                *                     hinge: mul(hinge(a,k),b), mul(a,hinge(b,k)) */
 	TERM_HINGE,    /* max(0, x - knot)   written  hinge(name,k) */
 };
 
 struct model_term {
 	enum term_kind kind;
 	int a, b;        /* feature ids; b only for TERM_PRODUCT */
-	double knot;     /* TERM_HINGE only */
+	double knot;     /* TERM_HINGE; TERM_PRODUCT with hinge_a */
+	bool hinge_a;    /* TERM_PRODUCT: factor a is max(0, x[a] - knot) */
+	bool hinge_b;    /* TERM_PRODUCT: factor b is max(0, x[b] - knot_b) */
+	double knot_b;   /* TERM_PRODUCT with hinge_b */
 	double mean;     /* normalisation: (t - mean) / scale */
 	double scale;    /* > 0 */
 	double coef;
@@ -105,8 +109,12 @@ double model_rank(double slowdown);
 /* The raw value of one term (NAN when an input is unknown). */
 double model_term_value(const struct model_term *t, const double *features);
 
+/* Do two terms compute the same expression (coefficients aside)? */
+bool model_term_same(const struct model_term *x, const struct model_term *y);
+
 /*
- * Parse one term expression ("cpu_busy", "sq(x)", "mul(a,b)", "hinge(x,k)")
+ * Parse one term expression ("cpu_busy", "sq(x)", "mul(a,b)", "hinge(x,k)",
+ * "mul(hinge(a,k),b)", "mul(hinge(a,k),hinge(b,j))")
  * with names from schema (NULL: static only) into t (kind, a, b, knot; the
  * rest zeroed, scale 1).  Returns 0 or -EINVAL with err filled in (line 0).
  */

@@ -129,6 +129,12 @@ static void test_parse_errors(void **state)
 		{ "elim-rank-model 1\nintercept 1\nterm hinge(cpu_busy) coef 1\n", 3, "needs two arguments" },
 		{ "elim-rank-model 1\nintercept 1\nterm hinge(cpu_busy,x) coef 1\n", 3, "knot 'x' is not a finite number" },
 		{ "elim-rank-model 1\nintercept 1\nterm mul(cpu_busy,nope) coef 1\n", 3, "unknown feature 'nope'" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(hinge(cpu_busy,0.5),nope) coef 1\n", 3, "unknown feature 'nope'" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(hinge(cpu_busy,k),mem_used) coef 1\n", 3, "knot 'k' is not a finite number" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(hinge(cpu_busy),mem_used) coef 1\n", 3, "'hinge' needs two arguments" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(sq(cpu_busy),mem_used) coef 1\n", 3, "a factor of mul() is a feature or hinge" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(mul(cpu_busy,mem_used),mem_used) coef 1\n", 3, "a factor of mul() is a feature or hinge" },
+		{ "elim-rank-model 1\nintercept 1\nterm mul(cpu_busy),(mem_used) coef 1\n", 3, "unbalanced parentheses" },
 		{ "elim-rank-model 1\nintercept 1\nterm sq(cpu_busy coef 1\n", 3, "malformed term" },
 		{ "elim-rank-model 1\nintercept 1\nterm cpu_busy coef 1\nterm cpu_busy coef 2\n", 4, "appears twice" },
 		{ "elim-rank-model 1\nintercept 1\nfoo bar\n", 3, "unknown keyword 'foo'" },
@@ -167,6 +173,69 @@ static void test_parse_errors(void **state)
 }
 
 /* Write, read back, score the same on many vectors; the id is stable. */
+/* mul() of hinges: the probe weighed by how old it is, as a model of its
+ * decay writes it; the same expression written back, and scored. */
+static void test_product_of_hinges(void **state)
+{
+	(void)state;
+	const char *text =
+		"elim-rank-model 1\n"
+		"intercept 1\n"
+		"term hinge(probe_slowdown,1) coef 0.9\n"
+		"term mul(hinge(probe_slowdown,1),hinge(probe_age,120)) coef -0.001\n"
+		"term mul(cpu_groups_per_core,hinge(probe_age,600)) coef 0.0005\n"
+		"term mul(hinge(cpu_busy,0.5),mem_used) coef 2\n";
+	struct model m, back;
+	struct model_error err;
+	assert_int_equal(parse(text, &m, &err), 0);
+	assert_int_equal(m.terms[1].kind, TERM_PRODUCT);
+	assert_true(m.terms[1].hinge_a && m.terms[1].hinge_b);
+	assert_near(m.terms[1].knot, 1, 0);
+	assert_near(m.terms[1].knot_b, 120, 0);
+	assert_true(!m.terms[2].hinge_a && m.terms[2].hinge_b);
+	assert_true(m.terms[3].hinge_a && !m.terms[3].hinge_b);
+	assert_false(model_term_same(&m.terms[0], &m.terms[1]));
+	struct model_term t;
+	assert_int_equal(model_parse_expr("mul(hinge(probe_slowdown,1),hinge(probe_age,120))", NULL,
+					  &t, &err), 0);
+	assert_true(model_term_same(&t, &m.terms[1]));
+	t.knot_b = 121;
+	assert_false(model_term_same(&t, &m.terms[1]));   /* another knot, another term */
+
+	char buf[128];
+	assert_int_equal(model_term_expr(&m.terms[1], NULL, buf, sizeof buf), 0);
+	assert_string_equal(buf, "mul(hinge(probe_slowdown,1),hinge(probe_age,120))");
+	assert_int_equal(model_term_expr(&m.terms[2], NULL, buf, sizeof buf), 0);
+	assert_string_equal(buf, "mul(cpu_groups_per_core,hinge(probe_age,600))");
+
+	double x[FEAT_VECTOR_LEN], c[MODEL_MAX_TERMS];
+	features_clear(x);
+	x[FEAT_probe_slowdown] = 1.5;
+	x[FEAT_probe_age] = 420;
+	x[FEAT_cpu_groups_per_core] = 1.0;
+	x[FEAT_cpu_busy] = 0.25;                    /* below its knot: the product is 0 */
+	x[FEAT_mem_used] = 0.5;
+	double y = model_score(&m, x, c, NULL);
+	assert_near(c[0], 0.9 * 0.5, 1e-12);
+	assert_near(c[1], -0.001 * 0.5 * 300, 1e-12);
+	assert_near(c[2], 0, 1e-12);                /* 420 s: under the 600 s knot */
+	assert_near(c[3], 0, 1e-12);
+	assert_near(y, 1 + 0.45 - 0.15, 1e-12);
+	x[FEAT_probe_age] = NAN;                    /* unknown factor: the fill (0) */
+	model_score(&m, x, c, NULL);
+	assert_near(c[1], 0, 0);
+
+	char *dir = tu_tmpdir();
+	char path[512];
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	assert_int_equal(model_save(&m, path, &err), 0);
+	assert_int_equal(model_load_file(path, NULL, &back, &err), 0);
+	for (size_t i = 0; i < m.n_terms; i++)
+		assert_true(model_term_same(&m.terms[i], &back.terms[i]));
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_round_trip(void **state)
 {
 	(void)state;
@@ -285,6 +354,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_default_model),
 		cmocka_unit_test(test_terms_and_scoring),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_product_of_hinges),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_save_failure_keeps_old),
 		cmocka_unit_test(test_load_file_errors),

@@ -13,9 +13,7 @@
 static int add_term(struct model_term *terms, size_t *n, const struct model_term *t)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (terms[i].kind == t->kind && terms[i].a == t->a &&
-		    (t->kind != TERM_PRODUCT || terms[i].b == t->b) &&
-		    (t->kind != TERM_HINGE || terms[i].knot == t->knot))
+		if (model_term_same(&terms[i], t))
 			return 0;
 	if (*n >= MODEL_MAX_TERMS)
 		return -E2BIG;
