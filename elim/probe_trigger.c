@@ -8,22 +8,6 @@
 #define NSEC 1000000000ULL
 #define HOUR_NS (3600ULL * NSEC)
 
-/* The moves watched, and the move of each that counts as the load having
- * moved: about what changes a new job's speed by a tenth or more on a
- * full host (half a busy scheduling group per two CPUs; a tenth of the
- * time stalled on CPU; any lasting memory stall; a disk a third busier). */
-static const struct {
-	int feature;
-	double threshold;
-} watched[] = {
-	{ FEAT_cpu_groups_since_probe, 0.25 },
-	{ FEAT_runq_since_probe, 0.5 },
-	{ FEAT_cpu_busy_since_probe, 0.25 },
-	{ FEAT_psi_cpu_since_probe, 0.10 },
-	{ FEAT_psi_mem_since_probe, 0.05 },
-	{ FEAT_disk_busy_since_probe, 0.33 },
-};
-
 void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_config *cfg)
 {
 	t->cfg = *cfg;
@@ -38,20 +22,6 @@ void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_conf
 	t->streak = 0;
 	t->head = t->n = 0;
 	t->fired = t->held = 0;
-}
-
-double probe_trigger_move(const double *values)
-{
-	double m = NAN;
-	for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++) {
-		double v = values[watched[i].feature];
-		if (!isfinite(v))
-			continue;
-		double r = fabs(v) / watched[i].threshold;
-		if (!(r <= m))   /* also replaces NAN */
-			m = r;
-	}
-	return m;
 }
 
 /* Forget the firings more than an hour before now. */
@@ -70,7 +40,7 @@ bool probe_trigger_record(struct probe_trigger *t, const double *values, uint64_
 {
 	if (!t->cfg.enabled)
 		return false;
-	double m = probe_trigger_move(values);
+	double m = values[FEAT_move_since_probe];
 	if (!(m >= 1.0)) {
 		t->streak = 0;
 		return false;

@@ -5,7 +5,7 @@
  * load moves, the rank has only the moves since that result to go on until
  * the next one.  A trigger watches those moves (the *_since_probe features,
  * since_probe.h) record by record and asks for a probe when the load moved
- * beyond a threshold and stayed moved: a move must last `confirm` records
+ * beyond a threshold (move_since_probe >= 1) and stayed moved: a move must last `confirm` records
  * in a row, so a short burst (another job starting) is not what gets
  * measured.  The elim's own probe is never a move: the record its result
  * arrives in becomes the moves' new reference, so its moves are 0.
@@ -43,14 +43,8 @@ struct probe_trigger {
 void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_config *cfg);
 
 /*
- * The size of the load's move in a feature vector whose *_since_probe
- * features are filled: the largest |move| over its threshold, so 1 is a
- * move just at the threshold of one feature.  NAN when no move is known.
- */
-double probe_trigger_move(const double *values);
-
-/*
- * Feed one record (its features, at monotonic time now_ns).  last_start_ns
+ * Feed one record (its features, *_since_probe filled, at monotonic time
+ * now_ns).  last_start_ns
  * is when the last probe started (0: none yet).  Returns true when a probe
  * should start now; it is then counted against the limits.
  */

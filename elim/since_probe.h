@@ -32,7 +32,17 @@ struct since_probe {
 void since_probe_init(struct since_probe *s);
 
 /*
- * Fill the *_since_probe features of values (after the samplers and
+ * The size of the load's move in values whose *_since_probe moves are
+ * filled: the largest |move| over its threshold, so 1 is one feature moved
+ * just at its threshold (0.25 busy groups per CPU, 0.5 runnable tasks per
+ * CPU, 0.25 CPU busy, 0.10 PSI cpu, 0.05 PSI memory, 0.33 disk busy: about
+ * what changes a new job's speed by a tenth on a full host).  NAN when no
+ * move is known.
+ */
+double since_probe_move(const double *values);
+
+/*
+ * Fill the *_since_probe features of values (move_since_probe too) (after the samplers and
  * probe_features have filled theirs), then take this record as the
  * reference when a probe result arrived in it.
  */

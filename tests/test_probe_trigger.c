@@ -15,6 +15,7 @@
 
 #include "feature_set.h"
 #include "probe_trigger.h"
+#include "since_probe.h"
 #include "testutil.h"
 
 #define S 1000000000ULL   /* one second of the monotonic clock */
@@ -25,6 +26,7 @@ static void moved(double *v, double groups)
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		v[i] = NAN;
 	v[FEAT_cpu_groups_since_probe] = groups;
+	v[FEAT_move_since_probe] = since_probe_move(v);
 }
 
 static void start(struct probe_trigger *t, double gap, int per_hour, int confirm)
@@ -33,22 +35,6 @@ static void start(struct probe_trigger *t, double gap, int per_hour, int confirm
 		.enabled = true, .min_gap = gap, .max_per_hour = per_hour, .confirm = confirm,
 	};
 	probe_trigger_init(t, &c);
-}
-
-static void test_move_size(void **state)
-{
-	(void)state;
-	double v[FEAT_VECTOR_LEN];
-	moved(v, NAN);
-	assert_true(isnan(probe_trigger_move(v)));        /* nothing known */
-	moved(v, -0.5);                                  /* a fall counts as a move too */
-	assert_near(probe_trigger_move(v), 2.0, 1e-12);
-	v[FEAT_psi_mem_since_probe] = 0.1;                /* the largest over its threshold */
-	assert_near(probe_trigger_move(v), 2.0, 1e-12);
-	v[FEAT_psi_mem_since_probe] = 0.2;
-	assert_near(probe_trigger_move(v), 4.0, 1e-12);
-	moved(v, 0.1);
-	assert_true(probe_trigger_move(v) < 1.0);        /* under the threshold */
 }
 
 static void test_confirm_and_burst(void **state)
@@ -126,7 +112,6 @@ static void test_disabled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_move_size),
 		cmocka_unit_test(test_confirm_and_burst),
 		cmocka_unit_test(test_min_gap),
 		cmocka_unit_test(test_hourly_cap),

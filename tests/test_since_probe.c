@@ -173,6 +173,35 @@ static void test_elim_no_probe(void **state)
 	free(dir);
 }
 
+/* The size of a move: the largest over its threshold, up or down. */
+static void test_move_size(void **state)
+{
+	(void)state;
+	double v[FEAT_VECTOR_LEN];
+	features_clear(v);
+	assert_unknown(since_probe_move(v));                 /* nothing known */
+	v[FEAT_cpu_groups_since_probe] = -0.5;               /* a fall counts as a move too */
+	assert_near(since_probe_move(v), 2.0, 1e-12);
+	v[FEAT_psi_mem_since_probe] = 0.1;                   /* the largest over its threshold */
+	assert_near(since_probe_move(v), 2.0, 1e-12);
+	v[FEAT_psi_mem_since_probe] = 0.2;
+	assert_near(since_probe_move(v), 4.0, 1e-12);
+	features_clear(v);
+	v[FEAT_cpu_groups_since_probe] = 0.1;
+	assert_true(since_probe_move(v) < 1.0);              /* under the threshold */
+
+	/* since_probe_fill fills it from the moves it takes */
+	struct since_probe s;
+	since_probe_init(&s);
+	features_clear(v);
+	v[FEAT_cpu_groups_per_core] = 0.75;                  /* against an idle host */
+	since_probe_fill(&s, v);
+	assert_near(v[FEAT_move_since_probe], 3.0, 1e-12);
+	features_clear(v);
+	since_probe_fill(&s, v);
+	assert_unknown(v[FEAT_move_since_probe]);
+}
+
 /* The levels form: each move is its level, the probe unknown. */
 static void test_levels_form(void **state)
 {
@@ -189,6 +218,7 @@ static void test_levels_form(void **state)
 	v[FEAT_mem_used] = 0.5;
 	since_probe_levels(v, out, FEAT_VECTOR_LEN);
 	assert_near(out[FEAT_cpu_groups_since_probe], 1.5, 1e-12);
+	assert_near(out[FEAT_move_since_probe], 6.0, 1e-12);  /* the levels' size: 1.5 / 0.25 */
 	assert_near(out[FEAT_psi_mem_since_probe], 0.1, 1e-12);
 	assert_unknown(out[FEAT_runq_since_probe]);   /* its level is unknown */
 	assert_unknown(out[FEAT_probe_slowdown]);
@@ -202,6 +232,7 @@ static void test_levels_form(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_move_size),
 		cmocka_unit_test(test_levels_form),
 		cmocka_unit_test(test_moves),
 		cmocka_unit_test(test_elim_history),
