@@ -50,6 +50,26 @@ bool tu_file_has(const char *path, const char *needle);
  * Fails the test when there is no such row. */
 long long tu_sql_int(const char *path, const char *sql);
 
+/* The whole file as a malloc'd NUL-terminated string, or NULL when it
+ * cannot be read (the caller frees). */
+char *tu_slurp(const char *path);
+
+/* The monotonic clock, in seconds and in nanoseconds. */
+double tu_now(void);
+uint64_t tu_mono_ns(void);
+
+/* Sleep ms milliseconds (restarted after signals). */
+void tu_sleep_ms(long ms);
+
+/* Heavy tests (building OpenLava, building packages) call this first: with
+ * ELIM_RANK_SKIP_HEAVY set (the sanitizer pass, distcheck) the test is
+ * skipped, saying why.  Returns only when the test should run. */
+#define test_heavy_or_skip(what) do { \
+	if (tu_skip_heavy(what)) \
+		skip(); \
+} while (0)
+bool tu_skip_heavy(const char *what);
+
 /* Use TAP output and run the group. */
 #define TU_RUN(tests) \
 	(cmocka_set_message_output(CM_OUTPUT_TAP), cmocka_run_group_tests(tests, NULL, NULL))
