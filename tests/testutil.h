@@ -50,8 +50,8 @@ bool tu_file_has(const char *path, const char *needle);
  * Fails the test when there is no such row. */
 long long tu_sql_int(const char *path, const char *sql);
 
-/* The whole file as a malloc'd NUL-terminated string, or NULL when it
- * cannot be read (the caller frees). */
+/* The whole file as a malloc'd NUL-terminated string (the caller frees);
+ * an empty string when it cannot be read.  Never NULL. */
 char *tu_slurp(const char *path);
 
 /* The monotonic clock, in seconds and in nanoseconds. */
