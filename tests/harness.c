@@ -268,6 +268,26 @@ char *th_read_all(struct th *h, double timeout_s)
 	return buf;
 }
 
+int th_run(const struct th_opts *o, const char *const *args, double timeout_s, char **out,
+	   char **err)
+{
+	struct th h;
+	th_start(&h, o, args);
+	char *text = h.fd >= 0 ? th_read_all(&h, timeout_s) : strdup("");
+	assert_non_null(text);
+	int st = th_wait(&h, timeout_s);
+	if (err) {
+		*err = strdup(th_err(&h));
+		assert_non_null(*err);
+	}
+	if (out)
+		*out = text;
+	else
+		free(text);
+	th_close(&h);
+	return st;
+}
+
 int th_pending(struct th *h)
 {
 	int n = 0;

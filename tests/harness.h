@@ -94,6 +94,13 @@ int th_read_timed(struct th *h, double timeout_s, struct th_rec *r);
 /* Read stdout until EOF or timeout_s; returns the text (malloc'd). */
 char *th_read_all(struct th *h, double timeout_s);
 
+/* Run to the end: start with o (stdout and stderr captured unless o says
+ * otherwise), read stdout until EOF, wait (up to timeout_s).  Returns the
+ * exit code as th_wait; *out and *err (either may be NULL) get malloc'd
+ * copies of what it wrote. */
+int th_run(const struct th_opts *o, const char *const *args, double timeout_s, char **out,
+	   char **err);
+
 /* Bytes waiting in the stdout pipe (FIONREAD). */
 int th_pending(struct th *h);
 
