@@ -249,13 +249,12 @@ static void test_stuck_read_off_tick(void **st)
 	void *s = NULL;
 	assert_int_equal(sampler_thermal.init(&env, &s), 0);
 	double out[FEAT_COUNT];
-	uint64_t worst = 0;
+	uint64_t took[30];
 	int held = 0, stuck = 0;
 	for (int i = 0; i < 30; i++) {
 		uint64_t t0 = mono_ns();
 		int rc = sampler_thermal.sample(s, t0, out);
-		uint64_t d = mono_ns() - t0;
-		worst = d > worst ? d : worst;
+		took[i] = mono_ns() - t0;
 		/* unknown; an error once the first read is overdue */
 		assert_true(rc == 0 || rc == -ETIMEDOUT);
 		stuck += rc == -ETIMEDOUT;
@@ -271,7 +270,17 @@ static void test_stuck_read_off_tick(void **st)
 	}
 	assert_true(held >= 1);
 	assert_true(stuck >= 1);
-	assert_true(worst < 20 * 1000000ULL); /* 20 ms, on a loaded machine */
+	/* never waits for the stuck read: a sample that did would wait every
+	 * time, so the median call is quick; a loaded machine delays a few */
+	for (int i = 1; i < 30; i++)
+		for (int j = i; j > 0 && took[j] < took[j - 1]; j--) {
+			uint64_t x = took[j];
+			took[j] = took[j - 1];
+			took[j - 1] = x;
+		}
+	if (took[15] >= 20 * 1000000ULL)
+		fail_msg("median sample took %.1f ms: it waits for the stuck read",
+			 (double)took[15] / 1e6);
 
 	close(fan); /* unanswered events are allowed */
 	assert_int_equal(wait_values(s, out, 50.0), 0);

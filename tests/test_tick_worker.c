@@ -109,9 +109,14 @@ static void t_stuck_source(void **state)
 		assert_int_equal(tick_worker_sample(&w, t, t + 20000000ULL, v), -EBUSY);
 	}
 	assert_true(tick_worker_stuck_ns(&w, now_ns()) >= 100000000ULL);
+	/* gives up at its budget, does not hang: the thread stays blocked
+	 * (until the write below), so a stop that waited for it would never
+	 * return; a generous multiple of the budget tells the two apart on
+	 * any load */
 	uint64_t t0 = now_ns();
-	assert_false(tick_worker_stop(&w, 100000000ULL));   /* gives up, does not hang */
-	assert_true(now_ns() - t0 < 300000000ULL);
+	assert_false(tick_worker_stop(&w, 100000000ULL));
+	assert_true(now_ns() - t0 >= 100000000ULL);          /* it did wait its budget */
+	assert_true(now_ns() - t0 < 20 * 100000000ULL);
 	assert_int_equal(write(p[1], "x", 1), 1);            /* let the thread end */
 	usleep(50000);
 	close(p[0]);
