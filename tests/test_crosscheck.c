@@ -50,13 +50,6 @@ static char *tmp;
 static char ns_name[32], veth_host[16], veth_ns[16], addr_host[32], addr_ns[32];
 static bool net_ready;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_until(uint64_t t)
 {
 	struct timespec ts = { .tv_sec = (time_t)(t / NSEC), .tv_nsec = (long)(t % NSEC) };
@@ -95,7 +88,7 @@ static int wait_for(pid_t pid, uint64_t deadline)
 		pid_t r = waitpid(pid, &st, WNOHANG);
 		if (r == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		if (mono_ns() > deadline) {
+		if (tu_mono_ns() > deadline) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return -2;
@@ -110,7 +103,7 @@ static void stop(pid_t pid)
 	if (pid <= 0)
 		return;
 	kill(-pid, SIGTERM);
-	uint64_t deadline = mono_ns() + 3 * NSEC;
+	uint64_t deadline = tu_mono_ns() + 3 * NSEC;
 	if (wait_for(pid, deadline) == -2)
 		fprintf(stderr, "# load %d killed\n", (int)pid);
 }
@@ -227,7 +220,7 @@ static int measure(const char *feature_args, char **tool_argv, char **elim_out, 
 		eargv[n++] = xt[i];
 	eargv[n] = NULL;
 
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tu_mono_ns();
 	pid_t pe = spawn(eargv, eo);
 	sleep_until(t0 + CC_LEAD_NS);
 	pid_t pt = spawn(tool_argv, to);
@@ -392,9 +385,9 @@ static pid_t start_sender(double seconds)
 		_exit(4);
 	static char buf[NET_PAYLOAD];
 	memset(buf, 'n', sizeof buf);
-	uint64_t start = mono_ns(), end = start + (uint64_t)(seconds * 1e9);
+	uint64_t start = tu_mono_ns(), end = start + (uint64_t)(seconds * 1e9);
 	double sent = 0;
-	for (uint64_t now = start; now < end; now = mono_ns()) {
+	for (uint64_t now = start; now < end; now = tu_mono_ns()) {
 		double due = NET_RATE * (double)(now - start) / 1e9;
 		while (sent < due) {
 			if (send(fd, buf, sizeof buf, 0) < 0 && errno != ENOBUFS && errno != ECONNREFUSED)
