@@ -432,7 +432,6 @@ int th_query_doubles(const char *db, const char *sql, double *out, int max)
 bool th_on_grid(const double *t, int n, double interval, double tol, int *skipped, char *why,
 		size_t whylen)
 {
-	int slots = 0;
 	double min_gap = INFINITY;
 	why[0] = '\0';
 	if (skipped)
@@ -448,8 +447,6 @@ bool th_on_grid(const double *t, int n, double interval, double tol, int *skippe
 			return false;
 		}
 		min_gap = g < min_gap ? g : min_gap;
-		long k = lround(g / interval);
-		slots += k < 1 ? 1 : (int)k;
 	}
 	double span = t[n - 1] - t[0];
 	/* never ahead of the grid: a late first record can shorten the span
@@ -466,7 +463,9 @@ bool th_on_grid(const double *t, int n, double interval, double tol, int *skippe
 			 min_gap, interval);
 		return false;
 	}
-	if (skipped)
-		*skipped = slots - (n - 1);
+	if (skipped) {
+		long slots = lround(span / interval);
+		*skipped = slots > n - 1 ? (int)(slots - (n - 1)) : 0;
+	}
 	return true;
 }

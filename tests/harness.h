@@ -152,7 +152,7 @@ int th_query_doubles(const char *db, const char *sql, double *out, int max);
  *   - the shortest gap is at most (1 + tol) intervals (the interval, not a
  *     multiple of it: load stretches some gaps and shrinks the next).
  * tol is a fraction of the interval (0.5 is generous).  *skipped (may be
- * NULL) gets the grid slots that had no record, rounding each gap.
+ * NULL) gets the grid slots the span holds beyond the records' gaps.
  * Returns true, or false with the reason in why.
  */
 bool th_on_grid(const double *t, int n, double interval, double tol, int *skipped, char *why,

@@ -58,6 +58,7 @@ TEST_TRAINER_LIBS = tests/libtestutil.a $(TRAINER_LIBS) $(CMOCKA_LIBS) $(SQLITE3
 # ------------------------------------------------------------ the list
 # one program per module, tests/test_<name>.c, TAP on stdout
 TESTS_C = \
+	tests/test_harness \
 	tests/test_parse tests/test_model tests/test_history \
 	tests/test_samplers tests/test_record tests/test_elim tests/test_train \
 	tests/test_lim tests/test_lim_history tests/test_options tests/test_upkeep \
@@ -83,6 +84,8 @@ EXTRA_DIST += tests/data tests/test_docs.sh tests/run-test tests/README tests/pn
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
+tests_test_harness_CFLAGS = $(TEST_CFLAGS)
+tests_test_harness_LDADD = $(TEST_LIBS)
 tests_test_parse_CFLAGS = $(TEST_CFLAGS)
 tests_test_parse_LDADD = $(TEST_ELIM_LIBS)
 tests_test_model_CFLAGS = $(TEST_CFLAGS)
