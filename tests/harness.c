@@ -44,6 +44,9 @@ static void child_stream(int to, enum th_stream s, int pipe_w, const char *file)
 	case TH_CLOSED:
 		close(to);
 		return;
+	case TH_STDOUT:
+		fd = 1;
+		break;
 	case TH_INHERIT:
 	case TH_DEFAULT:
 		return;
@@ -64,6 +67,7 @@ void th_start(struct th *h, const struct th_opts *opts, const char *const *args)
 	enum th_stream err = o->err ? o->err : o->lim_like ? TH_CLOSED : TH_PIPE;
 	assert_true(out != TH_FILE || o->out_file);
 	assert_true(err != TH_FILE || o->err_file);
+	assert_true(out != TH_STDOUT);
 	enum th_sigmask mask = o->sigmask ? o->sigmask
 					  : o->lim_like ? TH_SIG_BLOCK_ALL : TH_SIG_KEEP;
 
@@ -90,6 +94,8 @@ void th_start(struct th *h, const struct th_opts *opts, const char *const *args)
 		}
 		if (o->ignore_sigusr1)
 			signal(SIGUSR1, SIG_IGN);
+		if (o->new_session)
+			setsid();
 		if (o->lim_like && !o->keep_nice)
 			setpriority(PRIO_PROCESS, 0, -20);
 		child_stream(0, TH_NULL, -1, NULL);
@@ -122,10 +128,14 @@ void th_start(struct th *h, const struct th_opts *opts, const char *const *args)
 		for (int i = 0; args && args[i] && n < 126; i++)
 			argv[n++] = args[i];
 		argv[n] = NULL;
-		execv(bin, (char *const *)argv);
+		if (strchr(bin, '/'))
+			execv(bin, (char *const *)argv);
+		else
+			execvp(bin, (char *const *)argv);
 		_exit(127);
 	}
 	h->pid = pid;
+	h->new_session = o->new_session;
 	if (out == TH_PIPE) {
 		close(po[1]);
 		h->fd = po[0];
@@ -345,7 +355,7 @@ int th_wait(struct th *h, double timeout_s)
 		else
 			usleep(5000);
 	}
-	kill(h->pid, SIGKILL);
+	kill(h->new_session ? -h->pid : h->pid, SIGKILL);
 	waitpid(h->pid, &st, 0);
 	h->status = 128 + SIGKILL;
 	return -1;

@@ -32,15 +32,17 @@
 #include <sys/types.h>
 
 /* What a child's stdin, stdout or stderr is.  TH_DEFAULT: stdin /dev/null,
- * stdout a pipe, stderr closed when lim_like, else a pipe. */
-enum th_stream { TH_DEFAULT = 0, TH_PIPE, TH_NULL, TH_CLOSED, TH_FILE, TH_INHERIT };
+ * stdout a pipe, stderr closed when lim_like, else a pipe.  TH_STDOUT
+ * (stderr only): wherever stdout goes. */
+enum th_stream { TH_DEFAULT = 0, TH_PIPE, TH_NULL, TH_CLOSED, TH_FILE, TH_INHERIT, TH_STDOUT };
 
 /* The child's signal mask.  TH_SIG_DEFAULT: everything blocked when
  * lim_like, else unchanged. */
 enum th_sigmask { TH_SIG_DEFAULT = 0, TH_SIG_KEEP, TH_SIG_BLOCK_ALL, TH_SIG_BLOCK_ALL_BUT_TERM };
 
 struct th_opts {
-	const char *bin;          /* program to run; NULL: $ELIM_BIN */
+	const char *bin;          /* program to run (without a '/': searched in
+				   * PATH); NULL: $ELIM_BIN */
 	bool lim_like;            /* as LIM starts an elim (see above) */
 	bool foreground;          /* add --foreground (logs to stderr) first */
 	enum th_stream out, err;  /* stdout and stderr */
@@ -52,6 +54,8 @@ struct th_opts {
 	bool ignore_sigusr1;      /* SIGUSR1 ignored, as some LIMs leave it */
 	const char *cwd;          /* working directory (lim_like: /tmp) */
 	bool keep_nice;           /* lim_like, but at the test's own nice value */
+	bool new_session;         /* setsid(): its own session, as a batch job;
+				   * a timeout in th_wait kills the session */
 };
 
 struct th {
@@ -66,6 +70,7 @@ struct th {
 	size_t line_len;
 	double line_t;            /* when they arrived (s since t0) */
 	int status;               /* decoded exit (see th_wait) once reaped, else -1 */
+	bool new_session;
 };
 
 /* One record with the monotonic time (s since th_start) it arrived. */
