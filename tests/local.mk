@@ -15,9 +15,9 @@ SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/run-test $(SHELL)
 TEST_EXTENSIONS = .sh
 
 SERIAL_TESTS = \
-	test_lim test_lim_history test_elim test_probe test_since_probe test_caps \
-	test_soak test_valgrind test_groups test_crosscheck test_pcap test_recorder \
-	test_tick_worker test_thermal test_rss test_trust test_install
+	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
+	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
+	test_thermal
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
