@@ -73,14 +73,13 @@ static void make_history(const char *path, const char *host, int n, unsigned see
 /* Run rank-train with args; capture stdout+stderr into out.  Returns exit status. */
 static int run_train(char *out, size_t size, const char *args)
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", train_bin(), args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	char script[4096], *text;
+	snprintf(script, sizeof script, "exec %s %s", train_bin(), args);
+	int st = th_run(&(struct th_opts){ .bin = "/bin/sh", .err = TH_STDOUT },
+			(const char *const[]){ "-c", script, NULL }, 300.0, &text, NULL);
+	snprintf(out, size, "%s", text);
+	free(text);
+	return st;
 }
 
 struct fixture {

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "model.h"
+#include "harness.h"
 #include "testutil.h"
 #include "trainer_fixture.h"
 
@@ -33,10 +34,18 @@ static const char *bin(void)
 	return b ? b : "trainer/rank-train";
 }
 
-/* Run rank-train with args; stdout and stderr land in dir/out and dir/err. */
+/* Run rank-train with args (words split as by the shell) through the
+ * harness; stdout and stderr land in dir/out and dir/err. */
 static int rt(const char *args)
 {
-	return tu_system("%s %s >%s/out 2>%s/err", bin(), args, dir, dir);
+	char out[600], err[600], script[8192];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	unlink(err);
+	snprintf(script, sizeof script, "exec %s %s", bin(), args);
+	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
+			     .err_file = err };
+	return th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
 }
 
 static char *err_text(void);
