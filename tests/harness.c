@@ -383,6 +383,30 @@ void th_close(struct th *h)
 	h->err_len = h->err_cap = 0;
 }
 
+int th_stat_nice(const char *stat_path)
+{
+	char *buf = tu_slurp(stat_path);
+	char *p = strrchr(buf, ')');
+	if (p == NULL)
+		fail_msg("%s: no process status", stat_path);
+	int field = 2, nice = 99;
+	char *save;
+	for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (++field == 19) {
+			nice = atoi(tok);
+			break;
+		}
+	free(buf);
+	return nice;
+}
+
+int th_nice(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	return th_stat_nice(path);
+}
+
 /* ------------------------------------------------------------ the history */
 
 long th_rows(const char *db)

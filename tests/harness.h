@@ -124,6 +124,13 @@ const char *th_err(struct th *h);
  * or it is killed and reaped). */
 void th_close(struct th *h);
 
+/* The nice value (field 19) in a /proc stat file: /proc/PID/stat or
+ * /proc/PID/task/TID/stat.  Fails the test when it cannot be read. */
+int th_stat_nice(const char *stat_path);
+
+/* The same for a process. */
+int th_nice(pid_t pid);
+
 /* Seconds on the monotonic clock. */
 double th_now(void);
 

@@ -54,27 +54,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-/* The elim's nice value from /proc/PID/stat (field 19). */
-static int nice_of(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 99;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	int field = 2, nice = 99;
-	for (char *t = strtok(p + 1, " "); t; t = strtok(NULL, " "))
-		if (++field == 19) {
-			nice = atoi(t);
-			break;
-		}
-	return nice;
-}
-
 static void test_lim_like_run(void **state)
 {
 	(void)state;
@@ -90,7 +69,7 @@ static void test_lim_like_run(void **state)
 	int n = 0;
 	while (n < 6 && th_read_timed(&e, 60.0, &rec) == 1) {
 		if (n == 0)
-			assert_int_equal(nice_of(e.pid), 0);  /* LIM's -20 is not kept */
+			assert_int_equal(th_nice(e.pid), 0);  /* LIM's -20 is not kept */
 		assert_true(rec.rank >= 10.0 && rec.rank <= 10000.0);
 		t[n] = rec.t;
 		ranks[n++] = rec.rank;
@@ -191,20 +170,15 @@ static void test_usage_errors(void **state)
 		th_close(&e);
 	}
 	/* --help goes to stdout and exits 0, and names every option */
-	const char *argv[] = { "--help", NULL };
-	struct th e;
-	start(&e, argv, 0);
-	char help[8192];
-	size_t n = fread(help, 1, sizeof help - 1, e.f);
-	help[n] = '\0';
-	assert_int_equal(th_wait(&e, 60.0), 0);
+	char *help;
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--help", NULL }, 60.0, &help, NULL), 0);
 	const char *opts[] = { "--interval", "--count", "--once", "--explain", "--model", "--history",
 			       "--no-history", "--state-dir", "--procfs", "--sysfs", "--foreground",
 			       "--verbose", "--syslog-facility", "--help", "--version" };
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (!strstr(help, opts[i]))
 			fail_msg("--help does not mention %s", opts[i]);
-	th_close(&e);
+	free(help);
 }
 
 static void write_model(const char *dir, const char *name, const char *text)
@@ -309,12 +283,8 @@ static void test_sampler_failure_logged(void **state)
 	snprintf(proc, sizeof proc, "%s/proc", dir);
 	tu_copy_tree(procfs, proc);
 	snprintf(stat_path, sizeof stat_path, "%s/stat", proc);
-	FILE *f = fopen(stat_path, "r");
-	assert_non_null(f);
-	static char good[65536];
-	size_t len = fread(good, 1, sizeof good - 1, f);
-	fclose(f);
-	good[len] = '\0';
+	char *good = tu_slurp(stat_path);
+	assert_true(good[0] != '\0');
 	const char *argv[] = { "--procfs", proc, "--sysfs", sysfs, "--interval", "0.1",
 			 "--count", "40", "--no-history", "--no-probe", "--foreground", NULL };
 	struct th e;
@@ -328,6 +298,7 @@ static void test_sampler_failure_logged(void **state)
 		if (n == 15)
 			tu_write(dir, "proc/stat", good);
 	}
+	free(good);
 	assert_int_equal(n, 40);
 	assert_int_equal(th_wait(&e, 60.0), 0);
 	char *err = err_of(&e);

@@ -43,32 +43,6 @@ static void proc_status(pid_t pid, const char *key, char *out, size_t len)
 	fclose(f);
 }
 
-static int proc_nice_path(const char *path)
-{
-	char buf[1024];
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	assert_non_null(p);
-	int field = 2, nice = 99;
-	for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
-		if (++field == 19) {
-			nice = atoi(tok);
-			break;
-		}
-	return nice;
-}
-
-static int proc_nice(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	return proc_nice_path(path);
-}
-
 /* Every thread at nice 0; threads other than the main one block signals
  * (so signals wake the main loop).  Returns the number of threads. */
 static int check_threads(pid_t pid)
@@ -84,7 +58,7 @@ static int check_threads(pid_t pid)
 			continue;
 		n++;
 		snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
-		assert_int_equal(proc_nice_path(path), 0);
+		assert_int_equal(th_stat_nice(path), 0);
 		snprintf(path, sizeof path, "%s/%s/status", dir, e->d_name);
 		FILE *f = fopen(path, "r");
 		assert_non_null(f);
@@ -118,7 +92,7 @@ static void t_lim_environment(void **state)
 	char blk[256], fd2[256], path[64];
 	proc_status(h.pid, "SigBlk:", blk, sizeof blk);
 	assert_int_equal(strtoull(blk, NULL, 16), 0);   /* signals unblocked */
-	assert_int_equal(proc_nice(h.pid), 0);           /* LIM's -20 left behind */
+	assert_int_equal(th_nice(h.pid), 0);           /* LIM's -20 left behind */
 	assert_true(check_threads(h.pid) >= 2);          /* main + sampling */
 	snprintf(path, sizeof path, "/proc/%d/fd/2", (int)h.pid);
 	ssize_t n = readlink(path, fd2, sizeof fd2 - 1);
