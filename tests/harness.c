@@ -463,6 +463,24 @@ int th_query_doubles(const char *db, const char *sql, double *out, int max)
 
 /* ------------------------------------------------------------ the tick grid */
 
+void th_expect_grid(struct th *h, int n, double interval)
+{
+	struct th_rec rec;
+	double t[64], rank;
+	assert_true(n >= 3 && n <= 64);
+	h->line_len = 0;                          /* written before: dropped */
+	while (th_read_raw(h, 0.0, &rank) > 0)
+		;
+	for (int i = 0; i < n; i++) {
+		if (th_read_timed(h, 60.0, &rec) != 1)
+			fail_msg("record %d of %d did not come", i + 1, n);
+		t[i] = rec.t;
+	}
+	char why[256];
+	if (!th_on_grid(t, n, interval, 0.5, NULL, why, sizeof why))
+		fail_msg("records off the %g s grid: %s", interval, why);
+}
+
 bool th_on_grid(const double *t, int n, double interval, double tol, int *skipped, char *why,
 		size_t whylen)
 {

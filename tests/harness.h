@@ -170,4 +170,9 @@ int th_query_doubles(const char *db, const char *sql, double *out, int max);
 bool th_on_grid(const double *t, int n, double interval, double tol, int *skipped, char *why,
 		size_t whylen);
 
+/* Drop the records already waiting, read n (3..64) fresh ones (each
+ * within 60 s) with their arrival times, and fail the test unless they
+ * keep to a grid of the interval (th_on_grid, tol 0.5). */
+void th_expect_grid(struct th *h, int n, double interval);
+
 #endif

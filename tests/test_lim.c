@@ -260,25 +260,6 @@ static void t_sighup_model(void **state)
 	free(dir);
 }
 
-/* Read n records (n >= 3, the first one written after the call) and
- * check they keep to a grid of the interval (harness.h: th_on_grid). */
-static void records_on_grid(struct th *h, int n, double interval)
-{
-	struct th_rec rec;
-	double t[32], rank;
-	assert_true(n >= 3 && n <= 32);
-	while (th_read_raw(h, 0.0, &rank) > 0)    /* one written before: drop it */
-		;
-	for (int i = 0; i < n; i++) {
-		if (th_read_timed(h, 30.0, &rec) != 1)
-			fail_msg("record %d of %d did not come", i + 1, n);
-		t[i] = rec.t;
-	}
-	char why[256];
-	if (!th_on_grid(t, n, interval, 0.5, NULL, why, sizeof why))
-		fail_msg("interval %g: %s", interval, why);
-}
-
 /* SIGHUP: a changed configuration is applied, a broken one is reported and
  * the running configuration kept. */
 static void t_sighup_config(void **state)
@@ -296,7 +277,7 @@ static void t_sighup_config(void **state)
 	th_start(&h, &o, args);
 	double rank;
 	assert_true(th_read_raw(&h, 30.0, &rank) > 0);
-	records_on_grid(&h, 8, 0.1);
+	th_expect_grid(&h, 8, 0.1);
 
 	tu_write(dir, "elim.rank.conf", "interval = 0.3\nno-history = yes\nprocfs = /nonexistent\n");
 	th_kill(&h, SIGHUP);
@@ -304,7 +285,7 @@ static void t_sighup_config(void **state)
 		tu_sleep_ms(50);
 	assert_true(tu_file_has(log, "changed: interval"));
 	/* a new grid from the reload: 0.3 s, and 0.1 s no more */
-	records_on_grid(&h, 6, 0.3);
+	th_expect_grid(&h, 6, 0.3);
 	assert_true(tu_file_has(log, "procfs changed: takes effect when"));
 
 	tu_write(dir, "elim.rank.conf", "interval = 0.1\nbogus-setting = 1\n");
@@ -312,7 +293,7 @@ static void t_sighup_config(void **state)
 	for (int w = 0; w < 600 && !tu_file_has(log, "unknown setting 'bogus-setting'"); w++)
 		tu_sleep_ms(50);
 	assert_true(tu_file_has(log, ":2: unknown setting 'bogus-setting'; keeping the running"));
-	records_on_grid(&h, 6, 0.3);               /* the running configuration */
+	th_expect_grid(&h, 6, 0.3);               /* the running configuration */
 	assert_int_equal(waitpid(h.pid, NULL, WNOHANG), 0);
 
 	th_kill(&h, SIGTERM);
@@ -430,7 +411,7 @@ static void t_blocking_source(void **state)
 	th_start(&h, &o, args);
 	double rank;
 	assert_true(th_read_raw(&h, 30.0, &rank) > 0);
-	records_on_grid(&h, 12, 0.1);               /* on time, not held by the FIFOs */
+	th_expect_grid(&h, 12, 0.1);               /* on time, not held by the FIFOs */
 	th_kill(&h, SIGTERM);
 	int st = th_wait(&h, 30.0);
 	assert_int_equal(st, 0);

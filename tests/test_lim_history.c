@@ -54,21 +54,11 @@ static void run_init(struct run *r)
 
 #define INTERVAL 0.1
 
-/* Read n records (n >= 3); they keep to the tick grid (harness.h:
- * th_on_grid) whatever the machine's load.  Returns n. */
+/* Read n fresh records: they keep to the tick grid (harness.h) whatever
+ * the machine's load.  Returns n. */
 static int records_on_grid(struct th *h, int n)
 {
-	struct th_rec rec;
-	double t[64];
-	assert_true(n >= 3 && n <= 64);
-	for (int i = 0; i < n; i++) {
-		if (th_read_timed(h, 10.0, &rec) != 1)
-			fail_msg("record %d of %d did not come", i + 1, n);
-		t[i] = rec.t;
-	}
-	char why[256];
-	if (!th_on_grid(t, n, INTERVAL, 0.5, NULL, why, sizeof why))
-		fail_msg("records off the grid: %s", why);
+	th_expect_grid(h, n, INTERVAL);
 	return n;
 }
 
