@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "harness.h"
 #include "testutil.h"
 
 #include "acct.h"
@@ -412,23 +413,25 @@ static void test_rank_train_acct(void **state)
 	fputs(real_record, f);
 	fclose(f);
 	history_close(h);
-	assert_int_equal(tu_system("'%s' --acct '%s/lsb.acct' --terms cpu_busy --dry-run '%s/h.db' > '%s/out' 2>&1",
-				   getenv("TRAIN_BIN"), dir, dir, dir), 0);
-	snprintf(path, sizeof path, "%s/out", dir);
-	f = fopen(path, "r");
-	char out[8192];
-	size_t n = fread(out, 1, sizeof out - 1, f);
-	out[n] = '\0';
-	fclose(f);
+	char acct[600], db[600], *out;
+	snprintf(acct, sizeof acct, "%s/lsb.acct", dir);
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	const struct th_opts train = { .bin = getenv("TRAIN_BIN"), .err = TH_STDOUT };
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", acct, "--terms", "cpu_busy",
+							       "--dry-run", db, NULL }, 300.0, &out, NULL), 0);
 	assert_non_null(strstr(out, "acct: 161 JOB_FINISH records: 160 usable jobs; skipped 1 not done"));
 	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
 	assert_non_null(strstr(out, "label: acct_slowdown"));
 	const char *r2 = strstr(out, "r2: ");
 	assert_non_null(r2);
 	assert_true(strtod(r2 + 4, NULL) > 0.99);
+	free(out);
 	/* a bad file is an error naming it */
-	assert_int_equal(tu_system("'%s' --acct '%s/nope' --terms cpu_busy --dry-run '%s/h.db' 2>'%s/err' >/dev/null",
-				   getenv("TRAIN_BIN"), dir, dir, dir), 1);
+	snprintf(acct, sizeof acct, "%s/nope", dir);
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", acct, "--terms", "cpu_busy",
+							       "--dry-run", db, NULL }, 300.0, &out, NULL), 1);
+	assert_non_null(strstr(out, acct));
+	free(out);
 	tu_rmtree(dir);
 	free(dir);
 }

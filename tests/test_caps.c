@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "limharness.h"
+#include "harness.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ unit */
@@ -200,7 +200,7 @@ static int assert_threads(pid_t pid, uint64_t main_keep)
 struct run {
 	char *dir;
 	char db[600], log[600];
-	struct lh h;
+	struct th h;
 };
 
 static void run_start_nice(struct run *r, const char *const *extra, bool nice20)
@@ -215,13 +215,13 @@ static void run_start_nice(struct run *r, const char *const *extra, bool nice20)
 	for (size_t i = 0; extra && extra[i] && n < 23; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
-	struct lh_opts o = { .nice20 = nice20, .log = r->log };
-	lh_start(&r->h, &o, args);
+	struct th_opts o = { .lim_like = true, .keep_nice = !nice20, .err = TH_FILE, .err_file = r->log, .foreground = true };
+	th_start(&r->h, &o, args);
 	/* a few records: every thread is up by then */
 	double rank;
 	int got = 0;
 	while (got < 4) {
-		int k = lh_read_raw(&r->h, 5.0, &rank);
+		int k = th_read_raw(&r->h, 5.0, &rank);
 		assert_true(k > 0);
 		got += k;
 	}
@@ -235,13 +235,13 @@ static void run_start(struct run *r, const char *const *extra)
 
 static void run_stop(struct run *r)
 {
-	lh_kill(&r->h, SIGTERM);
+	th_kill(&r->h, SIGTERM);
 	double rank;
-	while (lh_read_raw(&r->h, 2.0, &rank) > 0)
+	while (th_read_raw(&r->h, 2.0, &rank) > 0)
 		;
-	int st = lh_wait(&r->h, 5.0);
-	assert_true(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	lh_close(&r->h);
+	int st = th_wait(&r->h, 5.0);
+	assert_int_equal(st, 0);
+	th_close(&r->h);
 }
 
 /* Read records until the history holds n probe results (10 s at most);
@@ -249,9 +249,9 @@ static void run_stop(struct run *r)
 static int wait_probe_results(struct run *r, int n)
 {
 	const char *q = "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL";
-	double end = lh_now() + 10, rank;
-	while (lh_now() < end && tu_sql_int(r->db, q) < n)
-		lh_read_raw(&r->h, 1.0, &rank);
+	double end = th_now() + 10, rank;
+	while (th_now() < end && tu_sql_int(r->db, q) < n)
+		th_read_raw(&r->h, 1.0, &rank);
 	return tu_sql_int(r->db, q);
 }
 
@@ -328,28 +328,31 @@ static int count_procs(uid_t uid, const char *needle)
 static void test_elim_probe_command(void **state)
 {
 	(void)state;
-	/* an odd duration to find our sleeps among anyone else's */
-	const char *cmd = "/bin/sleep 97.25";
+	/* an odd duration to find our sleeps among anyone else's (other
+	 * checkouts may run this very test at the same time: our pid in it) */
+	char cmd[64], odd[32];
+	snprintf(odd, sizeof odd, "97.%d", (int)getpid());
+	snprintf(cmd, sizeof cmd, "/bin/sleep %s", odd);
 	struct run r;
 	run_start(&r, (const char *const[]){ "--probe-command", cmd, "--probe-user", "nobody",
 					     "--probe-interval", "1", "--probe-timeout", "1", NULL });
 	assert_threads(r.h.pid, CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_KILL));
 	/* the command starts as nobody (uid 65534 on Debian) ... */
-	double end = lh_now() + 5, rank;
+	double end = th_now() + 30, rank;
 	int seen = 0;
-	while (lh_now() < end && (seen = count_procs(65534, "97.25")) == 0)
-		lh_read_raw(&r.h, 0.2, &rank);
+	while (th_now() < end && (seen = count_procs(65534, odd)) == 0)
+		th_read_raw(&r.h, 0.2, &rank);
 	assert_true(seen >= 1);
-	assert_int_equal(count_procs(0, "97.25"), 0);
+	assert_int_equal(count_procs(0, odd), 0);
 	/* ... and the timeouts kill it: never more than one alive at a time,
 	 * with a failed probe logged */
-	end = lh_now() + 4;
-	while (lh_now() < end) {
-		assert_true(count_procs(65534, "97.25") <= 1);
-		lh_read_raw(&r.h, 0.3, &rank);
+	end = th_now() + 4;
+	while (th_now() < end) {
+		assert_true(count_procs(65534, odd) <= 1);
+		th_read_raw(&r.h, 0.3, &rank);
 	}
 	run_stop(&r);
-	assert_int_equal(count_procs(65534, "97.25"), 0);
+	assert_int_equal(count_procs(65534, odd), 0);
 	assert_true(tu_file_has(r.log, "capabilities: keeping cap_kill,cap_setgid,cap_setuid"));
 	assert_true(tu_file_has(r.log, "timeout") || tu_file_has(r.log, "killed"));
 	run_done(&r);
@@ -406,13 +409,17 @@ static void test_hidepid_warned(void **state)
 		{ "hidepid=0,gid=5", false },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int rc = tu_system("unshare -m sh -c 'mkdir -p %s/proc && mount -t proc -o %s proc %s/proc && "
-				   "%s --once --no-history --no-probe --foreground --procfs %s/proc"
-				   " >/dev/null 2>%s/err'", dir, cases[i].opts, dir, elim, dir, dir);
+		char script[2048], *err;
+		snprintf(script, sizeof script, "mkdir -p %s/proc && mount -t proc -o %s proc %s/proc &&"
+			 " exec %s --once --no-history --no-probe --foreground --procfs %s/proc",
+			 dir, cases[i].opts, dir, elim, dir);
+		int rc = th_run(&(struct th_opts){ .bin = "unshare", .out = TH_NULL },
+				(const char *const[]){ "-m", "/bin/sh", "-c", script, NULL }, 60.0, NULL,
+				&err);
 		assert_int_equal(rc, 0);
-		char err[600];
-		snprintf(err, sizeof err, "%s/err", dir);
-		if (tu_file_has(err, "is mounted with hidepid and a gid=") != cases[i].warned)
+		bool warned = strstr(err, "is mounted with hidepid and a gid=") != NULL;
+		free(err);
+		if (warned != cases[i].warned)
 			fail_msg("-o %s: the warning was %s", cases[i].opts,
 				 cases[i].warned ? "missing" : "given");
 	}
@@ -438,12 +445,12 @@ static void test_elim_pcap(void **state)
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char payload[1000];
 	memset(payload, 'x', sizeof payload);
-	double end = lh_now() + 10, rank;
-	while (lh_now() < end &&
+	double end = th_now() + 10, rank;
+	while (th_now() < end &&
 	       tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") < 1) {
 		for (int i = 0; i < 50; i++)
 			sendto(s, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to);
-		lh_read_raw(&r.h, 0.3, &rank);
+		th_read_raw(&r.h, 0.3, &rank);
 	}
 	close(s);
 	assert_true(tu_sql_int(r.db, "SELECT count(*) FROM samples WHERE pcap_discard_bps > 0") >= 1);

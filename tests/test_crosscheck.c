@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include "harness.h"
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -50,13 +51,6 @@ static char *tmp;
 static char ns_name[32], veth_host[16], veth_ns[16], addr_host[32], addr_ns[32];
 static bool net_ready;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_until(uint64_t t)
 {
 	struct timespec ts = { .tv_sec = (time_t)(t / NSEC), .tv_nsec = (long)(t % NSEC) };
@@ -70,21 +64,17 @@ static bool have(const char *prog)
 }
 
 /* fork + exec argv in a session of its own, stdout and stderr to out. */
+/* Start argv (argv[0] searched in PATH) through the harness in a session
+ * of its own, stdout and stderr to out, in the C locale; reap it with
+ * wait_for. */
 static pid_t spawn(char *const argv[], const char *out)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setsid();
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		setenv("LC_ALL", "C", 1);
-		setenv("S_TIME_FORMAT", "ISO", 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
+	struct th h;
+	struct th_opts o = { .bin = argv[0], .new_session = true, .out = TH_FILE, .out_file = out,
+			     .err = TH_STDOUT, .env = { "LC_ALL=C", "S_TIME_FORMAT=ISO" } };
+	th_start(&h, &o, (const char *const *)argv + 1);
+	th_close(&h);
+	return h.pid;
 }
 
 /* Wait for pid until monotonic deadline; kill its session past it. */
@@ -95,7 +85,7 @@ static int wait_for(pid_t pid, uint64_t deadline)
 		pid_t r = waitpid(pid, &st, WNOHANG);
 		if (r == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		if (mono_ns() > deadline) {
+		if (tu_mono_ns() > deadline) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return -2;
@@ -110,21 +100,9 @@ static void stop(pid_t pid)
 	if (pid <= 0)
 		return;
 	kill(-pid, SIGTERM);
-	uint64_t deadline = mono_ns() + 3 * NSEC;
+	uint64_t deadline = tu_mono_ns() + 3 * NSEC;
 	if (wait_for(pid, deadline) == -2)
 		fprintf(stderr, "# load %d killed\n", (int)pid);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *buf = calloc(1, 1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 /* Split a line into at most max blank-separated tokens (in place). */
@@ -227,14 +205,14 @@ static int measure(const char *feature_args, char **tool_argv, char **elim_out, 
 		eargv[n++] = xt[i];
 	eargv[n] = NULL;
 
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tu_mono_ns();
 	pid_t pe = spawn(eargv, eo);
 	sleep_until(t0 + CC_LEAD_NS);
 	pid_t pt = spawn(tool_argv, to);
 	uint64_t deadline = t0 + CC_LEAD_NS + (CC_WINDOW + 5) * NSEC;
 	int re = wait_for(pe, deadline), rt = wait_for(pt, deadline);
-	*elim_out = read_file(eo);
-	*tool_out = read_file(to);
+	*elim_out = tu_slurp(eo);
+	*tool_out = tu_slurp(to);
 	if (re != 0 || rt != 0) {
 		fprintf(stderr, "# elim exit %d, tool exit %d\n# elim: %.300s\n# tool: %.300s\n",
 			re, rt, *elim_out, *tool_out);
@@ -392,9 +370,9 @@ static pid_t start_sender(double seconds)
 		_exit(4);
 	static char buf[NET_PAYLOAD];
 	memset(buf, 'n', sizeof buf);
-	uint64_t start = mono_ns(), end = start + (uint64_t)(seconds * 1e9);
+	uint64_t start = tu_mono_ns(), end = start + (uint64_t)(seconds * 1e9);
 	double sent = 0;
-	for (uint64_t now = start; now < end; now = mono_ns()) {
+	for (uint64_t now = start; now < end; now = tu_mono_ns()) {
 		double due = NET_RATE * (double)(now - start) / 1e9;
 		while (sent < due) {
 			if (send(fd, buf, sizeof buf, 0) < 0 && errno != ENOBUFS && errno != ECONNREFUSED)

@@ -1,139 +1,46 @@
 /*
- * The real elim.rank binary under a harness that starts it the way LIM
+ * The real elim.rank binary under the test harness (harness.h), started the way LIM
  * does (pipe on stdout, stderr closed, signals blocked, nice -20) and reads
  * its records the way LIM does (fscanf "%d", then "%s %s" pairs).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "feature_set.h"
+#include "harness.h"
 #include "testutil.h"
 
-struct elim {
-	pid_t pid;
-	FILE *out;        /* its stdout, read like LIM */
-	int err_fd;       /* its stderr when captured, else -1 */
-};
-
-static const char *elim_bin(void)
+/* Read one record as LIM does (the harness checks its form).  Returns 1
+ * with *value set, 0 at EOF. */
+static int read_record(struct th *e, double *value)
 {
-	const char *b = getenv("ELIM_BIN");
-	return b ? b : "elim/elim.rank";
+	int r = th_read_lim(e, 60.0, value);
+	assert_int_not_equal(r, -1);
+	return r;
 }
 
-/*
- * Start argv (argv[0] is replaced by the elim binary unless use_shell).
- * lim_like: stderr closed, signals blocked, nice -20.  Otherwise stderr is
- * captured into err_fd.
- */
-static struct elim start(char **argv, int lim_like)
+/* Start the elim with args: as LIM does (lim_like), or with stderr captured. */
+static void start(struct th *e, const char *const *args, bool lim_like)
 {
-	int out[2], err[2];
-	assert_int_equal(pipe(out), 0);
-	assert_int_equal(pipe(err), 0);
-	struct elim e = { .err_fd = -1 };
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive a failed test */
-		dup2(out[1], 1);
-		close(out[0]);
-		close(out[1]);
-		close(err[0]);
-		if (lim_like) {
-			close(err[1]);
-			close(2);
-			sigset_t all;
-			sigfillset(&all);
-			sigprocmask(SIG_BLOCK, &all, NULL);
-			setpriority(PRIO_PROCESS, 0, -20);
-		} else {
-			dup2(err[1], 2);
-			close(err[1]);
-		}
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		close(devnull);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-	if (lim_like)
-		close(err[0]);
-	else
-		e.err_fd = err[0];
-	e.out = fdopen(out[0], "r");
-	return e;
+	struct th_opts o = { .lim_like = lim_like };
+	th_start(e, &o, args);
 }
 
-/* Read one record as LIM does.  Returns 1 with *value set, 0 at EOF. */
-static int read_record(struct elim *e, double *value, char *raw, size_t rawsize)
+/* Wait for the exit and return everything it wrote to stderr (malloc'd). */
+static char *err_of(struct th *e)
 {
-	int count;
-	if (fscanf(e->out, "%d", &count) != 1)
-		return 0;
-	assert_int_equal(count, 1);
-	char name[64], val[64];
-	assert_int_equal(fscanf(e->out, "%63s %63s", name, val), 2);
-	assert_string_equal(name, "rank");
-	/* digits, a dot, one digit: what atof reads whole in any locale */
-	size_t n = strlen(val);
-	assert_true(n >= 3 && val[n - 2] == '.');
-	for (size_t i = 0; i < n; i++)
-		assert_true((val[i] >= '0' && val[i] <= '9') || i == n - 2);
-	*value = atof(val);
-	if (raw)
-		snprintf(raw, rawsize, "%s", val);
-	return 1;
-}
-
-/* Wait up to ms for the child; returns its exit status, or -1 on timeout. */
-static int wait_exit(pid_t pid, int ms)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		int st;
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return -1;
-}
-
-/* Everything the child wrote to stderr (captured mode). */
-static char *slurp_err(struct elim *e)
-{
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n;
-	while ((n = read(e->err_fd, buf + len, cap - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	return buf;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	th_wait(e, 60.0);
+	char *err = strdup(th_err(e));
+	assert_non_null(err);
+	return err;
 }
 
 static char procfs[512], sysfs[512];
@@ -147,52 +54,36 @@ static int group_setup(void **state)
 	return 0;
 }
 
-/* The elim's nice value from /proc/PID/stat (field 19). */
-static int nice_of(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 99;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	int field = 2, nice = 99;
-	for (char *t = strtok(p + 1, " "); t; t = strtok(NULL, " "))
-		if (++field == 19) {
-			nice = atoi(t);
-			break;
-		}
-	return nice;
-}
-
 static void test_lim_like_run(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
 	char hist[600];
 	snprintf(hist, sizeof hist, "%s/history.db", dir);
-	char *argv[] = { (char *)elim_bin(), "--procfs", procfs, "--sysfs", sysfs,
+	const char *argv[] = { "--procfs", procfs, "--sysfs", sysfs,
 			 "--interval", "0.2", "--count", "6", "--history", hist, NULL };
-	double t0 = now_s();
-	struct elim e = start(argv, 1);
-	double v, ranks[6];
-	char raw[64];
+	struct th e;
+	start(&e, argv, 1);
+	double ranks[6], t[6];
+	struct th_rec rec;
 	int n = 0;
-	while (n < 6 && read_record(&e, &v, raw, sizeof raw)) {
-		if (n == 0) {
-			assert_true(now_s() - t0 < 1.5);   /* the first record comes at once */
-			assert_int_equal(nice_of(e.pid), 0);  /* LIM's -20 is not kept */
-		}
-		assert_true(v >= 10.0 && v <= 10000.0);
-		ranks[n++] = v;
+	while (n < 6 && th_read_timed(&e, 60.0, &rec) == 1) {
+		if (n == 0)
+			assert_int_equal(th_nice(e.pid), 0);  /* LIM's -20 is not kept */
+		assert_true(rec.rank >= 10.0 && rec.rank <= 10000.0);
+		t[n] = rec.t;
+		ranks[n++] = rec.rank;
 	}
 	assert_int_equal(n, 6);
-	assert_int_equal(read_record(&e, &v, NULL, 0), 0);   /* then EOF */
-	assert_int_equal(wait_exit(e.pid, 3000), 0);
-	fclose(e.out);
+	assert_int_equal(th_read_timed(&e, 60.0, &rec), 0);   /* then EOF */
+	/* the first record comes at the first point of the grid, not after a
+	 * default interval (10 s); the rest keep to the grid */
+	assert_true(t[0] < 10.0 / 2);
+	char why[256];
+	if (!th_on_grid(t, 6, 0.2, 0.5, NULL, why, sizeof why))
+		fail_msg("%s", why);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	th_close(&e);
 
 	assert_int_equal(tu_sql_int(hist, "SELECT count(*) FROM samples"), 6);
 	assert_int_equal(tu_sql_int(hist, "SELECT count(*) FROM samples WHERE model_id IS NOT NULL"), 6);
@@ -213,39 +104,45 @@ static void test_lim_like_run(void **state)
 	free(dir);
 }
 
-/* Records keep to the grid: 8 records at 0.25 s take about 1.75 s after the first. */
+/* Records keep to the grid: 8 records at 0.25 s span at least six intervals, and
+ * the shortest gap is one interval (harness.h: th_on_grid). */
 static void test_grid(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)elim_bin(), "--procfs", procfs, "--sysfs", sysfs,
+	const char *argv[] = { "--procfs", procfs, "--sysfs", sysfs,
 			 "--interval", "0.25", "--count", "8", "--no-history", NULL };
-	struct elim e = start(argv, 1);
-	double v, first = 0, last = 0;
+	struct th e;
+	start(&e, argv, 1);
+	struct th_rec rec;
+	double t[9];
 	int n = 0;
-	while (read_record(&e, &v, NULL, 0)) {
-		last = now_s();
-		if (n++ == 0)
-			first = last;
-	}
-	assert_int_equal(n, 8);
-	assert_near(last - first, 7 * 0.25, 0.2);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	fclose(e.out);
+	while (n < 9 && th_read_timed(&e, 60.0, &rec) == 1)
+		t[n++] = rec.t;
+	assert_int_equal(n, 8);                  /* --count 8: eight, then EOF */
+	char why[256];
+	int skipped;
+	if (!th_on_grid(t, n, 0.25, 0.5, &skipped, why, sizeof why))
+		fail_msg("%s", why);
+	print_message("# %d grid points skipped (a loaded machine)\n", skipped);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	th_close(&e);
 }
 
 static void test_once(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)elim_bin(), "--once", "--no-history", "--procfs", procfs,
+	const char *argv[] = { "--once", "--no-history", "--procfs", procfs,
 			 "--sysfs", sysfs, NULL };
-	double t0 = now_s();
-	struct elim e = start(argv, 1);
+	double t0 = th_now();
+	struct th e;
+	start(&e, argv, 1);
 	double v;
-	assert_int_equal(read_record(&e, &v, NULL, 0), 1);
-	assert_int_equal(read_record(&e, &v, NULL, 0), 0);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	assert_true(now_s() - t0 < 1.5);
-	fclose(e.out);
+	assert_int_equal(read_record(&e, &v), 1);
+	assert_int_equal(read_record(&e, &v), 0);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	/* at once: well within the default interval (10 s) it does not wait */
+	assert_true(th_now() - t0 < 10.0 / 2);
+	th_close(&e);
 }
 
 static void test_usage_errors(void **state)
@@ -260,33 +157,28 @@ static void test_usage_errors(void **state)
 		{ "extra", NULL, "unexpected argument 'extra'" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char *argv[] = { (char *)elim_bin(), (char *)bad[i][0], (char *)bad[i][1], NULL };
-		struct elim e = start(argv, 0);
-		char *err = slurp_err(&e);
-		int st = wait_exit(e.pid, 2000);
+		const char *argv[] = { (char *)bad[i][0], (char *)bad[i][1], NULL };
+		struct th e;
+	start(&e, argv, 0);
+		char *err = err_of(&e);
+		int st = th_wait(&e, 60.0);
 		if (st != 2 || strstr(err, bad[i][2]) == NULL)
 			fail_msg("%s: exit %d, stderr '%s'", bad[i][0], st, err);
 		double v;
-		assert_int_equal(read_record(&e, &v, NULL, 0), 0);   /* nothing on stdout */
+		assert_int_equal(read_record(&e, &v), 0);   /* nothing on stdout */
 		free(err);
-		fclose(e.out);
-		close(e.err_fd);
+		th_close(&e);
 	}
 	/* --help goes to stdout and exits 0, and names every option */
-	char *argv[] = { (char *)elim_bin(), "--help", NULL };
-	struct elim e = start(argv, 0);
-	char help[8192];
-	size_t n = fread(help, 1, sizeof help - 1, e.out);
-	help[n] = '\0';
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
+	char *help;
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--help", NULL }, 60.0, &help, NULL), 0);
 	const char *opts[] = { "--interval", "--count", "--once", "--explain", "--model", "--history",
 			       "--no-history", "--state-dir", "--procfs", "--sysfs", "--foreground",
 			       "--verbose", "--syslog-facility", "--help", "--version" };
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		if (!strstr(help, opts[i]))
 			fail_msg("--help does not mention %s", opts[i]);
-	fclose(e.out);
-	close(e.err_fd);
+	free(help);
 }
 
 static void write_model(const char *dir, const char *name, const char *text)
@@ -308,29 +200,28 @@ static void test_bad_model_at_start(void **state)
 	write_model(dir, "m", "elim-rank-model 1\nintercept 1\nterm no_such_feature coef 1\n");
 	char path[600];
 	snprintf(path, sizeof path, "%s/m", dir);
-	char *argv[] = { (char *)elim_bin(), "--model", path, "--once", "--no-history",
+	const char *argv[] = { "--model", path, "--once", "--no-history",
 			 "--foreground", NULL };
-	struct elim e = start(argv, 0);
-	char *err = slurp_err(&e);
-	assert_int_equal(wait_exit(e.pid, 2000), 1);
+	struct th e;
+	start(&e, argv, 0);
+	char *err = err_of(&e);
+	assert_int_equal(th_wait(&e, 60.0), 1);
 	char want[700];
 	snprintf(want, sizeof want, "%s:3: unknown feature 'no_such_feature'", path);
 	if (!strstr(err, want))
 		fail_msg("stderr lacks '%s': %s", want, err);
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 
 	/* a missing explicit model is an error too */
-	char *argv2[] = { (char *)elim_bin(), "--model", "/nonexistent.model", "--once",
+	const char *argv2[] = { "--model", "/nonexistent.model", "--once",
 			  "--no-history", "--foreground", NULL };
-	e = start(argv2, 0);
-	err = slurp_err(&e);
-	assert_int_equal(wait_exit(e.pid, 2000), 1);
+	start(&e, argv2, 0);
+	err = err_of(&e);
+	assert_int_equal(th_wait(&e, 60.0), 1);
 	assert_non_null(strstr(err, "/nonexistent.model"));
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -343,12 +234,13 @@ static void test_model_reload(void **state)
 	write_model(dir, "m", "elim-rank-model 1\nintercept 1.5\n");
 	char path[600];
 	snprintf(path, sizeof path, "%s/m", dir);
-	char *argv[] = { (char *)elim_bin(), "--model", path, "--procfs", procfs, "--sysfs", sysfs,
+	const char *argv[] = { "--model", path, "--procfs", procfs, "--sysfs", sysfs,
 			 "--interval", "0.1", "--count", "40", "--no-history", "--foreground", NULL };
-	struct elim e = start(argv, 0);
+	struct th e;
+	start(&e, argv, 0);
 	double v;
 	int n = 0, seen200 = 0, after_bad = 0;
-	while (read_record(&e, &v, NULL, 0)) {
+	while (read_record(&e, &v)) {
 		n++;
 		if (n <= 3)
 			assert_near(v, 150.0, 0.01);
@@ -366,8 +258,8 @@ static void test_model_reload(void **state)
 	assert_int_equal(n, 40);
 	assert_true(seen200 > 3 && seen200 <= 6);
 	assert_true(after_bad > 10);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	char *err = slurp_err(&e);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	char *err = err_of(&e);
 	char want[700];
 	snprintf(want, sizeof want, "%s:3: unknown keyword 'broken'", path);
 	if (!strstr(err, want))
@@ -375,8 +267,7 @@ static void test_model_reload(void **state)
 	/* reported once, not once per tick */
 	assert_null(strstr(strstr(err, want) + 1, want));
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -392,27 +283,25 @@ static void test_sampler_failure_logged(void **state)
 	snprintf(proc, sizeof proc, "%s/proc", dir);
 	tu_copy_tree(procfs, proc);
 	snprintf(stat_path, sizeof stat_path, "%s/stat", proc);
-	FILE *f = fopen(stat_path, "r");
-	assert_non_null(f);
-	static char good[65536];
-	size_t len = fread(good, 1, sizeof good - 1, f);
-	fclose(f);
-	good[len] = '\0';
-	char *argv[] = { (char *)elim_bin(), "--procfs", proc, "--sysfs", sysfs, "--interval", "0.1",
+	char *good = tu_slurp(stat_path);
+	assert_true(good[0] != '\0');
+	const char *argv[] = { "--procfs", proc, "--sysfs", sysfs, "--interval", "0.1",
 			 "--count", "40", "--no-history", "--no-probe", "--foreground", NULL };
-	struct elim e = start(argv, 0);
+	struct th e;
+	start(&e, argv, 0);
 	double v;
 	int n = 0;
-	while (read_record(&e, &v, NULL, 0)) {
+	while (read_record(&e, &v)) {
 		n++;
 		if (n == 5)
 			tu_write(dir, "proc/stat", "nonsense\n");
 		if (n == 15)
 			tu_write(dir, "proc/stat", good);
 	}
+	free(good);
 	assert_int_equal(n, 40);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	char *err = slurp_err(&e);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	char *err = err_of(&e);
 	const char *bad = "sampler cpu: Invalid argument; its features are unknown until it recovers";
 	if (!strstr(err, bad))
 		fail_msg("stderr lacks '%s': %s", bad, err);
@@ -422,8 +311,7 @@ static void test_sampler_failure_logged(void **state)
 	assert_true(strstr(err, again) > strstr(err, bad));
 	assert_null(strstr(strstr(err, again) + 1, again));
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -437,16 +325,17 @@ static void test_readonly_state_dir(void **state)
 	snprintf(script, sizeof script,
 		 "mount --bind %s %s && mount -o remount,bind,ro %s && exec %s --state-dir %s/state "
 		 "--procfs %s --sysfs %s --interval 0.1 --count 5 --foreground",
-		 dir, dir, dir, elim_bin(), dir, procfs, sysfs);
-	char *argv[] = { "/usr/bin/unshare", "-m", "/bin/sh", "-c", script, NULL };
-	struct elim e = start(argv, 0);
+		 dir, dir, dir, getenv("ELIM_BIN"), dir, procfs, sysfs);
+	const char *argv[] = { "-m", "/bin/sh", "-c", script, NULL };
+	struct th e;
+	th_start(&e, &(struct th_opts){ .bin = "/usr/bin/unshare" }, argv);
 	double v;
 	int n = 0;
-	while (read_record(&e, &v, NULL, 0))
+	while (read_record(&e, &v))
 		n++;
 	assert_int_equal(n, 5);
-	assert_int_equal(wait_exit(e.pid, 3000), 0);
-	char *err = slurp_err(&e);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	char *err = err_of(&e);
 	const char *what = "ranks go on without history";
 	char *hit = strstr(err, what);
 	if (!hit)
@@ -454,8 +343,7 @@ static void test_readonly_state_dir(void **state)
 	assert_null(strstr(hit + 1, what));   /* logged once */
 	assert_non_null(strstr(err, dir));
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -463,60 +351,63 @@ static void test_readonly_state_dir(void **state)
 static void test_stdout_closed_and_sigterm(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)elim_bin(), "--procfs", procfs, "--sysfs", sysfs,
+	const char *argv[] = { "--procfs", procfs, "--sysfs", sysfs,
 			 "--interval", "0.1", "--no-history", NULL };
 	/* LIM goes away: the elim notices at its next write and exits 0 */
-	struct elim e = start(argv, 1);
+	struct th e;
+	start(&e, argv, 1);
 	double v;
-	assert_int_equal(read_record(&e, &v, NULL, 0), 1);
-	assert_int_equal(read_record(&e, &v, NULL, 0), 1);
-	fclose(e.out);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
+	assert_int_equal(read_record(&e, &v), 1);
+	assert_int_equal(read_record(&e, &v), 1);
+	th_close(&e);
+	assert_int_equal(th_wait(&e, 60.0), 0);
 
-	/* SIGTERM (deliverable although LIM blocked signals): prompt, clean exit */
-	e = start(argv, 1);
-	assert_int_equal(read_record(&e, &v, NULL, 0), 1);
-	kill(e.pid, SIGTERM);
-	double t0 = now_s();
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	assert_true(now_s() - t0 < 1.0);
-	fclose(e.out);
+	/* SIGTERM (deliverable although LIM blocked signals): prompt, clean
+	 * exit.  With a 30 s interval (the first record still comes after about
+	 * a second), prompt is well within the interval it was sleeping */
+	const char *argv30[] = { "--procfs", procfs, "--sysfs", sysfs,
+				 "--interval", "30", "--no-history", NULL };
+	start(&e, argv30, 1);
+	assert_int_equal(read_record(&e, &v), 1);
+	th_kill(&e, SIGTERM);
+	double t0 = th_now();
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	assert_true(th_now() - t0 < 30.0 / 2);
+	th_close(&e);
 }
 
 /* LSF_RESOURCES without rank: report nothing (rather than be killed for it). */
 static void test_lsf_resources_without_rank(void **state)
 {
 	(void)state;
-	setenv("LSF_RESOURCES", "gpu_util ", 1);
-	char *argv[] = { (char *)elim_bin(), "--procfs", procfs, "--sysfs", sysfs,
+	const char *argv[] = { "--procfs", procfs, "--sysfs", sysfs,
 			 "--interval", "0.1", "--count", "2", "--no-history", "--foreground", NULL };
-	struct elim e = start(argv, 0);
-	unsetenv("LSF_RESOURCES");
+	struct th e;
+	th_start(&e, &(struct th_opts){ .env = { "LSF_RESOURCES=gpu_util " } }, argv);
 	/* the interval is raised to 5 s: wait for the first tick (~1 s), not the second */
-	struct pollfd pfd = { .fd = fileno(e.out), .events = POLLIN };
-	assert_int_equal(poll(&pfd, 1, 1800), 0);             /* nothing on stdout */
-	kill(e.pid, SIGTERM);
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
-	char *err = slurp_err(&e);
 	double v;
-	assert_int_equal(read_record(&e, &v, NULL, 0), 0);   /* nothing at all */
+	assert_int_equal(th_read_raw(&e, 1.8, &v), -1);        /* nothing on stdout */
+	th_kill(&e, SIGTERM);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	char *err = err_of(&e);
+	assert_int_equal(read_record(&e, &v), 0);   /* nothing at all */
 	assert_non_null(strstr(err, "does not include rank"));
 	assert_non_null(strstr(err, "raised to 5 s"));
 	free(err);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 }
 
 static void test_explain(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)elim_bin(), "--once", "--explain", "--procfs", procfs,
+	const char *argv[] = { "--once", "--explain", "--procfs", procfs,
 			 "--sysfs", sysfs, NULL };
-	struct elim e = start(argv, 0);
+	struct th e;
+	start(&e, argv, 0);
 	char line[512];
 	int features = 0, terms = 0;
 	double rank = -1, slowdown = -1, total = 0, intercept = 0;
-	while (fgets(line, sizeof line, e.out)) {
+	while (fgets(line, sizeof line, e.f)) {
 		char name[128], value[64], unit[64], contrib[64];
 		int k = sscanf(line, "%127s %63s %63s %63s", name, value, unit, contrib);
 		if (k == 2 && strcmp(name, "rank") == 0)
@@ -534,13 +425,12 @@ static void test_explain(void **state)
 		} else
 			fail_msg("unexpected line: %s", line);
 	}
-	assert_int_equal(wait_exit(e.pid, 2000), 0);
+	assert_int_equal(th_wait(&e, 60.0), 0);
 	assert_int_equal(features, FEAT_COUNT);
 	assert_true(terms >= 1);
 	assert_near(slowdown, intercept + total, 1e-3);
 	assert_near(rank, 100 * slowdown, 0.06);
-	fclose(e.out);
-	close(e.err_fd);
+	th_close(&e);
 }
 
 int main(void)

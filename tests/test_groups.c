@@ -423,13 +423,6 @@ static void test_odd_files(void **st)
 	free(root);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
 static pid_t spinner(bool own_session)
 {
 	pid_t p = fork();
@@ -474,12 +467,12 @@ static void test_real_proc(void **st)
 	double v;
 	pid_t hog[2] = {spinner(true), spinner(true)};
 	usleep(100000);
-	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
-	uint64_t t0 = mono_ns(), c0[2] = {proc_cpu(hog[0]), proc_cpu(hog[1])};
+	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
+	uint64_t t0 = tu_mono_ns(), c0[2] = {proc_cpu(hog[0]), proc_cpu(hog[1])};
 	usleep(800000);
 	uint64_t c1[2] = {proc_cpu(hog[0]), proc_cpu(hog[1])};
-	double dt = (double)(mono_ns() - t0) / 1e9;
-	assert_int_equal(groups_sample(g, mono_ns(), &v), 0);
+	double dt = (double)(tu_mono_ns() - t0) / 1e9;
+	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
 	int must = 0;
 	for (int i = 0; i < 2; i++) {
 		if ((double)(c1[i] - c0[i]) / tck() / dt >= 0.65)

@@ -24,7 +24,7 @@
 
 #include <sqlite3.h>
 
-#include "limharness.h"
+#include "harness.h"
 #include "testutil.h"
 
 static bool have_mount_ns;
@@ -32,17 +32,17 @@ static bool have_mount_ns;
 struct run {
 	char *dir;
 	char state[512], db[600], log[600];
-	struct lh h;
+	struct th h;
 };
 
 static void run_start(struct run *r, const char *state, const char *extra1, const char *extra2)
 {
 	snprintf(r->state, sizeof r->state, "%s", state);
 	snprintf(r->db, sizeof r->db, "%s/history.db", state);
-	struct lh_opts o = { .nice20 = true, .log = r->log };
-	const char *args[] = { "--interval", "0.1", "--state-dir", r->state, "--history-retry", "0.2",
+	struct th_opts o = { .lim_like = true, .err = TH_FILE, .err_file = r->log, .foreground = true };
+	const char *args[] = { "--interval", "0.1",   /* INTERVAL */ "--state-dir", r->state, "--history-retry", "0.2",
 			       "--lock-wait", "0.3", "--verbose", extra1, extra2, NULL };
-	lh_start(&r->h, &o, args);
+	th_start(&r->h, &o, args);
 }
 
 static void run_init(struct run *r)
@@ -52,29 +52,25 @@ static void run_init(struct run *r)
 	snprintf(r->log, sizeof r->log, "%s/log", r->dir);
 }
 
-/* Read records for secs; every gap under max_gap.  Returns records read. */
-static int records_on_time(struct lh *h, double secs, double max_gap)
+#define INTERVAL 0.1
+
+/* Read n fresh records: they keep to the tick grid (harness.h) whatever
+ * the machine's load.  Returns n. */
+static int records_on_grid(struct th *h, int n)
 {
-	double end = lh_now() + secs, rank;
-	int got = 0;
-	while (lh_now() < end) {
-		int n = lh_read_raw(h, max_gap, &rank);
-		if (n <= 0)
-			fail_msg("no record within %.2f s", max_gap);
-		got += n;
-	}
-	return got;
+	th_expect_grid(h, n, INTERVAL);
+	return n;
 }
 
 static void run_stop(struct run *r)
 {
-	lh_kill(&r->h, SIGTERM);
+	th_kill(&r->h, SIGTERM);
 	double rank;
-	while (lh_read_raw(&r->h, 2.0, &rank) > 0)
+	while (th_read_raw(&r->h, 10.0, &rank) > 0)
 		;
-	int st = lh_wait(&r->h, 3.0);
-	assert_true(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	lh_close(&r->h);
+	int st = th_wait(&r->h, 10.0);
+	assert_int_equal(st, 0);
+	th_close(&r->h);
 }
 
 static void run_done(struct run *r)
@@ -86,13 +82,13 @@ static void run_done(struct run *r)
 /* Wait until the history has at least n rows. */
 static long wait_rows(const char *db, long n, double timeout_s)
 {
-	double end = lh_now() + timeout_s;
+	double end = th_now() + timeout_s;
 	long rows = -1;
-	while (lh_now() < end) {
-		rows = lh_rows(db);
+	while (th_now() < end) {
+		rows = th_rows(db);
 		if (rows >= n)
 			return rows;
-		usleep(50000);
+		tu_sleep_ms(50);
 	}
 	return rows;
 }
@@ -105,16 +101,16 @@ static void t_history_deleted(void **state)
 	char st[600];
 	snprintf(st, sizeof st, "%s/state", r.dir);
 	run_start(&r, st, NULL, NULL);
-	assert_true(records_on_time(&r.h, 0.8, 1.5) > 0);
-	assert_true(wait_rows(r.db, 3, 2.0) >= 3);
+	assert_true(records_on_grid(&r.h, 8) > 0);
+	assert_true(wait_rows(r.db, 3, 20.0) >= 3);
 	char p[700];
 	unlink(r.db);
 	snprintf(p, sizeof p, "%s-wal", r.db);
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", r.db);
 	unlink(p);
-	records_on_time(&r.h, 0.8, 0.3);
-	assert_true(wait_rows(r.db, 3, 2.0) >= 3);     /* a new history, filling */
+	records_on_grid(&r.h, 8);
+	assert_true(wait_rows(r.db, 3, 20.0) >= 3);     /* a new history, filling */
 	assert_true(tu_file_has(r.log, "was deleted or replaced"));
 	run_stop(&r);
 	run_done(&r);
@@ -156,8 +152,8 @@ static void t_history_corrupt_and_foreign(void **state)
 			tu_write(st, "history.db", junk);
 		}
 		run_start(&r, st, NULL, NULL);
-		records_on_time(&r.h, 0.5, 1.5);
-		assert_true(wait_rows(r.db, 2, 2.0) >= 2);
+		records_on_grid(&r.h, 5);
+		assert_true(wait_rows(r.db, 2, 20.0) >= 2);
 		snprintf(pattern, sizeof pattern, "%s/history.db.bad-*", st);
 		assert_int_equal(count_glob(pattern), 1);      /* kept, not deleted */
 		assert_true(tu_file_has(r.log, "starting a new history"));
@@ -190,12 +186,13 @@ static void t_history_locked(void **state)
 	char st[600];
 	snprintf(st, sizeof st, "%s/state", r.dir);
 	run_start(&r, st, NULL, NULL);
-	records_on_time(&r.h, 0.5, 1.5);
-	long before = wait_rows(r.db, 2, 2.0);
+	records_on_grid(&r.h, 5);
+	long before = wait_rows(r.db, 2, 20.0);
 	assert_true(before >= 2);
 
-	int go[2];
+	int go[2], done[2];
 	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -207,25 +204,31 @@ static void t_history_locked(void **state)
 			_exit(2);
 		if (write(go[1], "x", 1) != 1)
 			_exit(3);
-		usleep(1500000);
+		alarm(60);                   /* never outlive a broken test */
+		char x;
+		if (read(done[0], &x, 1) != 1)   /* held while the test reads records */
+			_exit(4);
 		sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
 		sqlite3_close(s);
 		_exit(0);
 	}
 	char c;
 	assert_int_equal(read(go[0], &c, 1), 1);
-	long locked_at = lh_rows(r.db);        /* readers still read in WAL mode */
-	int during = records_on_time(&r.h, 1.2, 0.3);
-	assert_true(during >= 9);
+	long locked_at = th_rows(r.db);        /* readers still read in WAL mode */
+	int during = records_on_grid(&r.h, 12);   /* on time while it is locked */
+	assert_int_equal(th_rows(r.db), locked_at);   /* nothing written through the lock */
+	assert_int_equal(write(done[1], "x", 1), 1);
 	int cst;
 	waitpid(pid, &cst, 0);
 	assert_true(WIFEXITED(cst) && WEXITSTATUS(cst) == 0);
-	records_on_time(&r.h, 0.8, 0.3);
-	long after = wait_rows(r.db, locked_at + during, 2.0);
+	records_on_grid(&r.h, 8);
+	long after = wait_rows(r.db, locked_at + during, 20.0);
 	assert_true(after >= locked_at + during);   /* the waiting rows were written */
 	run_stop(&r);
 	close(go[0]);
 	close(go[1]);
+	close(done[0]);
+	close(done[1]);
 	run_done(&r);
 }
 
@@ -240,20 +243,19 @@ static void t_history_readonly(void **state)
 	char st[600];
 	snprintf(st, sizeof st, "%s/state", r.dir);
 	run_start(&r, st, NULL, NULL);
-	long before = wait_rows(r.db, 3, 2.0);
+	long before = wait_rows(r.db, 3, 20.0);
 	run_stop(&r);
-	before = lh_rows(r.db);
+	before = th_rows(r.db);
 	assert_true(before >= 3);
 
 	assert_int_equal(mount(st, st, NULL, MS_BIND, NULL), 0);
 	assert_int_equal(mount(NULL, st, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
 	run_start(&r, st, NULL, NULL);
-	int got = records_on_time(&r.h, 1.5, 1.5);
-	assert_true(got >= 8);
-	assert_int_equal(lh_rows(r.db), before);     /* unchanged, still readable */
+	records_on_grid(&r.h, 15);                   /* ranks go on, on time */
+	assert_int_equal(th_rows(r.db), before);     /* unchanged, still readable */
 	assert_int_equal(mount(NULL, st, NULL, MS_REMOUNT | MS_BIND, NULL), 0);
-	records_on_time(&r.h, 0.5, 0.3);
-	long after = wait_rows(r.db, before + 10, 3.0);
+	records_on_grid(&r.h, 5);
+	long after = wait_rows(r.db, before + 10, 20.0);
 	assert_true(after >= before + 10);      /* resumed, and queued rows came too */
 	assert_true(tu_file_has(r.log, "is open again") || tu_file_has(r.log, "appending to"));
 	run_stop(&r);
@@ -274,8 +276,8 @@ static void t_history_full(void **state)
 	mkdir(st, 0755);
 	assert_int_equal(mount("none", st, "tmpfs", 0, "size=512k"), 0);
 	run_start(&r, st, NULL, NULL);
-	records_on_time(&r.h, 0.5, 1.5);
-	assert_true(wait_rows(r.db, 3, 2.0) >= 3);
+	records_on_grid(&r.h, 5);
+	assert_true(wait_rows(r.db, 3, 20.0) >= 3);
 
 	/* fill it up */
 	snprintf(filler, sizeof filler, "%s/filler", st);
@@ -285,14 +287,13 @@ static void t_history_full(void **state)
 	while (write(fd, block, sizeof block) > 0)
 		;
 	close(fd);
-	long full_at = lh_rows(r.db);
-	int got = records_on_time(&r.h, 1.5, 0.3);     /* ranks go on */
-	assert_true(got >= 10);
-	long during = lh_rows(r.db);
+	long full_at = th_rows(r.db);
+	records_on_grid(&r.h, 15);                   /* ranks go on, on time */
+	long during = th_rows(r.db);
 	assert_true(during >= full_at);                /* nothing lost */
 	unlink(filler);
-	records_on_time(&r.h, 1.0, 0.3);
-	long after = wait_rows(r.db, during + 5, 3.0);
+	records_on_grid(&r.h, 10);
+	long after = wait_rows(r.db, during + 5, 20.0);
 	assert_true(after >= during + 5);              /* resumed */
 	run_stop(&r);
 	umount2(st, MNT_DETACH);
@@ -310,28 +311,30 @@ static void t_two_instances(void **state)
 	char st[600];
 	snprintf(st, sizeof st, "%s/state", a.dir);
 	run_start(&a, st, NULL, NULL);
-	records_on_time(&a.h, 0.5, 1.5);
-	assert_true(wait_rows(a.db, 2, 2.0) >= 2);
+	records_on_grid(&a.h, 5);
+	assert_true(wait_rows(a.db, 2, 20.0) >= 2);
 
 	run_start(&b, st, NULL, NULL);
 	double rank;
-	assert_true(lh_read_raw(&b.h, 1.5, &rank) > 0);     /* B reports at once */
-	usleep(600000);                                     /* past its lock-wait */
-	while (lh_read_raw(&a.h, 0.01, &rank) > 0)
+	assert_true(th_read_raw(&b.h, 10.0, &rank) > 0);    /* B reports at once */
+	/* past its lock-wait (0.3 s): B says it runs without history */
+	for (int w = 0; w < 400 && !tu_file_has(b.log, "running without history"); w++)
+		tu_sleep_ms(50);
+	while (th_read_raw(&a.h, 0.01, &rank) > 0)
 		;
 	assert_true(tu_file_has(b.log, "holds"));
 	assert_true(tu_file_has(b.log, "running without history"));
 	char pidtxt[32];
 	snprintf(pidtxt, sizeof pidtxt, "pid %d", (int)a.h.pid);
 	assert_true(tu_file_has(b.log, pidtxt));
-	records_on_time(&b.h, 0.5, 0.3);
+	records_on_grid(&b.h, 5);
 
 	run_stop(&a);
-	records_on_time(&b.h, 0.8, 0.3);
+	records_on_grid(&b.h, 8);
 	assert_true(tu_file_has(b.log, "got lock"));
-	long rows = lh_rows(b.db);
-	records_on_time(&b.h, 0.6, 0.3);
-	assert_true(wait_rows(b.db, rows + 3, 2.0) >= rows + 3);   /* B records now */
+	long rows = th_rows(b.db);
+	records_on_grid(&b.h, 6);
+	assert_true(wait_rows(b.db, rows + 3, 20.0) >= rows + 3);   /* B records now */
 	run_stop(&b);
 	run_done(&a);
 	run_done(&b);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "harness.h"
 #include "testutil.h"
 
 static char *dir;
@@ -260,31 +261,18 @@ static void t_reload(void **state)
 	options_free(&run);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot read %s", path);
-	static char buf[1 << 18];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 /* Every option in --help, elim.rank(8) and (settings) elim.rank.conf(5). */
 static void t_help_and_man_pages(void **state)
 {
 	(void)state;
-	char path[4200], help[600];
+	char path[4200];
 	const char *src = getenv("top_srcdir");
-	snprintf(help, sizeof help, "%s/help.txt", dir);
-	assert_int_equal(tu_system("\"$ELIM_BIN\" --help > %s", help), 0);
-	char *h = slurp(help);
+	char *h;
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--help", NULL }, 60.0, &h, NULL), 0);
 	snprintf(path, sizeof path, "%s/man/elim.rank.8.in", src ? src : ".");
-	char *m8 = slurp(path);
+	char *m8 = tu_slurp(path);
 	snprintf(path, sizeof path, "%s/man/elim.rank.conf.5.in", src ? src : ".");
-	char *m5 = slurp(path);
+	char *m5 = tu_slurp(path);
 	for (size_t i = 0; i < options_table_len; i++) {
 		const struct options_row *r = &options_table[i];
 		char want[128];
@@ -393,15 +381,15 @@ static void t_real_lists(void **state)
 static void t_check_config_binary(void **state)
 {
 	(void)state;
-	char out[600], errf[600];
-	snprintf(out, sizeof out, "%s/out", dir);
-	snprintf(errf, sizeof errf, "%s/err", dir);
+	char good[600], bad[600], model[600], *o, *e;
+	snprintf(good, sizeof good, "%s/good.conf", dir);
+	snprintf(bad, sizeof bad, "%s/bad.conf", dir);
+	snprintf(model, sizeof model, "%s/bad.model", dir);
 	tu_write(dir, "good.conf", "interval = 2.5\nhistory-days = 9\n");
 	tu_write(dir, "bad.conf", "interval = 2.5\nhistory-dayz = 9\n");
 	tu_write(dir, "bad.model", "elim-rank-model 1\nintercept oops\n");
-	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --config %s/good.conf > %s 2> %s",
-				   dir, out, errf), 0);
-	char *o = slurp(out);
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--check-config", "--config", good, NULL },
+				60.0, &o, NULL), 0);
 	assert_non_null(strstr(o, "interval = 2.5\n"));
 	assert_non_null(strstr(o, "history-days = 9\n"));
 	assert_non_null(strstr(o, "# configuration file: "));
@@ -409,21 +397,20 @@ static void t_check_config_binary(void **state)
 	free(o);
 	/* a bad file: file:line, status 1 even under LIM's ELIM_ABORT_VALUE
 	 * (--check-config is for people) */
-	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --check-config --config "
-				   "%s/bad.conf > %s 2> %s", dir, out, errf), 1);
-	o = slurp(errf);
-	assert_non_null(strstr(o, "bad.conf:2: unknown setting 'history-dayz'"));
-	free(o);
+	const struct th_opts lim_abort = { .env = { "ELIM_ABORT_VALUE=42" } };
+	assert_int_equal(th_run(&lim_abort, (const char *const[]){ "--check-config", "--config", bad,
+								   NULL }, 60.0, NULL, &e), 1);
+	assert_non_null(strstr(e, "bad.conf:2: unknown setting 'history-dayz'"));
+	free(e);
 	/* the model is checked too */
-	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config --model %s/bad.model > %s 2> %s",
-				   dir, out, errf), 1);
-	o = slurp(errf);
-	assert_non_null(strstr(o, "bad.model:2:"));
-	free(o);
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--check-config", "--model", model, NULL },
+				60.0, NULL, &e), 1);
+	assert_non_null(strstr(e, "bad.model:2:"));
+	free(e);
 	/* a usage error under LIM: the abort value, so LSF does not retry */
-	assert_int_equal(tu_system("ELIM_ABORT_VALUE=42 \"$ELIM_BIN\" --bogus > %s 2> %s",
-				   out, errf), 42);
-	assert_int_equal(tu_system("\"$ELIM_BIN\" --bogus > %s 2> %s", out, errf), 2);
+	assert_int_equal(th_run(&lim_abort, (const char *const[]){ "--bogus", NULL }, 60.0, NULL, NULL),
+			 42);
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--bogus", NULL }, 60.0, NULL, NULL), 2);
 }
 
 /* --check-config accepts what the running elim scores: a model with a
@@ -440,14 +427,14 @@ static void t_check_config_agrees_with_once(void **state)
 		 " --model %s/pcap.model --procfs %s/basic/t0/proc --sysfs %s/basic/sys",
 		 dir, tu_data(), tu_data());
 	assert_int_equal(tu_system("\"$ELIM_BIN\" --check-config %s > %s 2> %s", flags, out, errf), 0);
-	char *o = slurp(out);
+	char *o = tu_slurp(out);
 	char want[700];
 	snprintf(want, sizeof want, "# model: %s/pcap.model (id ", dir);
 	if (!strstr(o, want))
-		fail_msg("--check-config: no '%s' in '%s'; stderr '%s'", want, o, slurp(errf));
+		fail_msg("--check-config: no '%s' in '%s'; stderr '%s'", want, o, tu_slurp(errf));
 	free(o);
 	assert_int_equal(tu_system("\"$ELIM_BIN\" --once --explain %s > %s 2> %s", flags, out, errf), 0);
-	o = slurp(out);
+	o = tu_slurp(out);
 	assert_non_null(strstr(o, "pcap_storage_bps"));
 	assert_non_null(strstr(o, "rank 100.0"));
 	free(o);

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include "harness.h"
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -25,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,19 +52,6 @@ static bool netns_ready;   /* this process is in its own network namespace, lo u
 
 /* ------------------------------------------------------------ helpers */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static void bind_classes(struct feature_schema *b, const char *const *names, size_t n)
 {
 	char err[256];
@@ -68,35 +59,6 @@ static void bind_classes(struct feature_schema *b, const char *const *names, siz
 	for (size_t i = 0; i < n; i++)
 		if (feature_schema_bind_pcap(b, (unsigned)i, names[i], err, sizeof err) < 0)
 			fail_msg("bind %s: %s", names[i], err);
-}
-
-/* Read a whole stream into a malloc'd string. */
-static char *slurp(FILE *f)
-{
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	size_t n;
-	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-static char *run(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char *out = slurp(p);
-	int st = pclose(p);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return out;
 }
 
 /* The value on the line "name VALUE ..." of an explain output, or -2 if absent. */
@@ -190,7 +152,7 @@ static void wait_eof(struct traffic *t, struct traffic_snapshot *snap)
 		traffic_snapshot(t, snap);
 		if (snap->eof)
 			return;
-		sleep_ms(10);
+		tu_sleep_ms(10);
 	}
 	fail_msg("capture file not read within 5 s");
 }
@@ -698,14 +660,14 @@ static void test_sampler_offline(void **state)
 	double v[FEAT_VECTOR_LEN];
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
 		v[i] = 42;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tu_mono_ns();
 	assert_int_equal(sampler_pcap.sample(st, t0, v), 0);
 	/* first sample: no value yet; every slot it owns is written */
 	for (int i = 0; i < FEAT_PCAP_SLOTS; i++)
 		assert_true(isnan(v[SLOT(i)]));
 	assert_true(isnan(v[FEAT_pcap_drops_per_sec]));
 	assert_true(v[FEAT_cpu_busy] == 42);   /* not its feature: untouched */
-	sleep_ms(300);
+	tu_sleep_ms(300);
 	assert_int_equal(sampler_pcap.sample(st, t0 + 2000000000ULL, v), 0);
 	assert_true(v[SLOT(0)] >= 0 && v[SLOT(0)] <= want_storage / 2.0);
 	assert_true(isnan(v[SLOT(1)]));        /* its filter did not compile */
@@ -762,7 +724,7 @@ static void wait_bytes(struct traffic *t, size_t cls, uint64_t want, long max_ms
 		traffic_snapshot(t, s);
 		if (s->bytes[cls] >= want)
 			return;
-		sleep_ms(20);
+		tu_sleep_ms(20);
 	}
 	fail_msg("class %zu: %llu of %llu bytes after %ld ms", cls,
 		 (unsigned long long)s->bytes[cls], (unsigned long long)want, max_ms);
@@ -786,7 +748,7 @@ static void test_live_immediate(void **state)
 	struct traffic_snapshot s;
 	wait_bytes(t, 0, a, 3000, &s);
 	wait_bytes(t, 1, b, 3000, &s);
-	sleep_ms(100);
+	tu_sleep_ms(100);
 	traffic_snapshot(t, &s);
 	assert_int_equal(s.bytes[0], a);
 	assert_int_equal(s.packets[0], 40);
@@ -841,14 +803,14 @@ static void test_live_buffered_sampler(void **state)
 	assert_string_equal(sp.msg[ip], "");
 
 	double v[FEAT_VECTOR_LEN];
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tu_mono_ns();
 	sampling_tick(&sp, t0, v);
 	uint64_t a = send_udp(2049, 50, 1200);
 	uint64_t b = send_udp(10007, 20, 300);
 	send_udp(9999, 20, 300);
 	/* buffered: packets reach the counters within about one timeout */
-	sleep_ms(1200);
-	uint64_t t1 = mono_ns();
+	tu_sleep_ms(1200);
+	uint64_t t1 = tu_mono_ns();
 	sampling_tick(&sp, t1, v);
 	double dt = (double)(t1 - t0) / 1e9;
 	if (fabs(v[SLOT(0)] - (double)a / dt) > 1e-6 * (double)a)
@@ -859,8 +821,8 @@ static void test_live_buffered_sampler(void **state)
 	/* the other samplers ran alongside */
 	assert_false(isnan(v[FEAT_cpu_busy]));
 	/* nothing more: a rate of zero, not a stale one */
-	sleep_ms(300);
-	sampling_tick(&sp, mono_ns(), v);
+	tu_sleep_ms(300);
+	sampling_tick(&sp, tu_mono_ns(), v);
 	assert_true(v[SLOT(0)] == 0);
 	sampling_fini(&sp);
 }
@@ -945,13 +907,13 @@ static void test_live_interface_vanishes(void **state)
 	if (sampler_pcap.init(&env, &st) < 0)
 		fail_msg("%s", msg);
 	double v[FEAT_VECTOR_LEN];
-	uint64_t t = mono_ns();
+	uint64_t t = tu_mono_ns();
 	assert_int_equal(sampler_pcap.sample(st, t, v), 0);
 	assert_int_equal(tu_system("ip link del xva"), 0);
 	/* noticed by the capture thread within a poll or two; up to 10 s on a loaded machine */
 	int rc = 0;
 	for (int i = 0; i < 500 && rc == 0; i++) {
-		sleep_ms(20);
+		tu_sleep_ms(20);
 		rc = sampler_pcap.sample(st, t += 20000000, v);
 	}
 	assert_int_equal(rc, -EIO);
@@ -961,30 +923,51 @@ static void test_live_interface_vanishes(void **state)
 
 /* ------------------------------------------------------------ the elim */
 
+/* A child that sends a byte to 127.0.0.1:port every 10 ms for up to 4 s
+ * (traffic all along an elim's life: a slow start on a loaded machine must
+ * not miss it); stop it with stop_trickle. */
+static pid_t udp_trickle(unsigned port)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (int i = 0; i < 400; i++) {
+			send_udp(port, 1, 1);
+			tu_sleep_ms(10);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+static void stop_trickle(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+#define CLS "--pcap-interface", "lo", "--pcap-class", "storage=udp port 2049"
+#define BAD_CLS "--pcap-class", "bad = port 99999x"
+
 static void test_elim_binary(void **state)
 {
 	(void)state;
-	const char *bin = getenv("ELIM_BIN");
-	if (bin == NULL)
+	if (getenv("ELIM_BIN") == NULL)
 		skip();
 	char *dir = tu_tmpdir();
-	char cmd[4096];
-	int st;
-	const char *cls = "--pcap-interface lo --pcap-class 'storage=udp port 2049'"
-			  " --pcap-class 'bad = port 99999x'";
+	char model[512], db[512];
+	snprintf(model, sizeof model, "%s/rank.model", dir);
+	snprintf(db, sizeof db, "%s/h.db", dir);
 
 	/* a model using a traffic class; traffic while the elim samples */
 	tu_write(dir, "rank.model", pcap_model);
-	snprintf(cmd, sizeof cmd,
-		 /* traffic all along the elim's life: a slow start (a sanitizer
-		  * build on a loaded machine) must not miss it */
-		 "( for i in $(seq 400); do printf x > /dev/udp/127.0.0.1/2049; sleep 0.01;"
-		 " [ -e %s/done ] && break; done ) &\n"
-		 "%s --once --explain --model %s/rank.model %s 2>%s/err\nrc=$?\ntouch %s/done\nwait\nexit $rc\n",
-		 dir, bin, dir, cls, dir, dir);
-	tu_write(dir, "run.sh", cmd);
-	snprintf(cmd, sizeof cmd, "bash %s/run.sh", dir);
-	char *out = run(cmd, &st);
+	pid_t trickle = udp_trickle(2049);
+	char *out, *err;
+	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model, CLS,
+						      BAD_CLS, NULL }, 120.0, &out, &err);
+	stop_trickle(trickle);
 	assert_int_equal(st, 0);
 	double storage = explain_value(out, "pcap_storage_bps");
 	if (!(storage > 0))
@@ -994,46 +977,43 @@ static void test_elim_binary(void **state)
 	assert_true(explain_value(out, "pcap_drops_per_sec") == 0);
 	assert_true(strstr(out, "mul(pcap_storage_bps,cpu_busy) ") != NULL);
 	assert_null(strstr(out, "pcap_slot"));
+	assert_non_null(strstr(err, "class 'bad': filter 'port 99999x' does not compile"));
+	assert_null(strstr(err, "pcap_storage_bps is unknown"));
 	free(out);
-	snprintf(cmd, sizeof cmd, "cat %s/err", dir);
-	out = run(cmd, &st);
-	assert_non_null(strstr(out, "class 'bad': filter 'port 99999x' does not compile"));
-	assert_null(strstr(out, "pcap_storage_bps is unknown"));
-	free(out);
+	free(err);
 
 	/* the history gets the class's column */
-	snprintf(cmd, sizeof cmd, "%s --foreground --count 2 --interval 0.2 --history %s/h.db %s"
-		 " >/dev/null 2>&1", bin, dir, cls);
-	assert_int_equal(tu_system("%s", cmd), 0);
-	char path[512], cols[1024], vals[1024];
-	snprintf(path, sizeof path, "%s/h.db", dir);
-	assert_int_equal(count_columns(path, "pcap_", cols, sizeof cols), 3);
+	assert_int_equal(th_run(&(struct th_opts){ .foreground = true, .out = TH_NULL },
+				(const char *const[]){ "--count", "2", "--interval", "0.2",
+						       "--history", db, CLS, BAD_CLS, NULL },
+				120.0, NULL, NULL), 0);
+	char cols[1024], vals[1024];
+	assert_int_equal(count_columns(db, "pcap_", cols, sizeof cols), 3);
 	assert_string_equal(cols, "pcap_drops_per_sec pcap_storage_bps pcap_bad_bps ");
-	column_values(path, "pcap_bad_bps", vals, sizeof vals);
+	column_values(db, "pcap_bad_bps", vals, sizeof vals);
 	assert_string_equal(vals, "NULL NULL ");
-	column_values(path, "pcap_storage_bps", vals, sizeof vals);
+	column_values(db, "pcap_storage_bps", vals, sizeof vals);
 	assert_non_null(strstr(vals, "0.0 "));
 
 	/* usage errors name the problem */
-	snprintf(cmd, sizeof cmd, "%s --once --pcap-class 'storage=port 2049' 2>&1", bin);
-	out = run(cmd, &st);
+	st = th_run(NULL, (const char *const[]){ "--once", "--pcap-class", "storage=port 2049", NULL },
+		    60.0, NULL, &err);
 	assert_int_equal(st, 2);
-	assert_non_null(strstr(out, "--pcap-interface"));
-	free(out);
-	snprintf(cmd, sizeof cmd, "%s --once --pcap-interface lo --pcap-class 'Bad=port 1' 2>&1", bin);
-	out = run(cmd, &st);
+	assert_non_null(strstr(err, "--pcap-interface"));
+	free(err);
+	st = th_run(NULL, (const char *const[]){ "--once", "--pcap-interface", "lo", "--pcap-class",
+						 "Bad=port 1", NULL }, 60.0, NULL, &err);
 	assert_int_equal(st, 2);
-	assert_non_null(strstr(out, "'Bad'"));
-	free(out);
+	assert_non_null(strstr(err, "'Bad'"));
+	free(err);
 	/* a model naming a class that is not configured is rejected, clearly */
-	snprintf(cmd, sizeof cmd, "%s --once --foreground --model %s/rank.model 2>&1", bin, dir);
-	out = run(cmd, &st);
+	st = th_run(&(struct th_opts){ .foreground = true },
+		    (const char *const[]){ "--once", "--model", model, NULL }, 60.0, NULL, &err);
 	assert_int_equal(st, 1);
-	assert_non_null(strstr(out, "unknown feature 'pcap_storage_bps'"));
-	free(out);
+	assert_non_null(strstr(err, "unknown feature 'pcap_storage_bps'"));
+	free(err);
 	/* --help documents the options */
-	snprintf(cmd, sizeof cmd, "%s --help", bin);
-	out = run(cmd, &st);
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--help", NULL }, 60.0, &out, NULL), 0);
 	assert_non_null(strstr(out, "--pcap-class NAME=FILTER"));
 	assert_non_null(strstr(out, "--net-include GLOB"));
 	free(out);
@@ -1041,14 +1021,15 @@ static void test_elim_binary(void **state)
 	free(dir);
 }
 
-/* cmd exits 1 with needle in its output. */
-static void refused(const char *cmd, const char *needle)
+/* The elim with args exits 1 with needle on its stderr. */
+static void refused(const char *const *args, const char *needle)
 {
-	int st;
-	char *out = run(cmd, &st);
-	if (st != 1 || strstr(out, needle) == NULL)
-		fail_msg("%s: exit %d, expected 1 and '%s' in:\n%s", cmd, st, needle, out);
-	free(out);
+	char *err = NULL;
+	int st = th_run(NULL, args, 60.0, NULL, &err);
+	if (st != 1 || strstr(err, needle) == NULL)
+		fail_msg("%s %s: exit %d, expected 1 and '%s' in:\n%s", args[0], args[1], st, needle,
+			 err);
+	free(err);
 }
 
 /*
@@ -1061,13 +1042,8 @@ static void refused(const char *cmd, const char *needle)
 static void test_check_config_agrees(void **state)
 {
 	(void)state;
-	const char *bin = getenv("ELIM_BIN");
-	if (bin == NULL)
-		skip();
 	char *dir = tu_tmpdir();
-	char cmd[4096], path[512];
-	int st;
-	const char *cls = "--pcap-interface lo --pcap-class 'storage=port 2049'";
+	char path[512];
 	tu_write(dir, "rank.model", pcap_model);
 	snprintf(path, sizeof path, "%s/rank.model", dir);
 
@@ -1081,14 +1057,18 @@ static void test_check_config_agrees(void **state)
 	char want[600];
 	snprintf(want, sizeof want, "# model: %s (id %s)\n", path, m.id);
 
-	snprintf(cmd, sizeof cmd, "%s --check-config %s --model %s 2>&1", bin, cls, path);
-	char *out = run(cmd, &st);
+	char *out = NULL, *msg = NULL;
+	int st = th_run(NULL, (const char *const[]){ "--check-config", "--pcap-interface", "lo",
+				"--pcap-class", "storage=port 2049", "--model", path, NULL },
+			60.0, &out, &msg);
 	if (st != 0 || strstr(out, want) == NULL)
-		fail_msg("--check-config: exit %d, expected '%s' in:\n%s", st, want, out);
+		fail_msg("--check-config: exit %d, expected '%s' in:\n%s%s", st, want, out, msg);
 	free(out);
+	free(msg);
 
-	snprintf(cmd, sizeof cmd, "%s --once --explain %s --model %s 2>/dev/null", bin, cls, path);
-	out = run(cmd, &st);
+	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--pcap-interface", "lo",
+			"--pcap-class", "storage=port 2049", "--model", path, NULL },
+		    60.0, &out, NULL);
 	if (st != 0)
 		fail_msg("--once --explain: exit %d:\n%s", st, out);
 	assert_true(explain_value(out, "pcap_storage_bps") != -2);   /* a line of its own */
@@ -1098,38 +1078,42 @@ static void test_check_config_agrees(void **state)
 
 	/* without the class: both refuse the model, naming the feature */
 	const char *unknown = "unknown feature 'pcap_storage_bps'";
-	snprintf(cmd, sizeof cmd, "%s --check-config --model %s 2>&1", bin, path);
-	refused(cmd, unknown);
-	snprintf(cmd, sizeof cmd, "%s --once --explain --model %s 2>&1", bin, path);
-	refused(cmd, unknown);
+	refused((const char *const[]){ "--check-config", "--model", path, NULL }, unknown);
+	refused((const char *const[]){ "--once", "--explain", "--model", path, NULL }, unknown);
 	/* a bad class: --check-config says so, as the elim would */
-	snprintf(cmd, sizeof cmd, "%s --check-config --pcap-interface lo --pcap-class 'Bad=port 1'"
-		 " 2>&1", bin);
-	refused(cmd, "'Bad'");
+	refused((const char *const[]){ "--check-config", "--pcap-interface", "lo", "--pcap-class",
+				       "Bad=port 1", NULL }, "'Bad'");
 	tu_rmtree(dir);
 	free(dir);
 }
 
-/* How many lines of the running elim's maps name libpcap (args: its options). */
-static int elim_maps_libpcap(const char *bin, const char *dir, const char *args)
+/* How many lines of the running elim's maps name libpcap (extra: its
+ * options).  Read once its first record is out: by then every sampler,
+ * libpcap's too, has started. */
+static int elim_maps_libpcap(const char *const *extra)
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd,
-		 "%s --foreground --count 4 --interval 0.25 --no-history %s >/dev/null 2>%s/err &\n"
-		 "pid=$!\n"
-		 "for i in $(seq 100); do grep -q elim.rank /proc/$pid/maps && break; sleep 0.01; done\n"
-		 "sleep 0.3\n"
-		 "n=$(grep -c libpcap /proc/$pid/maps)\n"
-		 "wait $pid || exit 100\n"
-		 "echo $n\n", bin, args, dir);
-	tu_write(dir, "maps.sh", cmd);
-	snprintf(cmd, sizeof cmd, "bash %s/maps.sh", dir);
-	int st;
-	char *out = run(cmd, &st);
-	assert_int_equal(st, 0);
-	int n = atoi(out);
-	free(out);
-	return n;
+	const char *args[16] = { "--count", "4", "--interval", "0.25", "--no-history" };
+	int n = 5;
+	for (int i = 0; extra[i] && n < 15; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	struct th h;
+	th_start(&h, &(struct th_opts){ .foreground = true }, args);
+	double rank;
+	assert_true(th_read_raw(&h, 60.0, &rank) > 0);
+	char path[64], line[1024];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)h.pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int lines = 0;
+	while (fgets(line, sizeof line, f))
+		lines += strstr(line, "libpcap") != NULL;
+	fclose(f);
+	while (th_read_raw(&h, 60.0, &rank) > 0)
+		;
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
+	return lines;
 }
 
 /*
@@ -1143,33 +1127,27 @@ static void test_elim_loads_libpcap_lazily(void **state)
 	const char *bin = getenv("ELIM_BIN");
 	if (bin == NULL)
 		skip();
-	char *dir = tu_tmpdir();
-	const char *cls = "--pcap-interface lo --pcap-class 'storage=udp port 2049'";
-
-	assert_int_equal(elim_maps_libpcap(bin, dir, ""), 0);
-	assert_true(elim_maps_libpcap(bin, dir, cls) > 0);
+	assert_int_equal(elim_maps_libpcap((const char *const[]){ NULL }), 0);
+	assert_true(elim_maps_libpcap((const char *const[]){ CLS, NULL }) > 0);
 
 	/* hide the real library (the one this test is linked with) behind /dev/null */
 	Dl_info info;
-	char real[PATH_MAX], cmd[2 * PATH_MAX];
+	char real[PATH_MAX], script[2 * PATH_MAX + 200];
 	assert_true(dladdr((void *)pcap_open_dead, &info) != 0 && info.dli_fname != NULL);
 	assert_non_null(realpath(info.dli_fname, real));
-	snprintf(cmd, sizeof cmd,
-		 "unshare -m sh -c 'mount --bind /dev/null %s && exec %s --once --explain %s'"
-		 " 2>%s/err", real, bin, cls, dir);
-	int st;
-	char *out = run(cmd, &st);
+	snprintf(script, sizeof script,
+		 "mount --bind /dev/null %s && exec %s --once --explain --pcap-interface lo"
+		 " --pcap-class 'storage=udp port 2049'", real, bin);
+	char *out, *err;
+	int st = th_run(&(struct th_opts){ .bin = "/usr/bin/unshare" },
+			(const char *const[]){ "-m", "/bin/sh", "-c", script, NULL }, 120.0, &out, &err);
 	assert_int_equal(st, 0);
 	assert_true(isnan(explain_value(out, "pcap_storage_bps")));
 	assert_false(isnan(explain_value(out, "cpu_busy")));
 	free(out);
-	snprintf(cmd, sizeof cmd, "cat %s/err", dir);
-	out = run(cmd, &st);
-	if (strstr(out, "traffic classes need libpcap, which cannot be loaded (libpcap.so.0.8") == NULL)
-		fail_msg("no clear message in:\n%s", out);
-	free(out);
-	tu_rmtree(dir);
-	free(dir);
+	if (strstr(err, "traffic classes need libpcap, which cannot be loaded (libpcap.so.0.8") == NULL)
+		fail_msg("no clear message in:\n%s", err);
+	free(err);
 }
 
 int main(void)

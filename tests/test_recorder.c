@@ -48,13 +48,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void start(struct fx *f, double commit_s)
 {
 	struct recorder_config c;
@@ -87,9 +80,9 @@ static long long rows(struct fx *f)
 /* Wait up to secs for at least n rows; returns the count seen. */
 static long long wait_rows(struct fx *f, long long n, double secs)
 {
-	double end = now_s() + secs;
+	double end = tu_now() + secs;
 	long long got;
-	while ((got = rows(f)) < n && now_s() < end)
+	while ((got = rows(f)) < n && tu_now() < end)
 		usleep(20000);
 	return got;
 }
@@ -125,11 +118,11 @@ static void t_batch_by_age(void **state)
 {
 	struct fx *f = *state;
 	start(f, 0.6);
-	double t0 = now_s();
+	double t0 = tu_now();
 	append(f, 1);
 	append(f, 2);
 	assert_int_equal(wait_rows(f, 2, 5), 2);
-	double waited = now_s() - t0;
+	double waited = tu_now() - t0;
 	if (waited < 0.5 || waited > 5)
 		fail_msg("the rows were committed after %.2f s; commit_s is 0.6", waited);
 	recorder_stop(&f->rec, 5);

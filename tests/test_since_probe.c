@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "feature_set.h"
+#include "harness.h"
 #include "since_probe.h"
 #include "testutil.h"
 
@@ -62,28 +63,26 @@ static void test_moves(void **state)
 	assert_near(v[FEAT_runq_since_probe], -1.5, 1e-12);
 }
 
-/* Run the real elim for 25 records into DIR/h.db, then open that history
- * read-only and prepare sql on it; query_end finalizes and closes. */
-static sqlite3_stmt *run_elim_query(const char *dir, const char *opts, const char *sql)
+/* Run the real elim (through the harness) for 25 records into DIR/h.db
+ * with the extra options opts (NULL-terminated), then open that history
+ * read-only and prepare sql on it; th_query_end finalizes and closes. */
+static sqlite3_stmt *run_elim_query(const char *dir, const char *const *opts, const char *sql)
 {
-	const char *elim = getenv("ELIM_BIN");
-	assert_non_null(elim);
-	char db[4200];
+	char db[4200], err[4200];
 	snprintf(db, sizeof db, "%s/h.db", dir);
-	assert_int_equal(tu_system("'%s' --foreground --interval 0.2 --count 25 --state-dir '%s' --history '%s'"
-				   " --history-commit 0 %s >/dev/null 2>'%s/err'", elim, dir, db, opts, dir), 0);
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
-	return q;
-}
-
-static void query_end(sqlite3_stmt *q)
-{
-	sqlite3 *h = sqlite3_db_handle(q);
-	sqlite3_finalize(q);
-	sqlite3_close(h);
+	snprintf(err, sizeof err, "%s/err", dir);
+	const char *args[16] = { "--interval", "0.2", "--count", "25", "--state-dir", dir,
+				 "--history", db, "--history-commit", "0" };
+	int n = 10;
+	for (int i = 0; opts[i] && n < 15; i++)
+		args[n++] = opts[i];
+	args[n] = NULL;
+	struct th h;
+	struct th_opts o = { .out = TH_NULL, .err = TH_FILE, .err_file = err, .foreground = true };
+	th_start(&h, &o, args);
+	assert_int_equal(th_wait(&h, 120.0), 0);
+	th_close(&h);
+	return th_query(db, sql);
 }
 
 /* The real elim with its built-in probe: every record's moves are its
@@ -93,7 +92,8 @@ static void test_elim_history(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
-	sqlite3_stmt *q = run_elim_query(dir, "--probe-interval 0.3 --probe-duration 0.05",
+	sqlite3_stmt *q = run_elim_query(dir, (const char *const[]){ "--probe-interval", "0.3",
+							"--probe-duration", "0.05", NULL },
 					 "SELECT runq_per_core, runq_since_probe, cpu_busy,"
 					 " cpu_busy_since_probe, probe_result, probe_slowdown"
 					 " FROM samples ORDER BY rowid");
@@ -107,7 +107,7 @@ static void test_elim_history(void **state)
 				       sqlite3_column_double(q, c);
 		rows++;
 	}
-	query_end(q);
+	th_query_end(q);
 	assert_int_equal(rows, 25);
 
 	/* A result becomes the reference of the moves where it is put in use:
@@ -151,7 +151,7 @@ static void test_elim_no_probe(void **state)
 {
 	(void)state;
 	char *dir = tu_tmpdir();
-	sqlite3_stmt *q = run_elim_query(dir, "--no-probe",
+	sqlite3_stmt *q = run_elim_query(dir, (const char *const[]){ "--no-probe", NULL },
 					 "SELECT runq_per_core, runq_since_probe, cpu_groups_per_core,"
 					 " cpu_groups_since_probe, probe_result FROM samples ORDER BY rowid");
 	int rows = 0, checked = 0;
@@ -166,7 +166,7 @@ static void test_elim_no_probe(void **state)
 			checked++;
 		}
 	}
-	query_end(q);
+	th_query_end(q);
 	assert_int_equal(rows, 25);
 	assert_true(checked >= 20);
 	tu_rmtree(dir);

@@ -48,6 +48,7 @@
 
 #include <sqlite3.h>
 
+#include "harness.h"
 #include "testutil.h"
 
 /* RSS may grow after flat-from by at most what fills once and then stays:
@@ -99,13 +100,6 @@ static const char model_a[] =
 static const char model_b[] =
 	"elim-rank-model 1\nmeta source soak-b\nintercept 2.5\n"
 	"term mem_used mean 0 scale 1 coef 0.0001 fill 0\n";
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long rss_kb(pid_t pid)
 {
@@ -209,22 +203,6 @@ static double read_record(FILE *f, char *bad, size_t badlen, bool *eof)
 	return v;
 }
 
-static long history_rows(const char *path)
-{
-	sqlite3 *db;
-	long n = -1;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM samples", -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				n = (long)sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-	}
-	sqlite3_close(db);
-	return n;
-}
-
 static int soak_run(const struct soak_opts *o, struct soak_result *r, const char *dir)
 {
 	memset(r, 0, sizeof *r);
@@ -237,38 +215,24 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 	if (put_model(dir, model_a) < 0)
 		return -1;
 
-	int pfd[2];
-	if (pipe(pfd) < 0)
-		return -1;
 	char ticks[32], interval[32];
 	snprintf(ticks, sizeof ticks, "%ld", o->ticks);
 	snprintf(interval, sizeof interval, "%g", o->interval);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		unsetenv("LSF_RESOURCES");   /* no 5 s minimum interval */
-		int in = open("/dev/null", O_RDONLY), err = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(in, 0);
-		dup2(pfd[1], 1);
-		dup2(err, 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		close(in);
-		close(err);
-		/* the probe is on by default: its state goes to dir too */
-		const char *av[16 + SOAK_MAX_EXTRA] = { o->elim, "--foreground", "--interval", interval,
-			"--count", ticks, "--model", model, "--history", hist, "--state-dir", dir };
-		int n = 12;
-		for (int i = 0; i < o->nextra; i++)
-			av[n++] = o->extra[i];
-		av[n] = NULL;
-		execv(o->elim, (char *const *)av);
-		_exit(127);
-	}
-	close(pfd[1]);
-	FILE *f = fdopen(pfd[0], "r");
-	double t0 = now_s();
+	/* no LSF_RESOURCES: no 5 s minimum interval; the probe is on by
+	 * default: its state goes to dir too */
+	const char *av[16 + SOAK_MAX_EXTRA] = { "--interval", interval, "--count", ticks,
+		"--model", model, "--history", hist, "--state-dir", dir };
+	int n = 10;
+	for (int i = 0; i < o->nextra; i++)
+		av[n++] = o->extra[i];
+	av[n] = NULL;
+	struct th h;
+	struct th_opts ho = { .bin = o->elim, .foreground = true, .err = TH_FILE, .err_file = log,
+			      .env = { "LSF_RESOURCES" } };
+	th_start(&h, &ho, av);
+	pid_t pid = h.pid;
+	FILE *f = h.f;
+	double t0 = tu_now();
 	int which = 0, seen = 0;   /* model in the file; model the ranks show */
 	bool eof = false;
 	while (!eof) {
@@ -326,15 +290,13 @@ static int soak_run(const struct soak_opts *o, struct soak_result *r, const char
 			if (put_model(dir, which ? model_b : model_a) == 0)
 				r->reloads_done++;
 			if ((k / o->reload_every) % 5 == 0)
-				kill(pid, SIGHUP);
+				th_kill(&h, SIGHUP);
 		}
 	}
-	fclose(f);
-	int status;
-	waitpid(pid, &status, 0);
-	r->seconds = now_s() - t0;
-	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	r->history_rows = history_rows(hist);
+	th_close(&h);
+	r->exit_status = th_wait(&h, 600.0);
+	r->seconds = tu_now() - t0;
+	r->history_rows = th_rows(hist);
 	return 0;
 }
 
@@ -444,10 +406,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.elim == NULL || opts.ticks < 1 || opts.sample_every < 1)
 		goto usage;
-	char tmpl[] = "/tmp/elim-rank-test.XXXXXX";
-	char *dir = mkdtemp(tmpl);
-	if (dir == NULL)
-		return 1;
+	char *dir = tu_tmpdir();
 	struct soak_result r;
 	if (soak_run(&opts, &r, dir) < 0)
 		return 1;

@@ -17,6 +17,7 @@
 #include "feature_set.h"
 #include "history.h"
 #include "model.h"
+#include "harness.h"
 #include "testutil.h"
 
 static const char *train_bin(void)
@@ -72,14 +73,13 @@ static void make_history(const char *path, const char *host, int n, unsigned see
 /* Run rank-train with args; capture stdout+stderr into out.  Returns exit status. */
 static int run_train(char *out, size_t size, const char *args)
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", train_bin(), args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	char script[4096], *text;
+	snprintf(script, sizeof script, "exec %s %s", train_bin(), args);
+	int st = th_run(&(struct th_opts){ .bin = "/bin/sh", .err = TH_STDOUT },
+			(const char *const[]){ "-c", script, NULL }, 300.0, &text, NULL);
+	snprintf(out, size, "%s", text);
+	free(text);
+	return st;
 }
 
 struct fixture {
@@ -233,15 +233,25 @@ static void test_elim_uses_trained_model(void **state)
 	char out[8192], args[2048];
 	snprintf(args, sizeof args, "--label rank --terms cpu_busy,mem_used --output %s %s", f->model, f->h1);
 	assert_int_equal(run_train(out, sizeof out, args), 0);
-	char cmd[2048];
-	const char *elim = getenv("ELIM_BIN") ? getenv("ELIM_BIN") : "elim/elim.rank";
-	snprintf(cmd, sizeof cmd, "%s --model %s --once --explain --procfs %s/basic/t1/proc --sysfs %s/basic/sys"
-		 " | awk '$1 == \"mem_used\" { m = $4 } $1 == \"rank\" { r = $2 } END { print m, r }'",
-		 elim, f->model, tu_data(), tu_data());
-	FILE *p = popen(cmd, "r");
-	double contrib = 0, rank = 0;
-	assert_int_equal(fscanf(p, "%lf %lf", &contrib, &rank), 2);
-	pclose(p);
+	char procfs[600], sysfs[600], *text;
+	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--model", f->model, "--once", "--explain",
+							     "--procfs", procfs, "--sysfs", sysfs, NULL },
+				60.0, &text, NULL), 0);
+	/* "mem_used VALUE UNIT CONTRIBUTION" and "rank VALUE" */
+	double contrib = NAN, rank = NAN;
+	char name[64], a[64], b[64], c[64];
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		int k = sscanf(line, "%63s %63s %63s %63s", name, a, b, c);
+		if (k == 4 && strcmp(name, "mem_used") == 0)
+			contrib = atof(c);
+		else if (k == 2 && strcmp(name, "rank") == 0)
+			rank = atof(a);
+	}
+	free(text);
+	assert_false(isnan(contrib));
+	assert_false(isnan(rank));
 	struct model m;
 	struct model_error err;
 	assert_int_equal(model_load_file(f->model, NULL, &m, &err), 0);

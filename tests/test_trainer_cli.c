@@ -20,6 +20,7 @@
 
 #include "history.h"
 #include "model.h"
+#include "harness.h"
 #include "testutil.h"
 #include "trainer_fixture.h"
 
@@ -35,25 +36,18 @@ static const char *bin(void)
 	return b ? b : "trainer/rank-train";
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	size_t got = fread(buf, 1, (size_t)n, f);
-	buf[got] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Run rank-train with args; stdout and stderr land in dir/out and dir/err. */
+/* Run rank-train with args (words split as by the shell) through the
+ * harness; stdout and stderr land in dir/out and dir/err. */
 static int rt(const char *args)
 {
-	return tu_system("%s %s >%s/out 2>%s/err", bin(), args, dir, dir);
+	char out[600], err[600], script[8192];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	unlink(err);
+	snprintf(script, sizeof script, "exec %s %s", bin(), args);
+	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
+			     .err_file = err };
+	return th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
 }
 
 static char *err_text(void);
@@ -73,14 +67,14 @@ static char *out_text(void)
 {
 	char p[600];
 	snprintf(p, sizeof p, "%s/out", dir);
-	return slurp(p);
+	return tu_slurp(p);
 }
 
 static char *err_text(void)
 {
 	char p[600];
 	snprintf(p, sizeof p, "%s/err", dir);
-	return slurp(p);
+	return tu_slurp(p);
 }
 
 static void expect_err(const char *needle1, const char *needle2)
@@ -97,7 +91,7 @@ static void expect_err(const char *needle1, const char *needle2)
 /* The installed model is byte for byte the sentinel, with nothing beside it. */
 static void sentinel_untouched(void)
 {
-	char *t = slurp(sentinel);
+	char *t = tu_slurp(sentinel);
 	assert_string_equal(t, sentinel_text);
 	free(t);
 	char d[600];
@@ -315,13 +309,13 @@ static void test_write_and_keep(void **state)
 	free(o);
 	assert_int_equal(model_load_file(installed, NULL, &m, &me), 0);
 	assert_string_equal(model_meta_get(&m, "previous_rmse"), model_meta_get(&m, "cv_rmse"));
-	char *before = slurp(installed);
+	char *before = tu_slurp(installed);
 
 	/* a worse model (one weak term) does not replace it */
 	snprintf(a, sizeof a, "--label rank --terms disk_busy_max,cpu_steal --output %s %s", installed, good);
 	RT(a, 4);
 	expect_err("not replacing", "--force");
-	char *after = slurp(installed);
+	char *after = tu_slurp(installed);
 	assert_string_equal(before, after);
 	free(after);
 	o = out_text();
@@ -332,7 +326,7 @@ static void test_write_and_keep(void **state)
 	snprintf(a, sizeof a, "--label rank --terms disk_busy_max,cpu_steal --force --output %s %s",
 		 installed, good);
 	RT(a, 0);
-	after = slurp(installed);
+	after = tu_slurp(installed);
 	assert_string_not_equal(before, after);
 	assert_non_null(strstr(after, "term disk_busy_max"));
 	free(after);
@@ -392,7 +386,7 @@ static void test_export_csv(void **state)
 	snprintf(csv, sizeof csv, "%s/rows.csv", dir);
 	snprintf(a, sizeof a, "--label rank --dry-run --export-csv %s --until 1790009990 %s", csv, good);
 	RT(a, 0);
-	char *t = slurp(csv);
+	char *t = tu_slurp(csv);
 	size_t lines = 0;
 	for (char *p = t; *p; p++)
 		lines += *p == '\n';
@@ -439,7 +433,7 @@ static void test_report_html(void **state)
 	snprintf(html, sizeof html, "%s/report.html", dir);
 	snprintf(a, sizeof a, "--label rank --dry-run --select --report %s %s", html, good);
 	RT(a, 0);
-	char *t = slurp(html);
+	char *t = tu_slurp(html);
 	assert_true(strncmp(t, "<!DOCTYPE html>", 15) == 0);
 	size_t svgs = 0;
 	for (char *p = t; (p = strstr(p, "<svg ")) != NULL; p++)
@@ -470,7 +464,7 @@ static void test_report_html(void **state)
 	rc = tu_system("python3 %s/tests/png_check.py %s >%s/png.out", srcdir ? srcdir : ".", png, dir);
 	char p[600];
 	snprintf(p, sizeof p, "%s/png.out", dir);
-	char *res = slurp(p);
+	char *res = tu_slurp(p);
 	fprintf(stderr, "# screenshot: %s", res);
 	free(res);
 	assert_int_equal(rc, 0);

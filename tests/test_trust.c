@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "model_watch.h"
+#include "harness.h"
 #include "testutil.h"
 #include "trust.h"
 
@@ -236,92 +237,112 @@ static void model_watch_keeps_previous(void **state)
 	assert_true(w.current.intercept == 2.0);
 }
 
+/* How many times needle is in text. */
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Run the elim to its end: --once on the fixture's tree with model (and
+ * up to two more arguments), or with args as they are when model is NULL.
+ * Returns its exit code; *out and *err (may be NULL) get what it wrote. */
+static int elim_once(const char *model, const char *more1, const char *more2, char **out,
+		     char **err)
+{
+	char procfs[PATH_MAX], sysfs[PATH_MAX];
+	snprintf(procfs, sizeof procfs, "%s/basic/t0/proc", tu_data());
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	const char *args[] = { "--once", "--no-history", "--procfs", procfs, "--sysfs", sysfs,
+			       "--model", model, more1, more2, NULL };
+	return th_run(&(struct th_opts){ .foreground = true }, args, 60.0, out, err);
+}
+
+static int elim_args(const char *const *args, char **err)
+{
+	return th_run(NULL, args, 60.0, NULL, err);
+}
+
 /* The elim itself: --model refused at start, and --trusted-users */
 static void elim_refuses_model(void **state)
 {
 	struct fx *f = *state;
 	need_root();
-	const char *elim = getenv("ELIM_BIN");
-	assert_non_null(elim);
-	char cmd[8192];
-	snprintf(cmd, sizeof cmd,
-		 "'%s' --once --no-history --foreground --procfs '%s/basic/t0/proc' --sysfs '%s/basic/sys'"
-		 " --model '%s'", elim, tu_data(), tu_data(), f->path);
+	char want[PATH_MAX + 64], *out, *err;
+	snprintf(want, sizeof want, "model %s refused: world-writable", f->path);
 
 	chmod(f->path, 0666);
-	assert_int_equal(tu_system("%s >/dev/null 2>'%s/err'", cmd, f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'model %s refused: world-writable' '%s/err'", f->path, f->dir), 0);
-	/* the message names the file once */
-	assert_int_equal(tu_system("test \"$(grep -o '%s' '%s/err' | wc -l)\" = 1", f->path, f->dir), 0);
+	assert_int_equal(elim_once(f->path, NULL, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(occurrences(err, f->path), 1);   /* the message names the file once */
+	free(err);
 	/* --check-config refuses it as the running elim would */
-	assert_int_equal(tu_system("'%s' --check-config --model '%s' >/dev/null 2>'%s/err'", elim, f->path,
-				   f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'model %s refused: world-writable' '%s/err'", f->path, f->dir), 0);
+	assert_int_equal(elim_args((const char *const[]){ "--check-config", "--model", f->path, NULL },
+				   &err), 1);
+	assert_non_null(strstr(err, want));
+	free(err);
 
 	chmod(f->path, 0644);
 	assert_int_equal(chown(f->path, OTHER_UID, 0), 0);
-	assert_int_equal(tu_system("%s >/dev/null 2>'%s/err'", cmd, f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'uid 54321' '%s/err'", f->dir), 0);
-	assert_int_equal(tu_system("%s --trusted-users 54321 >'%s/out' 2>&1", cmd, f->dir), 0);
-	assert_int_equal(tu_system("grep -q '^1 rank ' '%s/out'", f->dir), 0);
-	assert_int_equal(tu_system("'%s' --check-config --model '%s' >/dev/null 2>&1", elim, f->path), 1);
-	assert_int_equal(tu_system("'%s' --check-config --model '%s' --trusted-users 54321 >/dev/null 2>&1",
-				   elim, f->path), 0);
+	assert_int_equal(elim_once(f->path, NULL, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, "uid 54321"));
+	free(err);
+	assert_int_equal(elim_once(f->path, "--trusted-users", "54321", &out, NULL), 0);
+	assert_true(strncmp(out, "1 rank ", 7) == 0);
+	free(out);
+	assert_int_equal(elim_args((const char *const[]){ "--check-config", "--model", f->path, NULL },
+				   NULL), 1);
+	assert_int_equal(elim_args((const char *const[]){ "--check-config", "--model", f->path,
+							  "--trusted-users", "54321", NULL }, NULL), 0);
 	/* trusted, but 0600: root reads it only with CAP_DAC_OVERRIDE, which the
 	 * elim gives up; --check-config says so, as the elim would fail */
 	chmod(f->path, 0600);
-	assert_int_equal(tu_system("'%s' --check-config --model '%s' --trusted-users 54321 >/dev/null"
-				   " 2>'%s/err'", elim, f->path, f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'Permission denied' '%s/err'", f->dir), 0);
-	assert_int_equal(tu_system("%s --trusted-users 54321 >/dev/null 2>&1", cmd), 1);
+	assert_int_equal(elim_args((const char *const[]){ "--check-config", "--model", f->path,
+							  "--trusted-users", "54321", NULL }, &err), 1);
+	assert_non_null(strstr(err, "Permission denied"));
+	free(err);
+	assert_int_equal(elim_once(f->path, "--trusted-users", "54321", NULL, NULL), 1);
 	chmod(f->path, 0644);
-	assert_int_equal(tu_system("%s --trusted-users no-such-user-here >/dev/null 2>&1", cmd), 2);
+	assert_int_equal(elim_once(f->path, "--trusted-users", "no-such-user-here", NULL, NULL), 2);
 }
 
 /* The configuration file: refused the same way, before anything runs */
 static void elim_refuses_configuration(void **state)
 {
 	struct fx *f = *state;
-	const char *elim = getenv("ELIM_BIN");
-	assert_non_null(elim);
 	tu_write(f->dir, "elim.rank.conf", "interval = 7\n");
-	char conf[PATH_MAX + 16];
+	char conf[PATH_MAX + 16], want[PATH_MAX + 64], *err;
 	snprintf(conf, sizeof conf, "%s/elim.rank.conf", f->dir);
+	const char *const args[] = { "--config", conf, "--check-config", NULL };
 	chmod(conf, 0644);
-	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>&1", elim, conf), 0);
+	assert_int_equal(elim_args(args, NULL), 0);
 	chmod(conf, 0620);
-	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>'%s/err'", elim, conf,
-				   f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'configuration %s refused: group-writable' '%s/err'",
-				   conf, f->dir), 0);
+	assert_int_equal(elim_args(args, &err), 1);
+	snprintf(want, sizeof want, "configuration %s refused: group-writable", conf);
+	assert_non_null(strstr(err, want));
+	free(err);
 	chmod(conf, 0644);
 	assert_int_equal(chown(conf, OTHER_UID, 0), 0);
-	assert_int_equal(tu_system("'%s' --config '%s' --check-config >/dev/null 2>'%s/err'", elim, conf,
-				   f->dir), 1);
-	assert_int_equal(tu_system("grep -q 'uid 54321' '%s/err'", f->dir), 0);
+	assert_int_equal(elim_args(args, &err), 1);
+	assert_non_null(strstr(err, "uid 54321"));
+	free(err);
 }
 
 /* The state directory, the history and its -wal and -shm: 0750 / 0640 at most */
 static void elim_creates_private_files(void **state)
 {
 	struct fx *f = *state;
-	const char *elim = getenv("ELIM_BIN");
-	assert_non_null(elim);
 	char statedir[PATH_MAX], procfs[PATH_MAX], sysfs[PATH_MAX];
 	snprintf(statedir, sizeof statedir, "%s/state/sub", f->dir);
 	snprintf(procfs, sizeof procfs, "%s/basic/t0/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
 	umask(0);   /* the elim must not rely on its parent's umask */
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(elim, elim, "--interval", "0.05", "--count", "200", "--foreground",
-		      "--state-dir", statedir, "--procfs", procfs, "--sysfs", sysfs, (char *)NULL);
-		_exit(127);
-	}
+	struct th h;
+	th_start(&h, &(struct th_opts){ .out = TH_NULL, .err = TH_NULL, .foreground = true },
+		 (const char *const[]){ "--interval", "0.05", "--count", "200", "--state-dir",
+					statedir, "--procfs", procfs, "--sysfs", sysfs, NULL });
 	umask(022);
 	char db[PATH_MAX + 16], wal[PATH_MAX + 32], shm[PATH_MAX + 32];
 	snprintf(db, sizeof db, "%s/history.db", statedir);
@@ -329,9 +350,9 @@ static void elim_creates_private_files(void **state)
 	snprintf(shm, sizeof shm, "%s-shm", db);
 	struct stat st;
 	int tries;
-	for (tries = 0; tries < 200 && (stat(wal, &st) < 0 || stat(shm, &st) < 0); tries++)
-		usleep(20000);
-	assert_true(tries < 200);
+	for (tries = 0; tries < 3000 && (stat(wal, &st) < 0 || stat(shm, &st) < 0); tries++)
+		tu_sleep_ms(20);
+	assert_true(tries < 3000);
 	const char *files[] = { db, wal, shm };
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(stat(files[i], &st), 0);
@@ -344,10 +365,9 @@ static void elim_creates_private_files(void **state)
 	snprintf(statedir, sizeof statedir, "%s/state", f->dir);
 	assert_int_equal(stat(statedir, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0750);
-	kill(pid, SIGTERM);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
 }
 
 int main(void)

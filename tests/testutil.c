@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -136,4 +137,58 @@ bool tu_file_has(const char *path, const char *needle)
 	fclose(f);
 	buf[n] = '\0';
 	return strstr(buf, needle) != NULL;
+}
+
+char *tu_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		char *empty = strdup("");
+		assert_non_null(empty);
+		return empty;
+	}
+	size_t cap = 65536, len = 0, n;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+uint64_t tu_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+double tu_now(void)
+{
+	return (double)tu_mono_ns() / 1e9;
+}
+
+void tu_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+bool tu_skip_heavy(const char *what)
+{
+	const char *v = getenv("ELIM_RANK_SKIP_HEAVY");
+	if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0)
+		return false;
+	printf("1..0 # SKIP %s: a heavy test, and ELIM_RANK_SKIP_HEAVY=%s "
+	       "(set by the sanitizer pass and distcheck)\n", what, v);
+	fflush(stdout);
+	return true;
 }

@@ -50,6 +50,34 @@ bool tu_file_has(const char *path, const char *needle);
  * Fails the test when there is no such row. */
 long long tu_sql_int(const char *path, const char *sql);
 
+/* The whole file as a malloc'd NUL-terminated string (the caller frees);
+ * an empty string when it cannot be read.  Never NULL. */
+char *tu_slurp(const char *path);
+
+/* The monotonic clock, in seconds and in nanoseconds. */
+double tu_now(void);
+uint64_t tu_mono_ns(void);
+
+/* Sleep ms milliseconds (restarted after signals). */
+void tu_sleep_ms(long ms);
+
+/*
+ * Heavy test programs (building OpenLava, building packages) start main()
+ * with test_heavy_or_skip("what it does"): when ELIM_RANK_SKIP_HEAVY is
+ * set and not 0 (the sanitizer pass and distcheck set it), the whole
+ * program is skipped the TAP way ("1..0 # SKIP" and the reason) and main
+ * returns 0.  (A program, not one cmocka test: cmocka 1.1 prints a skipped
+ * test as "not ok ... # SKIP", which the TAP driver counts as a failure.)
+ */
+#define test_heavy_or_skip(what) do { \
+	if (tu_skip_heavy(what)) \
+		return 0; \
+} while (0)
+
+/* The test behind test_heavy_or_skip: prints the TAP skip line and
+ * returns true when heavy tests are to be skipped. */
+bool tu_skip_heavy(const char *what);
+
 /* Use TAP output and run the group. */
 #define TU_RUN(tests) \
 	(cmocka_set_message_output(CM_OUTPUT_TAP), cmocka_run_group_tests(tests, NULL, NULL))
