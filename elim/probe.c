@@ -436,8 +436,9 @@ static void take_result(struct probe *p, double seconds, uint64_t now_ns)
 	double base = probe_baseline(p->times, p->ntimes);
 	p->fresh = seconds / base;
 	p->fresh_ns = now_ns;
-	/* calibrated under load, the work is too short to see contention
-	 * (RANK.md): once the baseline shows it, calibrate again */
+	/* calibrated under load, the work is too short to see contention (a
+	 * probe of tens of milliseconds gets the CPU before fair sharing
+	 * settles: docs/proof.md): once the baseline shows it, calibrate again */
 	if (!p->cfg.command && p->ntimes >= PROBE_RECALIBRATE_AFTER &&
 	    base < 0.5 * p->cfg.duration) {
 		p->units = 0;

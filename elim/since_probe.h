@@ -2,7 +2,7 @@
  * since_probe: how far the load moved since the probe result in use.
  *
  * The probe measures what a new job would meet, but only every few minutes;
- * between probes the rank should follow what changed since (issue 5).  For
+ * between probes the rank should follow what changed since.  For
  * a few base features x, the feature x_since_probe is x now minus x in the
  * record the probe result in use arrived in, so a model can weigh the probe
  * and add only what moved after it, instead of counting the load twice

@@ -11,7 +11,7 @@
  *                                        the benchmark (bench/soak): prints
  *                                        the figures, exit 1 on a failure
  *
- * Reading as LIM does (../shared/LIM.md): fscanf("%d") for the count, then
+ * Reading as LIM does (docs/design.md, behaviour under LIM): fscanf("%d") for the count, then
  * that many fscanf("%s %s") pairs, newlines meaning nothing.  A record is
  * malformed unless it is exactly "1 rank V" with V a finite number within
  * [10, 10000] written with one decimal.  Every reload-every ticks the model

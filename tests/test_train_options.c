@@ -13,18 +13,6 @@
 #include "testutil.h"
 #include "train_options.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot read %s", path);
-	static char buf[1 << 18];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 /* Split a command line on blanks into argv (modifiable: getopt permutes it). */
 struct cmd {
 	char text[1024];
@@ -63,9 +51,9 @@ static void t_table_help_and_man(void **state)
 	const char *bin = getenv("TRAIN_BIN");
 	snprintf(path, sizeof path, "%s/help.txt", dir);
 	assert_int_equal(tu_system("\"%s\" --help > %s", bin ? bin : "trainer/rank-train", path), 0);
-	char *help = slurp(path);
+	char *help = tu_slurp(path);
 	snprintf(path, sizeof path, "%s/man/rank-train.8.in", src ? src : ".");
-	char *man = slurp(path);
+	char *man = tu_slurp(path);
 	char *syn = strstr(man, ".Sh SYNOPSIS\n"), *desc = strstr(man, ".Sh DESCRIPTION\n");
 	char *opts = strstr(man, ".Sh OPTIONS\n");
 	assert_non_null(syn);
