@@ -292,9 +292,18 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	e->lim_resources = getenv("LSF_RESOURCES");
 	e->report = true;
 	if (e->lim_resources && !lim_wants_rank(e->lim_resources)) {
-		log_msg(LOG_WARNING, "LSF_RESOURCES ('%s') does not include rank: reporting nothing"
-			" (declare rank in lsf.shared for this host)", e->lim_resources);
+		/* LIM does not want our index here: measure nothing (IBM LSF says
+		 * "do not start me again" with ELIM_ABORT_VALUE) */
 		e->report = false;
+		if (getenv("ELIM_ABORT_VALUE") && !o->check_config) {
+			log_msg(LOG_WARNING, "LSF_RESOURCES ('%s') does not include rank: exiting with"
+				" ELIM_ABORT_VALUE so that LIM does not start elim.rank again (declare"
+				" rank in lsf.shared for this host)", e->lim_resources);
+			return finish(e, abort_status());
+		}
+		log_msg(LOG_WARNING, "LSF_RESOURCES ('%s') does not include rank: idle, no sampling,"
+			" probing or history (declare rank in lsf.shared for this host)",
+			e->lim_resources);
 	}
 	lim_interval(o, e->lim_resources != NULL);
 
@@ -424,6 +433,12 @@ enum elim_step elim_start(struct elim *e)
 {
 	const struct elim_options *o = &e->opt;
 
+	e->interval_ns = (uint64_t)llround(o->interval * 1e9);
+	if (!e->report) {
+		/* LIM does not want rank here: no history, samplers or probe */
+		e->first_ns = e->next_ns = clock_now_ns() + e->interval_ns;
+		return ELIM_GO_ON;
+	}
 	e->use_history = wants_history(o) && start_history(e);
 	start_samplers(e);
 	/* sampling runs in a thread of its own, so a slow source cannot stop
@@ -437,7 +452,6 @@ enum elim_step elim_start(struct elim *e)
 
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
-	e->interval_ns = (uint64_t)llround(o->interval * 1e9);
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
@@ -541,6 +555,12 @@ enum elim_step elim_tick(struct elim *e)
 	uint64_t t = clock_now_ns();
 	if (t < e->next_ns)
 		return ELIM_GO_ON;    /* woken early by a signal */
+	if (!e->report) {        /* idle: only --count's ticks */
+		if (e->opt.count && ++e->ticks >= e->opt.count)
+			return finish(e, 0);
+		e->next_ns = e->first_ns + ((t - e->first_ns) / e->interval_ns + 1) * e->interval_ns;
+		return ELIM_GO_ON;
+	}
 	struct model_error merr;
 	log_model(model_watch_check(&e->mw, false, &merr), &e->mw, &merr);
 
@@ -606,7 +626,7 @@ void elim_reload(struct elim *e, int argc, char **argv)
 		} else if (e->use_history) {
 			recorder_stop(&e->rec, 2.0);
 			e->use_history = false;
-		} else if (wants_history(o)) {
+		} else if (wants_history(o) && e->report) {
 			e->use_history = start_history(e);
 		}
 		model_path_from(e->model_path, sizeof e->model_path, o);

@@ -376,6 +376,44 @@ static void test_stdout_closed_and_sigterm(void **state)
 	th_close(&e);
 }
 
+/* LSF_RESOURCES without rank: no sampling, probing or history either; with
+ * ELIM_ABORT_VALUE (IBM LSF) the elim exits with it at once, so LIM does
+ * not start it again. */
+static void test_lsf_resources_without_rank_measures_nothing(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char hist[600], base[600];
+	snprintf(hist, sizeof hist, "%s/history.db", dir);
+	snprintf(base, sizeof base, "%s/probe.baseline", dir);
+	const char *argv[] = { "--procfs", procfs, "--sysfs", sysfs, "--state-dir", dir,
+			       "--probe-interval", "0.01", "--probe-duration", "0.01",
+			       "--count", "1", "--foreground", NULL };
+	char *out = NULL, *err = NULL;
+	/* idle: its one tick (about a second in), then done; nothing written */
+	int st = th_run(&(struct th_opts){ .env = { "LSF_RESOURCES=gpu_util ", "ELIM_ABORT_VALUE" } },
+			argv, 60.0, &out, &err);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "idle, no sampling, probing or history"));
+	assert_int_equal(access(hist, F_OK), -1);
+	assert_int_equal(access(base, F_OK), -1);
+	free(out);
+	free(err);
+	/* with ELIM_ABORT_VALUE: that exit status, and nothing measured */
+	st = th_run(&(struct th_opts){ .env = { "LSF_RESOURCES=gpu_util ", "ELIM_ABORT_VALUE=42" } },
+		    argv, 60.0, &out, &err);
+	assert_int_equal(st, 42);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "exiting with ELIM_ABORT_VALUE"));
+	assert_int_equal(access(hist, F_OK), -1);
+	assert_int_equal(access(base, F_OK), -1);
+	free(out);
+	free(err);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* LSF_RESOURCES without rank: report nothing (rather than be killed for it). */
 static void test_lsf_resources_without_rank(void **state)
 {
@@ -446,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_readonly_state_dir),
 		cmocka_unit_test(test_stdout_closed_and_sigterm),
 		cmocka_unit_test(test_lsf_resources_without_rank),
+		cmocka_unit_test(test_lsf_resources_without_rank_measures_nothing),
 		cmocka_unit_test(test_explain),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
