@@ -452,6 +452,7 @@ enum elim_step elim_start(struct elim *e)
 
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
+	e->levels_at_result = NAN;   /* no result yet: the period's probes come first */
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
@@ -525,10 +526,11 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 
 /*
  * Derive what the samplers cannot give: the probe's features and the moves
- * since its result.  A result far from what the load's levels say (the
- * model in its levels form, since_probe.h) is checked by another probe
- * before it is used; a load that moved and stayed moved asks for a probe
- * before the period is up (probe_trigger.h).
+ * since its result.  The model's levels form (the model as if there were
+ * no probe, since_probe.h) says what the load alone predicts: a result far
+ * from it is checked by another probe before it is used, and when it has
+ * moved far from its value where the result in use arrived, and stays so,
+ * a probe runs before the period is up (probe_trigger.h).
  */
 static void tick_derive(struct elim *e, uint64_t t)
 {
@@ -536,17 +538,20 @@ static void tick_derive(struct elim *e, uint64_t t)
 	probe_features(&e->probe, t, v);
 	struct since_probe before = e->since;
 	since_probe_fill(&e->since, v);
+	double levels[FEAT_VECTOR_LEN];
+	since_probe_levels(v, levels, FEAT_VECTOR_LEN);
+	double expect = model_score(&e->mw.current, levels, NULL, NULL);
 	if (isfinite(v[FEAT_probe_result])) {
-		double levels[FEAT_VECTOR_LEN];
-		since_probe_levels(v, levels, FEAT_VECTOR_LEN);
-		double expect = model_score(&e->mw.current, levels, NULL, NULL);
 		if (probe_disagrees(v[FEAT_probe_result], expect) && probe_doubt(&e->probe, t)) {
 			e->since = before;   /* the moves stay measured from the result in use */
 			log_msg(LOG_DEBUG, "probe: result %.2f far from the levels' %.2f: checking it",
 				v[FEAT_probe_result], expect);
+		} else {
+			e->levels_at_result = expect;
 		}
 	}
-	if (probe_trigger_record(&e->trigger, v, t, e->probe.started_ns))
+	double moved = fabs(expect - e->levels_at_result) / PROBE_TRIGGER_SLOWDOWN;
+	if (probe_trigger_record(&e->trigger, moved, t, e->probe.started_ns))
 		probe_request(&e->probe, t);   /* the load moved and stayed moved */
 }
 

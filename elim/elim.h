@@ -92,6 +92,7 @@ struct elim {
 	/* the tick */
 	struct since_probe since;
 	struct probe_trigger trigger;
+	double levels_at_result;      /* the levels form's slowdown where the result in use arrived */
 	double features[FEAT_VECTOR_LEN];
 	double last_rank;
 	struct complaint late, behind;

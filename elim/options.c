@@ -104,7 +104,7 @@ const struct options_row options_table[] = {
 	  "kill a probe running longer", NULL },
 	{ "probe-move-gap", OPTK_DOUBLE, OFF(probe_trigger.min_gap), "30", 5, 86400, 0, "SECONDS",
 	  "after a probe, wait this long before probing because the load moved", NULL },
-	{ "probe-move-max", OPTK_LONG, OFF(probe_move_max), "24", 0, PROBE_TRIGGER_MAX_PER_HOUR, 0, "N",
+	{ "probe-move-max", OPTK_LONG, OFF(probe_move_max), "60", 0, PROBE_TRIGGER_MAX_PER_HOUR, 0, "N",
 	  "probes per hour at most because the load moved (0: only the periodic ones)", NULL },
 	{ "probe-nice", OPTK_LONG, OFF(probe_nice), "0", -20, 19, 0, "N",
 	  "nice value of the probe, as jobs get", NULL },

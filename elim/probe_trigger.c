@@ -2,7 +2,6 @@
 
 #include <math.h>
 
-#include "feature_set.h"
 #include "probe_trigger.h"
 
 #define NSEC 1000000000ULL
@@ -35,13 +34,12 @@ static void expire(struct probe_trigger *t, uint64_t now_ns)
 	}
 }
 
-bool probe_trigger_record(struct probe_trigger *t, const double *values, uint64_t now_ns,
+bool probe_trigger_record(struct probe_trigger *t, double moved, uint64_t now_ns,
 			  uint64_t last_start_ns)
 {
 	if (!t->cfg.enabled)
 		return false;
-	double m = values[FEAT_move_since_probe];
-	if (!(m >= 1.0)) {
+	if (!(moved >= 1.0)) {
 		t->streak = 0;
 		return false;
 	}

@@ -3,12 +3,15 @@
  *
  * The probe result in use describes the load it was taken under; when the
  * load moves, the rank has only the moves since that result to go on until
- * the next one.  A trigger watches those moves (the *_since_probe features,
- * since_probe.h) record by record and asks for a probe when the load moved
- * beyond a threshold (move_since_probe >= 1) and stayed moved: a move must last `confirm` records
- * in a row, so a short burst (another job starting) is not what gets
- * measured.  The elim's own probe is never a move: the record its result
- * arrives in becomes the moves' new reference, so its moves are 0.
+ * the next one.  The caller says, record by record, how far the load moved
+ * since that result in what matters to the rank: how far the model's
+ * levels form (the model as if there were no probe: since_probe_levels)
+ * moved since the record the result arrived in, in units of
+ * PROBE_TRIGGER_SLOWDOWN.  The trigger asks for a probe when that is 1 or
+ * more and stays so: a move must last `confirm` records in a row, so a
+ * short burst (another job starting) is not what gets measured.  The
+ * elim's own probe is never a move: the record its result arrives in
+ * becomes the new reference.
  *
  * Rate limits: no trigger within `min_gap` seconds of the last probe start
  * (periodic or triggered), and at most `max_per_hour` triggered probes in
@@ -22,6 +25,7 @@
 #include <stdint.h>
 
 #define PROBE_TRIGGER_MAX_PER_HOUR 720   /* one every 5 s: the fastest LIM reads */
+#define PROBE_TRIGGER_SLOWDOWN 0.15      /* a move of the levels' prediction that counts */
 
 struct probe_trigger_config {
 	bool enabled;
@@ -43,12 +47,13 @@ struct probe_trigger {
 void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_config *cfg);
 
 /*
- * Feed one record (its features, *_since_probe filled, at monotonic time
- * now_ns).  last_start_ns
- * is when the last probe started (0: none yet).  Returns true when a probe
- * should start now; it is then counted against the limits.
+ * Feed one record at monotonic time now_ns: moved is how far the load
+ * moved since the result in use, in units of PROBE_TRIGGER_SLOWDOWN (NAN:
+ * not known, no move).  last_start_ns is when the last probe started (0:
+ * none yet).  Returns true when a probe should start now; it is then
+ * counted against the limits.
  */
-bool probe_trigger_record(struct probe_trigger *t, const double *values, uint64_t now_ns,
+bool probe_trigger_record(struct probe_trigger *t, double moved, uint64_t now_ns,
 			  uint64_t last_start_ns);
 
 #endif

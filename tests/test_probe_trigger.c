@@ -13,21 +13,10 @@
 
 #include <cmocka.h>
 
-#include "feature_set.h"
 #include "probe_trigger.h"
-#include "since_probe.h"
 #include "testutil.h"
 
 #define S 1000000000ULL   /* one second of the monotonic clock */
-
-/* A record whose only known move is cpu_groups_since_probe = groups. */
-static void moved(double *v, double groups)
-{
-	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
-		v[i] = NAN;
-	v[FEAT_cpu_groups_since_probe] = groups;
-	v[FEAT_move_since_probe] = since_probe_move(v);
-}
 
 static void start(struct probe_trigger *t, double gap, int per_hour, int confirm)
 {
@@ -41,22 +30,23 @@ static void test_confirm_and_burst(void **state)
 {
 	(void)state;
 	struct probe_trigger t;
-	double v[FEAT_VECTOR_LEN];
 	start(&t, 30, 24, 2);
 	uint64_t now = 1000 * S;
-	moved(v, 0.1);                       /* small moves: never */
+	double m = 0.1;                      /* small moves: never */
 	for (int i = 0; i < 10; i++, now += 10 * S)
-		assert_false(probe_trigger_record(&t, v, now, 0));
-	moved(v, 1.0);                       /* a burst of one record: not measured */
-	assert_false(probe_trigger_record(&t, v, now, 0));
+		assert_false(probe_trigger_record(&t, m, now, 0));
+	m = 1.0;                             /* a burst of one record: not measured */
+	assert_false(probe_trigger_record(&t, m, now, 0));
 	now += 10 * S;
-	moved(v, 0.0);
-	assert_false(probe_trigger_record(&t, v, now, 0));
+	m = 0.0;
+	assert_false(probe_trigger_record(&t, m, now, 0));
 	now += 10 * S;
-	moved(v, 1.0);                       /* a move that stays: the second record fires */
-	assert_false(probe_trigger_record(&t, v, now, 0));
+	m = 1.0;                             /* a move that stays: the second record fires */
+	assert_false(probe_trigger_record(&t, NAN, now, 0));   /* unknown: no move */
 	now += 10 * S;
-	assert_true(probe_trigger_record(&t, v, now, 0));
+	assert_false(probe_trigger_record(&t, m, now, 0));
+	now += 10 * S;
+	assert_true(probe_trigger_record(&t, m, now, 0));
 	assert_int_equal(t.fired, 1);
 }
 
@@ -64,14 +54,13 @@ static void test_min_gap(void **state)
 {
 	(void)state;
 	struct probe_trigger t;
-	double v[FEAT_VECTOR_LEN];
 	start(&t, 30, 24, 1);
-	moved(v, 1.0);
+	double m = 1.0;
 	uint64_t last_start = 1000 * S;      /* a periodic probe started here */
 	uint64_t now = last_start + 10 * S;
 	int fired_at = -1;
 	for (int k = 1; k <= 5; k++, now += 10 * S)
-		if (probe_trigger_record(&t, v, now, last_start)) {
+		if (probe_trigger_record(&t, m, now, last_start)) {
 			fired_at = k;
 			break;
 		}
@@ -83,17 +72,16 @@ static void test_hourly_cap(void **state)
 {
 	(void)state;
 	struct probe_trigger t;
-	double v[FEAT_VECTOR_LEN];
 	start(&t, 0, 6, 1);
-	moved(v, 3.0);
+	double m = 3.0;
 	uint64_t now = 5000 * S;
 	int fired = 0;
 	for (int k = 0; k < 360; k++, now += 10 * S)   /* one hour of records */
-		fired += probe_trigger_record(&t, v, now, 0);
+		fired += probe_trigger_record(&t, m, now, 0);
 	assert_int_equal(fired, 6);
 	assert_int_equal(t.held, 354);
 	/* an hour after the first firing, the next one may fire */
-	assert_true(probe_trigger_record(&t, v, now, 0));
+	assert_true(probe_trigger_record(&t, m, now, 0));
 }
 
 static void test_disabled(void **state)
@@ -101,11 +89,10 @@ static void test_disabled(void **state)
 	(void)state;
 	struct probe_trigger t;
 	struct probe_trigger_config c = { .enabled = false, .min_gap = 0, .max_per_hour = 10, .confirm = 1 };
-	double v[FEAT_VECTOR_LEN];
 	probe_trigger_init(&t, &c);
-	moved(v, 5.0);
+	double m = 5.0;
 	for (int k = 0; k < 10; k++)
-		assert_false(probe_trigger_record(&t, v, (uint64_t)(k + 1) * 10 * S, 0));
+		assert_false(probe_trigger_record(&t, m, (uint64_t)(k + 1) * 10 * S, 0));
 	assert_int_equal(t.fired, 0);
 }
 
