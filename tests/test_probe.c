@@ -354,6 +354,65 @@ static pid_t hog(void)
 	return pid;
 }
 
+/*
+ * The real elim probes when the load moves: after its first probes, at an
+ * hour's period, hogs in sessions of their own (a new busy group on every
+ * CPU) move what the load predicts, and a probe result follows within a
+ * few records; with --probe-move-max 0 none does.  Rows, not seconds: the
+ * history is committed record by record.
+ */
+static long results_after_move(const char *move_max)
+{
+	char *dir = tu_tmpdir();
+	char db[600], q[200];
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
+			       "--probe-duration", "0.05", "--probe-move-gap", "5",
+			       "--probe-move-max", move_max, "--state-dir", dir, "--history", db,
+			       "--history-commit", "0", NULL };
+	struct th h;
+	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_NULL }, args);
+	double rank;
+	/* the calibration and the first result, at most 120 records */
+	long first = 0;
+	for (int i = 0; i < 120 && first == 0; i++) {
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		if (access(db, F_OK) == 0)
+			first = tu_sql_int(db, "SELECT count(*) FROM samples WHERE probe_result IS NOT NULL");
+	}
+	assert_true(first > 0);
+	for (int i = 0; i < 4; i++)     /* a check of a doubted first result comes and goes */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+	long mark = tu_sql_int(db, "SELECT max(rowid) FROM samples");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t hogs[64];
+	int n = (int)(ncpu > 32 ? 64 : 2 * ncpu);
+	for (int i = 0; i < n; i++)
+		hogs[i] = hog();
+	for (int i = 0; i < 30; i++)    /* 15 s: the move's two records, the gap, the probe */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+	for (int i = 0; i < n; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rowid > %ld AND probe_result IS NOT NULL",
+		 mark);
+	long after = tu_sql_int(db, q);
+	tu_rmtree(dir);
+	free(dir);
+	return after;
+}
+
+static void test_elim_probes_when_load_moves(void **state)
+{
+	(void)state;
+	assert_true(results_after_move("60") >= 1);
+	assert_int_equal(results_after_move("0"), 0);
+}
+
 static double median(double *a, int n)
 {
 	for (int i = 1; i < n; i++)
@@ -595,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_cycle_and_persistence),
 		cmocka_unit_test(test_doubt_and_recheck),
 		cmocka_unit_test(test_contention_slows_probe),
+		cmocka_unit_test(test_elim_probes_when_load_moves),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_hung_command_killed),
 		cmocka_unit_test(test_command_user),
