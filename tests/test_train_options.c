@@ -103,10 +103,13 @@ static void t_table_help_and_man(void **state)
 		}
 	}
 	assert_int_equal(named, train_options_table_len);
-	/* --help fits 79 columns */
+	/* --help fits 79 columns, but for a word that cannot be broken (a
+	 * long default path, as under distcheck's prefix) */
 	for (char *l = help; *l;) {
 		size_t len = strcspn(l, "\n");
-		if (len > 79)
+		size_t indent = strspn(l, " ");
+		bool one_word = memchr(l + indent, ' ', len - indent) == NULL;
+		if (len > 79 && !one_word)
 			fail_msg("--help line longer than 79 columns: %.*s", (int)len, l);
 		l += len + (l[len] == '\n');
 	}
