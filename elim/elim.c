@@ -316,12 +316,15 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (setup_model(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 
-	/* the probe's user, command and cgroup (it starts nothing yet) */
-	if (probe_init(&e->probe, &o->probe, err, sizeof err) < 0) {
-		log_msg(LOG_ERR, "%s", err);
-		return finish(e, 1);
+	/* the probe's user, command and cgroup (it starts nothing yet); an
+	 * idle elim (LIM does not want rank here) runs none */
+	if (e->report || o->check_config) {
+		if (probe_init(&e->probe, &o->probe, err, sizeof err) < 0) {
+			refuse(e, "%s", err);
+			return finish(e, config_status(e));
+		}
+		e->probe_ready = true;
 	}
-	e->probe_ready = true;
 
 	if (gethostname(e->host, sizeof e->host) < 0)
 		snprintf(e->host, sizeof e->host, "unknown");
@@ -452,7 +455,7 @@ enum elim_step elim_start(struct elim *e)
 
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
-	e->levels_at_result = NAN;   /* no result yet: the period's probes come first */
+	e->have_levels_at_result = false;   /* no result yet: the period's probes come first */
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
@@ -540,17 +543,26 @@ static void tick_derive(struct elim *e, uint64_t t)
 	since_probe_fill(&e->since, v);
 	double levels[FEAT_VECTOR_LEN];
 	since_probe_levels(v, levels, FEAT_VECTOR_LEN);
-	double expect = model_score(&e->mw.current, levels, NULL, NULL);
+	const struct model *m = &e->mw.current;
+	double expect = model_score(m, levels, NULL, NULL);
 	if (isfinite(v[FEAT_probe_result])) {
-		if (probe_disagrees(v[FEAT_probe_result], expect) && probe_doubt(&e->probe, t)) {
+		/* a check probe counts against the same hourly budget */
+		if (probe_disagrees(v[FEAT_probe_result], expect) && !e->probe.is_check &&
+		    probe_trigger_take(&e->trigger, t) && probe_doubt(&e->probe, t)) {
 			e->since = before;   /* the moves stay measured from the result in use */
 			log_msg(LOG_DEBUG, "probe: result %.2f far from the levels' %.2f: checking it",
 				v[FEAT_probe_result], expect);
 		} else {
-			e->levels_at_result = expect;
+			/* where the result in use arrived, scored with the model of
+			 * the moment (a reload changes what it predicts) */
+			memcpy(e->levels_at_result, levels, sizeof levels);
+			e->have_levels_at_result = true;
 		}
 	}
-	double moved = fabs(expect - e->levels_at_result) / PROBE_TRIGGER_SLOWDOWN;
+	if (e->probe.pid != 0 || !e->have_levels_at_result)
+		return;   /* a probe running already, or none in use yet */
+	double then = model_score(m, e->levels_at_result, NULL, NULL);
+	double moved = fabs(expect - then) / PROBE_TRIGGER_SLOWDOWN;
 	if (probe_trigger_record(&e->trigger, moved, t, e->probe.started_ns))
 		probe_request(&e->probe, t);   /* the load moved and stayed moved */
 }

@@ -92,7 +92,8 @@ struct elim {
 	/* the tick */
 	struct since_probe since;
 	struct probe_trigger trigger;
-	double levels_at_result;      /* the levels form's slowdown where the result in use arrived */
+	double levels_at_result[FEAT_VECTOR_LEN]; /* the levels form of the record the result */
+	bool have_levels_at_result;               /* ... in use arrived in, once there is one */
 	double features[FEAT_VECTOR_LEN];
 	double last_rank;
 	struct complaint late, behind;

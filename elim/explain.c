@@ -37,7 +37,7 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 	for (size_t t = 0; t < m->n_terms; t++) {
 		if (m->terms[t].kind == TERM_FEATURE)
 			continue;
-		char expr[128];
+		char expr[MODEL_EXPR_MAX];
 		model_term_expr(&m->terms[t], schema, expr, sizeof expr);
 		fprintf(f, "%s ", expr);
 		put_value(f, values[t]);

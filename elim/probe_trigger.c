@@ -20,7 +20,7 @@ void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_conf
 		t->cfg.min_gap = 0;
 	t->streak = 0;
 	t->head = t->n = 0;
-	t->fired = t->held = 0;
+	t->fired = t->held = t->taken = 0;
 }
 
 /* Forget the firings more than an hour before now. */
@@ -32,6 +32,14 @@ static void expire(struct probe_trigger *t, uint64_t now_ns)
 			break;
 		t->n--;
 	}
+}
+
+/* One more probe in the hour's ring. */
+static void count(struct probe_trigger *t, uint64_t now_ns)
+{
+	t->fired_ns[t->head] = now_ns;
+	t->head = (t->head + 1) % PROBE_TRIGGER_MAX_PER_HOUR;
+	t->n++;
 }
 
 bool probe_trigger_record(struct probe_trigger *t, double moved, uint64_t now_ns,
@@ -54,10 +62,20 @@ bool probe_trigger_record(struct probe_trigger *t, double moved, uint64_t now_ns
 		t->held++;
 		return false;
 	}
-	t->fired_ns[t->head] = now_ns;
-	t->head = (t->head + 1) % PROBE_TRIGGER_MAX_PER_HOUR;
-	t->n++;
+	count(t, now_ns);
 	t->fired++;
 	t->streak = 0;
+	return true;
+}
+
+bool probe_trigger_take(struct probe_trigger *t, uint64_t now_ns)
+{
+	if (!t->cfg.enabled)
+		return false;
+	expire(t, now_ns);
+	if (t->n >= t->cfg.max_per_hour)
+		return false;
+	count(t, now_ns);
+	t->taken++;
 	return true;
 }

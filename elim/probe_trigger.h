@@ -14,8 +14,8 @@
  * becomes the new reference.
  *
  * Rate limits: no trigger within `min_gap` seconds of the last probe start
- * (periodic or triggered), and at most `max_per_hour` triggered probes in
- * any hour; a move that meets a limit waits, and fires when the limit has
+ * (periodic or triggered), and at most `max_per_hour` probes besides the
+ * periodic ones in any hour (triggered ones and those taken for checks); a move that meets a limit waits, and fires when the limit has
  * passed if it still holds.  Owns no memory; the clock is a parameter.
  */
 #ifndef ELIM_RANK_PROBE_TRIGGER_H
@@ -39,12 +39,19 @@ struct probe_trigger {
 	int streak;                                   /* records in a row moved */
 	uint64_t fired_ns[PROBE_TRIGGER_MAX_PER_HOUR]; /* ring: when it fired */
 	int head, n;
-	unsigned long fired, held;                    /* counts: fired, held by a limit */
+	unsigned long fired, held, taken;             /* counts: fired, held by a limit, taken */
 };
 
 /* Start with no move seen.  cfg is copied; max_per_hour and confirm are
  * clamped to their ranges. */
 void probe_trigger_init(struct probe_trigger *t, const struct probe_trigger_config *cfg);
+
+/*
+ * Take one probe from the hourly budget for another reason (the check of a
+ * doubted result), at monotonic time now_ns.  Returns false, taking
+ * nothing, when the trigger is off or the budget is spent.
+ */
+bool probe_trigger_take(struct probe_trigger *t, uint64_t now_ns);
 
 /*
  * Feed one record at monotonic time now_ns: moved is how far the load

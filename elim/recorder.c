@@ -299,6 +299,8 @@ static void *recorder_main(void *arg)
 
 int recorder_start(struct recorder *r, const struct recorder_config *cfg, const char *host)
 {
+	if (r->abandoned)
+		return -EBUSY;   /* its stuck thread still uses r */
 	memset(r, 0, sizeof *r);
 	r->cfg = *cfg;
 	r->lock_fd = -1;
@@ -390,6 +392,7 @@ void recorder_stop(struct recorder *r, double wait_s)
 		 * journal keeps what was committed */
 		log_msg(LOG_WARNING, "history: still busy after %g s: leaving it", wait_s);
 		pthread_detach(r->thread);
+		r->abandoned = true;   /* it still owns this struct: never start it again */
 	}
 	r->started = false;
 }

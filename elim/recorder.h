@@ -68,6 +68,7 @@ struct recorder_row {
 struct recorder {
 	pthread_t thread;
 	bool started;
+	bool abandoned;   /* a stop left its thread stuck: it still uses this struct */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	/* under mu */
@@ -110,7 +111,9 @@ void recorder_reconfigure(struct recorder *r, const struct recorder_config *cfg)
 unsigned long recorder_written(struct recorder *r);
 
 /* Stop the thread, waiting at most wait_s seconds for it to finish its
- * current write; the lock is released. */
+ * current write; the lock is released.  A thread still stuck then is left
+ * running (the process exit ends it) and the recorder is abandoned:
+ * recorder_start refuses it (-EBUSY) for the life of the process. */
 void recorder_stop(struct recorder *r, double wait_s);
 
 #endif

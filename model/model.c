@@ -562,7 +562,7 @@ int model_term_expr(const struct model_term *t, const struct feature_schema *sch
 	switch (t->kind) {
 	case TERM_SQUARE: n = snprintf(buf, size, "sq(%s)", a); break;
 	case TERM_PRODUCT: {
-		char fa[96], fb[96], k[32];
+		char fa[MODEL_EXPR_MAX / 2], fb[MODEL_EXPR_MAX / 2], k[32];
 		if (t->hinge_a) {
 			fmt_double(k, sizeof k, t->knot);
 			snprintf(fa, sizeof fa, "hinge(%s,%s)", a, k);
@@ -589,7 +589,7 @@ int model_term_expr(const struct model_term *t, const struct feature_schema *sch
 
 int model_write(const struct model *m, FILE *f)
 {
-	char expr[128];
+	char expr[MODEL_EXPR_MAX];
 	for (size_t i = 0; i < m->n_terms; i++)
 		if (model_term_expr(&m->terms[i], m->schema, expr, sizeof expr) < 0)
 			return -EINVAL;

@@ -23,6 +23,7 @@
 #define MODEL_MAX_META 16
 #define MODEL_MAX_FILE (1 << 20)
 #define MODEL_ID_LEN 16
+#define MODEL_EXPR_MAX 256   /* a term's expression, written, with its NUL */
 
 enum term_kind {
 	TERM_FEATURE,  /* x                  written  name          */

@@ -84,6 +84,24 @@ static void test_hourly_cap(void **state)
 	assert_true(probe_trigger_record(&t, m, now, 0));
 }
 
+/* Checks of doubted results take from the same hourly budget. */
+static void test_take_shares_the_budget(void **state)
+{
+	(void)state;
+	struct probe_trigger t;
+	start(&t, 0, 4, 1);
+	uint64_t now = 5000 * S;
+	assert_true(probe_trigger_take(&t, now));
+	assert_true(probe_trigger_take(&t, now + S));
+	assert_true(probe_trigger_record(&t, 2.0, now + 2 * S, 0));
+	assert_true(probe_trigger_record(&t, 2.0, now + 3 * S, 0));
+	assert_false(probe_trigger_take(&t, now + 4 * S));          /* 4 of 4 spent */
+	assert_false(probe_trigger_record(&t, 2.0, now + 5 * S, 0));
+	assert_int_equal(t.taken, 2);
+	assert_int_equal(t.fired, 2);
+	assert_true(probe_trigger_take(&t, now + 3601 * S));       /* an hour on */
+}
+
 static void test_disabled(void **state)
 {
 	(void)state;
@@ -93,6 +111,7 @@ static void test_disabled(void **state)
 	double m = 5.0;
 	for (int k = 0; k < 10; k++)
 		assert_false(probe_trigger_record(&t, m, (uint64_t)(k + 1) * 10 * S, 0));
+	assert_false(probe_trigger_take(&t, 200 * S));             /* off: no checks either */
 	assert_int_equal(t.fired, 0);
 }
 
@@ -102,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_confirm_and_burst),
 		cmocka_unit_test(test_min_gap),
 		cmocka_unit_test(test_hourly_cap),
+		cmocka_unit_test(test_take_shares_the_budget),
 		cmocka_unit_test(test_disabled),
 	};
 	return TU_RUN(tests);

@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "dataset.h"
 #include "history.h"
 #include "model.h"
 #include "harness.h"
@@ -555,6 +556,38 @@ static void test_traffic_class_features(void **state)
 	free(o);
 }
 
+/* dataset_schema binds the classes of every history, also when a class's
+ * column came last (added to an existing history, after model_id) and a
+ * later file has another class. */
+static void test_schema_from_every_history(void **state)
+{
+	(void)state;
+	char a[600], b[600], err[512];
+	snprintf(a, sizeof a, "%s/sch/a.db", dir);
+	snprintf(b, sizeof b, "%s/sch/b.db", dir);
+	tu_write(dir, "sch/.keep", "");
+	const char *cls[] = { "storage", "backup" };
+	const char *paths[] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		struct history *h;
+		if (history_open(paths[i], NULL, 0, &h, err, sizeof err) < 0)   /* no class yet */
+			fail_msg("%s", err);
+		history_close(h);
+		struct feature_schema one;
+		feature_schema_init(&one);
+		assert_int_equal(feature_schema_bind_pcap(&one, 0, cls[i], err, sizeof err), 0);
+		if (history_open(paths[i], &one, 0, &h, err, sizeof err) < 0)   /* its column: last */
+			fail_msg("%s", err);
+		history_close(h);
+	}
+	struct feature_schema s;
+	feature_schema_init(&s);
+	char *const files[] = { a, b };
+	assert_int_equal(dataset_schema(files, 2, &s, err, sizeof err), 0);
+	assert_true(feature_lookup(&s, "pcap_storage_bps", strlen("pcap_storage_bps")) >= 0);
+	assert_true(feature_lookup(&s, "pcap_backup_bps", strlen("pcap_backup_bps")) >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_select_defaults),
 		cmocka_unit_test(test_report_html),
 		cmocka_unit_test(test_traffic_class_features),
+		cmocka_unit_test(test_schema_from_every_history),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

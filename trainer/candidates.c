@@ -139,7 +139,7 @@ void candidates_report_dropped(FILE *f, const struct feature_schema *schema,
 			       const struct candidates_dropped *dropped, size_t n, bool select)
 {
 	for (size_t i = 0; i < n; i++) {
-		char expr[96];
+		char expr[MODEL_EXPR_MAX];
 		double k = dropped[i].known;
 		model_term_expr(&dropped[i].term, schema, expr, sizeof expr);
 		fprintf(f, "%s %s left out: known in %.0f %% of the first rows only\n",

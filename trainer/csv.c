@@ -40,7 +40,7 @@ int csv_begin(struct csv_out *c, const char *path, const char *label,
 	fputs("time,host,fold,", c->f);
 	put_field(c->f, label);
 	for (size_t i = 0; i < n_terms; i++) {
-		char expr[128];
+		char expr[MODEL_EXPR_MAX];
 		model_term_expr(&terms[i], schema, expr, sizeof expr);
 		fputc(',', c->f);
 		put_field(c->f, expr);

@@ -91,11 +91,10 @@ int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
 		if (history_read_open(files[fi], NULL, DATASET_BUSY_MS, &db, &cols, why, sizeof why) < 0)
 			continue;   /* not readable, or not safely: the scan says why */
 		sqlite3_close(db);
-		for (size_t c = 0; c < cols.n && rc >= 0; c++)
-			rc = feature_schema_bind_name(schema, cols.name[c], strlen(cols.name[c]),
-						      why, sizeof why);
-		if (rc < 0)
-			rc = errmsg(err, errlen, rc, "%s: %s", files[fi], why);
+		for (size_t c = 0; c < cols.n && rc == 0; c++)
+			if (feature_schema_bind_name(schema, cols.name[c], strlen(cols.name[c]),
+						     why, sizeof why) < 0)   /* 1: bound, 0: known */
+				rc = errmsg(err, errlen, -ENOSPC, "%s: %s", files[fi], why);
 	}
 	dataset_free_files(files, (size_t)nfiles);
 	return rc < 0 ? rc : 0;

@@ -84,7 +84,7 @@ static int plan(const struct train_opts *o, struct train_result *r, char *err, s
 	/* the installed model's terms, for its refit: reuse a same column */
 	const struct model *inc = o->incumbent;
 	for (size_t t = 0; inc && t < inc->n_terms; t++) {
-		char e1[96], e2[96];
+		char e1[MODEL_EXPR_MAX], e2[MODEL_EXPR_MAX];
 		r->inc_cols[t] = -1;
 		model_term_expr(&inc->terms[t], o->spec.schema, e1, sizeof e1);
 		for (size_t i = 0; i < r->p && r->inc_cols[t] < 0; i++) {

@@ -72,7 +72,7 @@ struct train_result {
 	size_t p;                          /* columns accumulated: p_req, then the */
 	size_t p_req;                      /* installed model's other terms (filled) */
 	struct model_term cols[ACCUM_MAX_COLS];
-	char names[ACCUM_MAX_COLS][96];
+	char names[ACCUM_MAX_COLS][MODEL_EXPR_MAX];
 	const char *name_ptr[ACCUM_MAX_COLS];
 	int baseline_col;
 	bool baseline_added;               /* load1_per_core only for the baseline */
