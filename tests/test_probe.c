@@ -356,13 +356,6 @@ static pid_t hog(void)
 	return pid;
 }
 
-/*
- * The real elim probes when the load moves: after its first probes, at an
- * hour's period, hogs in sessions of their own (a new busy group on every
- * CPU) move what the load predicts, and a probe result follows within a
- * few records; with --probe-move-max 0 none does.  Rows, not seconds: the
- * history is committed record by record.
- */
 /* Rows with a probe result in the elim's history at db, or 0 while it does
  * not exist or has no samples table yet (the elim is creating it). */
 static long probe_rows(const char *db)
@@ -383,15 +376,31 @@ static long probe_rows(const char *db)
 	return n;
 }
 
+/*
+ * The real elim probes when the load moves: after its first probes, at an
+ * hour's period, what the model predicts from the load moves (its fixture
+ * /proc's load average, rewritten in place, under a model on
+ * load1_per_core: no other load on the machine can move it), and a probe
+ * result follows within a few records; with --probe-move-max 0 none does.
+ * Rows, not seconds: the history is committed record by record.
+ */
 static long results_after_move(const char *move_max)
 {
 	char *dir = tu_tmpdir();
-	char db[600], q[200];
+	char db[600], q[200], proc[600], sys[600], model[600];
 	snprintf(db, sizeof db, "%s/h.db", dir);
+	snprintf(proc, sizeof proc, "%s/proc", dir);
+	snprintf(sys, sizeof sys, "%s/basic/sys", tu_data());
+	snprintf(model, sizeof model, "%s/load.model", dir);
+	char src[600];
+	snprintf(src, sizeof src, "%s/basic/t0/proc", tu_data());
+	tu_copy_tree(src, proc);
+	tu_write(dir, "load.model", "elim-rank-model 1\nintercept 1\nterm load1_per_core coef 1\n");
 	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
 			       "--probe-duration", "0.05", "--probe-move-gap", "5",
 			       "--probe-move-max", move_max, "--state-dir", dir, "--history", db,
-			       "--history-commit", "0", NULL };
+			       "--history-commit", "0", "--procfs", proc, "--sysfs", sys,
+			       "--model", model, NULL };
 	struct th h;
 	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_NULL }, args);
 	double rank;
@@ -405,17 +414,9 @@ static long results_after_move(const char *move_max)
 	for (int i = 0; i < 4; i++)     /* a check of a doubted first result comes and goes */
 		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
 	long mark = tu_sql_int(db, "SELECT max(rowid) FROM samples");
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pid_t hogs[64];
-	int n = (int)(ncpu > 32 ? 64 : 2 * ncpu);
-	for (int i = 0; i < n; i++)
-		hogs[i] = hog();
+	tu_write(proc, "loadavg", "3.00 0.40 0.30 4/290 12000\n");   /* the load moves */
 	for (int i = 0; i < 30; i++)    /* 15 s: the move's two records, the gap, the probe */
 		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
-	for (int i = 0; i < n; i++) {
-		kill(hogs[i], SIGKILL);
-		waitpid(hogs[i], NULL, 0);
-	}
 	th_kill(&h, SIGTERM);
 	assert_int_equal(th_wait(&h, 60.0), 0);
 	th_close(&h);
