@@ -32,7 +32,7 @@ AM_TESTS_ENVIRONMENT = \
 	MALLOC_CHECK_=3; MALLOC_PERTURB_=165; \
 	INST_ELIMDIR='$(elimexecdir)'; INST_PKGDATADIR='$(pkgdatadir)'; INST_MANDIR='$(mandir)'; \
 	INST_SYSCONFDIR='$(sysconfdir)'; INST_PREFIX='$(prefix)'; \
-	ELIM_RANK_TEST_LOCK='$(abs_top_builddir)/tests/.serial.lock'; \
+	ELIM_RANK_TEST_LOCK=$${ELIM_RANK_TEST_LOCK-'$(abs_top_builddir)/tests/.serial.lock'}; \
 	ELIM_RANK_SERIAL_TESTS='$(SERIAL_TESTS)'; \
 	ELIM_RANK_SKIP_HEAVY=$${ELIM_RANK_SKIP_HEAVY-'$(ELIM_RANK_SKIP_HEAVY)'}; \
 	export top_srcdir top_builddir ELIM_BIN TRAIN_BIN TEST_DATA MALLOC_CHECK_ MALLOC_PERTURB_; \
