@@ -5,7 +5,7 @@
  * the fixture tree tests/data/basic, so two runs score the same samples:
  * the host basis as before, the cluster basis with a factor of 2 reading
  * twice that, LSF's factors from tests/data/lsf, a model's speed line, and
- * a bad LSF file named with its line.
+ * a bad LSF file named with its line, and the record and history of each.
  */
 #include "config.h"
 
@@ -332,6 +332,40 @@ static void test_elim_model_line(void **state)
 	free(dir);
 }
 
+/* What LIM gets and what the history keeps: the record is the cluster
+ * rank, and rank / host_speed_factor the host basis's rank. */
+static void test_elim_record_history(void **state)
+{
+	(void)state;
+	char procfs[PATH_MAX], sysfs[PATH_MAX];
+	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	char *dir = tu_tmpdir();
+	char *out = NULL;
+	double host = NAN, cluster = NAN;
+	for (int k = 0; k < 2; k++) {
+		const char *args[] = { "--once", "--procfs", procfs, "--sysfs", sysfs, "--config",
+				       "/dev/null", "--state-dir", dir, "--history-commit", "0",
+				       "--lsf-host-name", "testhost", "--host-speed", "testhost:2",
+				       "--rank-basis", k ? "cluster" : "host", NULL };
+		assert_int_equal(th_run(NULL, args, 60.0, &out, NULL), 0);
+		double r;
+		assert_int_equal(sscanf(out, "1 rank %lf", &r), 1);
+		*(k ? &cluster : &host) = r;
+		free(out);
+	}
+	assert_near(cluster, 2 * host, 0.11);
+	char db[PATH_MAX + 16];
+	snprintf(db, sizeof db, "%s/history.db", dir);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM samples"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT sum(host_speed_factor) FROM samples"), 3);
+	assert_int_equal(tu_sql_int(db, "SELECT count(DISTINCT round(rank / host_speed_factor, 0))"
+				    " FROM samples"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT round(max(rank)) FROM samples"), llround(cluster));
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* --check-config says the basis and the factor; a bad entry is refused with its line. */
 static void test_check_config(void **state)
 {
@@ -383,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_elim_bases),
 		cmocka_unit_test(test_elim_lsf),
 		cmocka_unit_test(test_elim_model_line),
+		cmocka_unit_test(test_elim_record_history),
 		cmocka_unit_test(test_check_config),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
