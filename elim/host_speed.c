@@ -176,7 +176,8 @@ int host_speed_init(struct host_speed *hs, const struct host_speed_config *cfg, 
 		return 0;
 
 	/* LSF first: its model names this host's model for model: entries */
-	struct lsf_speed ls;
+	static const struct lsf_speed none;
+	struct lsf_speed ls = none;
 	char why[sizeof hs->lsf_from];
 	int rc = cfg->envdir ? lsf_speed_lookup(cfg->envdir, hs->host, cfg->reference_model, &ls,
 						why, sizeof why)
@@ -206,11 +207,11 @@ int host_speed_init(struct host_speed *hs, const struct host_speed_config *cfg, 
 	return 0;
 }
 
-/* The factor and its source for m and features. */
-static double pick(const struct host_speed *hs, const struct model *m, const double *features,
-		   enum speed_source *src, int *model_line)
+/* The factor and its source for m and features; line: m's speed line
+ * for this host, or -1. */
+static double pick(const struct host_speed *hs, const struct model *m, int line,
+		   const double *features, enum speed_source *src)
 {
-	*model_line = -1;
 	if (hs->basis == RANK_BASIS_HOST) {
 		*src = SPEED_FROM_BASIS;
 		return 1.0;
@@ -223,11 +224,9 @@ static double pick(const struct host_speed *hs, const struct model *m, const dou
 		*src = SPEED_FROM_LSF;
 		return hs->lsf;
 	}
-	int i = m ? model_speed_for(m, hs->host) : -1;
-	if (i >= 0) {
-		*model_line = i;
+	if (m && line >= 0) {
 		*src = SPEED_FROM_MODEL;
-		return m->speed[i].factor;
+		return m->speed[line].factor;
 	}
 	double u = features[FEAT_probe_unit_seconds];
 	if (hs->speed_reference > 0 && isfinite(u) && u > 0) {
@@ -244,8 +243,16 @@ static double pick(const struct host_speed *hs, const struct model *m, const dou
 int host_speed_fill(struct host_speed *hs, const struct model *m, double *features)
 {
 	enum speed_source src;
-	int line;
-	features[FEAT_host_speed_factor] = pick(hs, m, features, &src, &line);
+	/* the model's line, looked up again only for another model (a glob's
+	 * fnmatch is not for every record) */
+	if (m == NULL) {
+		hs->model_id[0] = '\0';
+		hs->model_line = -1;
+	} else if (strcmp(hs->model_id, m->id) != 0 || !hs->picked) {
+		snprintf(hs->model_id, sizeof hs->model_id, "%s", m->id);
+		hs->model_line = hs->basis == RANK_BASIS_CLUSTER ? model_speed_for(m, hs->host) : -1;
+	}
+	features[FEAT_host_speed_factor] = pick(hs, m, hs->model_line, features, &src);
 	int changed = !hs->picked || src != hs->last;
 	hs->picked = true;
 	hs->last = src;
@@ -256,8 +263,8 @@ const char *host_speed_describe(const struct host_speed *hs, const struct model 
 				const double *features, char *buf, size_t len)
 {
 	enum speed_source src;
-	int line;
-	double f = pick(hs, m, features, &src, &line);
+	int line = m && hs->basis == RANK_BASIS_CLUSTER ? model_speed_for(m, hs->host) : -1;
+	double f = pick(hs, m, line, features, &src);
 	const char *basis = host_speed_basis_name(hs->basis);
 	switch (src) {
 	case SPEED_FROM_BASIS:

@@ -19,8 +19,9 @@
  *      probe's fixed speed part) over speed-reference (the reference host's);
  * and from none: 1 (said once at start, and again when a source appears).
  * The settings and LSF's files are read once, by host_speed_init; the
- * model's line and the probe's value are looked up every record (the model
- * may be reloaded, the probe calibrates), without allocating.
+ * model's line is looked up when the model changes (it may be reloaded)
+ * and the probe's value every record (the probe calibrates), without
+ * allocating.
  *
  * The factor is applied after the slowdown (and its floor) in one place,
  * host_speed_rank: a floored slowdown of 1 reads factor x 100.  The factor
@@ -72,6 +73,8 @@ struct host_speed {
 	double speed_reference;         /* > 0 when the probe may give a factor */
 	enum speed_source last;         /* the source of the last pick ... */
 	bool picked;                    /* ... once there was one */
+	char model_id[MODEL_ID_LEN + 1];  /* the model last looked up ... */
+	int model_line;                 /* ... and its speed line for this host, or -1 */
 };
 
 /* The one place the factor is applied: rank (100 x the floored slowdown,
