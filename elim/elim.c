@@ -286,7 +286,8 @@ static enum elim_step setup_speed(struct elim *e)
 	host_speed_fill(&e->speed, &e->mw.current, v);
 	char buf[3 * PATH_MAX];
 	host_speed_describe(&e->speed, &e->mw.current, v, buf, sizeof buf);
-	log_msg(LOG_INFO, "%s", buf);
+	/* a cluster basis without a factor is worth a person's notice */
+	log_msg(e->speed.last == SPEED_FROM_NONE ? LOG_NOTICE : LOG_INFO, "%s", buf);
 	if (o->check_config)
 		printf("# %s\n", buf);
 	return ELIM_GO_ON;

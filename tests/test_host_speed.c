@@ -388,6 +388,37 @@ static void test_check_config(void **state)
 	free(out);
 	free(err);
 
+	/* the one file all hosts share, found through LSF_ENVDIR: each host its entry */
+	const char *hosts[] = { "hostA", "testhost.example.com", "model-less" };
+	const char *want[] = { "speed factor 1.6 from the host-speed entry hostA:1.6",
+			       "speed factor 0.8 from the host-speed entry testhost:0.8",
+			       "no source gives model-less's speed factor, using 1" };
+	char env[PATH_MAX + 16];
+	snprintf(env, sizeof env, "LSF_ENVDIR=%s", dir);
+	struct th_opts o = { .env = { env, "ELIM_RANK_CONF" } };
+	for (int i = 0; i < 3; i++) {
+		st = th_run(&o, (const char *const[]){ "--check-config", "--lsf-host-name", hosts[i],
+						       NULL }, 60.0, &out, &err);
+		assert_int_equal(st, 0);
+		if (strstr(out, want[i]) == NULL)
+			fail_msg("%s: %s", hosts[i], out);
+		free(out);
+		free(err);
+	}
+	/* the start log says it once */
+	char procfs[PATH_MAX], sysfs[PATH_MAX];
+	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	st = th_run(&o, (const char *const[]){ "--once", "--no-history", "--procfs", procfs, "--sysfs",
+					      sysfs, "--lsf-host-name", "model-less", NULL }, 60.0,
+		    &out, &err);
+	assert_int_equal(st, 0);
+	const char *p = strstr(err, "no source gives model-less's speed factor");
+	assert_non_null(p);
+	assert_null(strstr(p + 1, "no source gives"));
+	free(out);
+	free(err);
+
 	tu_write(dir, "elim.rank.conf", "rank-basis = cluster\n\nhost-speed = hostA:1.6 hostB\n");
 	st = th_run(NULL, (const char *const[]){ "--check-config", "--config", conf, NULL }, 60.0,
 		    &out, &err);
