@@ -406,6 +406,13 @@ static int cmp_str(const void *a, const void *b)
 
 long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t errlen)
 {
+	return dataset_expand_suffix(paths, n, ".db", out, err, errlen);
+}
+
+long dataset_expand_suffix(char *const *paths, size_t n, const char *suffix, char ***out,
+			   char *err, size_t errlen)
+{
+	size_t slen = strlen(suffix);
 	char **files = NULL;
 	size_t nf = 0, cap = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -426,7 +433,7 @@ long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 				if (e == NULL)
 					break;
 				size_t l = strlen(e->d_name);
-				if (l < 4 || strcmp(e->d_name + l - 3, ".db") != 0)
+				if (l <= slen || strcmp(e->d_name + l - slen, suffix) != 0)
 					continue;
 				if (asprintf(&name, "%s/%s", paths[i], e->d_name) < 0)
 					name = NULL;

@@ -104,6 +104,9 @@ int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
  * dataset_free_files).  Returns the count or a negative errno with err set.
  */
 long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t errlen);
+/* The same with the files of a directory named by their suffix (".factor"). */
+long dataset_expand_suffix(char *const *paths, size_t n, const char *suffix, char ***out,
+			   char *err, size_t errlen);
 void dataset_free_files(char **files, size_t n);
 
 #endif

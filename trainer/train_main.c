@@ -12,12 +12,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "acct_labels.h"
 #include "candidates.h"
+#include "partial.h"
 #include "provenance.h"
 #include "replace.h"
 #include "report.h"
@@ -63,6 +65,8 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		if (rc == TRAIN_OPTIONS_EUSAGE_HELP)
 			train_options_usage(stderr);
 	}
+	if (rc == 0 && partial_check_cli(c, err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	struct dataset_spec *s = &c->train.spec;
@@ -72,6 +76,8 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 	feature_schema_init(schema);
 	if (dataset_schema(c->histories, c->nhistories, schema, err, sizeof err) < 0)
 		return fail(err, EXIT_FAIL);
+	if (c->merge && partial_bind_names(c->terms, schema, err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
 	if (c->terms && candidates_parse(c->terms, schema, terms, &s->n_terms, err, sizeof err) < 0)
 		return fail(err, EXIT_USAGE);
 	if (!c->terms &&
@@ -98,6 +104,32 @@ static int write_reports(const struct train_cli *c, const struct train_result *r
 	return EXIT_OK;
 }
 
+/* --partial: the pass only, written as a factor file.  Releases files. */
+static int write_partial(const struct train_cli *c, struct train_result *r, uint64_t inc_id,
+			 char **files, size_t nfiles)
+{
+	char err[1024];
+	struct factor *f = malloc(sizeof *f);
+	int rc = f ? train_run(&c->train, files, nfiles, r, err, sizeof err) : -ENOMEM;
+	if (f == NULL)
+		snprintf(err, sizeof err, "out of memory");
+	if (rc == 0) {
+		partial_from_run(r, &c->train, inc_id, f);
+		rc = factor_write(c->partial, f, err, sizeof err);
+	}
+	if (rc == 0)
+		printf("rows: %llu read, %llu used, %llu skipped (unknown values)\n"
+		       "hosts: %zu\nfactor written: %s (%zu bytes)\n",
+		       (unsigned long long)f->rows_read, (unsigned long long)f->rows_used,
+		       (unsigned long long)f->rows_skipped, f->nhosts, c->partial, factor_size(f));
+	free(f);
+	train_result_free(r);
+	if (rc < 0)
+		return stop(err, files, nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
+	dataset_free_files(files, nfiles);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
@@ -117,11 +149,23 @@ int main(int argc, char **argv)
 	int rc = setup(argc, argv, &c, &schema, terms);
 	if (rc >= 0)
 		return rc;
-	const char *inc_name = replace_load_installed(c.output, &schema, &installed, &have, err, sizeof err);
+	const char *inc_name = NULL;
+	uint64_t inc_id = 0;
+	err[0] = '\0';
+	if (c.incumbent) {
+		if (partial_model_id(c.incumbent, &schema, &installed, &have, &inc_id, err, sizeof err) < 0)
+			return fail(err, EXIT_FAIL);
+		inc_name = have ? c.incumbent : NULL;
+	} else {
+		inc_name = replace_load_installed(c.output, &schema, &installed, &have, err, sizeof err);
+	}
 	if (err[0])
 		fprintf(stderr, "rank-train: warning: %s\n", err);
 	o->incumbent = have ? &installed : NULL;
-	long nfiles = dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
+	o->window_grid = c.partial || c.merge;
+	o->partial = c.partial != NULL;
+	long nfiles = c.merge ? partial_expand(c.histories, c.nhistories, &files, err, sizeof err)
+		: dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
 	if (nfiles < 0)
 		return fail(err, EXIT_FAIL);
 	o->drop_constant = c.terms == NULL;   /* default terms: leave out the mostly unknown */
@@ -136,7 +180,10 @@ int main(int argc, char **argv)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
 	}
-	rc = train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	if (c.partial)
+		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
+	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
+		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
 	if (rc < 0) {
 		train_result_free(&r);
 		return stop(err, files, (size_t)nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
