@@ -423,7 +423,21 @@ static void test_cli(void **state)
 	assert_string_equal(model_meta_get(&mm, "window"), model_meta_get(&pm, "window"));
 	assert_string_equal(model_meta_get(&mm, "hosts"), model_meta_get(&pm, "hosts"));
 
+	/* the HTML report of a merge: no row plots, and no NaN where they were */
+	snprintf(a, sizeof a, "--merge %s --dry-run --report %s/merge.html %s/cli", opts, dir, dir);
+	RT(a, 0);
+	char *html = slurp_in("merge.html");
+	assert_non_null(strstr(html, "No plots of rows"));
+	assert_null(strstr(html, "nan"));
+	assert_null(strstr(html, "NaN"));
+	free(html);
+
 	/* the rules of the command line */
+	snprintf(a, sizeof a, "--partial %s/x.factor %s --report %s/x.html %s", dir, opts, dir, hist[0]);
+	RT(a, 2);
+	char *e0 = slurp_in("err");
+	assert_non_null(strstr(e0, "--partial with --report"));
+	free(e0);
 	snprintf(a, sizeof a, "--partial %s/x.factor --label rank --terms cpu_busy"
 		 " --incumbent none %s", dir, hist[0]);
 	RT(a, 2);

@@ -44,6 +44,10 @@ int partial_check_cli(const struct train_cli *c, char *err, size_t errlen)
 		return errmsg(err, errlen, -EINVAL, "--merge with --method robust: the robust fit"
 			      " needs the rows themselves, which factor files do not hold: train it on"
 			      " the pooled histories");
+	if (c->partial && (c->report || c->dry_run || c->force))
+		return errmsg(err, errlen, -EINVAL, "--partial with %s: a partial fit fits no model;"
+			      " use it with --merge", c->report ? "--report" : c->dry_run ? "--dry-run"
+			      : "--force");
 	if (c->merge && c->train.csv_path)
 		return errmsg(err, errlen, -EINVAL, "--merge with --export-csv: factor files hold no"
 			      " rows; use --export-csv with --partial on each host");
