@@ -111,6 +111,8 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 				+ 0.3 * feat[FEAT_cpu_iowait];
 		}
 		slow += o->noise * gauss(&s);
+		if (o->speed > 0)
+			slow *= o->speed;
 		bool null_label = o->null_label_frac > 0 && unif(&s) < o->null_label_frac;
 		bool null_feat = o->null_frac > 0 && unif(&s) < o->null_frac;
 		char host[64];
