@@ -312,6 +312,20 @@ static void test_refused(void **state)
 	assert_non_null(strstr(err, "pooled histories"));
 	train_result_free(&r);
 
+	/* one factor given twice: merged (two histories of a host are right),
+	 * with a warning naming the host and both files */
+	static struct train_result once;
+	char *twice[] = { fp[0], fp[1], fp[2], fp[0] };
+	assert_int_equal(partial_merge(&o, fp, 3, 0, &once, err, sizeof err), 0);
+	assert_int_equal(once.warning[0], '\0');
+	assert_int_equal(partial_merge(&o, twice, 4, 0, &r, err, sizeof err), 0);
+	assert_non_null(strstr(r.warning, "host a0 is in more than one factor file"));
+	assert_non_null(strstr(r.warning, "h0.factor"));
+	assert_int_equal(r.stats.hosts, once.stats.hosts);
+	assert_true(r.stats.rows_used > once.stats.rows_used);
+	train_result_free(&once);
+	train_result_free(&r);
+
 	/* the host after the window alone: no rows to fit */
 	assert_int_equal(partial_merge(&o, &fp[4], 1, 0, &r, err, sizeof err), -ENODATA);
 	train_result_free(&r);

@@ -221,8 +221,11 @@ struct merge {
 	double m0[ACCUM_MAX_COLS], s0[ACCUM_MAX_COLS], y0;
 	uint64_t n, fold_n[ACCUM_MAX_FOLDS];
 	double mean[ACCUM_MAX_COLS + 1], m2[ACCUM_MAX_COLS + 1];   /* Chan's, label last */
-	char (*hosts)[FACTOR_HOST_MAX];
-	size_t nhosts, cap;
+	struct merge_host {
+		char name[FACTOR_HOST_MAX];
+		size_t file;               /* the index of the factor file naming it */
+	} *hosts;
+	size_t nhosts, cap, file;
 };
 
 static void merge_free(struct merge *m)
@@ -254,7 +257,8 @@ static int merge_add(struct merge *m, const struct factor *f, char *err, size_t 
 			m->hosts = nh;
 			m->cap = cap;
 		}
-		memcpy(m->hosts[m->nhosts++], f->hosts[h], FACTOR_HOST_MAX);
+		memcpy(m->hosts[m->nhosts].name, f->hosts[h], FACTOR_HOST_MAX);
+		m->hosts[m->nhosts++].file = m->file;
 	}
 	if (f->rows_used == 0)
 		return 0;
@@ -293,11 +297,15 @@ static int merge_add(struct merge *m, const struct factor *f, char *err, size_t 
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	const struct merge_host *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->file > y->file) - (x->file < y->file);
 }
 
-/* The pooled folds into r->F, the hosts into r->stats. */
-static int merge_finish(struct merge *m, struct train_result *r, char *err, size_t errlen)
+/* The pooled folds into r->F, the hosts into r->stats; a host named by
+ * two files into r->warning. */
+static int merge_finish(struct merge *m, struct train_result *r, char *const *files,
+			char *err, size_t errlen)
 {
 	size_t p = m->p, c = m->c;
 	struct folds *F = &r->F;
@@ -305,12 +313,20 @@ static int merge_finish(struct merge *m, struct train_result *r, char *err, size
 	if (m->nhosts)
 		qsort(m->hosts, m->nhosts, sizeof m->hosts[0], by_name);
 	size_t distinct = 0;
-	for (size_t h = 0; h < m->nhosts; h++)
-		if (h == 0 || strcmp(m->hosts[h], m->hosts[h - 1]) != 0)
+	for (size_t h = 0; h < m->nhosts; h++) {
+		if (h == 0 || strcmp(m->hosts[h].name, m->hosts[h - 1].name) != 0) {
 			distinct++;
+			continue;
+		}
+		if (r->warning[0] == '\0' && m->hosts[h].file != m->hosts[h - 1].file)
+			snprintf(r->warning, sizeof r->warning, "host %s is in more than one factor file"
+				 " (%s, %s): right for two histories of it, twice its rows if one"
+				 " was fitted twice", m->hosts[h].name, files[m->hosts[h - 1].file],
+				 files[m->hosts[h].file]);
+	}
 	r->stats.hosts = distinct;
 	if (m->nhosts)
-		snprintf(r->stats.first_host, sizeof r->stats.first_host, "%s", m->hosts[0]);
+		snprintf(r->stats.first_host, sizeof r->stats.first_host, "%s", m->hosts[0].name);
 	for (unsigned k = 0; k < m->k; k++)
 		if (m->fold_n[k] < c)
 			return errmsg(err, errlen, -ENODATA, "time block %u of %u has only %llu usable"
@@ -365,6 +381,7 @@ int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		rc = factor_read(files[i], f, err, errlen);
 		if (rc == 0)
 			rc = same_run(f, o, r, m.k, incumbent_id, files[i], err, errlen);
+		m.file = i;
 		if (rc == 0)
 			rc = merge_add(&m, f, err, errlen);
 		if (rc < 0)
@@ -386,7 +403,7 @@ int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		rc = errmsg(err, errlen, -ENODATA, "too few usable rows: no row with a known '%s'"
 			    " in the factors' histories within --since/--until", o->spec.label);
 	if (rc == 0)
-		rc = merge_finish(&m, r, err, errlen);
+		rc = merge_finish(&m, r, files, err, errlen);
 	merge_free(&m);
 	if (rc == 0) {
 		r->F.tmin = o->spec.since;
