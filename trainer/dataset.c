@@ -166,6 +166,11 @@ static const char *label_column(const struct dataset_spec *spec)
 /* The WHERE clause shared by the scan and the range query. */
 static size_t where_clause(const struct dataset_spec *spec, char *sql, size_t size)
 {
+	return dataset_where(spec, sql, size);
+}
+
+size_t dataset_where(const struct dataset_spec *spec, char *sql, size_t size)
+{
 	/* the time conditions only when asked: an open range would tempt the
 	 * planner into walking the time index for every row */
 	char cond[128];
@@ -181,6 +186,11 @@ static size_t where_clause(const struct dataset_spec *spec, char *sql, size_t si
 }
 
 static void bind_filters(const struct dataset_spec *spec, sqlite3_stmt *st)
+{
+	dataset_bind_filters(spec, st);
+}
+
+void dataset_bind_filters(const struct dataset_spec *spec, struct sqlite3_stmt *st)
 {
 	if (spec->since)
 		sqlite3_bind_int64(st, 1, spec->since);

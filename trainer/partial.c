@@ -23,10 +23,15 @@ _Static_assert(FACTOR_HOST_MAX == sizeof ((struct train_result *)0)->hosts[0], "
 int partial_check_cli(const struct train_cli *c, char *err, size_t errlen)
 {
 	const char *mode = c->partial ? "--partial" : "--merge";
+	if ((c->partial != NULL) + c->merge + (c->extract != NULL) > 1)
+		return errmsg(err, errlen, -EINVAL, "--partial, --merge and --extract: one at a time");
+	if (c->extract && (c->acct || c->report || c->dry_run || c->force || c->train.csv_path))
+		return errmsg(err, errlen, -EINVAL, "--extract with %s", c->acct
+			      ? "--acct: the accounting label is joined at training; extract with"
+			      " --label, or copy the histories" : "--report, --dry-run, --force or"
+			      " --export-csv: an extract fits no model");
 	if (!c->partial && !c->merge)
 		return 0;
-	if (c->partial && c->merge)
-		return errmsg(err, errlen, -EINVAL, "--partial and --merge: one or the other");
 	if (!c->train.spec.since || !c->train.spec.until)
 		return errmsg(err, errlen, -EINVAL, "%s needs --since and --until: the window fixes"
 			      " the time blocks, which must be the same on every host", mode);

@@ -30,7 +30,9 @@
 #include "train_options.h"
 
 /*
- * The command line's rules for --partial and --merge: not both; each
+ * The command line's rules for --partial, --merge and --extract: one at a
+ * time; --extract not with --acct, --report, --dry-run, --force nor
+ * --export-csv; --partial and --merge
  * needs --since and --until (the fold grid), explicit --terms and
  * --incumbent; neither takes --acct (the class references need every
  * host: issue 19 item 4), --merge not --method robust nor --export-csv,

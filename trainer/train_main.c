@@ -19,6 +19,7 @@
 
 #include "acct_labels.h"
 #include "candidates.h"
+#include "extract.h"
 #include "partial.h"
 #include "provenance.h"
 #include "replace.h"
@@ -130,6 +131,26 @@ static int write_partial(const struct train_cli *c, struct train_result *r, uint
 	return EXIT_OK;
 }
 
+/* --extract: the rows and columns training needs, as a history.  Releases files. */
+static int write_extract(const struct train_cli *c, const struct model *incumbent,
+			 char **files, size_t nfiles)
+{
+	char err[1024];
+	bool extra[FEAT_VECTOR_LEN] = { false };
+	for (size_t i = 0; incumbent && i < incumbent->n_terms; i++) {
+		extra[incumbent->terms[i].a] = true;
+		if (incumbent->terms[i].kind == TERM_PRODUCT)
+			extra[incumbent->terms[i].b] = true;
+	}
+	uint64_t rows;
+	int rc = extract_write(&c->train.spec, extra, files, nfiles, c->extract, &rows, err, sizeof err);
+	if (rc < 0)
+		return stop(err, files, nfiles, EXIT_FAIL);
+	printf("rows extracted: %llu\nextract written: %s\n", (unsigned long long)rows, c->extract);
+	dataset_free_files(files, nfiles);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
@@ -182,6 +203,8 @@ int main(int argc, char **argv)
 	}
 	if (c.partial)
 		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
+	if (c.extract)
+		return write_extract(&c, o->incumbent, files, (size_t)nfiles);
 	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
 		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
 	if (rc < 0) {

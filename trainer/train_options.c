@@ -214,6 +214,10 @@ const struct train_option train_options_table[] = {
 	  "the model to compare with, or none (default: the --output file, else the"
 	  " embedded one)",
 	  "Fl -incumbent Ar file | Cm none" },
+	{ "extract", "FILE", set_string, OFF(extract), 0, 0, NULL,
+	  "fit nothing: write the rows with a known label in the window, with only the"
+	  " columns the terms use, as a history FILE to train on elsewhere",
+	  "Fl -extract Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 

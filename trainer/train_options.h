@@ -38,6 +38,7 @@ struct train_cli {
 	const char *partial;      /* --partial FILE: write a factor file (partial.h), or NULL */
 	bool merge;               /* --merge: the operands are factor files or directories */
 	const char *incumbent;    /* --incumbent FILE|none: compare with it, not --output's */
+	const char *extract;      /* --extract FILE: write the rows training needs, or NULL */
 };
 
 struct train_option;
