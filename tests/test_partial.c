@@ -446,6 +446,22 @@ static void test_cli(void **state)
 	assert_null(strstr(html, "NaN"));
 	free(html);
 
+	/* --incumbent in a plain run: compared with that file, not --output's;
+	 * a missing one is an error, not the embedded default */
+	snprintf(a, sizeof a, "--label rank --terms runq_per_core --incumbent %s --dry-run"
+		 " --output %s/none.model %s", incumbent_path, dir, hist[0]);
+	RT(a, 0);
+	char *o0 = slurp_in("out"), want[800];
+	snprintf(want, sizeof want, "installed model: %s (", incumbent_path);
+	assert_non_null(strstr(o0, want));
+	free(o0);
+	snprintf(a, sizeof a, "--label rank --terms runq_per_core --incumbent %s/gone.model"
+		 " --dry-run %s", dir, hist[0]);
+	RT(a, 1);
+	o0 = slurp_in("err");
+	assert_non_null(strstr(o0, "gone.model: No such file"));
+	free(o0);
+
 	/* the rules of the command line */
 	snprintf(a, sizeof a, "--partial %s/x.factor %s --report %s/x.html %s", dir, opts, dir, hist[0]);
 	RT(a, 2);

@@ -105,6 +105,28 @@ static int write_reports(const struct train_cli *c, const struct train_result *r
 	return EXIT_OK;
 }
 
+/*
+ * The model to compare with into m (*have): --incumbent FILE|none, else
+ * the one at --output (a warning when it does not parse); *name its name
+ * for the report, or NULL.  Returns 0, or -1 (said) when --incumbent's
+ * FILE cannot be used.
+ */
+static int load_incumbent(const struct train_cli *c, const struct feature_schema *schema,
+			  struct model *m, bool *have, uint64_t *id, const char **name)
+{
+	char err[1024] = "";
+	if (c->incumbent) {
+		if (partial_model_id(c->incumbent, schema, m, have, id, err, sizeof err) < 0)
+			return fail(err, -1);
+		*name = *have ? c->incumbent : NULL;
+		return 0;
+	}
+	*name = replace_load_installed(c->output, schema, m, have, err, sizeof err);
+	if (err[0])
+		fprintf(stderr, "rank-train: warning: %s\n", err);
+	return 0;
+}
+
 /* --partial: the pass only, written as a factor file.  Releases files. */
 static int write_partial(const struct train_cli *c, struct train_result *r, uint64_t inc_id,
 			 char **files, size_t nfiles)
@@ -170,18 +192,10 @@ int main(int argc, char **argv)
 	int rc = setup(argc, argv, &c, &schema, terms);
 	if (rc >= 0)
 		return rc;
-	const char *inc_name = NULL;
 	uint64_t inc_id = 0;
-	err[0] = '\0';
-	if (c.incumbent) {
-		if (partial_model_id(c.incumbent, &schema, &installed, &have, &inc_id, err, sizeof err) < 0)
-			return fail(err, EXIT_FAIL);
-		inc_name = have ? c.incumbent : NULL;
-	} else {
-		inc_name = replace_load_installed(c.output, &schema, &installed, &have, err, sizeof err);
-	}
-	if (err[0])
-		fprintf(stderr, "rank-train: warning: %s\n", err);
+	const char *inc_name;
+	if (load_incumbent(&c, &schema, &installed, &have, &inc_id, &inc_name) < 0)
+		return EXIT_FAIL;
 	o->incumbent = have ? &installed : NULL;
 	o->window_grid = c.partial || c.merge;
 	o->partial = c.partial != NULL;
