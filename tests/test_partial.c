@@ -485,6 +485,11 @@ static void test_cli(void **state)
 	e = slurp_in("err");
 	assert_non_null(strstr(e, "--merge needs --incumbent"));
 	free(e);
+	snprintf(a, sizeof a, "--merge %s --host a0 %s/cli", opts, dir);
+	RT(a, 2);
+	e = slurp_in("err");
+	assert_non_null(strstr(e, "give --host to --partial"));
+	free(e);
 	snprintf(a, sizeof a, "--merge %s --method robust %s/cli", opts, dir);
 	RT(a, 2);
 	e = slurp_in("err");

@@ -53,6 +53,9 @@ int partial_check_cli(const struct train_cli *c, char *err, size_t errlen)
 		return errmsg(err, errlen, -EINVAL, "--partial with %s: a partial fit fits no model;"
 			      " use it with --merge", c->report ? "--report" : c->dry_run ? "--dry-run"
 			      : "--force");
+	if (c->merge && c->train.spec.host)
+		return errmsg(err, errlen, -EINVAL, "--merge with --host: factor files hold no rows to"
+			      " filter; give --host to --partial");
 	if (c->merge && c->train.csv_path)
 		return errmsg(err, errlen, -EINVAL, "--merge with --export-csv: factor files hold no"
 			      " rows; use --export-csv with --partial on each host");

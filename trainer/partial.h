@@ -35,8 +35,8 @@
  * --export-csv; --partial and --merge
  * needs --since and --until (the fold grid), explicit --terms and
  * --incumbent; neither takes --acct (the class references need every
- * host: issue 19 item 4), --merge not --method robust nor --export-csv,
- * --partial not --report, --dry-run nor --force (it fits nothing).
+ * host: issue 19 item 4), --merge not --method robust, --export-csv nor
+ * --host, --partial not --report, --dry-run nor --force (it fits nothing).
  * Returns 0 or -EINVAL with the message in err.
  */
 int partial_check_cli(const struct train_cli *c, char *err, size_t errlen);
