@@ -33,9 +33,10 @@
  * The command line's rules for --partial, --merge and --extract: one at a
  * time; --extract not with --acct, --report, --dry-run, --force nor
  * --export-csv; --partial and --merge need --since and --until (the fold
- * grid), explicit --terms and --incumbent; neither takes --acct (the class references need every
- * host: issue 19 item 4), --merge not --method robust, --export-csv nor
- * --host, --partial not --report, --dry-run nor --force (it fits nothing).
+ * grid), explicit --terms and --incumbent, and neither takes --acct (the
+ * class references need every host: issue 19 item 4); --merge not
+ * --method robust, --export-csv nor --host; --partial not --report,
+ * --dry-run nor --force (it fits nothing).
  * Returns 0 or -EINVAL with the message in err.
  */
 int partial_check_cli(const struct train_cli *c, char *err, size_t errlen);
