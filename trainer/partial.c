@@ -163,8 +163,9 @@ long partial_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 }
 
 /* Was f made with what this merge was asked for (o, its columns in r)? */
-static int same_run(const struct factor *f, const struct train_opts *o, const struct train_result *r,
-		    unsigned k, uint64_t incumbent_id, const char *path, char *err, size_t errlen)
+static int same_run(const struct factor *f, const struct train_opts *o,
+		    const struct train_result *r, unsigned k, uint64_t incumbent_id, const char *path,
+		    char *err, size_t errlen)
 {
 	if (strcmp(f->label, o->spec.label) != 0)
 		return errmsg(err, errlen, -EINVAL, "%s: made for label '%s', not '%s'", path,
