@@ -15,6 +15,8 @@
 #include "clock.h"
 #include "elim.h"
 #include "explain.h"
+#include "explain_ask.h"
+#include "explain_json.h"
 #include "record.h"
 
 #define NSEC 1000000000ULL
@@ -262,6 +264,20 @@ static enum elim_step setup_model(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* --explain without --once or --count: the running instance's latest
+ * explanation (explain_ask.h); exit 3 when none runs. */
+static enum elim_step ask_running(struct elim *e)
+{
+	char err[1024];
+	double wait = 3 * e->opt.interval + 10;
+	int rc = explain_ask(e->opt.state_dir, e->opt.json, wait, stdout, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		return finish(e, rc == -ESRCH ? 3 : 1);
+	}
+	return finish(e, 0);
+}
+
 enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 {
 	char err[1024];
@@ -271,6 +287,8 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (setup_options(e, argc, argv) == ELIM_EXIT)
 		return ELIM_EXIT;
 	struct elim_options *o = &e->opt;
+	if (o->explain && !o->once && !o->count && !o->check_config)
+		return ask_running(e);
 
 	/* the feature schema: the static features and the traffic classes'
 	 * (restart-only settings), bound once for every mode */
@@ -432,6 +450,21 @@ static void start_samplers(struct elim *e)
 	}
 }
 
+/* The Prometheus textfile, when configured: said once when it cannot be. */
+static void start_textfile(struct elim *e)
+{
+	const char *dir = e->opt.textfile_dir;
+	if (dir == NULL || !*dir)
+		return;
+	if (textfile_init(&e->tf, dir) < 0) {
+		log_msg(LOG_ERR, "textfile: %s: name too long; no textfile", dir);
+		return;
+	}
+	if (access(dir, W_OK) < 0)
+		log_msg(LOG_WARNING, "textfile: %s: %s (trying every tick)", dir, strerror(errno));
+	e->textfile_on = true;
+}
+
 enum elim_step elim_start(struct elim *e)
 {
 	const struct elim_options *o = &e->opt;
@@ -443,6 +476,7 @@ enum elim_step elim_start(struct elim *e)
 		return ELIM_GO_ON;
 	}
 	e->use_history = wants_history(o) && start_history(e);
+	start_textfile(e);
 	start_samplers(e);
 	/* sampling runs in a thread of its own, so a slow source cannot stop
 	 * the records: see tick_worker.h */
@@ -501,7 +535,10 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
-			explain_write(stdout, &e->mw.current, &e->schema, e->features);
+			if (e->opt.json)
+				explain_write_json(stdout, &e->mw.current, &e->schema, e->features);
+			else
+				explain_write(stdout, &e->mw.current, &e->schema, e->features);
 			fflush(stdout);
 		}
 		return ELIM_GO_ON;
@@ -567,6 +604,59 @@ static void tick_derive(struct elim *e, uint64_t t)
 		probe_request(&e->probe, t);   /* the load moved and stayed moved */
 }
 
+/* The textfile's values this tick (textfile.h). */
+static void textfile_values_from(struct textfile_values *v, struct elim *e, uint64_t now_ns)
+{
+	const struct probe *p = &e->probe;
+	const struct model *m = &e->mw.current;
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	*v = (struct textfile_values){
+		.rank = e->last_rank,
+		.slowdown = model_score(m, e->features, NULL, NULL),
+		.features = e->features,
+		.schema = &e->schema,
+		.model = m,
+		.model_source = e->mw.from_file ? e->model_path : "embedded",
+		.probe_seconds = p->ntimes > 0 ? p->times[p->ntimes - 1] : NAN,
+		.probe_baseline_seconds = probe_baseline(p->times, p->ntimes),
+		.probe_age_seconds = isfinite(p->last) && now_ns >= p->last_ns ?
+			(double)(now_ns - p->last_ns) / 1e9 : NAN,
+		.probe_runs = p->runs,
+		.probe_failures = p->failures,
+		.history_lag_seconds = e->use_history ?
+			recorder_lag_s(&e->rec, (double)now_ns / 1e9) : NAN,
+		.now = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9,
+		.version = PACKAGE_VERSION,
+	};
+}
+
+/* After the record and the history row: what others read (the textfile)
+ * and what someone asked for (the explanation).  Never stops the elim. */
+static void tick_observers(struct elim *e, bool fresh)
+{
+	char err[1024];
+	if (e->textfile_on) {
+		struct textfile_values v;
+		textfile_values_from(&v, e, clock_now_ns());
+		int rc = textfile_write(&e->tf, &v);
+		if (rc < 0)
+			complain(&e->tf_fail, LOG_WARNING, "textfile: cannot write %s: %s",
+				 e->tf.path, strerror(-rc));
+		else
+			complaint_clear(&e->tf_fail, "textfile: writing %s again", e->tf.path);
+	}
+	if (e->explain_asked && fresh) {
+		e->explain_asked = false;
+		int rc = explain_answer(e->opt.state_dir, &e->mw.current, &e->schema, e->features,
+					err, sizeof err);
+		if (rc < 0)
+			complain(&e->answer_fail, LOG_WARNING, "explain: cannot answer: %s", err);
+		else
+			complaint_clear(&e->answer_fail, "explain: answering again");
+	}
+}
+
 enum elim_step elim_tick(struct elim *e)
 {
 	uint64_t t = clock_now_ns();
@@ -596,6 +686,7 @@ enum elim_step elim_tick(struct elim *e)
 		return ELIM_EXIT;
 	if (e->use_history && fresh)
 		recorder_append(&e->rec, (int64_t)time(NULL), e->features, rank, e->mw.current.id);
+	tick_observers(e, fresh);
 	probe_run(&e->probe, clock_now_ns());   /* after the record: never delays one */
 	if (e->opt.count && emitted && ++e->ticks >= e->opt.count)
 		return finish(e, 0);
@@ -679,6 +770,10 @@ void elim_stop(struct elim *e)
 	if (e->use_history) {
 		recorder_stop(&e->rec, 2.0);
 		e->use_history = false;
+	}
+	if (e->textfile_on) {
+		textfile_free(&e->tf);   /* the file stays: its timestamp says how old it is */
+		e->textfile_on = false;
 	}
 	log_close();
 	/* a stuck sample may still read the roots it was given: leave them */

@@ -69,6 +69,8 @@ struct elim_options {
 	struct options_list pcap_class;      /* "NAME=FILTER" */
 	struct options_list net_include;     /* interface globs */
 	struct options_list net_exclude;
+	bool json;                           /* --explain --json */
+	const char *textfile_dir;            /* node_exporter's textfile directory, or NULL */
 
 	/* private (keep last): where the strings live, and which file was read ("" none) */
 	void *store_;
