@@ -18,6 +18,7 @@
 #include "explain_ask.h"
 #include "explain_json.h"
 #include "record.h"
+#include "statedir.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -465,6 +466,54 @@ static void start_textfile(struct elim *e)
 	e->textfile_on = true;
 }
 
+/*
+ * --once: one probe before the sampling window (after the calibration,
+ * when STATE/probe.baseline has none), so that the record scores with a
+ * probe result as a running instance's do; the result updates the same
+ * baseline file.  Waits for it (at most twice the probe timeout); a failed
+ * probe leaves the probe's features unknown.
+ */
+static void once_probe(struct elim *e)
+{
+	struct probe *p = &e->probe;
+	if (!e->probe_ready || !p->cfg.enabled)
+		return;
+	int rc = statedir_make(e->opt.state_dir);   /* where probe.baseline lives */
+	if (rc < 0)
+		log_msg(LOG_WARNING, "probe: cannot create %s: %s", e->opt.state_dir, strerror(-rc));
+	unsigned long failures = p->failures;
+	uint64_t deadline = clock_now_ns() + (uint64_t)(2 * p->cfg.timeout * 1e9) + NSEC;
+	struct timespec poll = { 0, 5 * 1000 * 1000 };
+	for (;;) {
+		uint64_t now = clock_now_ns();
+		probe_run(p, now);   /* collects one that ended, starts one that is due */
+		if (isfinite(p->fresh) || p->failures != failures)
+			break;
+		if (now > deadline) {
+			log_msg(LOG_WARNING, "probe: no result within %.0f s: scoring without one",
+				2 * p->cfg.timeout + 1);
+			break;
+		}
+		nanosleep(&poll, NULL);
+	}
+}
+
+/*
+ * --once's record: the probe ran just before its window, so the result
+ * that arrives in it is the one in use (probe_slowdown, its age), and the
+ * record is its own reference for the moves since the probe (all 0), as a
+ * running instance's record right after a probe would be.
+ */
+static void once_use_probe(struct elim *e, uint64_t t)
+{
+	double *v = e->features;
+	if (!isfinite(v[FEAT_probe_result]))
+		return;
+	v[FEAT_probe_slowdown] = v[FEAT_probe_result];
+	v[FEAT_probe_age] = t >= e->probe.last_ns ? (double)(t - e->probe.last_ns) / 1e9 : 0;
+	since_probe_fill(&e->since, v);   /* again: moves against this record */
+}
+
 enum elim_step elim_start(struct elim *e)
 {
 	const struct elim_options *o = &e->opt;
@@ -490,6 +539,8 @@ enum elim_step elim_start(struct elim *e)
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
 	e->have_levels_at_result = false;   /* no result yet: the period's probes come first */
+	if (o->once)
+		once_probe(e);
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
@@ -678,6 +729,8 @@ enum elim_step elim_tick(struct elim *e)
 	double rank = e->last_rank;
 	if (fresh) {
 		tick_derive(e, t);
+		if (e->opt.once)
+			once_use_probe(e, t);
 		rank = model_rank(model_score(&e->mw.current, e->features, NULL, NULL));
 		e->last_rank = rank;
 	}

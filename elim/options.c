@@ -132,12 +132,12 @@ static void finish(struct elim_options *o)
 {
 	if (o->once)
 		o->count = 1;
-	/* a probe could not finish within --once's window */
-	o->probe.enabled = !o->no_probe && !o->once;
+	/* --once runs one probe before its window (elim.c), no more */
+	o->probe.enabled = !o->no_probe;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
-	o->probe_trigger.enabled = o->probe.enabled && o->probe_move_max > 0;
+	o->probe_trigger.enabled = o->probe.enabled && !o->once && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */
 }
 
