@@ -73,7 +73,7 @@ TESTS_C = \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
-	tests/test_textfile tests/test_explain
+	tests/test_textfile tests/test_explain tests/test_node_exporter
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -192,6 +192,8 @@ tests_test_textfile_CFLAGS = $(TEST_CFLAGS)
 tests_test_textfile_LDADD = $(TEST_ELIM_LIBS)
 tests_test_explain_CFLAGS = $(TEST_CFLAGS)
 tests_test_explain_LDADD = $(TEST_ELIM_LIBS)
+tests_test_node_exporter_CFLAGS = $(TEST_CFLAGS)
+tests_test_node_exporter_LDADD = $(TEST_ELIM_LIBS)
 
 tests_test_rss_CFLAGS = $(TEST_CFLAGS)
 tests_test_rss_LDADD = $(TEST_ELIM_LIBS)
