@@ -80,11 +80,11 @@ endif
 if HAVE_LIBPCAP
 TESTS_C += tests/test_pcap
 endif
-TESTS_SH = tests/test_docs.sh
+TESTS_SH = tests/test_docs.sh tests/test_snippets.sh
 
 check_PROGRAMS = $(TESTS_C)
 TESTS = $(TESTS_C) $(TESTS_SH)
-EXTRA_DIST += tests/data tests/test_docs.sh tests/run-test tests/README tests/png_check.py
+EXTRA_DIST += tests/data tests/test_docs.sh tests/test_snippets.sh tests/run-test tests/README tests/png_check.py
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
