@@ -50,7 +50,8 @@ const struct options_row options_table[] = {
 	{ "once", OPTK_FLAG, OFF(once), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "sample a short window, print one record, exit", NULL },
 	{ "explain", OPTK_FLAG, OFF(explain), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
-	  "print each feature, term and contribution instead of a record (with --once)", NULL },
+	  "print each feature, term and contribution instead of a record (with --once;"
+	  " without it and --count, of the running instance)", NULL },
 	{ "model", OPTK_STRING, OFF(model_path), NULL, 0, 0, OPTF_LIVE, "FILE",
 	  "model file (default " PKGSYSCONFDIR "/rank.model if it exists, else the embedded model)",
 	  NULL },
@@ -769,8 +770,8 @@ void options_usage(FILE *f)
 "\"1 rank N\" every interval, N = 100 x the predicted slowdown of a new job on\n"
 "this host relative to the host idle (100 = idle speed, lower is better).\n"
 "\n"
-"Every option but --config, --check-config, --count, --once, --explain, --help\n"
-"and --version is also a setting of the configuration file, with the same\n"
+"Every option but --config, --check-config, --count, --once, --explain, --json,\n"
+"--help and --version is also a setting of the configuration file, with the same\n"
 "name; flags given here win over the file.\n"
 "\n");
 	for (size_t i = 0; i < options_table_len; i++) {
