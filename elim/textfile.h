@@ -30,6 +30,11 @@ struct textfile {
 	char path[4096];        /* DIR/elim_rank.prom */
 	char *buf;              /* the text of the last tick (NUL-terminated) */
 	size_t cap, len;
+	/* the model's term expressions, kept while the model stays */
+	char model_id[MODEL_ID_LEN + 1];
+	size_t n_terms;
+	const struct feature_schema *schema;
+	char expr[MODEL_MAX_TERMS][MODEL_EXPR_MAX];
 };
 
 /* One tick's values.  NAN (or a NULL string) means unknown: left out. */
@@ -65,6 +70,17 @@ int textfile_write(struct textfile *t, const struct textfile_values *v);
 
 /* Release the buffer (the file stays). */
 void textfile_free(struct textfile *t);
+
+#define TEXTFILE_DIGITS 12   /* significant digits of the values written */
+
+/*
+ * Format a finite v as Prometheus reads it, with TEXTFILE_DIGITS
+ * significant digits and without printf's cost on the common path (fixed
+ * notation from 1e-4 to 1e15, trailing zeros dropped; else %e).  out has
+ * cap >= 32 bytes.  Returns the length, or -EINVAL (not finite, cap too
+ * small).
+ */
+int textfile_number(char *out, size_t cap, double v);
 
 /* Append s to out[*off..cap) as a Prometheus label value (backslash,
  * double quote and newline escaped).  Returns false when it did not fit. */

@@ -77,6 +77,37 @@ static void test_escape(void **state)
 	assert_false(textfile_escape_label(small, sizeof small, &off, "a\"b"));   /* 4 + NUL */
 }
 
+static void test_number(void **state)
+{
+	(void)state;
+	static const struct { double v; const char *text; } cases[] = {
+		{ 0, "0" }, { 1, "1" }, { -0.25, "-0.25" }, { 2.5, "2.5" }, { 100, "100" },
+		{ 1700000000.25, "1700000000.25" }, { 0.1, "0.1" }, { 123.456, "123.456" },
+		{ 1e-4, "0.0001" }, { 1e15, "1.00000000000e+15" }, { -3e-7, "-3.00000000000e-07" },
+		{ 0.052631578947368474, "0.0526315789474" }, { 9.9999999999999, "10" },
+	};
+	char buf[48];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int n = textfile_number(buf, sizeof buf, cases[i].v);
+		assert_int_equal(n, (int)strlen(cases[i].text));
+		assert_string_equal(buf, cases[i].text);
+	}
+	assert_int_equal(textfile_number(buf, sizeof buf, NAN), -EINVAL);
+	assert_int_equal(textfile_number(buf, sizeof buf, INFINITY), -EINVAL);
+	/* any value reads back within the digits written */
+	unsigned long long x = 88172645463325252ULL;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double v = ((double)(x >> 11) / 9007199254740992.0 - 0.5) * pow(10, (int)(x % 40) - 20);
+		assert_true(textfile_number(buf, sizeof buf, v) > 0);
+		double back = strtod(buf, NULL);
+		if (!(fabs(back - v) <= 1e-11 * fabs(v)))
+			fail_msg("%.17g written as %s", v, buf);
+	}
+}
+
 static void test_format(void **state)
 {
 	(void)state;
@@ -270,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_buffer_steady),
 		cmocka_unit_test(test_write),
