@@ -288,6 +288,10 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (setup_options(e, argc, argv) == ELIM_EXIT)
 		return ELIM_EXIT;
 	struct elim_options *o = &e->opt;
+	if (o->json && !o->explain) {
+		refuse(e, "--json goes with --explain");
+		return finish(e, usage_status(e));
+	}
 	if (o->explain && !o->once && !o->count && !o->check_config)
 		return ask_running(e);
 

@@ -86,6 +86,12 @@ static void test_json_is_the_text(void **state)
 	char *back = json_as_text(file, false);
 	assert_string_equal(back, text);
 	free(back);
+	/* --json alone is a usage error */
+	char *err = NULL;
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--once", "--json", "--no-probe",
+				"--state-dir", dir, NULL }, 60.0, NULL, &err), 2);
+	assert_non_null(strstr(err, "--json goes with --explain"));
+	free(err);
 	free(text);
 	free(json);
 	tu_rmtree(dir);
