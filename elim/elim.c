@@ -265,13 +265,24 @@ static enum elim_step setup_model(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* Where the instance's lock is, and so where --explain's answer goes: the
+ * history's directory (the state directory unless --history says else). */
+static void answer_dir(char *buf, size_t len, const struct elim_options *o)
+{
+	if (o->history_path)
+		statedir_dirname(o->history_path, buf, len);
+	else
+		snprintf(buf, len, "%s", o->state_dir);
+}
+
 /* --explain without --once or --count: the running instance's latest
  * explanation (explain_ask.h); exit 3 when none runs. */
 static enum elim_step ask_running(struct elim *e)
 {
-	char err[1024];
+	char err[1024], dir[PATH_MAX];
 	double wait = 3 * e->opt.interval + 10;
-	int rc = explain_ask(e->opt.state_dir, e->opt.json, wait, stdout, err, sizeof err);
+	answer_dir(dir, sizeof dir, &e->opt);
+	int rc = explain_ask(dir, e->opt.json, wait, stdout, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "elim.rank: %s\n", err);
 		return finish(e, rc == -ESRCH ? 3 : 1);
@@ -352,6 +363,12 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (gethostname(e->host, sizeof e->host) < 0)
 		snprintf(e->host, sizeof e->host, "unknown");
 	e->host[sizeof e->host - 1] = '\0';
+	if (o->textfile_dir && access(o->textfile_dir, W_OK) < 0) {
+		log_msg(o->check_config ? LOG_ERR : LOG_WARNING, "textfile-dir %s: %s",
+			o->textfile_dir, strerror(errno));
+		if (o->check_config)
+			e->status = 1;
+	}
 	if (o->check_config)
 		return finish(e, e->status);   /* checked: report, do not run */
 	return ELIM_GO_ON;
@@ -465,9 +482,8 @@ static void start_textfile(struct elim *e)
 		log_msg(LOG_ERR, "textfile: %s: name too long; no textfile", dir);
 		return;
 	}
-	if (access(dir, W_OK) < 0)
-		log_msg(LOG_WARNING, "textfile: %s: %s (trying every tick)", dir, strerror(errno));
-	e->textfile_on = true;
+	e->textfile_on = true;   /* a directory that is not writable: said in the setup, and
+				  * by the tick's complaint until it is */
 }
 
 /*
@@ -703,8 +719,10 @@ static void tick_observers(struct elim *e, bool fresh)
 	}
 	if (e->explain_asked && fresh) {
 		e->explain_asked = false;
-		int rc = explain_answer(e->opt.state_dir, &e->mw.current, &e->schema, e->features,
-					err, sizeof err);
+		char dir[PATH_MAX];
+		answer_dir(dir, sizeof dir, &e->opt);
+		int rc = explain_answer(dir, &e->mw.current, &e->schema, e->features, err,
+					sizeof err);
 		if (rc < 0)
 			complain(&e->answer_fail, LOG_WARNING, "explain: cannot answer: %s", err);
 		else

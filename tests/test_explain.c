@@ -98,6 +98,27 @@ static void test_json_is_the_text(void **state)
 	free(dir);
 }
 
+/* Wait (up to 60 s) until the history thread of pid took its lock in dir:
+ * the lock file holds the pid. */
+static void wait_lock(const char *dir, pid_t pid)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/elim.rank.lock", dir);
+	for (int i = 0; i < 600; i++) {
+		FILE *f = fopen(path, "r");
+		long got = 0;
+		if (f) {
+			if (fscanf(f, "%ld", &got) != 1)
+				got = 0;
+			fclose(f);
+		}
+		if (got == (long)pid)
+			return;
+		tu_sleep_ms(100);
+	}
+	fail_msg("pid %d did not take %s", (int)pid, path);
+}
+
 /* The value of the line "rank V" in an explanation, or NAN. */
 static double rank_of(const char *text)
 {
@@ -131,6 +152,7 @@ static void test_ask_the_running_instance(void **state)
 	double r;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(th_read_lim(&e, 60.0, &r), 1);
+	wait_lock(dir, e.pid);
 	/* three ticks and nobody asked: nothing written */
 	assert_int_not_equal(access(answer, F_OK), 0);
 
@@ -173,6 +195,40 @@ static void test_ask_the_running_instance(void **state)
 	free(err);
 	tu_rmtree(dir);
 	free(dir);
+}
+
+/* With the history elsewhere, the lock and the answer are beside it; the
+ * asker finds them with the same settings. */
+static void test_ask_with_history_elsewhere(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), *other = tu_tmpdir();
+	char hist[600];
+	snprintf(hist, sizeof hist, "%s/h.db", other);
+	const char *run[] = { "--no-probe", "--interval", "0.3", "--state-dir", dir, "--history", hist,
+			NULL };
+	const char *ask[] = { "--explain", "--state-dir", dir, "--history", hist, NULL };
+	struct th e;
+	struct th_opts o = { .lim_like = true };
+	th_start(&e, &o, run);
+	double r;
+	assert_int_equal(th_read_lim(&e, 60.0, &r), 1);
+	assert_int_equal(th_read_lim(&e, 60.0, &r), 1);
+	wait_lock(other, e.pid);
+	char *out = NULL;
+	assert_int_equal(th_run(NULL, ask, 60.0, &out, NULL), 0);
+	assert_true(isfinite(rank_of(out)));
+	free(out);
+	char answer[600];
+	snprintf(answer, sizeof answer, "%s/explain.json", other);
+	assert_int_equal(access(answer, F_OK), 0);
+	th_kill(&e, SIGTERM);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	th_close(&e);
+	tu_rmtree(dir);
+	tu_rmtree(other);
+	free(dir);
+	free(other);
 }
 
 /* The number of times in STATE/probe.baseline's "times" line (-1: none). */
@@ -242,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_is_the_text),
 		cmocka_unit_test(test_ask_the_running_instance),
+		cmocka_unit_test(test_ask_with_history_elsewhere),
 		cmocka_unit_test(test_once_probes),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

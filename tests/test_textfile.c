@@ -297,6 +297,31 @@ static void test_off_by_default(void **state)
 	free(dir);
 }
 
+/* --check-config says when the directory cannot be written. */
+static void test_check_config(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char gone[600];
+	snprintf(gone, sizeof gone, "%s/gone", dir);
+	char *out = NULL, *err = NULL;
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--check-config", "--textfile-dir", gone,
+				NULL }, 60.0, &out, &err), 1);
+	assert_non_null(strstr(err, "textfile-dir"));
+	assert_non_null(strstr(err, "No such file or directory"));
+	free(out);
+	free(err);
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--check-config", "--textfile-dir", dir,
+				NULL }, 60.0, &out, &err), 0);
+	char line[700];
+	snprintf(line, sizeof line, "textfile-dir = %s\n", dir);
+	assert_non_null(strstr(out, line));
+	free(out);
+	free(err);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_elim_writes_it),
 		cmocka_unit_test(test_off_by_default),
+		cmocka_unit_test(test_check_config),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return TU_RUN(tests);
