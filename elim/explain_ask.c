@@ -57,13 +57,13 @@ int explain_answer(const char *state_dir, const struct model *m,
 	return 0;
 }
 
-/* The pid of the instance holding the lock in state_dir, or 0 when none
- * holds it. */
+/* The pid of the instance holding the lock, 0 when none holds it, or the
+ * negative errno of opening it (other than ENOENT: no instance ever ran). */
 static long running_pid(const char *lock)
 {
 	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
+		return errno == ENOENT ? 0 : -errno;
 	long pid = 0;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
 		pid = statedir_lock_holder(lock);   /* held: the pid it wrote */
@@ -99,7 +99,12 @@ int explain_ask(const char *state_dir, bool json, double timeout_s, FILE *out, c
 		return -ENAMETOOLONG;
 	}
 	long pid = running_pid(lock);
-	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot read %s: %s (ask as root or as the elim's user)", lock,
+			 strerror((int)-pid));
+		return (int)pid;
+	}
+	if (pid == 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
 		snprintf(err, errlen, "no elim.rank instance runs with state directory %s (nobody"
 			 " holds %s); use --once --explain for a fresh explanation", state_dir, lock);
 		return -ESRCH;

@@ -179,6 +179,17 @@ static void test_ask_the_running_instance(void **state)
 	free(out);
 	free(err);
 
+	if (geteuid() == 0) {
+		/* another user may not read the lock: said so, not "none runs" */
+		struct th_opts as_nobody = { .bin = "setpriv" };
+		assert_int_equal(th_run(&as_nobody, (const char *const[]){ "--reuid", "nobody",
+					"--regid", "nogroup", "--clear-groups", getenv("ELIM_BIN"),
+					"--explain", "--state-dir", dir, NULL }, 60.0, &out, &err), 1);
+		assert_non_null(strstr(err, "Permission denied"));
+		free(out);
+		free(err);
+	}
+
 	th_kill(&e, SIGTERM);
 	assert_int_equal(th_wait(&e, 60.0), 0);
 	th_close(&e);
