@@ -965,7 +965,8 @@ static void test_elim_binary(void **state)
 	tu_write(dir, "rank.model", pcap_model);
 	pid_t trickle = udp_trickle(2049);
 	char *out, *err;
-	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model, CLS,
+	int st = th_run(NULL, (const char *const[]){ "--once", "--no-probe", "--explain", "--model",
+						     model, CLS,
 						      BAD_CLS, NULL }, 120.0, &out, &err);
 	stop_trickle(trickle);
 	assert_int_equal(st, 0);
@@ -1066,7 +1067,8 @@ static void test_check_config_agrees(void **state)
 	free(out);
 	free(msg);
 
-	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--pcap-interface", "lo",
+	st = th_run(NULL, (const char *const[]){ "--once", "--no-probe", "--explain",
+						 "--pcap-interface", "lo",
 			"--pcap-class", "storage=port 2049", "--model", path, NULL },
 		    60.0, &out, NULL);
 	if (st != 0)
@@ -1136,7 +1138,8 @@ static void test_elim_loads_libpcap_lazily(void **state)
 	assert_true(dladdr((void *)pcap_open_dead, &info) != 0 && info.dli_fname != NULL);
 	assert_non_null(realpath(info.dli_fname, real));
 	snprintf(script, sizeof script,
-		 "mount --bind /dev/null %s && exec %s --once --explain --pcap-interface lo"
+		 "mount --bind /dev/null %s && exec %s --once --no-probe --explain"
+		 " --pcap-interface lo"
 		 " --pcap-class 'storage=udp port 2049'", real, bin);
 	char *out, *err;
 	int st = th_run(&(struct th_opts){ .bin = "/usr/bin/unshare" },
