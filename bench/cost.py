@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """cost.py: what elim.rank costs, as ratios to a floor, measured side by side.
 
+The modes: the floor, the elim without history, with history, and with
+the Prometheus textfile (--textfile-dir) but no history, so that the
+textfile's cost is the difference between the last and "elim --no-history".
+
 Run from the build directory after `make bench/floor bench/walk bench/rusage`:
     python3 bench/cost.py [--interval 0.02] [--ticks 200] [--repeat 3] [--spawn 1000]
 
@@ -67,6 +71,9 @@ def main():
                                   "--count", str(n), "--no-history"],
             "elim with history": [b + "/elim/elim.rank", "--foreground", "--no-probe", "--interval", iv,
                                   "--count", str(n), "--history", hist],
+            # the Prometheus textfile alone, against "elim --no-history"
+            "elim with textfile": [b + "/elim/elim.rank", "--foreground", "--no-probe", "--interval", iv,
+                                   "--count", str(n), "--no-history", "--textfile-dir", tmp],
         }
 
     n1, n2 = 10, 10 + a.ticks
@@ -108,6 +115,11 @@ def main():
         print("%-20s %12.1f %8.2f %14.0f %8.2f %10d %8.2f" % (
             k, per_tick[k] * 1e6, per_tick[k] / per_tick[f] if per_tick[f] > 0 else float("nan"),
             ir[k], ir[k] / ir[f], rss[k], rss[k] / rss[f]))
+
+    nh = "elim --no-history"
+    print("textfile: cpu x%.2f, instructions x%.3f of %s (+%.0f instructions/tick)" % (
+        per_tick["elim with textfile"] / per_tick[nh] if per_tick[nh] > 0 else float("nan"),
+        ir["elim with textfile"] / ir[nh], nh, ir["elim with textfile"] - ir[nh]))
 
     out = subprocess.run([b + "/bench/walk", str(a.walk_rounds), str(a.spawn)],
                          capture_output=True, text=True, check=True).stdout.strip()

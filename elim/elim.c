@@ -15,7 +15,10 @@
 #include "clock.h"
 #include "elim.h"
 #include "explain.h"
+#include "explain_ask.h"
+#include "explain_json.h"
 #include "record.h"
+#include "statedir.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -293,6 +296,31 @@ static enum elim_step setup_speed(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* Where the instance's lock is, and so where --explain's answer goes: the
+ * history's directory (the state directory unless --history says else). */
+static void answer_dir(char *buf, size_t len, const struct elim_options *o)
+{
+	if (o->history_path)
+		statedir_dirname(o->history_path, buf, len);
+	else
+		snprintf(buf, len, "%s", o->state_dir);
+}
+
+/* --explain without --once or --count: the running instance's latest
+ * explanation (explain_ask.h); exit 3 when none runs. */
+static enum elim_step ask_running(struct elim *e)
+{
+	char err[1024], dir[PATH_MAX];
+	double wait = 3 * e->opt.interval + 10;
+	answer_dir(dir, sizeof dir, &e->opt);
+	int rc = explain_ask(dir, e->opt.json, wait, stdout, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "elim.rank: %s\n", err);
+		return finish(e, rc == -ESRCH ? 3 : 1);
+	}
+	return finish(e, 0);
+}
+
 enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 {
 	char err[1024];
@@ -302,6 +330,12 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (setup_options(e, argc, argv) == ELIM_EXIT)
 		return ELIM_EXIT;
 	struct elim_options *o = &e->opt;
+	if (o->json && !o->explain) {
+		refuse(e, "--json goes with --explain");
+		return finish(e, usage_status(e));
+	}
+	if (o->explain && !o->once && !o->count && !o->check_config)
+		return ask_running(e);
 
 	/* the feature schema: the static features and the traffic classes'
 	 * (restart-only settings), bound once for every mode */
@@ -362,6 +396,12 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	e->host[sizeof e->host - 1] = '\0';
 	if (setup_speed(e) == ELIM_EXIT)
 		return ELIM_EXIT;
+	if (o->textfile_dir && access(o->textfile_dir, W_OK) < 0) {
+		log_msg(o->check_config ? LOG_ERR : LOG_WARNING, "textfile-dir %s: %s",
+			o->textfile_dir, strerror(errno));
+		if (o->check_config)
+			e->status = 1;
+	}
 	if (o->check_config)
 		return finish(e, e->status);   /* checked: report, do not run */
 	return ELIM_GO_ON;
@@ -465,6 +505,68 @@ static void start_samplers(struct elim *e)
 	}
 }
 
+/* The Prometheus textfile, when configured: said once when it cannot be. */
+static void start_textfile(struct elim *e)
+{
+	const char *dir = e->opt.textfile_dir;
+	if (dir == NULL || !*dir)
+		return;
+	if (textfile_init(&e->tf, dir) < 0) {
+		log_msg(LOG_ERR, "textfile: %s: name too long; no textfile", dir);
+		return;
+	}
+	e->textfile_on = true;   /* a directory that is not writable: said in the setup, and
+				  * by the tick's complaint until it is */
+}
+
+/*
+ * --once: one probe before the sampling window (after the calibration,
+ * when STATE/probe.baseline has none), so that the record scores with a
+ * probe result as a running instance's do; the result updates the same
+ * baseline file.  Waits for it (at most twice the probe timeout); a failed
+ * probe leaves the probe's features unknown.
+ */
+static void once_probe(struct elim *e)
+{
+	struct probe *p = &e->probe;
+	if (!e->probe_ready || !p->cfg.enabled)
+		return;
+	int rc = statedir_make(e->opt.state_dir);   /* where probe.baseline lives */
+	if (rc < 0)
+		log_msg(LOG_WARNING, "probe: cannot create %s: %s", e->opt.state_dir, strerror(-rc));
+	unsigned long failures = p->failures;
+	uint64_t deadline = clock_now_ns() + (uint64_t)(2 * p->cfg.timeout * 1e9) + NSEC;
+	struct timespec poll = { 0, 5 * 1000 * 1000 };
+	for (;;) {
+		uint64_t now = clock_now_ns();
+		probe_run(p, now);   /* collects one that ended, starts one that is due */
+		if (isfinite(p->fresh) || p->failures != failures)
+			break;
+		if (now > deadline) {
+			log_msg(LOG_WARNING, "probe: no result within %.0f s: scoring without one",
+				2 * p->cfg.timeout + 1);
+			break;
+		}
+		nanosleep(&poll, NULL);
+	}
+}
+
+/*
+ * --once's record: the probe ran just before its window, so the result
+ * that arrives in it is the one in use (probe_slowdown, its age), and the
+ * record is its own reference for the moves since the probe (all 0), as a
+ * running instance's record right after a probe would be.
+ */
+static void once_use_probe(struct elim *e, uint64_t t)
+{
+	double *v = e->features;
+	if (!isfinite(v[FEAT_probe_result]))
+		return;
+	v[FEAT_probe_slowdown] = v[FEAT_probe_result];
+	v[FEAT_probe_age] = t >= e->probe.last_ns ? (double)(t - e->probe.last_ns) / 1e9 : 0;
+	since_probe_fill(&e->since, v);   /* again: moves against this record */
+}
+
 enum elim_step elim_start(struct elim *e)
 {
 	const struct elim_options *o = &e->opt;
@@ -476,6 +578,7 @@ enum elim_step elim_start(struct elim *e)
 		return ELIM_GO_ON;
 	}
 	e->use_history = wants_history(o) && start_history(e);
+	start_textfile(e);
 	start_samplers(e);
 	/* sampling runs in a thread of its own, so a slow source cannot stop
 	 * the records: see tick_worker.h */
@@ -489,6 +592,8 @@ enum elim_step elim_start(struct elim *e)
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
 	e->have_levels_at_result = false;   /* no result yet: the period's probes come first */
+	if (o->once)
+		once_probe(e);
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
 	e->first_ns = start + (e->interval_ns < window ? e->interval_ns : window);
@@ -526,6 +631,15 @@ static int tick_sample(struct elim *e, uint64_t t)
 	return 0;
 }
 
+/* The lines said before --explain's account (explain.h): the rank basis,
+ * "basis cluster: speed factor 2 from ...". */
+static void explain_preface(const struct elim *e, char *buf, size_t len)
+{
+	char d[3 * PATH_MAX];
+	host_speed_describe(&e->speed, &e->mw.current, e->features, d, sizeof d);
+	snprintf(buf, len, "basis %s\n", d + strlen("rank basis "));
+}
+
 /* The record for LIM, or --explain's account.  *emitted: it counts
  * for --count (every tick does when not reporting). */
 static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *emitted)
@@ -534,11 +648,12 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
-			char buf[3 * PATH_MAX];
-			/* "basis cluster: speed factor 2 from ...", before the account */
-			host_speed_describe(&e->speed, &e->mw.current, e->features, buf, sizeof buf);
-			printf("basis %s\n", buf + strlen("rank basis "));
-			explain_write(stdout, &e->mw.current, &e->schema, e->features);
+			char pre[3 * PATH_MAX + 16];
+			explain_preface(e, pre, sizeof pre);
+			if (e->opt.json)
+				explain_write_json(stdout, &e->mw.current, &e->schema, e->features, pre);
+			else
+				explain_write(stdout, &e->mw.current, &e->schema, e->features, pre);
 			fflush(stdout);
 		}
 		return ELIM_GO_ON;
@@ -613,6 +728,63 @@ static void tick_speed_changed(const struct elim *e)
 						      sizeof buf));
 }
 
+/* The textfile's values this tick (textfile.h). */
+static void textfile_values_from(struct textfile_values *v, struct elim *e, uint64_t now_ns)
+{
+	const struct probe *p = &e->probe;
+	const struct model *m = &e->mw.current;
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	*v = (struct textfile_values){
+		.rank = e->last_rank,
+		.slowdown = model_score(m, e->features, NULL, NULL),
+		.features = e->features,
+		.schema = &e->schema,
+		.model = m,
+		.model_source = e->mw.from_file ? e->model_path : "embedded",
+		.probe_seconds = p->ntimes > 0 ? p->times[p->ntimes - 1] : NAN,
+		.probe_baseline_seconds = probe_baseline(p->times, p->ntimes),
+		.probe_age_seconds = isfinite(p->last) && now_ns >= p->last_ns ?
+			(double)(now_ns - p->last_ns) / 1e9 : NAN,
+		.probe_runs = p->runs,
+		.probe_failures = p->failures,
+		.history_lag_seconds = e->use_history ?
+			recorder_lag_s(&e->rec, (double)now_ns / 1e9) : NAN,
+		.now = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9,
+		.version = PACKAGE_VERSION,
+	};
+}
+
+/* After the record and the history row: what others read (the textfile)
+ * and what someone asked for (the explanation).  Never stops the elim. */
+static void tick_observers(struct elim *e, bool fresh)
+{
+	char err[1024];
+	if (e->textfile_on) {
+		struct textfile_values v;
+		textfile_values_from(&v, e, clock_now_ns());
+		int rc = textfile_write(&e->tf, &v);
+		if (rc < 0)
+			complain(&e->tf_fail, LOG_WARNING, "textfile: cannot write %s: %s",
+				 e->tf.path, strerror(-rc));
+		else
+			complaint_clear(&e->tf_fail, "textfile: writing %s again", e->tf.path);
+	}
+	if (e->explain_asked && fresh) {
+		e->explain_asked = false;
+		char dir[PATH_MAX];
+		answer_dir(dir, sizeof dir, &e->opt);
+		char pre[3 * PATH_MAX + 16];
+		explain_preface(e, pre, sizeof pre);
+		int rc = explain_answer(dir, &e->mw.current, &e->schema, e->features, pre, err,
+					sizeof err);
+		if (rc < 0)
+			complain(&e->answer_fail, LOG_WARNING, "explain: cannot answer: %s", err);
+		else
+			complaint_clear(&e->answer_fail, "explain: answering again");
+	}
+}
+
 enum elim_step elim_tick(struct elim *e)
 {
 	uint64_t t = clock_now_ns();
@@ -634,6 +806,8 @@ enum elim_step elim_tick(struct elim *e)
 	double rank = e->last_rank;
 	if (fresh) {
 		tick_derive(e, t);
+		if (e->opt.once)
+			once_use_probe(e, t);
 		if (host_speed_fill(&e->speed, &e->mw.current, e->features) > 0)
 			tick_speed_changed(e);
 		rank = host_speed_rank(model_rank(model_score(&e->mw.current, e->features, NULL, NULL)),
@@ -645,6 +819,7 @@ enum elim_step elim_tick(struct elim *e)
 		return ELIM_EXIT;
 	if (e->use_history && fresh)
 		recorder_append(&e->rec, (int64_t)time(NULL), e->features, rank, e->mw.current.id);
+	tick_observers(e, fresh);
 	probe_run(&e->probe, clock_now_ns());   /* after the record: never delays one */
 	if (e->opt.count && emitted && ++e->ticks >= e->opt.count)
 		return finish(e, 0);
@@ -728,6 +903,10 @@ void elim_stop(struct elim *e)
 	if (e->use_history) {
 		recorder_stop(&e->rec, 2.0);
 		e->use_history = false;
+	}
+	if (e->textfile_on) {
+		textfile_free(&e->tf);   /* the file stays: its timestamp says how old it is */
+		e->textfile_on = false;
 	}
 	log_close();
 	/* a stuck sample may still read the roots it was given: leave them */

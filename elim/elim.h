@@ -41,6 +41,7 @@
 #include "recorder.h"
 #include "sampling.h"
 #include "since_probe.h"
+#include "textfile.h"
 #include "tick_worker.h"
 #include "traffic.h"
 #include "trust.h"
@@ -101,6 +102,12 @@ struct elim {
 	struct complaint late, behind;
 	uint64_t interval_ns, first_ns;
 	long ticks;                   /* records written (ticks when not reporting) */
+
+	/* what others read: the Prometheus textfile, the explanation asked for */
+	bool textfile_on;
+	struct textfile tf;
+	struct complaint tf_fail, answer_fail;
+	bool explain_asked;           /* the caller sets it on EXPLAIN_ASK_SIGNAL */
 };
 
 /*
@@ -122,7 +129,9 @@ enum elim_step elim_start(struct elim *e);
  * nothing): sample within the budget, derive the probe's features and the
  * moves since the probe, score, emit (a record for LIM, or the --explain
  * account), record the sample in the history, run the probe, and set
- * next_ns to the next point of the grid.  ELIM_EXIT when --count records
+ * next_ns to the next point of the grid.  After the record and the history
+ * row it writes the textfile (--textfile-dir) and, when explain_asked,
+ * the explanation into the state directory (explain_ask.h).  ELIM_EXIT when --count records
  * were made (status 0), LIM closed the pipe (0), a write failed (1) or a
  * source has been stuck too long (1: better no rank than a stale one).
  */

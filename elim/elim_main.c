@@ -16,9 +16,10 @@
 
 #include "clock.h"
 #include "elim.h"
+#include "explain_ask.h"
 #include "log.h"
 
-static volatile sig_atomic_t got_stop, got_hup;
+static volatile sig_atomic_t got_stop, got_hup, got_ask;
 
 static void on_stop(int sig)
 {
@@ -30,6 +31,12 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	got_hup = 1;
+}
+
+static void on_ask(int sig)
+{
+	(void)sig;
+	got_ask = 1;
 }
 
 /* LIM closes every fd from 2 up: make 0-2 valid before anything opens a file. */
@@ -56,6 +63,8 @@ static void setup_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_ask;           /* --explain asks for the explanation */
+	sigaction(EXPLAIN_ASK_SIGNAL, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);    /* EPIPE from write() instead */
 	sa.sa_handler = SIG_DFL;
@@ -97,6 +106,10 @@ int main(int argc, char **argv)
 		if (got_hup) {
 			got_hup = 0;
 			elim_reload(&e, argc, argv);
+		}
+		if (got_ask) {
+			got_ask = 0;
+			e.explain_asked = true;   /* answered at the next fresh tick */
 		}
 		step = elim_tick(&e);
 	}

@@ -16,10 +16,13 @@ static void put_value(FILE *f, double v)
 }
 
 int explain_write(FILE *f, const struct model *m, const struct feature_schema *schema,
-		  const double *features)
+		  const double *features, const char *preface)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double slowdown = model_score(m, features, contrib, values);
+
+	if (preface)
+		fputs(preface, f);
 
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
 		const char *name = feature_name(schema, i);

@@ -6,7 +6,8 @@
  * model term that is not a plain feature ("EXPR value - contribution"),
  * then "intercept VALUE", "slowdown VALUE" and "rank VALUE": 100 x slowdown
  * x the feature host_speed_factor (the rank basis's factor, host_speed.h;
- * unknown counts as 1).
+ * unknown counts as 1).  A preface, lines "KEY TEXT" that say how the rank
+ * is made (the rank basis, the scope), comes first.
  */
 #ifndef ELIM_RANK_EXPLAIN_H
 #define ELIM_RANK_EXPLAIN_H
@@ -18,9 +19,10 @@
 /*
  * Write the explanation of scoring features (FEAT_VECTOR_LEN values) with
  * m, one line per feature of schema (NULL: static features only; slots it
- * does not bind print no line).  Returns 0 or -EIO.
+ * does not bind print no line), after preface (NULL or lines "KEY TEXT\n",
+ * written as they are).  Returns 0 or -EIO.
  */
 int explain_write(FILE *f, const struct model *m, const struct feature_schema *schema,
-		  const double *features);
+		  const double *features, const char *preface);
 
 #endif

@@ -51,7 +51,8 @@ const struct options_row options_table[] = {
 	{ "once", OPTK_FLAG, OFF(once), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "sample a short window, print one record, exit", NULL },
 	{ "explain", OPTK_FLAG, OFF(explain), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
-	  "print each feature, term and contribution instead of a record (with --once)", NULL },
+	  "print each feature, term and contribution instead of a record (with --once;"
+	  " without it and --count, of the running instance)", NULL },
 	{ "model", OPTK_STRING, OFF(model_path), NULL, 0, 0, OPTF_LIVE, "FILE",
 	  "model file (default " PKGSYSCONFDIR "/rank.model if it exists, else the embedded model)",
 	  NULL },
@@ -135,6 +136,10 @@ const struct options_row options_table[] = {
 	{ "lsf-host-name", OPTK_STRING, OFF(lsf_host_name), NULL, 0, 0, 0, "NAME",
 	  "this host's name in host-speed, LSF's files and the model's speed lines (default: the"
 	  " system's host name)", NULL },
+	{ "json", OPTK_FLAG, OFF(json), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
+	  "with --explain: print the explanation as JSON", NULL },
+	{ "textfile-dir", OPTK_STRING, OFF(textfile_dir), NULL, 0, 0, 0, "DIR",
+	  "each tick, write DIR/elim_rank.prom for node_exporter's textfile collector", NULL },
 	{ "help", OPTK_FLAG, OFF(help), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show this help and exit", NULL },
 	{ "version", OPTK_FLAG, OFF(version), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
@@ -147,12 +152,12 @@ static void finish(struct elim_options *o)
 {
 	if (o->once)
 		o->count = 1;
-	/* a probe could not finish within --once's window */
-	o->probe.enabled = !o->no_probe && !o->once;
+	/* --once runs one probe before its window (elim.c), no more */
+	o->probe.enabled = !o->no_probe;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
-	o->probe_trigger.enabled = o->probe.enabled && o->probe_move_max > 0;
+	o->probe_trigger.enabled = o->probe.enabled && !o->once && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */
 }
 
@@ -785,8 +790,8 @@ void options_usage(FILE *f)
 "this host relative to the host idle (100 = idle speed, lower is better);\n"
 "with --rank-basis cluster, relative to the cluster's reference host idle.\n"
 "\n"
-"Every option but --config, --check-config, --count, --once, --explain, --help\n"
-"and --version is also a setting of the configuration file, with the same\n"
+"Every option but --config, --check-config, --count, --once, --explain, --json,\n"
+"--help and --version is also a setting of the configuration file, with the same\n"
 "name; flags given here win over the file.\n"
 "\n");
 	for (size_t i = 0; i < options_table_len; i++) {

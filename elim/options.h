@@ -75,6 +75,8 @@ struct elim_options {
 	double speed_reference;              /* probe seconds per unit on the reference; 0 unset */
 	const char *lsf_envdir;              /* NULL: $LSF_ENVDIR */
 	const char *lsf_host_name;           /* NULL: the system host name */
+	bool json;                           /* --explain --json */
+	const char *textfile_dir;            /* node_exporter's textfile directory, or NULL */
 
 	/* private (keep last): where the strings live, and which file was read ("" none) */
 	void *store_;

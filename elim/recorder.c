@@ -366,6 +366,14 @@ void recorder_reconfigure(struct recorder *r, const struct recorder_config *cfg)
 	pthread_mutex_unlock(&r->mu);
 }
 
+double recorder_lag_s(struct recorder *r, double now_s)
+{
+	pthread_mutex_lock(&r->mu);
+	double lag = r->count ? now_s - r->q[r->head].queued : 0;
+	pthread_mutex_unlock(&r->mu);
+	return lag > 0 ? lag : 0;
+}
+
 unsigned long recorder_written(struct recorder *r)
 {
 	pthread_mutex_lock(&r->mu);

@@ -110,6 +110,10 @@ void recorder_reconfigure(struct recorder *r, const struct recorder_config *cfg)
 /* Rows written so far (for tests and logs). */
 unsigned long recorder_written(struct recorder *r);
 
+/* Seconds the oldest row not yet written has waited at monotonic time
+ * now_s (lib/clock.h's clock_now_s), 0 when none waits. */
+double recorder_lag_s(struct recorder *r, double now_s);
+
 /* Stop the thread, waiting at most wait_s seconds for it to finish its
  * current write; the lock is released.  A thread still stuck then is left
  * running (the process exit ends it) and the recorder is abandoned:

@@ -135,6 +135,38 @@ int fs_atomic_write(const char *path, const void *buf, size_t len, mode_t mode)
 	return fs_atomic_commit(&a);
 }
 
+int fs_atomic_write_nosync(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp - 1)
+		return -ENAMETOOLONG;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (fchmod(fd, mode) < 0)
+		rc = -errno;
+	const char *p = buf;
+	while (rc == 0 && len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 /* ------------------------------------------------------------ bounded read */
 
 int fs_read_bounded(int fd, size_t limit, char **out, size_t *len)

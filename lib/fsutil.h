@@ -77,6 +77,16 @@ void fs_atomic_abort(struct fs_atomic *a);
  * path, with permissions mode.  Returns 0 or a negative errno. */
 int fs_atomic_write(const char *path, const void *buf, size_t len, mode_t mode);
 
+/*
+ * The same for a file that is rewritten often and need not survive a crash
+ * (a metrics file): the temporary file (path.tmpXXXXXX) is written with
+ * write(2) and renamed without fsync, and nothing is allocated.  A reader
+ * still sees the old file or the whole new one; after a crash the file may
+ * be the old one or, on some file systems, empty.  Returns 0 or a negative
+ * errno (then no temporary file is left).
+ */
+int fs_atomic_write_nosync(const char *path, const void *buf, size_t len, mode_t mode);
+
 /* ------------------------------------------------------------ bounded read */
 
 /*

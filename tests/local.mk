@@ -17,7 +17,7 @@ TEST_EXTENSIONS = .sh
 SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
-	test_thermal test_cluster
+	test_thermal test_cluster test_explain test_node_exporter
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -74,18 +74,19 @@ TESTS_C = \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
 	tests/test_lsfconf tests/test_host_speed \
-	tests/test_factor tests/test_partial tests/test_extract
+	tests/test_factor tests/test_partial tests/test_extract \
+	tests/test_textfile tests/test_explain tests/test_node_exporter
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
 if HAVE_LIBPCAP
 TESTS_C += tests/test_pcap
 endif
-TESTS_SH = tests/test_docs.sh
+TESTS_SH = tests/test_docs.sh tests/test_snippets.sh
 
 check_PROGRAMS = $(TESTS_C)
 TESTS = $(TESTS_C) $(TESTS_SH)
-EXTRA_DIST += tests/data tests/test_docs.sh tests/run-test tests/README tests/png_check.py
+EXTRA_DIST += tests/data tests/test_docs.sh tests/test_snippets.sh tests/run-test tests/README tests/png_check.py
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
@@ -192,6 +193,14 @@ tests_test_soak_CFLAGS = $(TEST_CFLAGS) -DSAN_BUILD='"$(SAN_CFLAGS)"'
 tests_test_soak_LDADD = $(TEST_ELIM_LIBS)
 
 # resident memory over a long run: malloc wrapped to see the sizes
+# what others read: the Prometheus textfile, --explain (--json, the running instance)
+tests_test_textfile_CFLAGS = $(TEST_CFLAGS)
+tests_test_textfile_LDADD = $(TEST_ELIM_LIBS)
+tests_test_explain_CFLAGS = $(TEST_CFLAGS)
+tests_test_explain_LDADD = $(TEST_ELIM_LIBS)
+tests_test_node_exporter_CFLAGS = $(TEST_CFLAGS)
+tests_test_node_exporter_LDADD = $(TEST_ELIM_LIBS)
+
 tests_test_rss_CFLAGS = $(TEST_CFLAGS)
 tests_test_rss_LDADD = $(TEST_ELIM_LIBS)
 tests_test_rss_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc

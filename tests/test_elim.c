@@ -131,7 +131,7 @@ static void test_grid(void **state)
 static void test_once(void **state)
 {
 	(void)state;
-	const char *argv[] = { "--once", "--no-history", "--procfs", procfs,
+	const char *argv[] = { "--once", "--no-probe", "--no-history", "--procfs", procfs,
 			 "--sysfs", sysfs, NULL };
 	double t0 = th_now();
 	struct th e;
@@ -200,7 +200,7 @@ static void test_bad_model_at_start(void **state)
 	write_model(dir, "m", "elim-rank-model 1\nintercept 1\nterm no_such_feature coef 1\n");
 	char path[600];
 	snprintf(path, sizeof path, "%s/m", dir);
-	const char *argv[] = { "--model", path, "--once", "--no-history",
+	const char *argv[] = { "--model", path, "--once", "--no-probe", "--no-history",
 			 "--foreground", NULL };
 	struct th e;
 	start(&e, argv, 0);
@@ -438,7 +438,7 @@ static void test_lsf_resources_without_rank(void **state)
 static void test_explain(void **state)
 {
 	(void)state;
-	const char *argv[] = { "--once", "--explain", "--procfs", procfs,
+	const char *argv[] = { "--once", "--no-probe", "--explain", "--procfs", procfs,
 			 "--sysfs", sysfs, NULL };
 	struct th e;
 	start(&e, argv, 0);

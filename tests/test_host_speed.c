@@ -218,9 +218,9 @@ static int explain_once(const char *const *extra, struct explained *x, char **er
 	char procfs[PATH_MAX], sysfs[PATH_MAX];
 	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
-	const char *args[32] = { "--once", "--explain", "--no-history", "--procfs", procfs,
-				 "--sysfs", sysfs, "--config", "/dev/null" };
-	size_t n = 9;
+	const char *args[32] = { "--once", "--explain", "--no-history", "--no-probe", "--procfs",
+				 procfs, "--sysfs", sysfs, "--config", "/dev/null" };
+	size_t n = 10;
 	for (size_t i = 0; extra[i]; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
@@ -344,7 +344,7 @@ static void test_elim_record_history(void **state)
 	char *out = NULL;
 	double host = NAN, cluster = NAN;
 	for (int k = 0; k < 2; k++) {
-		const char *args[] = { "--once", "--procfs", procfs, "--sysfs", sysfs, "--config",
+		const char *args[] = { "--once", "--no-probe", "--procfs", procfs, "--sysfs", sysfs, "--config",
 				       "/dev/null", "--state-dir", dir, "--history-commit", "0",
 				       "--lsf-host-name", "testhost", "--host-speed", "testhost:2",
 				       "--rank-basis", k ? "cluster" : "host", NULL };
@@ -409,8 +409,9 @@ static void test_check_config(void **state)
 	char procfs[PATH_MAX], sysfs[PATH_MAX];
 	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
-	st = th_run(&o, (const char *const[]){ "--once", "--no-history", "--procfs", procfs, "--sysfs",
-					      sysfs, "--lsf-host-name", "model-less", NULL }, 60.0,
+	st = th_run(&o, (const char *const[]){ "--once", "--no-history", "--no-probe", "--procfs",
+					      procfs, "--sysfs", sysfs, "--lsf-host-name", "model-less",
+					      NULL }, 60.0,
 		    &out, &err);
 	assert_int_equal(st, 0);
 	const char *p = strstr(err, "no source gives model-less's speed factor");

@@ -18,6 +18,7 @@
 #include "sampler_groups.h"
 #include "sampling.h"
 #include "testutil.h"
+#include "textfile.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NOALLOC_ACTIVE 0
@@ -144,6 +145,45 @@ static void test_real_walk_allocates_nothing(void **state)
 	assert_true(allocs < 4);
 }
 
+/* The Prometheus textfile (textfile.h): built and written, with a model's
+ * terms, every feature known and a new value each tick, it allocates
+ * nothing once its buffer has grown to the text. */
+static void test_textfile_allocates_nothing(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	struct model m;
+	struct model_error err;
+	assert_int_equal(model_load_default(&m, &err), 0);
+	struct feature_schema schema;
+	feature_schema_init(&schema);
+	double x[FEAT_VECTOR_LEN];
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		x[i] = 0.1 * i;
+	struct textfile_values v = {
+		.rank = 100, .slowdown = 1, .features = x, .schema = &schema, .model = &m,
+		.model_source = "embedded", .probe_seconds = 0.3, .probe_baseline_seconds = 0.3,
+		.probe_age_seconds = 1, .history_lag_seconds = 0, .now = 1.7e9, .version = "1",
+	};
+	static struct textfile t;   /* large: the terms' names */
+	assert_int_equal(textfile_init(&t, dir), 0);
+	assert_int_equal(textfile_write(&t, &v), 0);
+	allocs = 0;
+	counting = true;
+	for (int i = 0; i < 20; i++) {
+		x[0] = i / 20.0;
+		v.rank = 100 + i;
+		v.now += 10;
+		assert_int_equal(textfile_write(&t, &v), 0);
+	}
+	counting = false;
+	fprintf(stderr, "# allocations in 20 textfile writes: %lu\n", allocs);
+	assert_int_equal(allocs, 0);
+	textfile_free(&t);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	if (!NOALLOC_ACTIVE) {
@@ -153,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sampling_tick_allocates_nothing),
 	    cmocka_unit_test(test_real_walk_allocates_nothing),
+	    cmocka_unit_test(test_textfile_allocates_nothing),
 	};
 	return TU_RUN(tests);
 }

@@ -412,7 +412,7 @@ static void test_explain_schema(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	assert_int_equal(explain_write(f, &m, &b, x), 0);
+	assert_int_equal(explain_write(f, &m, &b, x, NULL), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "\npcap_storage_bps 2e+06 bytes/s 0.5\n"));
 	assert_non_null(strstr(buf, "\npcap_mpi_bps nan bytes/s 0\n"));
@@ -426,7 +426,7 @@ static void test_explain_schema(void **state)
 	f = open_memstream(&buf, &len);
 	struct model plain;
 	assert_int_equal(model_load_default(&plain, &err), 0);
-	assert_int_equal(explain_write(f, &plain, NULL, x), 0);
+	assert_int_equal(explain_write(f, &plain, NULL, x, NULL), 0);
 	fclose(f);
 	assert_null(strstr(buf, "pcap_s"));
 	assert_non_null(strstr(buf, "pcap_drops_per_sec nan 1/s 0\n"));
@@ -965,7 +965,8 @@ static void test_elim_binary(void **state)
 	tu_write(dir, "rank.model", pcap_model);
 	pid_t trickle = udp_trickle(2049);
 	char *out, *err;
-	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model, CLS,
+	int st = th_run(NULL, (const char *const[]){ "--once", "--no-probe", "--explain", "--model",
+						     model, CLS,
 						      BAD_CLS, NULL }, 120.0, &out, &err);
 	stop_trickle(trickle);
 	assert_int_equal(st, 0);
@@ -1066,7 +1067,8 @@ static void test_check_config_agrees(void **state)
 	free(out);
 	free(msg);
 
-	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--pcap-interface", "lo",
+	st = th_run(NULL, (const char *const[]){ "--once", "--no-probe", "--explain",
+						 "--pcap-interface", "lo",
 			"--pcap-class", "storage=port 2049", "--model", path, NULL },
 		    60.0, &out, NULL);
 	if (st != 0)
@@ -1136,7 +1138,8 @@ static void test_elim_loads_libpcap_lazily(void **state)
 	assert_true(dladdr((void *)pcap_open_dead, &info) != 0 && info.dli_fname != NULL);
 	assert_non_null(realpath(info.dli_fname, real));
 	snprintf(script, sizeof script,
-		 "mount --bind /dev/null %s && exec %s --once --explain --pcap-interface lo"
+		 "mount --bind /dev/null %s && exec %s --once --no-probe --explain"
+		 " --pcap-interface lo"
 		 " --pcap-class 'storage=udp port 2049'", real, bin);
 	char *out, *err;
 	int st = th_run(&(struct th_opts){ .bin = "/usr/bin/unshare" },

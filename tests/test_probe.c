@@ -140,7 +140,8 @@ static void test_options(void **state)
 	assert_false(o.probe.enabled);
 	char *a4[] = { "elim.rank", "--once", NULL };
 	assert_int_equal(options_parse(2, a4, &o, err, sizeof err), 0);
-	assert_false(o.probe.enabled);   /* one record: a probe could not finish */
+	assert_true(o.probe.enabled);    /* one probe before the window (issue 15) */
+	assert_false(o.probe_trigger.enabled);   /* and no more */
 	char *bad[][3] = { { "elim.rank", "--probe-interval", "0" }, { "elim.rank", "--probe-timeout", "x" },
 			   { "elim.rank", "--probe-duration", "1e9" }, { "elim.rank", "--probe-nice", "20" } };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

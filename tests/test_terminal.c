@@ -188,7 +188,8 @@ static void t_once_missing_model_at_terminal(void **state)
 {
 	(void)state;
 	struct run r;
-	run_elim(&r, ON_PTY, NULL, (const char *const[]){ "--once", "--no-history", "--model",
+	run_elim(&r, ON_PTY, NULL, (const char *const[]){ "--once", "--no-probe",
+		 "--no-history", "--model",
 				   "/nonexistent.model", NULL });
 	assert_int_equal(r.status, 1);
 	if (!strstr(r.err, "/nonexistent.model") || !strstr(r.err, "No such file or directory"))
@@ -201,7 +202,8 @@ static void t_once_missing_model_on_pipe(void **state)
 {
 	(void)state;
 	struct run r;
-	run_elim(&r, ON_PIPE, NULL, (const char *const[]){ "--once", "--no-history", "--model",
+	run_elim(&r, ON_PIPE, NULL, (const char *const[]){ "--once", "--no-probe",
+		 "--no-history", "--model",
 				    "/nonexistent.model", NULL });
 	assert_int_equal(r.status, 1);
 	if (!strstr(r.err, "model: /nonexistent.model: No such file or directory"))

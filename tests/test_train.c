@@ -236,7 +236,8 @@ static void test_elim_uses_trained_model(void **state)
 	char procfs[600], sysfs[600], *text;
 	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
-	assert_int_equal(th_run(NULL, (const char *const[]){ "--model", f->model, "--once", "--explain",
+	assert_int_equal(th_run(NULL, (const char *const[]){ "--model", f->model, "--once",
+				"--no-probe", "--explain",
 							     "--procfs", procfs, "--sysfs", sysfs, NULL },
 				60.0, &text, NULL), 0);
 	/* "mem_used VALUE UNIT CONTRIBUTION" and "rank VALUE" */

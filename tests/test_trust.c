@@ -255,7 +255,8 @@ static int elim_once(const char *model, const char *more1, const char *more2, ch
 	char procfs[PATH_MAX], sysfs[PATH_MAX];
 	snprintf(procfs, sizeof procfs, "%s/basic/t0/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
-	const char *args[] = { "--once", "--no-history", "--procfs", procfs, "--sysfs", sysfs,
+	const char *args[] = { "--once", "--no-probe", "--no-history", "--procfs", procfs,
+			       "--sysfs", sysfs,
 			       "--model", model, more1, more2, NULL };
 	return th_run(&(struct th_opts){ .foreground = true }, args, 60.0, out, err);
 }

@@ -132,7 +132,8 @@ static void elim_explain(void **state)
 	snprintf(procfs, sizeof procfs, "%s/basic/t0/proc", tu_data());
 	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
 	char *out;
-	int rc = valgrind_elim(log, (const char *const[]){ "--once", "--explain", "--procfs", procfs,
+	int rc = valgrind_elim(log, (const char *const[]){ "--once", "--no-probe", "--explain",
+				"--procfs", procfs,
 							   "--sysfs", sysfs, NULL }, &out, NULL);
 	check_log(log);
 	assert_int_equal(rc, 0);
