@@ -74,7 +74,8 @@ TESTS_C = \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
 	tests/test_lsfconf tests/test_host_speed \
-	tests/test_factor tests/test_partial tests/test_extract
+	tests/test_factor tests/test_partial tests/test_extract \
+	tests/test_speed_lines
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -201,3 +202,5 @@ tests_test_partial_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_partial_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_extract_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_extract_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_speed_lines_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_speed_lines_LDADD = $(TEST_TRAINER_LIBS)

@@ -5,7 +5,7 @@
  * (train_options), the candidate terms and the known-share filter
  * (candidates), the installed model to compare with and the replace
  * decision (replace), the labels from job accounting (acct_labels), the
- * run (train), the reports (report, report_html) and the model's
+ * speed lines carried and learned (speed_lines), the run (train), the reports (report, report_html) and the model's
  * provenance (provenance); it maps their results to the exit statuses.
  */
 #include "config.h"
@@ -25,6 +25,7 @@
 #include "replace.h"
 #include "report.h"
 #include "report_html.h"
+#include "speed_lines.h"
 #include "train.h"
 #include "train_options.h"
 
@@ -173,6 +174,27 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 	return EXIT_OK;
 }
 
+/*
+ * m's speed lines: learned[0..nlearned), then those of the model at
+ * --output that no learned one replaces (a bad line there is a warning:
+ * the good ones are carried).  Returns 0, or -1 (said) when they do not fit.
+ */
+static int set_speed_lines(const struct train_cli *c, struct model *m,
+			   const struct model_speed *learned, size_t nlearned)
+{
+	static struct model_speed carried[MODEL_MAX_SPEED];
+	char err[1024];
+	size_t ncarried, ndropped;
+	if (speed_lines_read(c->output, carried, &ncarried, err, sizeof err) < 0)
+		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
+	if (speed_lines_set(m, learned, nlearned, carried, ncarried, &ndropped, err, sizeof err) < 0)
+		return fail(err, -1);
+	if (ncarried || nlearned)
+		printf("speed lines: %zu learned, %zu carried from %s (%zu replaced by learned ones)\n",
+		       nlearned, ncarried - ndropped, c->output, ndropped);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
@@ -242,6 +264,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rank-train: not replacing %s: %s\n", c.output, d.why);
 		printf("model not written: the installed model does better\n");
 		status = EXIT_KEPT;
+	} else if (set_speed_lines(&c, &m, NULL, 0) < 0) {
+		status = EXIT_FAIL;
 	} else {
 		struct model_error merr;
 		if (model_save(&m, c.output, &merr) < 0)
