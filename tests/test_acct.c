@@ -347,7 +347,7 @@ static void test_labels_attach(void **state)
 
 	struct acct_set set = { 0 };
 	struct dataset_spec spec = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
-	assert_int_equal(acct_labels_attach(acct, files, 1, &spec, &set, err, sizeof err), 0);
+	assert_int_equal(acct_labels_attach(acct, files, 1, &spec, &set, NULL, NULL, NULL, err, sizeof err), 0);
 	assert_ptr_equal(spec.label_fn, acct_label_at);
 	assert_ptr_equal(spec.label_ctx, &set);
 	assert_string_equal(spec.label, "acct_slowdown");
@@ -369,7 +369,7 @@ static void test_labels_attach(void **state)
 	write_acct(dir, "\"JOB_FINISH\" \"40\" 3000100 \"unterminated\n\"JOB_NEW\"\n");
 	struct dataset_spec spec2 = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
 	memset(&set, 0, sizeof set);
-	assert_int_equal(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err), -EINVAL);
+	assert_int_equal(acct_labels_attach(acct, files, 1, &spec2, &set, NULL, NULL, NULL, err, sizeof err), -EINVAL);
 	char want[4300];
 	snprintf(want, sizeof want, "%s:9: ", acct);
 	assert_non_null(strstr(err, want));
@@ -380,7 +380,7 @@ static void test_labels_attach(void **state)
 	write_acct(dir, "");
 	snprintf(hist, sizeof hist, "%s/missing.db", dir);
 	memset(&set, 0, sizeof set);
-	assert_true(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err) < 0);
+	assert_true(acct_labels_attach(acct, files, 1, &spec2, &set, NULL, NULL, NULL, err, sizeof err) < 0);
 	assert_non_null(strstr(err, hist));
 	assert_null(spec2.label_fn);
 	acct_free(&set);

@@ -114,7 +114,7 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	if (num(tok[i], "jStatus", &status, why, whylen) < 0)
 		return -EINVAL;
 	char *end;
-	strtod(tok[i + 1], &end);
+	double host_factor = strtod(tok[i + 1], &end);
 	if (end == tok[i + 1] || *end)
 		return errmsg(why, whylen, -EINVAL, "hostFactor: '%s' is not a number", tok[i + 1]);
 	const char *name = tok[i + 2], *command = tok[i + 3];
@@ -144,6 +144,7 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	job->finish = event;
 	job->slowdown = NAN;
 	job->row_time = -1;
+	job->host_factor = host_factor;
 	job->host = strdup(tok[hosts]);
 	job->cls = strdup(*name ? name : command);
 	if (!job->host || !job->cls) {

@@ -3,13 +3,18 @@
  *
  * Reads JOB_FINISH records (one per line; strings double-quoted with an
  * embedded quote doubled; the layout is in elim-rank's notes and
- * rank-train(8)), keeps successful single-host jobs (jStatus 64, every
- * execution host the same), and gives each job a label:
+ * rank-train(8); after the execution hosts come jStatus, hostFactor (its
+ * first host's CPU factor, "%3.1f"), jobName and command, as OpenLava's
+ * lsbatch/lib/lsb.log.c writes them and mbd.log.c fills them), keeps
+ * successful single-host jobs (jStatus 64, every execution host the same),
+ * and gives each job a label:
  *
  *   run time  = the record's event time - startTime
  *   job class = the job name, else the command
  *   slowdown  = run time / the ACCT_PERCENTILE run time of its class,
  *               over all hosts and times (the class's "idle-host" speed)
+ *               (acct_label; acct_speed.h's labels take the hosts' speeds
+ *               out first)
  *
  * Classes with fewer than ACCT_MIN_RUNS jobs, and jobs shorter than
  * ACCT_MIN_SECONDS (start and finish are whole seconds), are skipped and
@@ -40,6 +45,8 @@ struct acct_job {
 	int64_t start, finish;    /* epoch seconds */
 	char *host;               /* the execution host */
 	char *cls;                /* job name, else command */
+	double host_factor;       /* the record's hostFactor: LSF's CPU factor of its first
+				     execution host (higher = faster) */
 	double slowdown;          /* NAN until labelled, or skipped */
 	int64_t row_time;         /* the history row it is attached to; -1 none */
 };

@@ -15,16 +15,22 @@
 #include <stddef.h>
 
 #include "acct.h"
+#include "acct_speed.h"
 #include "dataset.h"
 
 /*
  * Read path into set (zeroed by the caller), label its jobs and join them
- * to files.  On success spec->label_fn and spec->label_ctx are set (spec's
- * label keeps naming the label in reports).  Returns 0 or a negative errno
- * with a message naming the file (and line, for a malformed record) in
- * err; spec is then unchanged.
+ * to files.  With sp (zeroed; NULL: the labels of acct_label, speed
+ * learned as load) the host speeds are learned and taken out of the labels
+ * (acct_speed.h; group, NULL for none, maps hosts to groups) and sp holds
+ * them: release it with acct_speed_free whatever the result.  On success
+ * spec->label_fn and spec->label_ctx are set (spec's label keeps naming
+ * the label in reports).  Returns 0 or a negative errno with a message
+ * naming the file (and line, for a malformed record) in err; spec is then
+ * unchanged.
  */
 int acct_labels_attach(const char *path, char *const *files, size_t nfiles,
-		       struct dataset_spec *spec, struct acct_set *set, char *err, size_t errlen);
+		       struct dataset_spec *spec, struct acct_set *set, struct acct_speed *sp,
+		       acct_speed_group_fn group, void *group_ctx, char *err, size_t errlen);
 
 #endif

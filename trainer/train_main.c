@@ -202,6 +202,9 @@ int main(int argc, char **argv)
 	static struct model_term terms[MODEL_MAX_TERMS];
 	static struct model installed, m;
 	static struct acct_set acct;
+	static struct acct_speed speed;
+	static struct model_speed learned[MODEL_MAX_SPEED];
+	size_t nlearned = 0;
 	static struct train_result r;
 	struct train_opts *o = &c.train;
 	struct candidates_dropped dropped[MODEL_MAX_TERMS];
@@ -233,9 +236,20 @@ int main(int argc, char **argv)
 		candidates_report_dropped(stdout, &schema, dropped, ndropped, o->select);
 	}
 	if (c.acct) {
-		if (acct_labels_attach(c.acct, files, (size_t)nfiles, &o->spec, &acct, err, sizeof err) < 0)
+		struct acct_speed *sp = c.no_learn_speed ? NULL : &speed;
+		if (acct_labels_attach(c.acct, files, (size_t)nfiles, &o->spec, &acct, sp, NULL, NULL,
+				       err, sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
+		if (sp) {
+			size_t left;
+			acct_speed_report(sp, stdout);
+			nlearned = acct_speed_lines(sp, learned, MODEL_MAX_SPEED, &left);
+			if (left)
+				printf("speed: %zu learned factors not written: outside %g to %g, a name a"
+				       " speed line cannot hold, or more than %d\n", left, MODEL_SPEED_MIN,
+				       MODEL_SPEED_MAX, MODEL_MAX_SPEED);
+		}
 	}
 	if (c.partial)
 		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
@@ -264,7 +278,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rank-train: not replacing %s: %s\n", c.output, d.why);
 		printf("model not written: the installed model does better\n");
 		status = EXIT_KEPT;
-	} else if (set_speed_lines(&c, &m, NULL, 0) < 0) {
+	} else if (set_speed_lines(&c, &m, learned, nlearned) < 0) {
 		status = EXIT_FAIL;
 	} else {
 		struct model_error merr;

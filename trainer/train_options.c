@@ -218,6 +218,10 @@ const struct train_option train_options_table[] = {
 	  "fit nothing: write the rows with a known label in the window, with only the"
 	  " columns the terms use, as a history FILE to train on elsewhere",
 	  "Fl -extract Ar file" },
+	{ "no-learn-speed", NULL, set_flag, OFF(no_learn_speed), 0, 0, NULL,
+	  "with --acct: do not learn host speeds (each job's slowdown against its class's"
+	  " fastest runs on all hosts, as before; no speed lines learned)",
+	  "Fl -no-learn-speed" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 

@@ -39,6 +39,7 @@ struct train_cli {
 	bool merge;               /* --merge: the operands are factor files or directories */
 	const char *incumbent;    /* --incumbent FILE|none: compare with it, not --output's */
 	const char *extract;      /* --extract FILE: write the rows training needs, or NULL */
+	bool no_learn_speed;      /* --no-learn-speed: --acct labels without host speeds */
 };
 
 struct train_option;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "acct_speed.h"
 #include "fuzz.h"
 
 FUZZ_TARGET(acct)
@@ -46,6 +47,14 @@ FUZZ_TARGET(acct)
 		for (size_t i = 0; i < set.n; i++)
 			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || (isfinite(set.jobs[i].slowdown) &&
 								  set.jobs[i].slowdown >= 0));
+		/* the learned speeds: finite factors of at least 1, positive labels */
+		struct acct_speed sp;
+		FUZZ_CHECK(acct_speed_fit(&set, NULL, NULL, &sp, err, sizeof err) == 0);
+		for (size_t k = 0; k < sp.nkeys; k++)
+			FUZZ_CHECK(isnan(sp.keys[k].factor) || sp.keys[k].factor >= 1 - 1e-9);
+		for (size_t i = 0; i < set.n; i++)
+			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || set.jobs[i].slowdown >= 0);
+		acct_speed_free(&sp);
 	}
 	acct_free(&set);
 	return 0;
