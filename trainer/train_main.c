@@ -4,9 +4,11 @@
  * main() only runs the steps, each in a module of its own: the options
  * (train_options), the candidate terms and the known-share filter
  * (candidates), the installed model to compare with and the replace
- * decision (replace), the labels from job accounting (acct_labels), the
- * speed lines carried and learned (speed_lines), the run (train), the reports (report, report_html) and the model's
- * provenance (provenance); it maps their results to the exit statuses.
+ * decision (replace), the labels from job accounting and the speeds
+ * learned from it (acct_labels, acct_speed), the speed lines carried and
+ * learned (speed_lines), the run (train), the reports (report,
+ * report_html) and the model's provenance (provenance); it maps their
+ * results to the exit statuses.
  */
 #include "config.h"
 
