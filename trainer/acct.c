@@ -75,8 +75,38 @@ static int num(const char *tok, const char *name, long long *out, char *why, siz
 	return 0;
 }
 
+int acct_class_parse(const char *s, enum acct_class *key)
+{
+	static const char *const names[] = { "name", "command", "queue" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*key = (enum acct_class)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The program of a command line: its first word, without a directory. */
+static char *program(const char *command)
+{
+	command += strspn(command, " \t");
+	size_t len = strcspn(command, " \t\n");
+	const char *slash = memrchr(command, '/', len);
+	if (slash && (size_t)(slash + 1 - command) < len) {
+		len -= (size_t)(slash + 1 - command);
+		command = slash + 1;
+	}
+	return strndup(command, len);
+}
+
 int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 		    char *why, size_t whylen)
+{
+	return acct_parse_line_as(line, ACCT_CLASS_NAME, job, st, why, whylen);
+}
+
+int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
+		       struct acct_stats *st, char *why, size_t whylen)
 {
 	char *tok[MAX_TOKENS];
 	memset(job, 0, sizeof *job);
@@ -146,7 +176,8 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	job->row_time = -1;
 	job->host_factor = host_factor;
 	job->host = strdup(tok[hosts]);
-	job->cls = strdup(*name ? name : command);
+	job->cls = key == ACCT_CLASS_QUEUE ? strdup(tok[T_QUEUE])
+		: key == ACCT_CLASS_NAME && *name ? strdup(name) : program(command);
 	if (!job->host || !job->cls) {
 		free(job->host);
 		free(job->cls);
@@ -172,7 +203,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 		struct acct_job job;
 		bool last_unfinished = len > 0 && line[len - 1] != '\n';
 		bool finish_record = strncmp(line, "\"JOB_FINISH\"", 12) == 0;
-		int r = acct_parse_line(line, &job, &set->st, why, sizeof why);
+		int r = acct_parse_line_as(line, set->key, &job, &set->st, why, sizeof why);
 		if (r == -EINVAL && last_unfinished) {
 			set->st.truncated++;     /* being written as we read */
 			if (finish_record)

@@ -10,7 +10,10 @@
  * and gives each job a label:
  *
  *   run time  = the record's event time - startTime
- *   job class = the job name, else the command
+ *   job class = by the set's key (enum acct_class): the job name, else
+ *               the command's program (its first word, without a
+ *               directory: the arguments do not make each job a class);
+ *               the program; or the queue
  *   slowdown  = run time / the ACCT_PERCENTILE run time of its class,
  *               over all hosts and times (the class's "idle-host" speed)
  *               (acct_label; acct_speed.h's labels take the hosts' speeds
@@ -68,7 +71,15 @@ struct acct_stats {
 	unsigned long no_sample;      /* labelled jobs with no sample of their host near the start */
 };
 
+/* What a job's class is (rank-train --class). */
+enum acct_class {
+	ACCT_CLASS_NAME = 0,   /* the job name, else the command's program */
+	ACCT_CLASS_COMMAND,    /* the command's program */
+	ACCT_CLASS_QUEUE,      /* the queue */
+};
+
 struct acct_set {
+	enum acct_class key;      /* set by the caller before acct_read */
 	struct acct_job *jobs;
 	size_t n, cap;
 	struct acct_stats st;
@@ -90,7 +101,16 @@ int acct_tokenize(char *line, char **tok, int max);
 int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 		    char *why, size_t whylen);
 
-/* Read every record of path into set (appending).  A malformed record is
+/* acct_parse_line with the class given by key (acct_parse_line's is
+ * ACCT_CLASS_NAME). */
+int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
+		       struct acct_stats *st, char *why, size_t whylen);
+
+/* Parse a --class value ("name", "command", "queue") into *key; -EINVAL
+ * for another. */
+int acct_class_parse(const char *s, enum acct_class *key);
+
+/* Read every record of path into set (appending), classes by set->key.  A malformed record is
  * an error "PATH:LINE: why"; an unfinished last line is skipped and counted. */
 int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
 

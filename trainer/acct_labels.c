@@ -2,15 +2,18 @@
 
 #include "acct_labels.h"
 
-int acct_labels_attach(const char *path, char *const *files, size_t nfiles,
+int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, size_t nfiles,
 		       struct dataset_spec *spec, struct acct_set *set, struct acct_speed *sp,
-		       acct_speed_group_fn group, void *group_ctx, char *err, size_t errlen)
+		       char *err, size_t errlen)
 {
-	int rc = acct_read(path, set, err, errlen);
+	int rc = 0;
+	set->key = o->key;
+	for (size_t i = 0; i < o->npaths && rc == 0; i++)
+		rc = acct_read(o->paths[i], set, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (sp)
-		rc = acct_speed_fit(set, group, group_ctx, sp, err, errlen);
+		rc = acct_speed_fit(set, o->group, o->group_ctx, sp, err, errlen);
 	else
 		acct_label(set);
 	if (rc < 0)

@@ -2,7 +2,7 @@
  * acct_labels: rank-train's --acct step: the labels of a training run from
  * job accounting.
  *
- * Reads an lsb.acct file, gives each usable job its slowdown, attaches the
+ * Reads lsb.acct files, gives each usable job its slowdown, attaches the
  * jobs to the executing hosts' samples in the histories and makes the
  * dataset spec take its labels from them (acct.h has the rules).  The
  * caller owns set, which spec then points to: keep it alive while spec is
@@ -18,19 +18,27 @@
 #include "acct_speed.h"
 #include "dataset.h"
 
+/* What to read and how (rank-train's --acct, --class, --no-learn-speed). */
+struct acct_labels_opts {
+	const char *const *paths;      /* the lsb.acct files (rotated ones too) */
+	size_t npaths;
+	enum acct_class key;           /* the job class */
+	acct_speed_group_fn group;     /* hosts to speed groups, or NULL */
+	void *group_ctx;
+};
+
 /*
- * Read path into set (zeroed by the caller), label its jobs and join them
- * to files.  With sp (zeroed; NULL: the labels of acct_label, speed
+ * Read o's files into set (zeroed by the caller), label its jobs and join
+ * them to files.  With sp (zeroed; NULL: the labels of acct_label, speed
  * learned as load) the host speeds are learned and taken out of the labels
- * (acct_speed.h; group, NULL for none, maps hosts to groups) and sp holds
- * them: release it with acct_speed_free whatever the result.  On success
- * spec->label_fn and spec->label_ctx are set (spec's label keeps naming
- * the label in reports).  Returns 0 or a negative errno with a message
- * naming the file (and line, for a malformed record) in err; spec is then
- * unchanged.
+ * (acct_speed.h) and sp holds them: release it with acct_speed_free
+ * whatever the result.  On success spec->label_fn and spec->label_ctx are
+ * set (spec's label keeps naming the label in reports).  Returns 0 or a
+ * negative errno with a message naming the file (and line, for a malformed
+ * record) in err; spec is then unchanged.
  */
-int acct_labels_attach(const char *path, char *const *files, size_t nfiles,
+int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, size_t nfiles,
 		       struct dataset_spec *spec, struct acct_set *set, struct acct_speed *sp,
-		       acct_speed_group_fn group, void *group_ctx, char *err, size_t errlen);
+		       char *err, size_t errlen);
 
 #endif

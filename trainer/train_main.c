@@ -239,8 +239,10 @@ int main(int argc, char **argv)
 	}
 	if (c.acct) {
 		struct acct_speed *sp = c.no_learn_speed ? NULL : &speed;
-		if (acct_labels_attach(c.acct, files, (size_t)nfiles, &o->spec, &acct, sp, NULL, NULL,
-				       err, sizeof err) < 0)
+		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct };
+		acct_class_parse(c.acct_class, &ao.key);   /* checked by the options */
+		if (acct_labels_attach(&ao, files, (size_t)nfiles, &o->spec, &acct, sp, err,
+				       sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
 		if (sp) {

@@ -25,11 +25,13 @@
 
 #include "train.h"
 
+#define TRAIN_MAX_ACCT 64          /* --acct files */
+
 struct train_cli {
 	struct train_opts train;  /* label, window, host, method, lambda, folds, selection,
 				     robust rows, CSV export; terms and incumbent left unset */
 	const char *terms;        /* --terms LIST, or NULL: the default candidates */
-	const char *acct;         /* --acct FILE, or NULL */
+	const char *acct;         /* the first --acct FILE, or NULL */
 	const char *output;       /* the model to write and to compare with */
 	const char *report;       /* --report FILE.html, or NULL */
 	bool force, dry_run, help, version;
@@ -40,6 +42,9 @@ struct train_cli {
 	const char *incumbent;    /* --incumbent FILE|none: compare with it, not --output's */
 	const char *extract;      /* --extract FILE: write the rows training needs, or NULL */
 	bool no_learn_speed;      /* --no-learn-speed: --acct labels without host speeds */
+	const char *acct_files[TRAIN_MAX_ACCT];   /* every --acct FILE, in order */
+	size_t nacct;
+	const char *acct_class;   /* --class name|command|queue */
 };
 
 struct train_option;
