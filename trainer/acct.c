@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "errmsg.h"
 #include "acct.h"
-#include "history_read.h"
 
 /* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
 enum {
@@ -24,7 +21,6 @@ enum {
 };
 
 #define MAX_TOKENS 4096
-#define ACCT_BUSY_MS 5000   /* how long the join waits for a writer's lock */
 
 int acct_tokenize(char *line, char **tok, int max)
 {
@@ -276,91 +272,6 @@ void acct_label(struct acct_set *set)
 	}
 }
 
-static int cmp_host_row(const void *a, const void *b)
-{
-	const struct acct_job *x = a, *y = b;
-	int c = strcmp(x->host, y->host);
-	if (c)
-		return c;
-	return x->row_time < y->row_time ? -1 : x->row_time > y->row_time;
-}
-
-int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
-	      struct dataset_spec *spec, char *err, size_t errlen)
-{
-	int rc = 0;
-	for (size_t i = 0; i < set->n; i++)
-		set->jobs[i].row_time = -1;
-	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
-		sqlite3 *db = NULL;
-		sqlite3_stmt *st = NULL;
-		struct history_columns cols;
-		/* a history of a schema we read (lib/history_read.h), or refused */
-		rc = history_read_open(files[fi], NULL, ACCT_BUSY_MS, &db, &cols, err, errlen);
-		if (rc == 0 && sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1"
-						  " AND time <= ?2 AND time >= ?3", -1, &st, NULL) != SQLITE_OK)
-			rc = errmsg(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
-				    sqlite3_errmsg(db));
-		for (size_t i = 0; i < set->n && rc == 0; i++) {
-			struct acct_job *j = &set->jobs[i];
-			if (!isfinite(j->slowdown))
-				continue;
-			sqlite3_bind_text(st, 1, j->host, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, j->start);
-			sqlite3_bind_int64(st, 3, j->start - ACCT_MAX_GAP);
-			int s = sqlite3_step(st);
-			if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-				int64_t t = sqlite3_column_int64(st, 0);
-				if (t > j->row_time)
-					j->row_time = t;
-			} else if (s != SQLITE_ROW && s != SQLITE_DONE)
-				rc = history_read_error(db, files[fi], "reading samples", s, ACCT_BUSY_MS,
-							err, errlen);
-			sqlite3_reset(st);
-		}
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-	}
-	if (rc < 0)
-		return rc;
-	set->st.joined = set->st.no_sample = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (isfinite(set->jobs[i].slowdown)) {
-			if (set->jobs[i].row_time >= 0)
-				set->st.joined++;
-			else
-				set->st.no_sample++;
-		}
-	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_host_row);
-	spec->label_fn = acct_label_at;
-	spec->label_ctx = set;
-	return 0;
-}
-
-double acct_label_at(void *ctx, const char *host, int64_t time)
-{
-	const struct acct_set *set = ctx;
-	size_t lo = 0, hi = set->n;
-	while (lo < hi) {   /* the first job >= (host, time) */
-		size_t mid = lo + (hi - lo) / 2;
-		const struct acct_job *j = &set->jobs[mid];
-		int c = strcmp(j->host, host);
-		if (c < 0 || (c == 0 && j->row_time < time))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	double sum = 0;
-	int n = 0;
-	for (size_t i = lo; i < set->n && set->jobs[i].row_time == time &&
-	     strcmp(set->jobs[i].host, host) == 0; i++)
-		if (isfinite(set->jobs[i].slowdown)) {
-			sum += set->jobs[i].slowdown;
-			n++;
-		}
-	return n ? sum / n : NAN;
-}
-
 void acct_report(const struct acct_set *set, FILE *f)
 {
 	const struct acct_stats *s = &set->st;
@@ -379,6 +290,7 @@ void acct_free(struct acct_set *set)
 	for (size_t i = 0; i < set->n; i++) {
 		free(set->jobs[i].host);
 		free(set->jobs[i].cls);
+		free(set->jobs[i].row_host);
 	}
 	free(set->jobs);
 	memset(set, 0, sizeof *set);

@@ -52,6 +52,8 @@ struct acct_job {
 				     execution host (higher = faster) */
 	double slowdown;          /* NAN until labelled, or skipped */
 	int64_t row_time;         /* the history row it is attached to; -1 none */
+	char *row_host;           /* that row's host when it names host otherwise (a domain,
+				     --host-map), or NULL */
 };
 
 struct acct_stats {
@@ -117,16 +119,27 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
 /* Compute every job's slowdown from its class (see above). */
 void acct_label(struct acct_set *set);
 
+struct hostmap;
+
 /*
  * Attach each labelled job to a sample in the history files and make spec
- * take its labels from them (spec->label_fn, spec->label_ctx = set).
- * Returns 0 or a negative errno with a message naming the file in err.
+ * take its labels from them (spec->label_fn, spec->label_ctx = set).  A
+ * job's host is the accounting's name, mapped by map (NULL: none; see
+ * hostmap.h) when an entry names it; it matches a history's host by
+ * hostmatch (equal, or the same short name when one has no domain, as
+ * LSF_STRIP_DOMAIN leaves it).  One pass per history, in time order
+ * (acct_join.c).  Returns 0 or a negative errno with a message naming the
+ * file in err.
  */
+int acct_join_map(struct acct_set *set, char *const *files, size_t nfiles,
+		  const struct hostmap *map, struct dataset_spec *spec, char *err, size_t errlen);
+
+/* acct_join_map without a map. */
 int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 	      struct dataset_spec *spec, char *err, size_t errlen);
 
 /* The label hook: the mean slowdown of the jobs attached to host's row at
- * time, or NAN. */
+ * time (host as the history names it), or NAN. */
 double acct_label_at(void *set, const char *host, int64_t time);
 
 /* Print the counts, one "acct: ..." line each. */

@@ -2,6 +2,12 @@
 
 #include "acct_labels.h"
 
+/* acct_speed's group hook: the host's group in the map, or NULL */
+static const char *group_of(void *ctx, const char *host)
+{
+	return hostmap_lookup(ctx, host);
+}
+
 int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, size_t nfiles,
 		       struct dataset_spec *spec, struct acct_set *set, struct acct_speed *sp,
 		       char *err, size_t errlen)
@@ -13,10 +19,11 @@ int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, siz
 	if (rc < 0)
 		return rc;
 	if (sp)
-		rc = acct_speed_fit(set, o->group, o->group_ctx, sp, err, errlen);
+		rc = acct_speed_fit(set, o->groups ? group_of : NULL, (void *)o->groups, sp, err,
+				    errlen);
 	else
 		acct_label(set);
 	if (rc < 0)
 		return rc;
-	return acct_join(set, files, nfiles, spec, err, errlen);
+	return acct_join_map(set, files, nfiles, o->host_map, spec, err, errlen);
 }

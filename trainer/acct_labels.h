@@ -17,14 +17,16 @@
 #include "acct.h"
 #include "acct_speed.h"
 #include "dataset.h"
+#include "hostmap.h"
 
-/* What to read and how (rank-train's --acct, --class, --no-learn-speed). */
+/* What to read and how (rank-train's --acct, --class, --host-map,
+ * --speed-groups). */
 struct acct_labels_opts {
 	const char *const *paths;      /* the lsb.acct files (rotated ones too) */
 	size_t npaths;
 	enum acct_class key;           /* the job class */
-	acct_speed_group_fn group;     /* hosts to speed groups, or NULL */
-	void *group_ctx;
+	const struct hostmap *host_map;  /* accounting names to history names, or NULL */
+	const struct hostmap *groups;    /* hosts to speed groups, or NULL */
 };
 
 /*

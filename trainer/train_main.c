@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 	static struct model installed, m;
 	static struct acct_set acct;
 	static struct acct_speed speed;
+	static struct hostmap host_map, groups;
 	static struct model_speed learned[MODEL_MAX_SPEED];
 	size_t nlearned = 0;
 	static struct train_result r;
@@ -239,9 +240,13 @@ int main(int argc, char **argv)
 	}
 	if (c.acct) {
 		struct acct_speed *sp = c.no_learn_speed ? NULL : &speed;
-		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct };
+		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct,
+					       .host_map = c.host_map ? &host_map : NULL,
+					       .groups = c.speed_groups ? &groups : NULL };
 		acct_class_parse(c.acct_class, &ao.key);   /* checked by the options */
-		if (acct_labels_attach(&ao, files, (size_t)nfiles, &o->spec, &acct, sp, err,
+		if ((c.host_map && hostmap_load(c.host_map, &host_map, err, sizeof err) < 0) ||
+		    (c.speed_groups && hostmap_load(c.speed_groups, &groups, err, sizeof err) < 0) ||
+		    acct_labels_attach(&ao, files, (size_t)nfiles, &o->spec, &acct, sp, err,
 				       sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);

@@ -247,6 +247,14 @@ const struct train_option train_options_table[] = {
 	  "with --acct, a job's class: name (the job name, else the command's program),"
 	  " command (the program: its first word, without arguments or directory) or queue",
 	  "Fl -class Cm name | command | queue" },
+	{ "host-map", "FILE", set_string, OFF(host_map), 0, 0, NULL,
+	  "with --acct: lines 'ACCT-HOST HISTORY-HOST' (a name or glob, then a name) for"
+	  " accounting host names that are not the histories' (a domain alone needs none)",
+	  "Fl -host-map Ar file" },
+	{ "speed-groups", "FILE", set_string, OFF(speed_groups), 0, 0, NULL,
+	  "with --acct: lines 'HOST GROUP' (a name or glob, then a name): learn one speed"
+	  " per group, given to each of its hosts; other hosts get their own",
+	  "Fl -speed-groups Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -276,6 +284,11 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 	}
 	if (o->lambda_rule != TRAIN_LAMBDA_CV && o->method != TRAIN_RIDGE) {
 		snprintf(err, errlen, "--lambda only applies to --method ridge");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
+		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
+			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;
