@@ -335,12 +335,77 @@ static void test_rank_train_learns_speed(void **state)
 	free(dir);
 }
 
+/*
+ * The same cluster as the accounting of another naming: LSF keeps the
+ * domain (fast0.example.com), and "slow0" is "slow0-ib" there, mapped by
+ * --host-map; --speed-groups puts mid0 and slow0 in one group, whose
+ * factor both get (between their speeds, 1.5 and 2.2: the group's idle runs
+ * are mostly mid0's, the faster).  The labels are joined all the same.
+ */
+static void test_rank_train_names_and_groups(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), hist[3][600], acct[600], renamed[600], out[600], map[600];
+	char grp[600], *text;
+	make_cluster(dir, false, hist, acct);
+	snprintf(renamed, sizeof renamed, "%s/lsb.acct.renamed", dir);
+	FILE *in = fopen(acct, "r"), *o = fopen(renamed, "w");
+	assert_non_null(in);
+	assert_non_null(o);
+	char line[4096];
+	while (fgets(line, sizeof line, in)) {
+		char *p;
+		if ((p = strstr(line, " \"fast0\" ")) != NULL)
+			fprintf(o, "%.*s \"fast0.example.com\" %s", (int)(p - line), line, p + 9);
+		else if ((p = strstr(line, " \"slow0\" ")) != NULL)
+			fprintf(o, "%.*s \"slow0-ib\" %s", (int)(p - line), line, p + 9);
+		else
+			fputs(line, o);
+	}
+	fclose(in);
+	fclose(o);
+	tu_write(dir, "map", "slow*-ib slow0   # the InfiniBand names\n");
+	tu_write(dir, "groups", "mid0 newer\nslow0-ib newer\n");
+	snprintf(map, sizeof map, "%s/map", dir);
+	snprintf(grp, sizeof grp, "%s/groups", dir);
+	snprintf(out, sizeof out, "%s/g.model", dir);
+	const struct th_opts to = { .bin = getenv("TRAIN_BIN"), .err = TH_STDOUT };
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", renamed, "--terms", terms,
+		"--host-map", map, "--speed-groups", grp, "--output", out, hist[0], hist[1],
+		hist[2], NULL }, 300.0, &text, NULL), 0);
+	assert_non_null(strstr(text, "acct: 3000 jobs attached to a sample; 0 with no sample"));
+	assert_non_null(strstr(text, "speed: 6 (class, group) cells"));
+	assert_non_null(strstr(text, "speed: mid0 (group newer): learned"));
+	free(text);
+	static struct model m;
+	struct model_error merr;
+	assert_int_equal(model_load_file(out, NULL, &m, &merr), 0);
+	assert_int_equal(m.n_speed, 3);
+	int f = model_speed_for(&m, "fast0"), mi = model_speed_for(&m, "mid0"),
+	    sl = model_speed_for(&m, "slow0-ib");
+	assert_true(f >= 0 && mi >= 0 && sl >= 0);
+	assert_true(m.speed[f].factor == 1.0);
+	assert_true(m.speed[mi].factor == m.speed[sl].factor);
+	assert_true(m.speed[mi].factor > 1.4 && m.speed[mi].factor < 2.2);
+	/* a bad map is an error naming it */
+	tu_write(dir, "map", "slow*-ib\n");
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", renamed, "--terms", terms,
+		"--host-map", map, "--dry-run", hist[0], NULL }, 300.0, &text, NULL), 1);
+	char want[700];
+	snprintf(want, sizeof want, "%s:1: expected 'HOST NAME'", map);
+	assert_non_null(strstr(text, want));
+	free(text);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recovers_speeds),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_rank_train_learns_speed),
+		cmocka_unit_test(test_rank_train_names_and_groups),
 	};
 	return TU_RUN(tests);
 }
