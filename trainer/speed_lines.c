@@ -56,6 +56,9 @@ int speed_lines_read(const char *path, struct model_speed *speed, size_t *n,
 				 tok[1], tok[2], MODEL_SPEED_MIN, MODEL_SPEED_MAX);
 		else if (*n == MODEL_MAX_SPEED)
 			snprintf(why, sizeof why, "more than %d speed lines", MODEL_MAX_SPEED);
+		for (size_t i = 0; !why[0] && i < *n; i++)
+			if (strcasecmp(speed[i].host, tok[1]) == 0)
+				snprintf(why, sizeof why, "speed %s given twice", tok[1]);
 		if (why[0]) {
 			if (rc == 0)   /* the first problem is the one reported */
 				rc = errmsg(err, errlen, -EINVAL, "%s:%lu: %s", path, lineno, why);

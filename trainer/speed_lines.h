@@ -25,8 +25,9 @@
  * Read the speed lines of the model file at path into speed[] (*n of them,
  * at most MODEL_MAX_SPEED).  A missing file gives none.  Returns 0, or a
  * negative errno with "PATH: problem" in err for an unreadable file, or
- * -EINVAL with "PATH:LINE: problem" for the first malformed speed line
- * (the good lines are still in speed[]: the caller may carry them).
+ * -EINVAL with "PATH:LINE: problem" for the first malformed speed line or
+ * a host given twice (the good lines, each host's first, are still in
+ * speed[]: the caller may carry them).
  */
 int speed_lines_read(const char *path, struct model_speed *speed, size_t *n,
 		     char *err, size_t errlen);
