@@ -250,6 +250,7 @@ void acct_label(struct acct_set *set)
 	if (set->n > 0)
 		qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
 	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
+	set->st.speeds = false;
 	for (size_t i = 0; i < set->n;) {
 		size_t j = i;
 		while (j < set->n && strcmp(set->jobs[j].cls, set->jobs[i].cls) == 0)
@@ -279,8 +280,13 @@ void acct_report(const struct acct_set *set, FILE *f)
 		" %lu on several hosts, %lu with bad times, %lu shorter than %d s%s\n",
 		s->records, s->jobs, s->not_done, s->multi_host, s->bad_times, s->too_short,
 		ACCT_MIN_SECONDS, s->truncated ? ", 1 unfinished last line" : "");
-	fprintf(f, "acct: %lu classes labelled; %lu classes (%lu jobs) with fewer than %d runs skipped\n",
-		s->classes, s->classes_skipped, s->jobs_skipped, ACCT_MIN_RUNS);
+	if (s->speeds)
+		fprintf(f, "acct: %lu classes labelled; %lu classes with fewer than %d runs on every"
+			" host skipped; %lu jobs skipped (their class and host not fitted together)\n",
+			s->classes, s->classes_skipped, ACCT_MIN_RUNS, s->jobs_skipped);
+	else
+		fprintf(f, "acct: %lu classes labelled; %lu classes (%lu jobs) with fewer than %d runs"
+			" skipped\n", s->classes, s->classes_skipped, s->jobs_skipped, ACCT_MIN_RUNS);
 	fprintf(f, "acct: %lu jobs attached to a sample; %lu with no sample of their host"
 		" within %d s before the start\n", s->joined, s->no_sample, ACCT_MAX_GAP);
 }

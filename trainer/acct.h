@@ -32,6 +32,7 @@
 #ifndef ELIM_RANK_ACCT_H
 #define ELIM_RANK_ACCT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +70,8 @@ struct acct_stats {
 	unsigned long classes;        /* classes with enough runs */
 	unsigned long classes_skipped;/* classes with too few runs ... */
 	unsigned long jobs_skipped;   /* ... and their jobs */
+	bool speeds;                  /* labelled by acct_speed_fit: a class needs its runs on
+					 one host (or group), a job its class's and host's effects */
 	unsigned long joined;         /* labelled jobs attached to a sample */
 	unsigned long no_sample;      /* labelled jobs with no sample of their host near the start */
 };

@@ -266,6 +266,7 @@ int acct_speed_fit(struct acct_set *set, acct_speed_group_fn group, void *ctx,
 	sp->sweeps = backfit(&w, sp);
 	/* label; the jobs of each connected part */
 	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
+	set->st.speeds = true;
 	for (size_t c = 0; c < w.ncls; c++)
 		if (isfinite(w.a[c]))
 			set->st.classes++;
