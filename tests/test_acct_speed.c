@@ -23,6 +23,7 @@
 
 #include "acct.h"
 #include "acct_speed.h"
+#include "hostmap.h"
 #include "model.h"
 #include "trainer_fixture.h"
 
@@ -143,7 +144,7 @@ static void test_recovers_speeds(void **state)
 	/* the speed lines: every host of the reference's part, by name */
 	struct model_speed lines[8];
 	size_t left;
-	assert_int_equal(acct_speed_lines(&sp, lines, 8, &left), 5);
+	assert_int_equal(acct_speed_lines(&sp, NULL, lines, 8, &left), 5);
 	assert_int_equal(left, 0);
 	assert_string_equal(lines[3].host, "n4");
 	assert_true(lines[3].factor == 2.5);
@@ -175,6 +176,11 @@ static const char *group_of(void *ctx, const char *host)
 	return strcmp(host, "n1") == 0 || strcmp(host, "n2") == 0 ? "old" : NULL;
 }
 
+static const char *map_group(void *ctx, const char *host)
+{
+	return hostmap_lookup(ctx, host);
+}
+
 static void test_groups(void **state)
 {
 	(void)state;
@@ -190,7 +196,7 @@ static void test_groups(void **state)
 	assert_int_equal(sp.cells, 13);
 	struct model_speed lines[8];
 	size_t left;
-	assert_int_equal(acct_speed_lines(&sp, lines, 8, &left), 5);
+	assert_int_equal(acct_speed_lines(&sp, NULL, lines, 8, &left), 5);
 	/* n1 and n2 one factor: the idle runs of the group's 10th percentile
 	 * are n2's (its 12 or so of 80), so n2's speed, 1.0 over 0.8 */
 	assert_string_equal(lines[0].host, "n1");
@@ -198,6 +204,23 @@ static void test_groups(void **state)
 	assert_true(lines[0].factor == lines[1].factor);
 	assert_true(fabs(lines[0].factor / 1.25 - 1) < 0.005);
 	acct_speed_free(&sp);
+
+	/* a map file's glob: one line for the group, then the hosts in none */
+	struct hostmap map = { 0 };
+	const char *mt = "n[12] old\n";
+	assert_int_equal(hostmap_parse(mt, strlen(mt), "g", &map, err, sizeof err), 0);
+	assert_int_equal(acct_speed_fit(&set, map_group, &map, &sp, err, sizeof err), 0);
+	assert_int_equal(acct_speed_lines(&sp, &map, lines, 8, &left), 4);
+	assert_int_equal(left, 0);
+	assert_string_equal(lines[0].host, "n[12]");
+	assert_true(fabs(lines[0].factor / 1.25 - 1) < 0.005);
+	assert_string_equal(lines[1].host, "n3");
+	assert_string_equal(lines[3].host, "n5");
+	/* with room for two: the others are counted */
+	assert_int_equal(acct_speed_lines(&sp, &map, lines, 2, &left), 2);
+	assert_int_equal(left, 2);
+	acct_speed_free(&sp);
+	hostmap_free(&map);
 	acct_free(&set);
 	tu_rmtree(dir);
 	free(dir);

@@ -7,6 +7,7 @@
 
 #include "acct_speed.h"
 #include "errmsg.h"
+#include "hostmap.h"
 #include "hostmatch.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -313,26 +314,49 @@ out:
 	return 0;
 }
 
-size_t acct_speed_lines(const struct acct_speed *sp, struct model_speed *out, size_t max,
-			size_t *left)
+/* Append "speed host f" to out (4 significant digits: what the fit can tell,
+ * and a stable file), or count it in *left. */
+static void add_line(struct model_speed *out, size_t *n, size_t max, const char *host, double f,
+		     size_t *left)
+{
+	if (*n == max || f < MODEL_SPEED_MIN || f > MODEL_SPEED_MAX || !hostmatch_valid(host) ||
+	    strlen(host) >= sizeof out->host) {
+		(*left)++;
+		return;
+	}
+	char buf[32];
+	snprintf(buf, sizeof buf, "%.4g", f);
+	snprintf(out[*n].host, sizeof out[*n].host, "%s", host);
+	out[(*n)++].factor = strtod(buf, NULL);
+}
+
+/* The key named name, or NULL. */
+static const struct acct_speed_key *key_named(const struct acct_speed *sp, const char *name)
+{
+	for (size_t k = 0; k < sp->nkeys; k++)
+		if (strcmp(sp->keys[k].name, name) == 0)
+			return &sp->keys[k];
+	return NULL;
+}
+
+size_t acct_speed_lines(const struct acct_speed *sp, const struct hostmap *groups,
+			struct model_speed *out, size_t max, size_t *left)
 {
 	size_t n = 0;
 	*left = 0;
+	for (size_t i = 0; groups && i < groups->n; i++) {
+		const struct acct_speed_key *k = key_named(sp, groups->e[i].name);
+		if (k && isfinite(k->factor))
+			add_line(out, &n, max, groups->e[i].pattern, k->factor, left);
+	}
 	for (size_t h = 0; h < sp->nhosts; h++) {
 		double f = sp->keys[sp->hosts[h].key].factor;
-		if (!isfinite(f))
-			continue;
-		if (n == max || f < MODEL_SPEED_MIN || f > MODEL_SPEED_MAX ||
-		    !hostmatch_valid(sp->hosts[h].name) || hostmatch_is_glob(sp->hosts[h].name) ||
-		    strlen(sp->hosts[h].name) >= sizeof out->host) {
+		if (!isfinite(f) || (groups && hostmap_lookup(groups, sp->hosts[h].name)))
+			continue;   /* no factor, or its group's line names it */
+		if (hostmatch_is_glob(sp->hosts[h].name))
 			(*left)++;
-			continue;
-		}
-		snprintf(out[n].host, sizeof out[n].host, "%s", sp->hosts[h].name);
-		/* 4 significant digits: what the fit can tell, and a stable file */
-		char buf[32];
-		snprintf(buf, sizeof buf, "%.4g", f);
-		out[n++].factor = strtod(buf, NULL);
+		else
+			add_line(out, &n, max, sp->hosts[h].name, f, left);
 	}
 	return n;
 }

@@ -84,13 +84,18 @@ typedef const char *(*acct_speed_group_fn)(void *ctx, const char *host);
 int acct_speed_fit(struct acct_set *set, acct_speed_group_fn group, void *ctx,
 		   struct acct_speed *sp, char *err, size_t errlen);
 
+struct hostmap;
+
 /*
- * The learned factors as model speed lines, one per host with a factor
- * within the model's limits and a valid name, in name order, at most max.
- * Returns how many were written to out; *left the ones that were not.
+ * The learned factors as model speed lines, within the model's limits and
+ * with valid names, at most max: with groups (the map the fit's group hook
+ * read, or NULL) one line per entry of the map whose group has a factor,
+ * naming the entry's pattern (a glob then covers its hosts in one line);
+ * then one per host in no group, in name order.  Returns how many were
+ * written to out; *left the ones that were not.
  */
-size_t acct_speed_lines(const struct acct_speed *sp, struct model_speed *out, size_t max,
-			size_t *left);
+size_t acct_speed_lines(const struct acct_speed *sp, const struct hostmap *groups,
+			struct model_speed *out, size_t max, size_t *left);
 
 /* Print "speed: ..." lines: the fit, then one per host (learned factor,
  * hostFactor and the factor it implies). */

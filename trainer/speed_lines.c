@@ -86,26 +86,25 @@ static bool replaced(const struct model_speed *c, const struct model_speed *lear
 	return false;
 }
 
-int speed_lines_set(struct model *m, const struct model_speed *learned, size_t nlearned,
-		    const struct model_speed *carried, size_t ncarried, size_t *ndropped,
-		    char *err, size_t errlen)
+void speed_lines_set(struct model *m, const struct model_speed *learned, size_t nlearned,
+		     const struct model_speed *carried, size_t ncarried, size_t *ndropped,
+		     size_t *nleft)
 {
-	size_t keep = 0;
-	*ndropped = 0;
-	for (size_t i = 0; i < ncarried; i++)
-		if (replaced(&carried[i], learned, nlearned))
-			(*ndropped)++;
-		else
-			keep++;
-	if (nlearned + keep > MODEL_MAX_SPEED)
-		return errmsg(err, errlen, -ENOSPC, "%zu learned and %zu carried speed lines: a model"
-			      " holds at most %d (group hosts with --host-map)", nlearned, keep,
-			      MODEL_MAX_SPEED);
+	/* as many learned lines as fit beside the carried ones they do not replace */
+	size_t use = nlearned, keep;
+	for (;; use--) {
+		keep = 0;
+		for (size_t i = 0; i < ncarried; i++)
+			keep += !replaced(&carried[i], learned, use);
+		if (use + keep <= MODEL_MAX_SPEED)
+			break;
+	}
+	*nleft = nlearned - use;
+	*ndropped = ncarried - keep;
 	m->n_speed = 0;
-	for (size_t i = 0; i < nlearned; i++)
+	for (size_t i = 0; i < use; i++)
 		m->speed[m->n_speed++] = learned[i];
 	for (size_t i = 0; i < ncarried; i++)
-		if (!replaced(&carried[i], learned, nlearned))
+		if (!replaced(&carried[i], learned, use))
 			m->speed[m->n_speed++] = carried[i];
-	return 0;
 }

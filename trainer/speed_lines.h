@@ -34,12 +34,13 @@ int speed_lines_read(const char *path, struct model_speed *speed, size_t *n,
 
 /*
  * Set m's speed lines: learned[0..nlearned) then each of carried[0..ncarried)
- * that no learned line names.  *ndropped counts the carried lines a learned
- * one replaced.  Returns 0, or -ENOSPC (m unchanged) with a message in err
- * when they are more than MODEL_MAX_SPEED.
+ * (at most MODEL_MAX_SPEED, as speed_lines_read gives) that no learned line
+ * written names.  Nothing carried is lost for want of room: when they are
+ * more than MODEL_MAX_SPEED, the last learned lines are left out, *nleft
+ * of them.  *ndropped counts the carried lines a learned one replaced.
  */
-int speed_lines_set(struct model *m, const struct model_speed *learned, size_t nlearned,
-		    const struct model_speed *carried, size_t ncarried, size_t *ndropped,
-		    char *err, size_t errlen);
+void speed_lines_set(struct model *m, const struct model_speed *learned, size_t nlearned,
+		     const struct model_speed *carried, size_t ncarried, size_t *ndropped,
+		     size_t *nleft);
 
 #endif

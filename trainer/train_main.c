@@ -179,22 +179,25 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 /*
  * m's speed lines: learned[0..nlearned), then those of the model at
  * --output that no learned one replaces (a bad line there is a warning:
- * the good ones are carried).  Returns 0, or -1 (said) when they do not fit.
+ * the good ones are carried; learned ones that do not fit beside them are
+ * left out, and said).
  */
-static int set_speed_lines(const struct train_cli *c, struct model *m,
-			   const struct model_speed *learned, size_t nlearned)
+static void set_speed_lines(const struct train_cli *c, struct model *m,
+			    const struct model_speed *learned, size_t nlearned)
 {
 	static struct model_speed carried[MODEL_MAX_SPEED];
 	char err[1024];
-	size_t ncarried, ndropped;
+	size_t ncarried, ndropped, nleft;
 	if (speed_lines_read(c->output, carried, &ncarried, err, sizeof err) < 0)
 		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
-	if (speed_lines_set(m, learned, nlearned, carried, ncarried, &ndropped, err, sizeof err) < 0)
-		return fail(err, -1);
+	speed_lines_set(m, learned, nlearned, carried, ncarried, &ndropped, &nleft);
+	if (nleft)
+		fprintf(stderr, "rank-train: warning: %zu learned speed lines left out: a model holds"
+			" at most %d (--speed-groups with globs gives one line a group)\n", nleft,
+			MODEL_MAX_SPEED);
 	if (ncarried || nlearned)
 		printf("speed lines: %zu learned, %zu carried from %s (%zu replaced by learned ones)\n",
-		       nlearned, ncarried - ndropped, c->output, ndropped);
-	return 0;
+		       nlearned - nleft, ncarried - ndropped, c->output, ndropped);
 }
 
 int main(int argc, char **argv)
@@ -253,7 +256,7 @@ int main(int argc, char **argv)
 		if (sp) {
 			size_t left;
 			acct_speed_report(sp, stdout);
-			nlearned = acct_speed_lines(sp, learned, MODEL_MAX_SPEED, &left);
+			nlearned = acct_speed_lines(sp, ao.groups, learned, MODEL_MAX_SPEED, &left);
 			if (left)
 				printf("speed: %zu learned factors not written: outside %g to %g, a name a"
 				       " speed line cannot hold, or more than %d\n", left, MODEL_SPEED_MIN,
@@ -287,10 +290,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rank-train: not replacing %s: %s\n", c.output, d.why);
 		printf("model not written: the installed model does better\n");
 		status = EXIT_KEPT;
-	} else if (set_speed_lines(&c, &m, learned, nlearned) < 0) {
-		status = EXIT_FAIL;
 	} else {
 		struct model_error merr;
+		set_speed_lines(&c, &m, learned, nlearned);
 		if (model_save(&m, c.output, &merr) < 0)
 			status = fail(merr.msg, EXIT_FAIL);
 		else
