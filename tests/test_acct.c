@@ -465,7 +465,16 @@ static void test_rank_train_acct(void **state)
 		"--class", "queue", "--terms", "cpu_busy", "--dry-run", db, NULL }, 300.0, &out,
 		NULL), 0);
 	assert_non_null(strstr(out, "acct: 160 JOB_FINISH records: 160 usable jobs"));
+	assert_null(strstr(out, "read twice"));
 	assert_non_null(strstr(out, "acct: 1 classes labelled"));   /* one queue, two names */
+	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
+	free(out);
+	/* a file given twice (or overlapping copies): each job counted once */
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", a1, "--acct", a2,
+		"--acct", a1, "--terms", "cpu_busy", "--dry-run", db, NULL }, 300.0, &out, NULL), 0);
+	assert_non_null(strstr(out, "acct: 240 JOB_FINISH records: 160 usable jobs"));
+	assert_non_null(strstr(out, "acct: 80 jobs read twice (the same jobId, host, start and"
+				    " finish) counted once"));
 	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
 	free(out);
 	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", a1, "--class", "app",

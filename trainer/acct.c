@@ -120,8 +120,9 @@ int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
 	st->records++;
 	if (n <= T_NASKED)
 		return errmsg(why, whylen, -EINVAL, "JOB_FINISH record with %d fields, too few", n);
-	long long event, start, nasked, nexec, status;
+	long long event, start, nasked, nexec, status, job_id;
 	if (num(tok[T_TIME], "event time", &event, why, whylen) < 0 ||
+	    num(tok[T_JOBID], "jobId", &job_id, why, whylen) < 0 ||
 	    num(tok[T_START], "startTime", &start, why, whylen) < 0 ||
 	    num(tok[T_NASKED], "number of asked hosts", &nasked, why, whylen) < 0)
 		return -EINVAL;
@@ -168,6 +169,7 @@ int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
 	}
 	job->start = start;
 	job->finish = event;
+	job->job_id = job_id;
 	job->slowdown = NAN;
 	job->row_time = -1;
 	job->host_factor = host_factor;
@@ -233,6 +235,38 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 	return rc;
 }
 
+static int cmp_same_job(const void *a, const void *b)
+{
+	const struct acct_job *x = a, *y = b;
+	if (x->job_id != y->job_id)
+		return x->job_id < y->job_id ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->finish != y->finish)
+		return x->finish < y->finish ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+void acct_dedupe(struct acct_set *set)
+{
+	if (set->n == 0)
+		return;
+	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_same_job);
+	size_t k = 1;
+	for (size_t i = 1; i < set->n; i++) {
+		if (cmp_same_job(&set->jobs[i], &set->jobs[k - 1]) == 0) {
+			free(set->jobs[i].host);
+			free(set->jobs[i].cls);
+			free(set->jobs[i].row_host);
+			set->st.duplicates++;
+			set->st.jobs--;
+			continue;
+		}
+		set->jobs[k++] = set->jobs[i];
+	}
+	set->n = k;
+}
+
 static int cmp_class_run(const void *a, const void *b)
 {
 	const struct acct_job *x = a, *y = b;
@@ -276,10 +310,17 @@ void acct_label(struct acct_set *set)
 void acct_report(const struct acct_set *set, FILE *f)
 {
 	const struct acct_stats *s = &set->st;
+	char tail[64] = "";
+	if (s->truncated)
+		snprintf(tail, sizeof tail, ", %lu unfinished last line%s", s->truncated,
+			 s->truncated > 1 ? "s" : "");
 	fprintf(f, "acct: %lu JOB_FINISH records: %lu usable jobs; skipped %lu not done,"
 		" %lu on several hosts, %lu with bad times, %lu shorter than %d s%s\n",
 		s->records, s->jobs, s->not_done, s->multi_host, s->bad_times, s->too_short,
-		ACCT_MIN_SECONDS, s->truncated ? ", 1 unfinished last line" : "");
+		ACCT_MIN_SECONDS, tail);
+	if (s->duplicates)
+		fprintf(f, "acct: %lu jobs read twice (the same jobId, host, start and finish)"
+			" counted once\n", s->duplicates);
 	if (s->speeds)
 		fprintf(f, "acct: %lu classes labelled; %lu classes with fewer than %d runs on every"
 			" host skipped; %lu jobs skipped (their class and host not fitted together)\n",

@@ -47,6 +47,7 @@
 
 struct acct_job {
 	int64_t start, finish;    /* epoch seconds */
+	int64_t job_id;           /* the record's jobId */
 	char *host;               /* the execution host */
 	char *cls;                /* job name, else command */
 	double host_factor;       /* the record's hostFactor: LSF's CPU factor of its first
@@ -66,6 +67,7 @@ struct acct_stats {
 	unsigned long bad_times;      /* never started, or finished before it started */
 	unsigned long too_short;      /* shorter than ACCT_MIN_SECONDS */
 	unsigned long truncated;      /* an unfinished last line */
+	unsigned long duplicates;     /* the same job read twice (acct_dedupe) */
 	unsigned long jobs;           /* usable jobs */
 	unsigned long classes;        /* classes with enough runs */
 	unsigned long classes_skipped;/* classes with too few runs ... */
@@ -118,6 +120,11 @@ int acct_class_parse(const char *s, enum acct_class *key);
 /* Read every record of path into set (appending), classes by set->key.  A malformed record is
  * an error "PATH:LINE: why"; an unfinished last line is skipped and counted. */
 int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
+
+/* Drop the jobs read twice (the same jobId, host, start and finish: one
+ * file given twice, or copies that overlap), counted in st.duplicates and
+ * taken out of st.jobs.  Reorders the jobs. */
+void acct_dedupe(struct acct_set *set);
 
 /* Compute every job's slowdown from its class (see above). */
 void acct_label(struct acct_set *set);

@@ -18,6 +18,7 @@ int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, siz
 		rc = acct_read(o->paths[i], set, err, errlen);
 	if (rc < 0)
 		return rc;
+	acct_dedupe(set);
 	if (sp)
 		rc = acct_speed_fit(set, o->groups ? group_of : NULL, (void *)o->groups, sp, err,
 				    errlen);

@@ -43,6 +43,9 @@ FUZZ_TARGET(acct)
 			FUZZ_CHECK(j->host != NULL && j->cls != NULL);
 			FUZZ_CHECK(j->finish >= j->start);
 		}
+		size_t before = set.n;
+		acct_dedupe(&set);
+		FUZZ_CHECK(set.n + set.st.duplicates == before && set.st.jobs == set.n);
 		acct_label(&set);
 		for (size_t i = 0; i < set.n; i++)
 			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || (isfinite(set.jobs[i].slowdown) &&
