@@ -239,7 +239,24 @@ static const double fx_speed[] = { 1.0, 1.5, 2.2 };
  * "c0".."c2", running base x that column.  uniform: all speeds 1, the same
  * features and load (the same seeds).
  */
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* make_cluster with host busy (-1: none) never idle: its jobs start only
+ * where its load's slowdown is above its median. */
+static void make_cluster_busy(const char *dir, bool uniform, int busy, char hist[3][600],
+			      char *acct);
+
 static void make_cluster(const char *dir, bool uniform, char hist[3][600], char *acct)
+{
+	make_cluster_busy(dir, uniform, -1, hist, acct);
+}
+
+static void make_cluster_busy(const char *dir, bool uniform, int busy, char hist[3][600],
+			      char *acct)
 {
 	snprintf(acct, 600, "%s/lsb.acct.%d", dir, uniform);
 	FILE *f = fopen(acct, "w");
@@ -255,10 +272,22 @@ static void make_cluster(const char *dir, bool uniform, char hist[3][600], char 
 		sqlite3 *db;
 		sqlite3_stmt *st;
 		assert_int_equal(sqlite3_open(hist[h], &db), SQLITE_OK);
+		double median = 0;
+		if (h == busy) {
+			static double v[3000];
+			int nv = 0;
+			assert_int_equal(sqlite3_prepare_v2(db, "SELECT slowdown FROM samples", -1, &st,
+							    NULL), SQLITE_OK);
+			while (nv < 3000 && sqlite3_step(st) == SQLITE_ROW)
+				v[nv++] = sqlite3_column_double(st, 0);
+			sqlite3_finalize(st);
+			qsort(v, (size_t)nv, sizeof *v, cmp_d);
+			median = v[nv / 2];
+		}
 		assert_int_equal(sqlite3_prepare_v2(db, "SELECT time, host, slowdown FROM samples"
 						    " ORDER BY time", -1, &st, NULL), SQLITE_OK);
 		for (int k = 0; sqlite3_step(st) == SQLITE_ROW; k++) {
-			if (k % 3)
+			if (k % 3 || sqlite3_column_double(st, 2) < median)
 				continue;
 			char cls[8];
 			snprintf(cls, sizeof cls, "c%d", k / 3 % 3);
@@ -289,9 +318,13 @@ static double slope(const struct model *m, size_t i)
 
 /*
  * rank-train --acct on a cluster of three speeds: the model's speed lines
- * are the speeds (the fixture's slowdown distribution differs a little
- * from host to host, and the idle run is its 10th percentile: measured
- * within 2 % here, 4 % asserted); a hand-written line is carried, one for a
+ * are the speeds.  From the cells' idle runs alone (--speed-rounds 1) they
+ * are off by how much the 10th percentile of the fixture's slowdown differs
+ * from host to host (2.5 % measured here); after the default refit to the
+ * fitted model's slowdowns (twice by default), each host's effect is a mean of log(run /
+ * predicted) over its 1000 jobs, whose spread is the label noise and the
+ * model's misfit, about 2 %, so its standard error is under 0.1 %: 0.3 %
+ * measured, 1 % asserted.  A hand-written line is carried, one for a
  * learned host replaced.  The load slopes equal those learned on the same
  * cluster at one speed (the labels are the same but for the rounding of
  * run times to the second: 0.5 s in 1200 s or more), within 1 % of the
@@ -310,7 +343,8 @@ static void test_rank_train_learns_speed(void **state)
 	snprintf(out_n, sizeof out_n, "%s/n.model", dir);
 	train(acct_m, mixed, out_m, true, &text);
 	assert_non_null(strstr(text, "speed: reference fast0 (the fastest)"));
-	assert_non_null(strstr(text, "speed: slow0: learned 2.1"));   /* 2.2 - 4 % .. */
+	assert_non_null(strstr(text, "speed: slow0: learned 2.2"));   /* 2.2 +- 1 % */
+	assert_non_null(strstr(text, "speed: refitted 2 times to the model's slowdowns, on 3000 jobs"));
 	assert_non_null(strstr(text, "hostFactor 45.5 (implies 2.198)"));
 	assert_non_null(strstr(text, "speed lines: 3 learned, 1 carried from"));
 	assert_non_null(strstr(text, "(1 replaced by learned ones)"));
@@ -333,7 +367,7 @@ static void test_rank_train_learns_speed(void **state)
 		int i = model_speed_for(&mm, host);
 		assert_true(i >= 0);
 		print_message("# %s: learned %.4g, true %.4g\n", host, mm.speed[i].factor, fx_speed[h]);
-		assert_true(fabs(mm.speed[i].factor / fx_speed[h] - 1) < 0.04);
+		assert_true(fabs(mm.speed[i].factor / fx_speed[h] - 1) < 0.01);
 	}
 	assert_string_equal(mm.speed[3].host, "other7");
 	assert_true(mm.speed[3].factor == 3.0);
@@ -354,6 +388,54 @@ static void test_rank_train_learns_speed(void **state)
 	assert_true(worst < 0.01 * big);
 	assert_true(worst_n > 0.1 * big);
 	assert_true(fabs(mm.intercept - mf.intercept) < 0.01 * fabs(mf.intercept));
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/*
+ * A host never idle in the window (slow0's jobs all start above its
+ * median load): from the idle runs alone (--speed-rounds 1) its least load
+ * is learned as speed, 24 % over here; each refit to the model's slowdowns
+ * takes more of it out (measured 2.8 % after one, 0.6 % after two, the
+ * default of 3 rounds, 0.3 % after five: the model of the first round was
+ * fitted to the biased labels, so the steps shrink), 1.5 % asserted.
+ */
+static void test_refit_never_idle(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), hist[3][600], acct[600], out1[600], out2[600], out3[600], *text;
+	make_cluster_busy(dir, false, 2, hist, acct);
+	snprintf(out1, sizeof out1, "%s/1.model", dir);
+	snprintf(out2, sizeof out2, "%s/2.model", dir);
+	snprintf(out3, sizeof out3, "%s/3.model", dir);
+	const struct th_opts to = { .bin = getenv("TRAIN_BIN"), .err = TH_STDOUT };
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", acct, "--terms", terms,
+		"--speed-rounds", "1", "--output", out1, hist[0], hist[1], hist[2], NULL }, 300.0,
+		&text, NULL), 0);
+	assert_null(strstr(text, "speed: refitted"));
+	free(text);
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", acct, "--terms", terms,
+		"--speed-rounds", "2", "--output", out2, hist[0], hist[1], hist[2], NULL }, 300.0,
+		&text, NULL), 0);
+	assert_non_null(strstr(text, "speed: refitted 1 time to"));
+	free(text);
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", acct, "--terms", terms,
+		"--output", out3, hist[0], hist[1], hist[2], NULL }, 300.0, &text, NULL), 0);
+	assert_non_null(strstr(text, "speed: refitted 2 times to"));
+	free(text);
+	static struct model m1, m2, m3;
+	struct model_error merr;
+	assert_int_equal(model_load_file(out1, NULL, &m1, &merr), 0);
+	assert_int_equal(model_load_file(out2, NULL, &m2, &merr), 0);
+	assert_int_equal(model_load_file(out3, NULL, &m3, &merr), 0);
+	double f1 = m1.speed[model_speed_for(&m1, "slow0")].factor;
+	double f2 = m2.speed[model_speed_for(&m2, "slow0")].factor;
+	double f3 = m3.speed[model_speed_for(&m3, "slow0")].factor;
+	print_message("# never idle slow0 (2.2): idle runs %.4g, refitted once %.4g, twice %.4g\n",
+		      f1, f2, f3);
+	assert_true(f1 / 2.2 - 1 > 0.1);
+	assert_true(fabs(f2 / 2.2 - 1) < fabs(f1 / 2.2 - 1));
+	assert_true(fabs(f3 / 2.2 - 1) < 0.015);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -429,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_rank_train_learns_speed),
 		cmocka_unit_test(test_rank_train_names_and_groups),
+		cmocka_unit_test(test_refit_never_idle),
 	};
 	return TU_RUN(tests);
 }

@@ -173,6 +173,7 @@ int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
 	job->slowdown = NAN;
 	job->row_time = -1;
 	job->host_factor = host_factor;
+	job->pred = NAN;
 	job->host = strdup(tok[hosts]);
 	job->cls = key == ACCT_CLASS_QUEUE ? strdup(tok[T_QUEUE])
 		: key == ACCT_CLASS_NAME && *name ? strdup(name) : program(command);

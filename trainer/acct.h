@@ -53,6 +53,7 @@ struct acct_job {
 	double host_factor;       /* the record's hostFactor: LSF's CPU factor of its first
 				     execution host (higher = faster) */
 	double slowdown;          /* NAN until labelled, or skipped */
+	double pred;              /* a fitted model's slowdown at its row (acct_refine), or NAN */
 	int64_t row_time;         /* the history row it is attached to; -1 none */
 	char *row_host;           /* that row's host when it names host otherwise (a domain,
 				     --host-map), or NULL */

@@ -130,23 +130,25 @@ static int fill_hosts(struct acct_set *set, struct acct_speed *sp)
 	return 0;
 }
 
-/* Backfit a[class] + b[key] to the fitted cells; returns the sweeps. */
-static unsigned long backfit(struct work *w, const struct acct_speed *sp)
+/* Backfit a[class] + b[key] to the fitted cells (or jobs, as cells of one);
+ * a and b NAN where nothing is observed.  Returns the sweeps, 0 for out of
+ * memory. */
+static unsigned long backfit(struct work *w)
 {
-	double *sa = calloc(w->ncls + w->nkeys, sizeof *sa);
-	unsigned *na = calloc(w->ncls + w->nkeys, sizeof *na);
+	for (size_t k = 0; k < w->nkeys; k++)
+		w->b[k] = NAN;
+	for (size_t c = 0; c < w->ncls; c++)
+		w->a[c] = NAN;
+	for (size_t i = 0; i < w->ncells; i++)
+		w->a[w->cells[i].cls] = w->b[w->cells[i].key] = 0;
+	double *sa = calloc(w->ncls + w->nkeys + 1, sizeof *sa);
+	unsigned *na = calloc(w->ncls + w->nkeys + 1, sizeof *na);
 	unsigned long sweeps = 0;
 	if (sa == NULL || na == NULL) {
 		free(sa);
 		free(na);
 		return 0;
 	}
-	for (size_t k = 0; k < w->nkeys; k++)
-		w->b[k] = sp->keys[k].cells ? 0 : NAN;
-	for (size_t c = 0; c < w->ncls; c++)
-		w->a[c] = NAN;
-	for (size_t i = 0; i < w->ncells; i++)
-		w->a[w->cells[i].cls] = 0;
 	for (; sweeps < ACCT_SPEED_MAX_ITER; sweeps++) {
 		double moved = 0;
 		memset(sa, 0, (w->ncls + w->nkeys) * sizeof *sa);
@@ -179,6 +181,60 @@ static unsigned long backfit(struct work *w, const struct acct_speed *sp)
 	free(sa);
 	free(na);
 	return sweeps + 1;
+}
+
+/*
+ * From the fitted effects in w: each job's label (NAN without both effects
+ * in one connected part), set->st's class counts, the parts, the reference
+ * and the factors in sp->keys.
+ */
+static void relabel(struct acct_set *set, struct acct_speed *sp, struct work *w)
+{
+	size_t n = set->n;
+	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
+	set->st.speeds = true;
+	for (size_t c = 0; c < w->ncls; c++)
+		if (isfinite(w->a[c]))
+			set->st.classes++;
+		else
+			set->st.classes_skipped++;
+	memset(w->part_jobs, 0, (w->nkeys + w->ncls) * sizeof *w->part_jobs);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = w->job_key[i], c = w->job_cls[i];
+		struct acct_job *j = &set->jobs[i];
+		if (isfinite(w->a[c]) && isfinite(w->b[k]) &&
+		    uf_find(w->up, k) == uf_find(w->up, w->nkeys + c)) {
+			j->slowdown = w->run[i] / exp(w->a[c] + w->b[k]);
+			w->part_jobs[uf_find(w->up, k)]++;
+		} else {
+			j->slowdown = NAN;
+			set->st.jobs_skipped++;
+		}
+	}
+	/* the reference: the fastest key of the part with the most jobs */
+	size_t best = w->nkeys + w->ncls;
+	sp->parts = 0;
+	for (size_t i = 0; i < w->nkeys + w->ncls; i++) {
+		if (uf_find(w->up, i) == i && w->part_jobs[i] > 0)
+			sp->parts++;
+		if (w->part_jobs[i] > 0 && (best == w->nkeys + w->ncls ||
+					    w->part_jobs[i] > w->part_jobs[best]))
+			best = i;
+	}
+	sp->ref = sp->nkeys;
+	for (size_t k = 0; k < w->nkeys; k++) {
+		sp->keys[k].b = sp->keys[k].factor = NAN;
+		sp->keys[k].part = -1;
+		if (!isfinite(w->b[k]))
+			continue;
+		sp->keys[k].b = w->b[k];
+		sp->keys[k].part = (int)uf_find(w->up, k);
+		if (uf_find(w->up, k) == best && (sp->ref == sp->nkeys || w->b[k] < w->b[sp->ref]))
+			sp->ref = k;
+	}
+	for (size_t k = 0; sp->ref < sp->nkeys && k < w->nkeys; k++)
+		if (isfinite(w->b[k]) && uf_find(w->up, k) == best)
+			sp->keys[k].factor = exp(w->b[k] - w->b[sp->ref]);
 }
 
 int acct_speed_fit(struct acct_set *set, acct_speed_group_fn group, void *ctx,
@@ -264,53 +320,78 @@ int acct_speed_fit(struct acct_set *set, acct_speed_group_fn group, void *ctx,
 		i = j;
 	}
 	sp->cells_fitted = w.ncells;
-	sp->sweeps = backfit(&w, sp);
-	/* label; the jobs of each connected part */
-	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
-	set->st.speeds = true;
-	for (size_t c = 0; c < w.ncls; c++)
-		if (isfinite(w.a[c]))
-			set->st.classes++;
-		else
-			set->st.classes_skipped++;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = w.job_key[i], c = w.job_cls[i];
-		struct acct_job *j = &set->jobs[i];
-		if (isfinite(w.a[c]) && isfinite(w.b[k]) &&
-		    uf_find(w.up, k) == uf_find(w.up, w.nkeys + c)) {
-			j->slowdown = w.run[i] / exp(w.a[c] + w.b[k]);
-			w.part_jobs[uf_find(w.up, k)]++;
-		} else {
-			j->slowdown = NAN;
-			set->st.jobs_skipped++;
-		}
-	}
-	/* the reference: the fastest key of the part with the most jobs */
-	size_t best = w.nkeys + w.ncls;
-	for (size_t i = 0; i < w.nkeys + w.ncls; i++) {
-		if (uf_find(w.up, i) == i && w.part_jobs[i] > 0)
-			sp->parts++;
-		if (w.part_jobs[i] > 0 && (best == w.nkeys + w.ncls || w.part_jobs[i] > w.part_jobs[best]))
-			best = i;
-	}
-	sp->ref = sp->nkeys;
-	for (size_t k = 0; k < w.nkeys; k++) {
-		if (!isfinite(w.b[k]))
-			continue;
-		sp->keys[k].b = w.b[k];
-		sp->keys[k].part = (int)uf_find(w.up, k);
-		if (uf_find(w.up, k) == best && (sp->ref == sp->nkeys || w.b[k] < w.b[sp->ref]))
-			sp->ref = k;
-	}
-	for (size_t k = 0; sp->ref < sp->nkeys && k < w.nkeys; k++)
-		if (isfinite(w.b[k]) && uf_find(w.up, k) == best)
-			sp->keys[k].factor = exp(w.b[k] - w.b[sp->ref]);
+	sp->sweeps = backfit(&w);
+	if (sp->sweeps == 0)
+		rc = -ENOMEM;
+	else
+		relabel(set, sp, &w);
 out:
 	work_free(&w);
 	if (rc < 0) {
 		acct_speed_free(sp);
 		return errmsg(err, errlen, rc, "learning host speeds: out of memory");
 	}
+	return 0;
+}
+
+static int cmp_host_name(const void *key, const void *elt)
+{
+	return strcmp(key, ((const struct acct_speed_host *)elt)->name);
+}
+
+int acct_speed_refit(struct acct_set *set, struct acct_speed *sp, char *err, size_t errlen)
+{
+	struct work w;
+	memset(&w, 0, sizeof w);
+	size_t n = set->n, m = n ? n : 1;
+	w.nkeys = sp->nkeys;
+	w.cls_names = malloc(m * sizeof *w.cls_names);
+	w.job_key = malloc(m * sizeof *w.job_key);
+	w.job_cls = malloc(m * sizeof *w.job_cls);
+	w.cells = malloc(m * sizeof *w.cells);
+	w.run = malloc(m * sizeof *w.run);
+	w.a = malloc((m + 1) * sizeof *w.a);
+	w.b = malloc((w.nkeys + 1) * sizeof *w.b);
+	w.up = malloc((w.nkeys + m + 1) * sizeof *w.up);
+	w.part_jobs = calloc(w.nkeys + m + 1, sizeof *w.part_jobs);
+	int rc = 0;
+	if (!w.cls_names || !w.job_key || !w.job_cls || !w.cells || !w.run || !w.a || !w.b ||
+	    !w.up || !w.part_jobs)
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		w.cls_names[i] = set->jobs[i].cls;
+	if (rc == 0)
+		w.ncls = distinct(w.cls_names, n);
+	for (size_t i = 0; rc == 0 && i < w.nkeys + w.ncls; i++)
+		w.up[i] = i;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct acct_job *j = &set->jobs[i];
+		const struct acct_speed_host *h = bsearch(j->host, sp->hosts, sp->nhosts,
+							  sizeof *sp->hosts, cmp_host_name);
+		w.job_key[i] = h ? h->key : 0;   /* every job's host is in sp: it was fitted on them */
+		w.job_cls[i] = find(w.cls_names, w.ncls, j->cls);
+		w.run[i] = (double)(j->finish - j->start);
+		if (h == NULL || !(j->pred > ACCT_SPEED_MIN_PRED) || !isfinite(j->pred))
+			continue;
+		w.cells[w.ncells++] = (struct cell){ h->key, w.job_cls[i], log(w.run[i] / j->pred) };
+		size_t rk = uf_find(w.up, h->key), rcl = uf_find(w.up, w.nkeys + w.job_cls[i]);
+		if (rk != rcl)
+			w.up[rk] = rcl;
+	}
+	if (rc == 0 && w.ncells > 0) {
+		unsigned long sweeps = backfit(&w);
+		if (sweeps == 0)
+			rc = -ENOMEM;
+		else {
+			relabel(set, sp, &w);
+			sp->rounds++;
+			sp->refit_jobs = w.ncells;
+			sp->sweeps = sweeps;
+		}
+	}
+	work_free(&w);
+	if (rc < 0)
+		return errmsg(err, errlen, rc, "refitting host speeds: out of memory");
 	return 0;
 }
 
@@ -366,6 +447,9 @@ void acct_speed_report(const struct acct_speed *sp, FILE *f)
 	fprintf(f, "speed: %lu (class, %s) cells, %lu with at least %d runs fitted in %lu sweeps;"
 		" %lu connected parts\n", sp->cells, sp->grouped ? "group" : "host",
 		sp->cells_fitted, ACCT_MIN_RUNS, sp->sweeps, sp->parts);
+	if (sp->rounds)
+		fprintf(f, "speed: refitted %lu time%s to the model's slowdowns, on %lu jobs\n",
+			sp->rounds, sp->rounds > 1 ? "s" : "", sp->refit_jobs);
 	if (sp->ref == sp->nkeys) {
 		fprintf(f, "speed: no factor learned\n");
 		return;

@@ -46,6 +46,7 @@
 
 #define ACCT_SPEED_MAX_ITER 10000  /* backfitting sweeps, at most */
 #define ACCT_SPEED_TOL 1e-10       /* stop when no effect moves more (log units) */
+#define ACCT_SPEED_MIN_PRED 0.1    /* a refit ignores jobs predicted below this slowdown */
 
 struct acct_speed_host {
 	char *name;            /* the host, as the accounting names it */
@@ -69,6 +70,8 @@ struct acct_speed {
 	size_t nkeys;
 	size_t ref;                   /* the reference key; nkeys: none */
 	unsigned long cells, cells_fitted, parts, sweeps;
+	unsigned long rounds;         /* refits to the model's predictions (acct_speed_refit) */
+	unsigned long refit_jobs;     /* jobs the last refit used */
 	bool grouped;                 /* keys are groups */
 };
 
@@ -83,6 +86,20 @@ typedef const char *(*acct_speed_group_fn)(void *ctx, const char *host);
  */
 int acct_speed_fit(struct acct_set *set, acct_speed_group_fn group, void *ctx,
 		   struct acct_speed *sp, char *err, size_t errlen);
+
+/*
+ * Refit the effects to every job with a prediction (job->pred > 0, from
+ * the load model fitted to the first labels: acct_refine.h), as
+ *   log run time - log pred = a[class] + b[key]
+ * in least squares over the jobs (backfitting again): the load the model
+ * sees at each job's start is taken out, so a host that is never idle
+ * in the window no longer has its least load learned as speed.  Then the
+ * factors (same reference rule) and labels (run / exp(a + b); NAN for a
+ * job without both effects in one part) are replaced and sp->rounds
+ * counted.  Returns 0 or -ENOMEM with a message in err (sp, set as they
+ * were).
+ */
+int acct_speed_refit(struct acct_set *set, struct acct_speed *sp, char *err, size_t errlen);
 
 struct hostmap;
 

@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "acct_labels.h"
+#include "acct_refine.h"
 #include "candidates.h"
 #include "extract.h"
 #include "partial.h"
@@ -176,6 +177,20 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 	return EXIT_OK;
 }
 
+/* The learned speeds: the report, and the lines into learned[]; returns how many. */
+static size_t report_speeds(const struct acct_speed *sp, const struct hostmap *groups,
+			    struct model_speed *learned)
+{
+	size_t left;
+	acct_speed_report(sp, stdout);
+	size_t n = acct_speed_lines(sp, groups, learned, MODEL_MAX_SPEED, &left);
+	if (left)
+		printf("speed: %zu learned factors not written: outside %g to %g, a name a speed line"
+		       " cannot hold, or more than %d\n", left, MODEL_SPEED_MIN, MODEL_SPEED_MAX,
+		       MODEL_MAX_SPEED);
+	return n;
+}
+
 /*
  * m's speed lines: learned[0..nlearned), then those of the model at
  * --output that no learned one replaces (a bad line there is a warning:
@@ -241,8 +256,9 @@ int main(int argc, char **argv)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		candidates_report_dropped(stdout, &schema, dropped, ndropped, o->select);
 	}
+	struct acct_speed *sp = NULL;
 	if (c.acct) {
-		struct acct_speed *sp = c.no_learn_speed ? NULL : &speed;
+		sp = c.no_learn_speed ? NULL : &speed;
 		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct,
 					       .host_map = c.host_map ? &host_map : NULL,
 					       .groups = c.speed_groups ? &groups : NULL };
@@ -253,15 +269,6 @@ int main(int argc, char **argv)
 				       sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
-		if (sp) {
-			size_t left;
-			acct_speed_report(sp, stdout);
-			nlearned = acct_speed_lines(sp, ao.groups, learned, MODEL_MAX_SPEED, &left);
-			if (left)
-				printf("speed: %zu learned factors not written: outside %g to %g, a name a"
-				       " speed line cannot hold, or more than %d\n", left, MODEL_SPEED_MIN,
-				       MODEL_SPEED_MAX, MODEL_MAX_SPEED);
-		}
 	}
 	if (c.partial)
 		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
@@ -269,6 +276,16 @@ int main(int argc, char **argv)
 		return write_extract(&c, o->incumbent, files, (size_t)nfiles);
 	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
 		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	for (unsigned k = 1; rc == 0 && sp && k < c.speed_rounds; k++) {
+		/* the alternating step (acct_refine.h), then the fit again */
+		train_to_model(&r, &m);
+		rc = acct_refine(&acct, sp, &m, &o->spec, files, (size_t)nfiles, err, sizeof err);
+		train_result_free(&r);
+		if (rc == 0)
+			rc = train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	}
+	if (rc == 0 && sp)
+		nlearned = report_speeds(sp, c.speed_groups ? &groups : NULL, learned);
 	if (rc < 0) {
 		train_result_free(&r);
 		return stop(err, files, (size_t)nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);

@@ -255,6 +255,10 @@ const struct train_option train_options_table[] = {
 	  "with --acct: lines 'HOST GROUP' (a name or glob, then a name): learn one speed"
 	  " per group, given to each of its hosts; other hosts get their own",
 	  "Fl -speed-groups Ar file" },
+	{ "speed-rounds", "N", set_unsigned, OFF(speed_rounds), 1, 10, "3",
+	  "with --acct: fit N times, the host speeds refitted before each fit after the first"
+	  " to the run times over the fitted model's slowdowns (1: speeds from idle runs only)",
+	  "Fl -speed-rounds Ar n" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 

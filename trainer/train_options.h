@@ -47,6 +47,7 @@ struct train_cli {
 	const char *acct_class;   /* --class name|command|queue */
 	const char *host_map;     /* --host-map FILE: accounting names to history names */
 	const char *speed_groups; /* --speed-groups FILE: hosts to speed groups */
+	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
 };
 
 struct train_option;
@@ -83,7 +84,8 @@ extern const size_t train_options_table_len;
  * Fill c from the defaults and then argv (c is zeroed first).  Checks what
  * needs the whole command line: a label (--label or --acct) and at least
  * one history, --until not before --since, --lambda only with ridge,
- * --host-map, --speed-groups and --no-learn-speed only with --acct.
+ * --host-map, --speed-groups, --speed-rounds and --no-learn-speed only with
+ * --acct.
  * The terms are not parsed here (candidates.h).  Returns 0, one of the
  * codes above, with a message in err for the negative ones.
  */

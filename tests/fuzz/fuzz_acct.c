@@ -57,6 +57,14 @@ FUZZ_TARGET(acct)
 			FUZZ_CHECK(isnan(sp.keys[k].factor) || sp.keys[k].factor >= 1 - 1e-9);
 		for (size_t i = 0; i < set.n; i++)
 			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || set.jobs[i].slowdown >= 0);
+		/* the refit, as if a model predicted each job's slowdown from its label */
+		for (size_t i = 0; i < set.n; i++)
+			set.jobs[i].pred = set.jobs[i].slowdown;
+		FUZZ_CHECK(acct_speed_refit(&set, &sp, err, sizeof err) == 0);
+		for (size_t k = 0; k < sp.nkeys; k++)
+			FUZZ_CHECK(isnan(sp.keys[k].factor) || sp.keys[k].factor >= 1 - 1e-9);
+		for (size_t i = 0; i < set.n; i++)
+			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || set.jobs[i].slowdown >= 0);
 		acct_speed_free(&sp);
 	}
 	acct_free(&set);
