@@ -75,7 +75,8 @@ TESTS_C = \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
 	tests/test_lsfconf tests/test_host_speed \
 	tests/test_factor tests/test_partial tests/test_extract \
-	tests/test_textfile tests/test_explain tests/test_node_exporter
+	tests/test_textfile tests/test_explain tests/test_node_exporter \
+	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -210,3 +211,9 @@ tests_test_partial_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_partial_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_extract_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_extract_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_speed_lines_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_speed_lines_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_acct_speed_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_acct_speed_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_hostmap_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_hostmap_LDADD = $(TEST_TRAINER_LIBS)

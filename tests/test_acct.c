@@ -85,12 +85,29 @@ static void test_parse_real_and_variants(void **state)
 	free(j.host);
 	free(j.cls);
 
-	/* no job name: the class is the command; one host listed per slot */
-	record(line, sizeof line, 1000100, 1000000, 64, "", "gzip -9 \"\"a b\"\"", "0", "2 \"n1\" \"n1\"");
+	/* no job name: the class is the command's program, not its arguments;
+	 * one host listed per slot */
+	record(line, sizeof line, 1000100, 1000000, 64, "", "/usr/bin/gzip -9 \"\"a b\"\"", "0",
+	       "2 \"n1\" \"n1\"");
 	assert_int_equal(acct_parse_line(line, &j, &st, why, sizeof why), 1);
-	assert_string_equal(j.cls, "gzip -9 \"a b\"");
+	assert_string_equal(j.cls, "gzip");
 	free(j.host);
 	free(j.cls);
+	/* --class command: the program even with a name; --class queue */
+	record(line, sizeof line, 1000100, 1000000, 64, "nm", "./run.sh x", "0", "1 \"n1\"");
+	assert_int_equal(acct_parse_line_as(line, ACCT_CLASS_COMMAND, &j, &st, why, sizeof why), 1);
+	assert_string_equal(j.cls, "run.sh");
+	free(j.host);
+	free(j.cls);
+	record(line, sizeof line, 1000100, 1000000, 64, "nm", "./run.sh x", "0", "1 \"n1\"");
+	assert_int_equal(acct_parse_line_as(line, ACCT_CLASS_QUEUE, &j, &st, why, sizeof why), 1);
+	assert_string_equal(j.cls, "normal");
+	free(j.host);
+	free(j.cls);
+	enum acct_class key;
+	assert_int_equal(acct_class_parse("queue", &key), 0);
+	assert_int_equal(key, ACCT_CLASS_QUEUE);
+	assert_int_equal(acct_class_parse("app", &key), -EINVAL);
 
 	/* skipped and counted */
 	record(line, sizeof line, 1000100, 1000000, 64, "p", "c", "0", "2 \"n1\" \"n2\"");
@@ -344,10 +361,12 @@ static void test_labels_attach(void **state)
 	struct model_error merr;
 	assert_int_equal(model_parse_expr("cpu_busy", NULL, &term, &merr), 0);
 	char *files[] = { hist };
+	const char *paths[] = { acct };
+	const struct acct_labels_opts ao = { .paths = paths, .npaths = 1 };
 
 	struct acct_set set = { 0 };
 	struct dataset_spec spec = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
-	assert_int_equal(acct_labels_attach(acct, files, 1, &spec, &set, err, sizeof err), 0);
+	assert_int_equal(acct_labels_attach(&ao, files, 1, &spec, &set, NULL, err, sizeof err), 0);
 	assert_ptr_equal(spec.label_fn, acct_label_at);
 	assert_ptr_equal(spec.label_ctx, &set);
 	assert_string_equal(spec.label, "acct_slowdown");
@@ -369,7 +388,7 @@ static void test_labels_attach(void **state)
 	write_acct(dir, "\"JOB_FINISH\" \"40\" 3000100 \"unterminated\n\"JOB_NEW\"\n");
 	struct dataset_spec spec2 = { .terms = &term, .n_terms = 1, .label = "acct_slowdown" };
 	memset(&set, 0, sizeof set);
-	assert_int_equal(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err), -EINVAL);
+	assert_int_equal(acct_labels_attach(&ao, files, 1, &spec2, &set, NULL, err, sizeof err), -EINVAL);
 	char want[4300];
 	snprintf(want, sizeof want, "%s:9: ", acct);
 	assert_non_null(strstr(err, want));
@@ -380,7 +399,7 @@ static void test_labels_attach(void **state)
 	write_acct(dir, "");
 	snprintf(hist, sizeof hist, "%s/missing.db", dir);
 	memset(&set, 0, sizeof set);
-	assert_true(acct_labels_attach(acct, files, 1, &spec2, &set, err, sizeof err) < 0);
+	assert_true(acct_labels_attach(&ao, files, 1, &spec2, &set, NULL, err, sizeof err) < 0);
 	assert_non_null(strstr(err, hist));
 	assert_null(spec2.label_fn);
 	acct_free(&set);
@@ -425,6 +444,42 @@ static void test_rank_train_acct(void **state)
 	const char *r2 = strstr(out, "r2: ");
 	assert_non_null(r2);
 	assert_true(strtod(r2 + 4, NULL) > 0.99);
+	free(out);
+	/* the same jobs in two rotated files, classes by queue: all read */
+	char a1[600], a2[600];
+	snprintf(a1, sizeof a1, "%s/lsb.acct.1", dir);
+	snprintf(a2, sizeof a2, "%s/lsb.acct.2", dir);
+	FILE *f1 = fopen(a1, "w"), *f2 = fopen(a2, "w");
+	assert_non_null(f1);
+	assert_non_null(f2);
+	for (int i = 0; i < 160; i++) {
+		long start = 4000000 + 600L * i;
+		long run = 100 + lround(100 * ((i * 7 % 40) / 40.0));
+		record(line, sizeof line, start + run, start, 64, i % 3 ? "x" : "y", "bench", "0",
+		       i % 2 ? "1 \"n1\"" : "1 \"n2\"");
+		fputs(line, i < 80 ? f1 : f2);
+	}
+	fclose(f1);
+	fclose(f2);
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", a1, "--acct", a2,
+		"--class", "queue", "--terms", "cpu_busy", "--dry-run", db, NULL }, 300.0, &out,
+		NULL), 0);
+	assert_non_null(strstr(out, "acct: 160 JOB_FINISH records: 160 usable jobs"));
+	assert_null(strstr(out, "read twice"));
+	assert_non_null(strstr(out, "acct: 1 classes labelled"));   /* one queue, two names */
+	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
+	free(out);
+	/* a file given twice (or overlapping copies): each job counted once */
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", a1, "--acct", a2,
+		"--acct", a1, "--terms", "cpu_busy", "--dry-run", db, NULL }, 300.0, &out, NULL), 0);
+	assert_non_null(strstr(out, "acct: 240 JOB_FINISH records: 160 usable jobs"));
+	assert_non_null(strstr(out, "acct: 80 jobs read twice (the same jobId, host, start and"
+				    " finish) counted once"));
+	assert_non_null(strstr(out, "acct: 160 jobs attached to a sample"));
+	free(out);
+	assert_int_equal(th_run(&train, (const char *const[]){ "--acct", a1, "--class", "app",
+		"--terms", "cpu_busy", "--dry-run", db, NULL }, 300.0, &out, NULL), 2);
+	assert_non_null(strstr(out, "--class: 'app' is not name, command or queue"));
 	free(out);
 	/* a bad file is an error naming it */
 	snprintf(acct, sizeof acct, "%s/nope", dir);

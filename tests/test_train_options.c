@@ -191,6 +191,20 @@ static void t_values(void **state)
 	assert_int_equal(parse(&k, "--lab x --dry h", &c, err, sizeof err), 0);
 	assert_string_equal(c.train.spec.label, "x");
 	assert_true(c.dry_run);
+	/* --acct repeated: every file, in order; the accounting's options */
+	assert_int_equal(parse(&k, "--acct a --acct a.1 --acct a.2 --class queue --host-map m"
+			       " --speed-groups g --no-learn-speed h", &c, err, sizeof err), 0);
+	assert_int_equal(c.nacct, 3);
+	assert_string_equal(c.acct, "a");
+	assert_string_equal(c.acct_files[2], "a.2");
+	assert_string_equal(c.train.spec.label, "acct_slowdown");
+	assert_string_equal(c.acct_class, "queue");
+	assert_string_equal(c.host_map, "m");
+	assert_string_equal(c.speed_groups, "g");
+	assert_true(c.no_learn_speed);
+	assert_int_equal(parse(&k, "--acct a h", &c, err, sizeof err), 0);
+	assert_string_equal(c.acct_class, "name");   /* the default */
+	assert_int_equal(c.nacct, 1);
 }
 
 /* In the order given: the later of --label and --acct names the label;
@@ -260,6 +274,14 @@ static void t_errors(void **state)
 		  "--until: '12x' is not a Unix time in seconds" },
 		{ "--label rank --since 100 --until 50 h", TRAIN_OPTIONS_EUSAGE,
 		  "--until is before --since" },
+		{ "--label rank --host-map m h", TRAIN_OPTIONS_EUSAGE,
+		  "--host-map only applies to --acct" },
+		{ "--label rank --speed-groups g h", TRAIN_OPTIONS_EUSAGE,
+		  "--speed-groups only applies to --acct" },
+		{ "--label rank --no-learn-speed h", TRAIN_OPTIONS_EUSAGE,
+		  "--no-learn-speed only applies to --acct" },
+		{ "--acct a --class app h", TRAIN_OPTIONS_EUSAGE,
+		  "--class: 'app' is not name, command or queue" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct cmd k;

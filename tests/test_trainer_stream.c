@@ -269,7 +269,7 @@ static void test_methods(void **state)
 	train_result_free(&r);
 
 	/* forward selection from every feature plus the true hinges finds the true terms */
-	struct model_term all[40];
+	struct model_term all[3 + FEAT_COUNT];   /* the hinges and every feature */
 	size_t na = terms_of(four, 3, all);
 	for (int f = 0; f < FEAT_COUNT; f++)
 		if (f != FEAT_psi_cpu_some && f != FEAT_cpu_iowait)

@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "errmsg.h"
 #include "acct.h"
-#include "history_read.h"
 
 /* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
 enum {
@@ -24,7 +21,6 @@ enum {
 };
 
 #define MAX_TOKENS 4096
-#define ACCT_BUSY_MS 5000   /* how long the join waits for a writer's lock */
 
 int acct_tokenize(char *line, char **tok, int max)
 {
@@ -75,8 +71,38 @@ static int num(const char *tok, const char *name, long long *out, char *why, siz
 	return 0;
 }
 
+int acct_class_parse(const char *s, enum acct_class *key)
+{
+	static const char *const names[] = { "name", "command", "queue" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*key = (enum acct_class)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The program of a command line: its first word, without a directory. */
+static char *program(const char *command)
+{
+	command += strspn(command, " \t");
+	size_t len = strcspn(command, " \t\n");
+	const char *slash = memrchr(command, '/', len);
+	if (slash && (size_t)(slash + 1 - command) < len) {
+		len -= (size_t)(slash + 1 - command);
+		command = slash + 1;
+	}
+	return strndup(command, len);
+}
+
 int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 		    char *why, size_t whylen)
+{
+	return acct_parse_line_as(line, ACCT_CLASS_NAME, job, st, why, whylen);
+}
+
+int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
+		       struct acct_stats *st, char *why, size_t whylen)
 {
 	char *tok[MAX_TOKENS];
 	memset(job, 0, sizeof *job);
@@ -94,8 +120,9 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	st->records++;
 	if (n <= T_NASKED)
 		return errmsg(why, whylen, -EINVAL, "JOB_FINISH record with %d fields, too few", n);
-	long long event, start, nasked, nexec, status;
+	long long event, start, nasked, nexec, status, job_id;
 	if (num(tok[T_TIME], "event time", &event, why, whylen) < 0 ||
+	    num(tok[T_JOBID], "jobId", &job_id, why, whylen) < 0 ||
 	    num(tok[T_START], "startTime", &start, why, whylen) < 0 ||
 	    num(tok[T_NASKED], "number of asked hosts", &nasked, why, whylen) < 0)
 		return -EINVAL;
@@ -114,7 +141,7 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	if (num(tok[i], "jStatus", &status, why, whylen) < 0)
 		return -EINVAL;
 	char *end;
-	strtod(tok[i + 1], &end);
+	double host_factor = strtod(tok[i + 1], &end);
 	if (end == tok[i + 1] || *end)
 		return errmsg(why, whylen, -EINVAL, "hostFactor: '%s' is not a number", tok[i + 1]);
 	const char *name = tok[i + 2], *command = tok[i + 3];
@@ -142,10 +169,14 @@ int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 	}
 	job->start = start;
 	job->finish = event;
+	job->job_id = job_id;
 	job->slowdown = NAN;
 	job->row_time = -1;
+	job->host_factor = host_factor;
+	job->pred = NAN;
 	job->host = strdup(tok[hosts]);
-	job->cls = strdup(*name ? name : command);
+	job->cls = key == ACCT_CLASS_QUEUE ? strdup(tok[T_QUEUE])
+		: key == ACCT_CLASS_NAME && *name ? strdup(name) : program(command);
 	if (!job->host || !job->cls) {
 		free(job->host);
 		free(job->cls);
@@ -171,7 +202,7 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 		struct acct_job job;
 		bool last_unfinished = len > 0 && line[len - 1] != '\n';
 		bool finish_record = strncmp(line, "\"JOB_FINISH\"", 12) == 0;
-		int r = acct_parse_line(line, &job, &set->st, why, sizeof why);
+		int r = acct_parse_line_as(line, set->key, &job, &set->st, why, sizeof why);
 		if (r == -EINVAL && last_unfinished) {
 			set->st.truncated++;     /* being written as we read */
 			if (finish_record)
@@ -205,6 +236,38 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen)
 	return rc;
 }
 
+static int cmp_same_job(const void *a, const void *b)
+{
+	const struct acct_job *x = a, *y = b;
+	if (x->job_id != y->job_id)
+		return x->job_id < y->job_id ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->finish != y->finish)
+		return x->finish < y->finish ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+void acct_dedupe(struct acct_set *set)
+{
+	if (set->n == 0)
+		return;
+	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_same_job);
+	size_t k = 1;
+	for (size_t i = 1; i < set->n; i++) {
+		if (cmp_same_job(&set->jobs[i], &set->jobs[k - 1]) == 0) {
+			free(set->jobs[i].host);
+			free(set->jobs[i].cls);
+			free(set->jobs[i].row_host);
+			set->st.duplicates++;
+			set->st.jobs--;
+			continue;
+		}
+		set->jobs[k++] = set->jobs[i];
+	}
+	set->n = k;
+}
+
 static int cmp_class_run(const void *a, const void *b)
 {
 	const struct acct_job *x = a, *y = b;
@@ -222,6 +285,7 @@ void acct_label(struct acct_set *set)
 	if (set->n > 0)
 		qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
 	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
+	set->st.speeds = false;
 	for (size_t i = 0; i < set->n;) {
 		size_t j = i;
 		while (j < set->n && strcmp(set->jobs[j].cls, set->jobs[i].cls) == 0)
@@ -244,100 +308,27 @@ void acct_label(struct acct_set *set)
 	}
 }
 
-static int cmp_host_row(const void *a, const void *b)
-{
-	const struct acct_job *x = a, *y = b;
-	int c = strcmp(x->host, y->host);
-	if (c)
-		return c;
-	return x->row_time < y->row_time ? -1 : x->row_time > y->row_time;
-}
-
-int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
-	      struct dataset_spec *spec, char *err, size_t errlen)
-{
-	int rc = 0;
-	for (size_t i = 0; i < set->n; i++)
-		set->jobs[i].row_time = -1;
-	for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
-		sqlite3 *db = NULL;
-		sqlite3_stmt *st = NULL;
-		struct history_columns cols;
-		/* a history of a schema we read (lib/history_read.h), or refused */
-		rc = history_read_open(files[fi], NULL, ACCT_BUSY_MS, &db, &cols, err, errlen);
-		if (rc == 0 && sqlite3_prepare_v2(db, "SELECT max(time) FROM samples WHERE host = ?1"
-						  " AND time <= ?2 AND time >= ?3", -1, &st, NULL) != SQLITE_OK)
-			rc = errmsg(err, errlen, -EINVAL, "%s: cannot read samples: %s", files[fi],
-				    sqlite3_errmsg(db));
-		for (size_t i = 0; i < set->n && rc == 0; i++) {
-			struct acct_job *j = &set->jobs[i];
-			if (!isfinite(j->slowdown))
-				continue;
-			sqlite3_bind_text(st, 1, j->host, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, j->start);
-			sqlite3_bind_int64(st, 3, j->start - ACCT_MAX_GAP);
-			int s = sqlite3_step(st);
-			if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-				int64_t t = sqlite3_column_int64(st, 0);
-				if (t > j->row_time)
-					j->row_time = t;
-			} else if (s != SQLITE_ROW && s != SQLITE_DONE)
-				rc = history_read_error(db, files[fi], "reading samples", s, ACCT_BUSY_MS,
-							err, errlen);
-			sqlite3_reset(st);
-		}
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-	}
-	if (rc < 0)
-		return rc;
-	set->st.joined = set->st.no_sample = 0;
-	for (size_t i = 0; i < set->n; i++)
-		if (isfinite(set->jobs[i].slowdown)) {
-			if (set->jobs[i].row_time >= 0)
-				set->st.joined++;
-			else
-				set->st.no_sample++;
-		}
-	qsort(set->jobs, set->n, sizeof *set->jobs, cmp_host_row);
-	spec->label_fn = acct_label_at;
-	spec->label_ctx = set;
-	return 0;
-}
-
-double acct_label_at(void *ctx, const char *host, int64_t time)
-{
-	const struct acct_set *set = ctx;
-	size_t lo = 0, hi = set->n;
-	while (lo < hi) {   /* the first job >= (host, time) */
-		size_t mid = lo + (hi - lo) / 2;
-		const struct acct_job *j = &set->jobs[mid];
-		int c = strcmp(j->host, host);
-		if (c < 0 || (c == 0 && j->row_time < time))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	double sum = 0;
-	int n = 0;
-	for (size_t i = lo; i < set->n && set->jobs[i].row_time == time &&
-	     strcmp(set->jobs[i].host, host) == 0; i++)
-		if (isfinite(set->jobs[i].slowdown)) {
-			sum += set->jobs[i].slowdown;
-			n++;
-		}
-	return n ? sum / n : NAN;
-}
-
 void acct_report(const struct acct_set *set, FILE *f)
 {
 	const struct acct_stats *s = &set->st;
+	char tail[64] = "";
+	if (s->truncated)
+		snprintf(tail, sizeof tail, ", %lu unfinished last line%s", s->truncated,
+			 s->truncated > 1 ? "s" : "");
 	fprintf(f, "acct: %lu JOB_FINISH records: %lu usable jobs; skipped %lu not done,"
 		" %lu on several hosts, %lu with bad times, %lu shorter than %d s%s\n",
 		s->records, s->jobs, s->not_done, s->multi_host, s->bad_times, s->too_short,
-		ACCT_MIN_SECONDS, s->truncated ? ", 1 unfinished last line" : "");
-	fprintf(f, "acct: %lu classes labelled; %lu classes (%lu jobs) with fewer than %d runs skipped\n",
-		s->classes, s->classes_skipped, s->jobs_skipped, ACCT_MIN_RUNS);
+		ACCT_MIN_SECONDS, tail);
+	if (s->duplicates)
+		fprintf(f, "acct: %lu jobs read twice (the same jobId, host, start and finish)"
+			" counted once\n", s->duplicates);
+	if (s->speeds)
+		fprintf(f, "acct: %lu classes labelled; %lu classes with fewer than %d runs on every"
+			" host skipped; %lu jobs skipped (their class and host not fitted together)\n",
+			s->classes, s->classes_skipped, ACCT_MIN_RUNS, s->jobs_skipped);
+	else
+		fprintf(f, "acct: %lu classes labelled; %lu classes (%lu jobs) with fewer than %d runs"
+			" skipped\n", s->classes, s->classes_skipped, s->jobs_skipped, ACCT_MIN_RUNS);
 	fprintf(f, "acct: %lu jobs attached to a sample; %lu with no sample of their host"
 		" within %d s before the start\n", s->joined, s->no_sample, ACCT_MAX_GAP);
 }
@@ -347,6 +338,7 @@ void acct_free(struct acct_set *set)
 	for (size_t i = 0; i < set->n; i++) {
 		free(set->jobs[i].host);
 		free(set->jobs[i].cls);
+		free(set->jobs[i].row_host);
 	}
 	free(set->jobs);
 	memset(set, 0, sizeof *set);

@@ -3,13 +3,21 @@
  *
  * Reads JOB_FINISH records (one per line; strings double-quoted with an
  * embedded quote doubled; the layout is in elim-rank's notes and
- * rank-train(8)), keeps successful single-host jobs (jStatus 64, every
- * execution host the same), and gives each job a label:
+ * rank-train(8); after the execution hosts come jStatus, hostFactor (its
+ * first host's CPU factor, "%3.1f"), jobName and command, as OpenLava's
+ * lsbatch/lib/lsb.log.c writes them and mbd.log.c fills them), keeps
+ * successful single-host jobs (jStatus 64, every execution host the same),
+ * and gives each job a label:
  *
  *   run time  = the record's event time - startTime
- *   job class = the job name, else the command
+ *   job class = by the set's key (enum acct_class): the job name, else
+ *               the command's program (its first word, without a
+ *               directory: the arguments do not make each job a class);
+ *               the program; or the queue
  *   slowdown  = run time / the ACCT_PERCENTILE run time of its class,
  *               over all hosts and times (the class's "idle-host" speed)
+ *               (acct_label; acct_speed.h's labels take the hosts' speeds
+ *               out first)
  *
  * Classes with fewer than ACCT_MIN_RUNS jobs, and jobs shorter than
  * ACCT_MIN_SECONDS (start and finish are whole seconds), are skipped and
@@ -24,6 +32,7 @@
 #ifndef ELIM_RANK_ACCT_H
 #define ELIM_RANK_ACCT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,10 +47,16 @@
 
 struct acct_job {
 	int64_t start, finish;    /* epoch seconds */
+	int64_t job_id;           /* the record's jobId */
 	char *host;               /* the execution host */
 	char *cls;                /* job name, else command */
+	double host_factor;       /* the record's hostFactor: LSF's CPU factor of its first
+				     execution host (higher = faster) */
 	double slowdown;          /* NAN until labelled, or skipped */
+	double pred;              /* a fitted model's slowdown at its row (acct_refine), or NAN */
 	int64_t row_time;         /* the history row it is attached to; -1 none */
+	char *row_host;           /* that row's host when it names host otherwise (a domain,
+				     --host-map), or NULL */
 };
 
 struct acct_stats {
@@ -53,15 +68,26 @@ struct acct_stats {
 	unsigned long bad_times;      /* never started, or finished before it started */
 	unsigned long too_short;      /* shorter than ACCT_MIN_SECONDS */
 	unsigned long truncated;      /* an unfinished last line */
+	unsigned long duplicates;     /* the same job read twice (acct_dedupe) */
 	unsigned long jobs;           /* usable jobs */
 	unsigned long classes;        /* classes with enough runs */
 	unsigned long classes_skipped;/* classes with too few runs ... */
 	unsigned long jobs_skipped;   /* ... and their jobs */
+	bool speeds;                  /* labelled by acct_speed_fit: a class needs its runs on
+					 one host (or group), a job its class's and host's effects */
 	unsigned long joined;         /* labelled jobs attached to a sample */
 	unsigned long no_sample;      /* labelled jobs with no sample of their host near the start */
 };
 
+/* What a job's class is (rank-train --class). */
+enum acct_class {
+	ACCT_CLASS_NAME = 0,   /* the job name, else the command's program */
+	ACCT_CLASS_COMMAND,    /* the command's program */
+	ACCT_CLASS_QUEUE,      /* the queue */
+};
+
 struct acct_set {
+	enum acct_class key;      /* set by the caller before acct_read */
 	struct acct_job *jobs;
 	size_t n, cap;
 	struct acct_stats st;
@@ -83,23 +109,48 @@ int acct_tokenize(char *line, char **tok, int max);
 int acct_parse_line(char *line, struct acct_job *job, struct acct_stats *st,
 		    char *why, size_t whylen);
 
-/* Read every record of path into set (appending).  A malformed record is
+/* acct_parse_line with the class given by key (acct_parse_line's is
+ * ACCT_CLASS_NAME). */
+int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
+		       struct acct_stats *st, char *why, size_t whylen);
+
+/* Parse a --class value ("name", "command", "queue") into *key; -EINVAL
+ * for another. */
+int acct_class_parse(const char *s, enum acct_class *key);
+
+/* Read every record of path into set (appending), classes by set->key.  A malformed record is
  * an error "PATH:LINE: why"; an unfinished last line is skipped and counted. */
 int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
+
+/* Drop the jobs read twice (the same jobId, host, start and finish: one
+ * file given twice, or copies that overlap), counted in st.duplicates and
+ * taken out of st.jobs.  Reorders the jobs. */
+void acct_dedupe(struct acct_set *set);
 
 /* Compute every job's slowdown from its class (see above). */
 void acct_label(struct acct_set *set);
 
+struct hostmap;
+
 /*
  * Attach each labelled job to a sample in the history files and make spec
- * take its labels from them (spec->label_fn, spec->label_ctx = set).
- * Returns 0 or a negative errno with a message naming the file in err.
+ * take its labels from them (spec->label_fn, spec->label_ctx = set).  A
+ * job's host is the accounting's name, mapped by map (NULL: none; see
+ * hostmap.h) when an entry names it; it matches a history's host by
+ * hostmatch (equal, or the same short name when one has no domain, as
+ * LSF_STRIP_DOMAIN leaves it).  One pass per history, in time order
+ * (acct_join.c).  Returns 0 or a negative errno with a message naming the
+ * file in err.
  */
+int acct_join_map(struct acct_set *set, char *const *files, size_t nfiles,
+		  const struct hostmap *map, struct dataset_spec *spec, char *err, size_t errlen);
+
+/* acct_join_map without a map. */
 int acct_join(struct acct_set *set, char *const *files, size_t nfiles,
 	      struct dataset_spec *spec, char *err, size_t errlen);
 
 /* The label hook: the mean slowdown of the jobs attached to host's row at
- * time, or NAN. */
+ * time (host as the history names it), or NAN. */
 double acct_label_at(void *set, const char *host, int64_t time);
 
 /* Print the counts, one "acct: ..." line each. */

@@ -2,12 +2,29 @@
 
 #include "acct_labels.h"
 
-int acct_labels_attach(const char *path, char *const *files, size_t nfiles,
-		       struct dataset_spec *spec, struct acct_set *set, char *err, size_t errlen)
+/* acct_speed's group hook: the host's group in the map, or NULL */
+static const char *group_of(void *ctx, const char *host)
 {
-	int rc = acct_read(path, set, err, errlen);
+	return hostmap_lookup(ctx, host);
+}
+
+int acct_labels_attach(const struct acct_labels_opts *o, char *const *files, size_t nfiles,
+		       struct dataset_spec *spec, struct acct_set *set, struct acct_speed *sp,
+		       char *err, size_t errlen)
+{
+	int rc = 0;
+	set->key = o->key;
+	for (size_t i = 0; i < o->npaths && rc == 0; i++)
+		rc = acct_read(o->paths[i], set, err, errlen);
 	if (rc < 0)
 		return rc;
-	acct_label(set);
-	return acct_join(set, files, nfiles, spec, err, errlen);
+	acct_dedupe(set);
+	if (sp)
+		rc = acct_speed_fit(set, o->groups ? group_of : NULL, (void *)o->groups, sp, err,
+				    errlen);
+	else
+		acct_label(set);
+	if (rc < 0)
+		return rc;
+	return acct_join_map(set, files, nfiles, o->host_map, spec, err, errlen);
 }

@@ -4,9 +4,11 @@
  * main() only runs the steps, each in a module of its own: the options
  * (train_options), the candidate terms and the known-share filter
  * (candidates), the installed model to compare with and the replace
- * decision (replace), the labels from job accounting (acct_labels), the
- * run (train), the reports (report, report_html) and the model's
- * provenance (provenance); it maps their results to the exit statuses.
+ * decision (replace), the labels from job accounting and the speeds
+ * learned from it (acct_labels, acct_speed), the speed lines carried and
+ * learned (speed_lines), the run (train), the reports (report,
+ * report_html) and the model's provenance (provenance); it maps their
+ * results to the exit statuses.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "acct_labels.h"
+#include "acct_refine.h"
 #include "candidates.h"
 #include "extract.h"
 #include "partial.h"
@@ -25,6 +28,7 @@
 #include "replace.h"
 #include "report.h"
 #include "report_html.h"
+#include "speed_lines.h"
 #include "train.h"
 #include "train_options.h"
 
@@ -173,6 +177,44 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 	return EXIT_OK;
 }
 
+/* The learned speeds: the report, and the lines into learned[]; returns how many. */
+static size_t report_speeds(const struct acct_speed *sp, const struct hostmap *groups,
+			    struct model_speed *learned)
+{
+	size_t left;
+	acct_speed_report(sp, stdout);
+	size_t n = acct_speed_lines(sp, groups, learned, MODEL_MAX_SPEED, &left);
+	if (left)
+		printf("speed: %zu learned factors not written: outside %g to %g, a name a speed line"
+		       " cannot hold, or more than %d\n", left, MODEL_SPEED_MIN, MODEL_SPEED_MAX,
+		       MODEL_MAX_SPEED);
+	return n;
+}
+
+/*
+ * m's speed lines: learned[0..nlearned), then those of the model at
+ * --output that no learned one replaces (a bad line there is a warning:
+ * the good ones are carried; learned ones that do not fit beside them are
+ * left out, and said).
+ */
+static void set_speed_lines(const struct train_cli *c, struct model *m,
+			    const struct model_speed *learned, size_t nlearned)
+{
+	static struct model_speed carried[MODEL_MAX_SPEED];
+	char err[1024];
+	size_t ncarried, ndropped, nleft;
+	if (speed_lines_read(c->output, carried, &ncarried, err, sizeof err) < 0)
+		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
+	speed_lines_set(m, learned, nlearned, carried, ncarried, &ndropped, &nleft);
+	if (nleft)
+		fprintf(stderr, "rank-train: warning: %zu learned speed lines left out: a model holds"
+			" at most %d (--speed-groups with globs gives one line a group)\n", nleft,
+			MODEL_MAX_SPEED);
+	if (ncarried || nlearned)
+		printf("speed lines: %zu learned, %zu carried from %s (%zu replaced by learned ones)\n",
+		       nlearned - nleft, ncarried - ndropped, c->output, ndropped);
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
@@ -180,6 +222,10 @@ int main(int argc, char **argv)
 	static struct model_term terms[MODEL_MAX_TERMS];
 	static struct model installed, m;
 	static struct acct_set acct;
+	static struct acct_speed speed;
+	static struct hostmap host_map, groups;
+	static struct model_speed learned[MODEL_MAX_SPEED];
+	size_t nlearned = 0;
 	static struct train_result r;
 	struct train_opts *o = &c.train;
 	struct candidates_dropped dropped[MODEL_MAX_TERMS];
@@ -210,8 +256,17 @@ int main(int argc, char **argv)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		candidates_report_dropped(stdout, &schema, dropped, ndropped, o->select);
 	}
+	struct acct_speed *sp = NULL;
 	if (c.acct) {
-		if (acct_labels_attach(c.acct, files, (size_t)nfiles, &o->spec, &acct, err, sizeof err) < 0)
+		sp = c.no_learn_speed ? NULL : &speed;
+		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct,
+					       .host_map = c.host_map ? &host_map : NULL,
+					       .groups = c.speed_groups ? &groups : NULL };
+		acct_class_parse(c.acct_class, &ao.key);   /* checked by the options */
+		if ((c.host_map && hostmap_load(c.host_map, &host_map, err, sizeof err) < 0) ||
+		    (c.speed_groups && hostmap_load(c.speed_groups, &groups, err, sizeof err) < 0) ||
+		    acct_labels_attach(&ao, files, (size_t)nfiles, &o->spec, &acct, sp, err,
+				       sizeof err) < 0)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
 	}
@@ -221,6 +276,16 @@ int main(int argc, char **argv)
 		return write_extract(&c, o->incumbent, files, (size_t)nfiles);
 	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
 		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	for (unsigned k = 1; rc == 0 && sp && k < c.speed_rounds; k++) {
+		/* the alternating step (acct_refine.h), then the fit again */
+		train_to_model(&r, &m);
+		rc = acct_refine(&acct, sp, &m, &o->spec, files, (size_t)nfiles, err, sizeof err);
+		train_result_free(&r);
+		if (rc == 0)
+			rc = train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	}
+	if (rc == 0 && sp)
+		nlearned = report_speeds(sp, c.speed_groups ? &groups : NULL, learned);
 	if (rc < 0) {
 		train_result_free(&r);
 		return stop(err, files, (size_t)nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
@@ -244,6 +309,7 @@ int main(int argc, char **argv)
 		status = EXIT_KEPT;
 	} else {
 		struct model_error merr;
+		set_speed_lines(&c, &m, learned, nlearned);
 		if (model_save(&m, c.output, &merr) < 0)
 			status = fail(merr.msg, EXIT_FAIL);
 		else

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accum.h"
+#include "acct.h"
 #include "select.h"
 #include "train_options.h"
 
@@ -125,13 +126,32 @@ static int set_lambda(struct train_cli *c, const struct train_option *row, const
 	return 0;
 }
 
-/* --acct names the label too (acct.h's labels are "acct_slowdown"). */
+/* --acct names the label too (acct.h's labels are "acct_slowdown");
+ * repeated, it adds a file (rotated lsb.acct.N). */
 static int set_acct(struct train_cli *c, const struct train_option *row, const char *v,
 		    char *why, size_t whylen)
 {
-	(void)row, (void)why, (void)whylen;
-	c->acct = v;
+	(void)row;
+	if (c->nacct == TRAIN_MAX_ACCT) {
+		snprintf(why, whylen, "more than %d files", TRAIN_MAX_ACCT);
+		return -1;
+	}
+	c->acct_files[c->nacct++] = v;
+	c->acct = c->acct_files[0];
 	c->train.spec.label = "acct_slowdown";
+	return 0;
+}
+
+static int set_class(struct train_cli *c, const struct train_option *row, const char *v,
+		     char *why, size_t whylen)
+{
+	(void)row;
+	enum acct_class key;
+	if (acct_class_parse(v, &key) < 0) {
+		snprintf(why, whylen, "'%s' is not name, command or queue", v);
+		return -1;
+	}
+	c->acct_class = v;
 	return 0;
 }
 
@@ -145,7 +165,8 @@ const struct train_option train_options_table[] = {
 	  "the history column to predict (required without --acct)",
 	  "Fl -label Ar column" },
 	{ "acct", "FILE", set_acct, 0, 0, 0, NULL,
-	  "label: job slowdowns from this lsb.acct (see rank-train(8))",
+	  "label: job slowdowns from this lsb.acct (see rank-train(8)); repeat it for"
+	  " rotated files (lsb.acct.1 ...)",
 	  "Fl -acct Ar file" },
 	{ "terms", "LIST", set_string, OFF(terms), 0, 0, NULL,
 	  "comma-separated terms: features or sq(f), mul(f,g), hinge(f,knot) (default: the"
@@ -218,6 +239,26 @@ const struct train_option train_options_table[] = {
 	  "fit nothing: write the rows with a known label in the window, with only the"
 	  " columns the terms use, as a history FILE to train on elsewhere",
 	  "Fl -extract Ar file" },
+	{ "no-learn-speed", NULL, set_flag, OFF(no_learn_speed), 0, 0, NULL,
+	  "with --acct: do not learn host speeds (each job's slowdown against its class's"
+	  " fastest runs on all hosts, as before; no speed lines learned)",
+	  "Fl -no-learn-speed" },
+	{ "class", "KEY", set_class, 0, 0, 0, "name",
+	  "with --acct, a job's class: name (the job name, else the command's program),"
+	  " command (the program: its first word, without arguments or directory) or queue",
+	  "Fl -class Cm name | command | queue" },
+	{ "host-map", "FILE", set_string, OFF(host_map), 0, 0, NULL,
+	  "with --acct: lines 'ACCT-HOST HISTORY-HOST' (a name or glob, then a name) for"
+	  " accounting host names that are not the histories' (a domain alone needs none)",
+	  "Fl -host-map Ar file" },
+	{ "speed-groups", "FILE", set_string, OFF(speed_groups), 0, 0, NULL,
+	  "with --acct: lines 'HOST GROUP' (a name or glob, then a name): learn one speed"
+	  " per group, given to each of its hosts; other hosts get their own",
+	  "Fl -speed-groups Ar file" },
+	{ "speed-rounds", "N", set_unsigned, OFF(speed_rounds), 1, 10, "3",
+	  "with --acct: fit N times, the host speeds refitted before each fit after the first"
+	  " to the run times over the fitted model's slowdowns (1: speeds from idle runs only)",
+	  "Fl -speed-rounds Ar n" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -247,6 +288,11 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 	}
 	if (o->lambda_rule != TRAIN_LAMBDA_CV && o->method != TRAIN_RIDGE) {
 		snprintf(err, errlen, "--lambda only applies to --method ridge");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
+		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
+			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;

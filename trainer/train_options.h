@@ -25,11 +25,13 @@
 
 #include "train.h"
 
+#define TRAIN_MAX_ACCT 64          /* --acct files */
+
 struct train_cli {
 	struct train_opts train;  /* label, window, host, method, lambda, folds, selection,
 				     robust rows, CSV export; terms and incumbent left unset */
 	const char *terms;        /* --terms LIST, or NULL: the default candidates */
-	const char *acct;         /* --acct FILE, or NULL */
+	const char *acct;         /* the first --acct FILE, or NULL */
 	const char *output;       /* the model to write and to compare with */
 	const char *report;       /* --report FILE.html, or NULL */
 	bool force, dry_run, help, version;
@@ -39,6 +41,13 @@ struct train_cli {
 	bool merge;               /* --merge: the operands are factor files or directories */
 	const char *incumbent;    /* --incumbent FILE|none: compare with it, not --output's */
 	const char *extract;      /* --extract FILE: write the rows training needs, or NULL */
+	bool no_learn_speed;      /* --no-learn-speed: --acct labels without host speeds */
+	const char *acct_files[TRAIN_MAX_ACCT];   /* every --acct FILE, in order */
+	size_t nacct;
+	const char *acct_class;   /* --class name|command|queue */
+	const char *host_map;     /* --host-map FILE: accounting names to history names */
+	const char *speed_groups; /* --speed-groups FILE: hosts to speed groups */
+	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
 };
 
 struct train_option;
@@ -74,7 +83,9 @@ extern const size_t train_options_table_len;
 /*
  * Fill c from the defaults and then argv (c is zeroed first).  Checks what
  * needs the whole command line: a label (--label or --acct) and at least
- * one history, --until not before --since, --lambda only with ridge.
+ * one history, --until not before --since, --lambda only with ridge,
+ * --host-map, --speed-groups, --speed-rounds and --no-learn-speed only with
+ * --acct.
  * The terms are not parsed here (candidates.h).  Returns 0, one of the
  * codes above, with a message in err for the negative ones.
  */

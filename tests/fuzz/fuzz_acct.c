@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "acct_speed.h"
 #include "fuzz.h"
 
 FUZZ_TARGET(acct)
@@ -42,10 +43,29 @@ FUZZ_TARGET(acct)
 			FUZZ_CHECK(j->host != NULL && j->cls != NULL);
 			FUZZ_CHECK(j->finish >= j->start);
 		}
+		size_t before = set.n;
+		acct_dedupe(&set);
+		FUZZ_CHECK(set.n + set.st.duplicates == before && set.st.jobs == set.n);
 		acct_label(&set);
 		for (size_t i = 0; i < set.n; i++)
 			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || (isfinite(set.jobs[i].slowdown) &&
 								  set.jobs[i].slowdown >= 0));
+		/* the learned speeds: finite factors of at least 1, positive labels */
+		struct acct_speed sp;
+		FUZZ_CHECK(acct_speed_fit(&set, NULL, NULL, &sp, err, sizeof err) == 0);
+		for (size_t k = 0; k < sp.nkeys; k++)
+			FUZZ_CHECK(isnan(sp.keys[k].factor) || sp.keys[k].factor >= 1 - 1e-9);
+		for (size_t i = 0; i < set.n; i++)
+			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || set.jobs[i].slowdown >= 0);
+		/* the refit, as if a model predicted each job's slowdown from its label */
+		for (size_t i = 0; i < set.n; i++)
+			set.jobs[i].pred = set.jobs[i].slowdown;
+		FUZZ_CHECK(acct_speed_refit(&set, &sp, err, sizeof err) == 0);
+		for (size_t k = 0; k < sp.nkeys; k++)
+			FUZZ_CHECK(isnan(sp.keys[k].factor) || sp.keys[k].factor >= 1 - 1e-9);
+		for (size_t i = 0; i < set.n; i++)
+			FUZZ_CHECK(isnan(set.jobs[i].slowdown) || set.jobs[i].slowdown >= 0);
+		acct_speed_free(&sp);
 	}
 	acct_free(&set);
 	return 0;
