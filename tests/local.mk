@@ -72,7 +72,8 @@ TESTS_C = \
 	tests/test_valgrind tests/test_soak tests/test_rss \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
-	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace
+	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
+	tests/test_compat
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -189,3 +190,8 @@ tests_test_soak_LDADD = $(TEST_ELIM_LIBS)
 tests_test_rss_CFLAGS = $(TEST_CFLAGS)
 tests_test_rss_LDADD = $(TEST_ELIM_LIBS)
 tests_test_rss_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
+
+# lib/compat.c: close_range answers ENOSYS through --wrap, as on kernel 4.18
+tests_test_compat_CFLAGS = $(TEST_CFLAGS)
+tests_test_compat_LDADD = $(TEST_ELIM_LIBS)
+tests_test_compat_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=close_range -Wl,--wrap=syscall
