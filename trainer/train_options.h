@@ -35,6 +35,7 @@ struct train_cli {
 	bool force, dry_run, help, version;
 	char **histories;         /* the operands: history files or directories */
 	size_t nhistories;
+	const char *snapshot;     /* --snapshot HISTORY: copy it to the one operand, fit nothing */
 };
 
 struct train_option;
