@@ -17,7 +17,7 @@ TEST_EXTENSIONS = .sh
 SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
-	test_thermal test_cluster test_snapshot
+	test_thermal test_cluster test_snapshot test_packages
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -73,18 +73,18 @@ TESTS_C = \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
-	tests/test_compat tests/test_snapshot
+	tests/test_compat tests/test_snapshot tests/test_packages
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
 if HAVE_LIBPCAP
 TESTS_C += tests/test_pcap
 endif
-TESTS_SH = tests/test_docs.sh
+TESTS_SH = tests/test_docs.sh tests/test_elim_wrapper.sh
 
 check_PROGRAMS = $(TESTS_C)
 TESTS = $(TESTS_C) $(TESTS_SH)
-EXTRA_DIST += tests/data tests/test_docs.sh tests/run-test tests/README tests/png_check.py
+EXTRA_DIST += tests/data tests/test_docs.sh tests/test_elim_wrapper.sh tests/run-test tests/README tests/png_check.py
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
@@ -199,3 +199,7 @@ tests_test_compat_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=close_range -Wl,--wrap=sysc
 # rank-train --snapshot on a history a running elim writes
 tests_test_snapshot_CFLAGS = $(TEST_CFLAGS)
 tests_test_snapshot_LDADD = $(TEST_LIBS)
+
+# the RPM and the Debian package from the dist tarball (heavy)
+tests_test_packages_CFLAGS = $(TEST_CFLAGS)
+tests_test_packages_LDADD = $(TEST_LIBS)
