@@ -6,7 +6,8 @@
  * consistent rollback-journal database (header bytes 18-19 are 1,
  * quick_check ok, no -wal beside it), its rows never fewer than the last
  * copy's, nothing left beside OUT.  A bad source fails naming the file and
- * leaves an existing OUT as it was; a wrong command line is a usage error.
+ * leaves an existing OUT as it was, as does an OUT that is the history
+ * itself; a wrong command line is a usage error.
  */
 #include "config.h"
 
@@ -142,6 +143,18 @@ static void t_snapshot_bad_source(void **state)
 	free(text);
 	free(so);
 	free(se);
+	/* OUT the history itself (or a link to it): refused, the file kept */
+	char link[700];
+	snprintf(link, sizeof link, "%s/link.db", dir);
+	assert_int_equal(symlink("out.db", link), 0);
+	assert_int_equal(snapshot(out, link, &so, &se), 1);
+	assert_non_null(strstr(se, "the history itself"));
+	text = tu_slurp(out);
+	assert_string_equal(text, "the old snapshot\n");
+	free(text);
+	free(so);
+	free(se);
+	unlink(link);
 	/* a missing source the same way */
 	snprintf(src, sizeof src, "%s/none.db", dir);
 	assert_int_equal(snapshot(src, out, &so, &se), 1);

@@ -104,6 +104,11 @@ int snapshot_copy(const char *src, const char *dst, int busy_ms, char *err, size
 		snprintf(err, errlen, "%s: %s", src, strerror(e));
 		return -e;
 	}
+	struct stat dst_st;
+	if (stat(dst, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+		snprintf(err, errlen, "%s: is the history itself: not replaced", dst);
+		return -EEXIST;
+	}
 	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", dst) >= (int)sizeof tmp) {
 		snprintf(err, errlen, "%s: name too long", dst);
 		return -ENAMETOOLONG;

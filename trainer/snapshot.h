@@ -19,7 +19,8 @@
  * Copy src to dst as above.  busy_ms: how long to wait for a writer's lock
  * (the elim holds it only while it writes a batch).  Returns 0, or a
  * negative errno with "FILE: what" in err (-EIO for SQLite's errors, -EBUSY
- * when the database stayed locked); on failure nothing is left beside dst.
+ * when the database stayed locked, -EEXIST when dst is src itself); on
+ * failure nothing is left beside dst.
  */
 int snapshot_copy(const char *src, const char *dst, int busy_ms, char *err, size_t errlen);
 
