@@ -15,7 +15,9 @@
  *     each step in a private mount namespace where / is read-only and only
  *     the throwaway root is writable, so nothing can land on this machine.
  *     The installed elim writes a history there; it survives the upgrade
- *     and the remove, and the purge deletes it.
+ *     and the remove, and the purge deletes it.  The installed wrapper runs
+ *     the installed elim, and once the package is removed exits with
+ *     ELIM_ABORT_VALUE, silent.  The history directory is mode 0750 in both.
  * Heavy (minutes of compiling): skipped under ELIM_RANK_SKIP_HEAVY.
  */
 #include "config.h"
@@ -31,7 +33,7 @@
 
 static char *tmp;              /* everything this test makes */
 static char tarball[1024];     /* TMP/elim-rank-VERSION.tar.gz */
-static char deb[1024], rpm[1024];
+static char deb[1024];
 
 /* The environment for a build outside make check: make's variables (e.g.
  * TESTS=... from `make check TESTS=`) must not reach the package's make. */
@@ -140,7 +142,8 @@ static void t_rpm(void **state)
 	assert_int_equal(output_count(cmd, "\\.rpm$"), 1);
 	snprintf(cmd, sizeof cmd, "rpm -qlp %s/rpm/RPMS/*/%s-%s-1*.rpm", tmp, PACKAGE, VERSION);
 	check_listing(cmd, "");
-	snprintf(rpm, sizeof rpm, "%s/rpm/RPMS", tmp);
+	snprintf(cmd, sizeof cmd, "rpm -qlvp %s/rpm/RPMS/*/%s-%s-1*.rpm", tmp, PACKAGE, VERSION);
+	assert_int_equal(output_count(cmd, "^drwxr-x--- .* /var/lib/elim-rank$"), 1); /* the histories: root's */
 	/* the spec has no scriptlet deleting the histories on erase */
 	snprintf(cmd, sizeof cmd, "rpm -qp --scripts %s/rpm/RPMS/*/*.rpm", tmp);
 	assert_int_equal(output_count(cmd, "rm "), 0);
@@ -168,6 +171,8 @@ static void t_deb_build(void **state)
 	char cmd[1200];
 	snprintf(cmd, sizeof cmd, "dpkg-deb --fsys-tarfile '%s' | tar t", deb);
 	check_listing(cmd, ".");
+	snprintf(cmd, sizeof cmd, "dpkg-deb -c '%s'", deb);
+	assert_int_equal(output_count(cmd, "^drwxr-x--- .* \\./var/lib/elim-rank/$"), 1);
 }
 
 /* Run cmd (with $R the throwaway root) in a private mount namespace where
@@ -215,6 +220,12 @@ static void t_deb_root_cycle(void **state)
 	long rows = tu_sql_int(cmd, "SELECT count(*) FROM samples");
 	assert_true(rows >= 1);
 
+	/* the installed wrapper runs the installed elim (one record), and
+	 * exits with ELIM_ABORT_VALUE, silent, once the elim is gone */
+	snprintf(cmd, sizeof cmd, "ELIM_RANK_ELIM='%s/usr/libexec/elim-rank/elim.rank'"
+		 " '%s/usr/share/elim-rank/elim-wrapper' --once --no-history", root, root);
+	assert_int_equal(output_count(cmd, "^1 rank [0-9]+\\.[0-9]$"), 1);
+
 	/* upgrade: the same package with a later version */
 	snprintf(up, sizeof up, "%s/up.deb", tmp);
 	assert_int_equal(tu_system("cd '%s' && dpkg-deb -R '%s' up && sed -i 's/^Version: .*/Version: %s+up1/'"
@@ -226,13 +237,20 @@ static void t_deb_root_cycle(void **state)
 	snprintf(cmd, sizeof cmd, "%s/var/lib/elim-rank/history.db", root);
 	assert_int_equal(tu_sql_int(cmd, "SELECT count(*) FROM samples"), rows);
 
-	/* remove: the programs go, the history stays */
+	/* remove: the programs go, the history stays (the wrapper, as if in a
+	 * shared LSF_SERVERDIR, kept aside first) */
+	assert_int_equal(tu_system("cp '%s/usr/share/elim-rank/elim-wrapper' '%s/elim-wrapper'", root, tmp), 0);
 	assert_int_equal(in_root(root, DPKG " -r elim-rank"), 0);
 	assert_false(exists("%s/usr/libexec/elim-rank/elim.rank", root));
 	assert_false(exists("%s/usr/sbin/rank-train", root));
 	assert_true(exists("%s/var/lib/elim-rank/history.db", root));
 	assert_int_equal(tu_sql_int(cmd, "SELECT count(*) FROM samples"), rows);
 	assert_true(exists("%s/opt/lsf/etc/elim", root));
+	assert_int_equal(tu_system("ELIM_RANK_ELIM='%s/usr/libexec/elim-rank/elim.rank' ELIM_ABORT_VALUE=97"
+				   " sh '%s/elim-wrapper' > '%s/w.out' 2>&1", root, tmp, tmp), 97);
+	char *said = tu_slurp(strcat(strcpy(cmd, tmp), "/w.out"));
+	assert_string_equal(said, "");
+	free(said);
 
 	/* purge: the history goes too */
 	assert_int_equal(in_root(root, DPKG " -P elim-rank"), 0);
