@@ -24,6 +24,7 @@
 #include "errmsg.h"
 #include "feature_set.h"
 #include "fsutil.h"
+#include "compat.h"
 #include "probe.h"
 
 #define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
@@ -295,7 +296,7 @@ static void child_setup(const struct probe *p, int wfd)
 		dup2(nul, 1);
 		dup2(nul, 2);
 	}
-	if (close_range(4, ~0U, 0) < 0)
+	if (compat_close_from(4) < 0)
 		for (int fd = 4; fd < 1024; fd++)
 			close(fd);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,11 @@ static int psi_init(const struct sampler_env *env, void **state)
 	}
 	if (opened == 0) {
 		free(s);
+		if (rc == -ENOENT && env->msg)
+			snprintf(env->msg, env->msg_len,
+				 "no %s/pressure: the kernel runs without PSI (RHEL 8 boots with"
+				 " it off; psi=1 on the kernel command line turns it on)",
+				 env->procfs);
 		return rc;   /* e.g. -ENOENT: a kernel without PSI */
 	}
 	*state = s;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "dirscan.h"
 
 int dirscan_start(struct dirscan *d, int fd, void *buf, size_t size)
@@ -22,7 +23,7 @@ int dirscan_next(struct dirscan *d, const char **name, unsigned char *type)
 	if (d->off >= d->len) {
 		ssize_t n;
 		do
-			n = getdents64(d->fd, d->buf, d->size);
+			n = compat_getdents64(d->fd, d->buf, d->size);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return -errno;

@@ -17,7 +17,8 @@ TEST_EXTENSIONS = .sh
 SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
-	test_thermal test_cluster test_explain test_node_exporter
+	test_thermal test_cluster test_explain test_node_exporter \
+	test_thermal test_cluster test_snapshot test_packages
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -76,7 +77,8 @@ TESTS_C = \
 	tests/test_lsfconf tests/test_host_speed \
 	tests/test_factor tests/test_partial tests/test_extract \
 	tests/test_textfile tests/test_explain tests/test_node_exporter \
-	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap
+	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap \
+	tests/test_compat tests/test_snapshot tests/test_packages
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -88,6 +90,11 @@ TESTS_SH = tests/test_docs.sh tests/test_snippets.sh
 check_PROGRAMS = $(TESTS_C)
 TESTS = $(TESTS_C) $(TESTS_SH)
 EXTRA_DIST += tests/data tests/test_docs.sh tests/test_snippets.sh tests/run-test tests/README tests/png_check.py
+TESTS_SH = tests/test_docs.sh tests/test_elim_wrapper.sh
+
+check_PROGRAMS = $(TESTS_C)
+TESTS = $(TESTS_C) $(TESTS_SH)
+EXTRA_DIST += tests/data tests/test_docs.sh tests/test_elim_wrapper.sh tests/run-test tests/README tests/png_check.py
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
@@ -217,3 +224,16 @@ tests_test_acct_speed_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_acct_speed_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_hostmap_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_hostmap_LDADD = $(TEST_TRAINER_LIBS)
+
+# lib/compat.c: close_range answers ENOSYS through --wrap, as on kernel 4.18
+tests_test_compat_CFLAGS = $(TEST_CFLAGS)
+tests_test_compat_LDADD = $(TEST_ELIM_LIBS)
+tests_test_compat_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=close_range -Wl,--wrap=syscall
+
+# rank-train --snapshot on a history a running elim writes
+tests_test_snapshot_CFLAGS = $(TEST_CFLAGS)
+tests_test_snapshot_LDADD = $(TEST_LIBS)
+
+# the RPM and the Debian package from the dist tarball (heavy)
+tests_test_packages_CFLAGS = $(TEST_CFLAGS)
+tests_test_packages_LDADD = $(TEST_LIBS)

@@ -3,11 +3,13 @@
  * fixture tests (tests/test_samplers.c) leave out: kernel quirks and old
  * kernels, a zero interval, partial sources, odd device names, unreadable
  * attributes.  Each case starts from tests/data/basic (t0, sys) copied to a
- * temporary tree and edits files there.
+ * temporary tree and edits files there.  A kernel booted without PSI (RHEL 8's
+ * default) is also run through the real elim: it says so once, at start.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness.h"
 #include "sampler.h"
 #include "testutil.h"
 
@@ -282,6 +285,62 @@ static void test_net_unreadable_speed_and_wrap(void **state)
 	fx_close(&f);
 }
 
+/* A kernel booted without PSI (no /proc/pressure, RHEL 8's default): init
+ * fails with ENOENT and says why, naming the directory and the fix. */
+static void test_psi_off(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f);
+	tu_system("rm -rf '%s/proc/pressure'", f.root);
+	char msg[512] = "";
+	f.env.msg = msg;
+	f.env.msg_len = sizeof msg;
+	void *st = NULL;
+	assert_int_equal(sampler_psi.init(&f.env, &st), -ENOENT);
+	assert_null(st);
+	assert_non_null(strstr(msg, "without PSI"));
+	assert_non_null(strstr(msg, "psi=1"));
+	assert_non_null(strstr(msg, f.procfs));
+	fx_close(&f);
+}
+
+/* The real elim on that tree: the PSI message once at start, none per tick,
+ * and records all the same. */
+static void test_psi_off_elim_says_once(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f);
+	tu_system("rm -rf '%s/proc/pressure'", f.root);
+	char log[600];
+	snprintf(log, sizeof log, "%s/elim.log", f.root);
+	struct th h;
+	struct th_opts o = { .lim_like = true, .foreground = true, .err = TH_FILE, .err_file = log };
+	const char *args[] = { "--interval", "0.1", "--procfs", f.procfs, "--sysfs", f.sysfs,
+			       "--no-history", NULL };
+	th_start(&h, &o, args);
+	double rank;
+	int records = 0;
+	while (records < 5) {
+		int n = th_read_raw(&h, 30.0, &rank);
+		assert_true(n > 0);
+		records += n;
+	}
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 30.0), 0);
+	th_close(&h);
+	char *text = tu_slurp(log);
+	int said = 0;
+	for (char *p = text; (p = strstr(p, "without PSI")) != NULL; p++)
+		said++;
+	if (said != 1)
+		fail_msg("the PSI message %d times in:\n%s", said, text);
+	assert_non_null(strstr(text, "sampler psi: off"));
+	free(text);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +351,8 @@ int main(void)
 	    cmocka_unit_test(test_mem_old_kernel_no_swap),
 	    cmocka_unit_test(test_disk_slash_name_old_format),
 	    cmocka_unit_test(test_net_unreadable_speed_and_wrap),
+	    cmocka_unit_test(test_psi_off),
+	    cmocka_unit_test(test_psi_off_elim_says_once),
 	};
 	return TU_RUN(tests);
 }

@@ -26,6 +26,7 @@
 #include "partial.h"
 #include "provenance.h"
 #include "replace.h"
+#include "snapshot.h"
 #include "report.h"
 #include "report_html.h"
 #include "speed_lines.h"
@@ -74,6 +75,13 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		return fail(err, EXIT_USAGE);
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (c->snapshot) {
+		/* wait up to 30 s for the elim's write lock (held per batch) */
+		if (snapshot_copy(c->snapshot, c->histories[0], 30000, err, sizeof err) < 0)
+			return fail(err, EXIT_FAIL);
+		printf("snapshot written: %s\n", c->histories[0]);
+		return EXIT_OK;
+	}
 	struct dataset_spec *s = &c->train.spec;
 	s->terms = terms;
 	s->schema = schema;

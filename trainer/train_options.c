@@ -259,6 +259,10 @@ const struct train_option train_options_table[] = {
 	  "with --acct: fit N times, the host speeds refitted before each fit after the first"
 	  " to the run times over the fitted model's slowdowns (1: speeds from idle runs only)",
 	  "Fl -speed-rounds Ar n" },
+	{ "snapshot", "HISTORY", set_string, OFF(snapshot), 0, 0, NULL,
+	  "copy the history HISTORY, even while an elim writes it, to the one operand OUT"
+	  " (atomically, through SQLite's backup API) and fit nothing",
+	  "Fl -snapshot Ar history out" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -277,6 +281,13 @@ static int apply(struct train_cli *c, const struct train_option *row, const char
 static int check(const struct train_cli *c, char *err, size_t errlen)
 {
 	const struct train_opts *o = &c->train;
+	if (c->snapshot) {
+		if (c->nhistories != 1) {
+			snprintf(err, errlen, "--snapshot HISTORY takes one operand, OUT");
+			return TRAIN_OPTIONS_EUSAGE_HELP;
+		}
+		return 0;
+	}
 	if (o->spec.label == NULL || c->nhistories == 0) {
 		snprintf(err, errlen, "%s", o->spec.label ? "no history files given"
 			 : "--label is required");
@@ -367,9 +378,10 @@ void train_options_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: rank-train [OPTION]... (--label COLUMN | --acct FILE) HISTORY...\n"
+"  or:  rank-train --snapshot HISTORY OUT\n"
 "Fit a rank model from elim-rank history databases (files, or directories of\n"
 "*.db files) and write it where elim.rank loads it.  Copy histories from\n"
-"hosts as snapshots: sqlite3 history.db \"VACUUM INTO '/tmp/HOST.db'\".\n"
+"hosts as snapshots: rank-train --snapshot history.db /tmp/HOST.db.\n"
 "\n");
 	for (size_t i = 0; i < train_options_table_len; i++) {
 		const struct train_option *row = &train_options_table[i];

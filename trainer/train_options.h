@@ -48,6 +48,7 @@ struct train_cli {
 	const char *host_map;     /* --host-map FILE: accounting names to history names */
 	const char *speed_groups; /* --speed-groups FILE: hosts to speed groups */
 	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
+	const char *snapshot;     /* --snapshot HISTORY: copy it to the one operand, fit nothing */
 };
 
 struct train_option;
