@@ -18,7 +18,7 @@ SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
-	test_thermal test_cluster test_snapshot test_packages
+	test_snapshot test_packages
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -85,16 +85,11 @@ endif
 if HAVE_LIBPCAP
 TESTS_C += tests/test_pcap
 endif
-TESTS_SH = tests/test_docs.sh tests/test_snippets.sh
+TESTS_SH = tests/test_docs.sh tests/test_snippets.sh tests/test_elim_wrapper.sh
 
 check_PROGRAMS = $(TESTS_C)
 TESTS = $(TESTS_C) $(TESTS_SH)
-EXTRA_DIST += tests/data tests/test_docs.sh tests/test_snippets.sh tests/run-test tests/README tests/png_check.py
-TESTS_SH = tests/test_docs.sh tests/test_elim_wrapper.sh
-
-check_PROGRAMS = $(TESTS_C)
-TESTS = $(TESTS_C) $(TESTS_SH)
-EXTRA_DIST += tests/data tests/test_docs.sh tests/test_elim_wrapper.sh tests/run-test tests/README tests/png_check.py
+EXTRA_DIST += tests/data $(TESTS_SH) tests/run-test tests/README tests/png_check.py
 
 # ------------------------------------------------------------ per-test build
 # Sources default to tests/test_<name>.c; these say what each links.
