@@ -262,6 +262,22 @@ static enum elim_step setup_model(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* What the host is (scope.h): decided once, said at start, by
+ * --check-config and by --explain. */
+static enum elim_step setup_scope(struct elim *e)
+{
+	char err[PATH_MAX + 200];
+	const struct elim_options *o = &e->opt;
+	if (scope_resolve(&e->scope, o->scope, o->procfs, o->sysfs, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return finish(e, config_status(e));
+	}
+	log_msg(LOG_INFO, "scope: %s", e->scope.why);
+	if (o->check_config)
+		printf("# scope: %s\n", e->scope.why);
+	return ELIM_GO_ON;
+}
+
 enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 {
 	char err[1024];
@@ -314,6 +330,9 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 		return finish(e, usage_status(e));
 	}
 	if (setup_model(e) == ELIM_EXIT)
+		return ELIM_EXIT;
+
+	if (setup_scope(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 
 	/* the probe's user, command and cgroup (it starts nothing yet); an
@@ -403,6 +422,7 @@ static void start_samplers(struct elim *e)
 		.net_exclude = e->net_exclude.n ? e->net_exclude.v : NULL,
 		.traffic = &e->traffic,
 		.interval = o->interval,
+		.scope = &e->scope,
 	};
 	sampling_init(sp, &e->env);
 	e->sampling_on = true;
@@ -501,6 +521,7 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
+			printf("# scope: %s\n", e->scope.why);
 			explain_write(stdout, &e->mw.current, &e->schema, e->features);
 			fflush(stdout);
 		}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "options.h"
+#include "scope.h"
 #include "trust.h"
 
 #define OFF(field) offsetof(struct elim_options, field)
@@ -25,6 +27,16 @@ static int check_trusted_users(const char *value, char *why, size_t whylen)
 	struct trust t;
 	memset(&t, 0, sizeof t);
 	return trust_add_users(&t, value, why, whylen) < 0 ? -1 : 0;
+}
+
+static int check_scope(const char *value, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+	enum scope_mode mode;
+	if (scope_parse_setting(value, &mode, path) == 0)
+		return 0;
+	snprintf(why, whylen, "expected auto, host or cgroup:/PATH");
+	return -1;
 }
 
 static int check_facility(const char *value, char *why, size_t whylen)
@@ -75,6 +87,9 @@ const struct options_row options_table[] = {
 	  "root of /proc", NULL },
 	{ "sysfs", OPTK_STRING, OFF(sysfs), "/sys", 0, 0, 0, "DIR",
 	  "root of /sys", NULL },
+	{ "scope", OPTK_STRING, OFF(scope), "auto", 0, 0, 0, "SCOPE",
+	  "what the host is: auto (the elim's cgroup when it limits CPU, else the machine),"
+	  " host, or cgroup:/PATH", check_scope },
 	{ "foreground", OPTK_FLAG, OFF(foreground), NULL, 0, 0, 0, NULL,
 	  "log to stderr instead of syslog", NULL },
 	{ "verbose", OPTK_FLAG, OFF(verbose), NULL, 0, 0, OPTF_LIVE, NULL,
