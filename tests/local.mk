@@ -72,7 +72,8 @@ TESTS_C = \
 	tests/test_valgrind tests/test_soak tests/test_rss \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
-	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace
+	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
+	tests/test_scope
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -128,6 +129,8 @@ tests_test_crosscheck_CFLAGS = $(TEST_CFLAGS)
 tests_test_crosscheck_LDADD = $(TEST_LIBS)
 tests_test_groups_CFLAGS = $(TEST_CFLAGS)
 tests_test_groups_LDADD = $(TEST_ELIM_LIBS)
+tests_test_scope_CFLAGS = $(TEST_CFLAGS)
+tests_test_scope_LDADD = $(TEST_ELIM_LIBS)
 tests_test_thermal_CFLAGS = $(TEST_CFLAGS)
 tests_test_thermal_LDADD = $(TEST_ELIM_LIBS)
 tests_test_noalloc_CFLAGS = $(TEST_CFLAGS)
