@@ -537,13 +537,13 @@ int scope_resolve(struct scope *s, const char *setting, const char *procfs, cons
 	if (s->mem_limited)
 		under(s->mem_dir, mem_root, f.limit_rel);
 
-	char limits[256], memtxt[128] = "";
+	char limits[256], memtxt[400] = "";
 	if (s->mem_limited)
-		snprintf(memtxt, sizeof memtxt, "; memory against the limit of %.0f MiB on %.60s",
+		snprintf(memtxt, sizeof memtxt, "; memory against the limit of %.0f MiB on %.300s",
 			 (double)f.limit / 1048576.0, f.limit_rel);
 	if (!s->cgroup) {
 		snprintf(s->why, sizeof s->why,
-			 "host (auto): cgroup %.300s (v%d) limits no CPU: the machine's %u CPUs%s",
+			 "host (auto): cgroup %.200s (v%d) limits no CPU: the machine's %u CPUs%s",
 			 rel_cpu[0] ? rel_cpu : rel_cpuset, r.version, all.n, memtxt);
 		return 0;
 	}
@@ -589,7 +589,7 @@ int scope_resolve(struct scope *s, const char *setting, const char *procfs, cons
 			 f.quota_rel);
 	else
 		snprintf(limits, sizeof limits, "CPUs %s", set);
-	snprintf(s->why, sizeof s->why, "cgroup %.300s (v%d, %s): %s of the machine's %u: ncpu %.3g%s;"
+	snprintf(s->why, sizeof s->why, "cgroup %.200s (v%d, %s): %s of the machine's %u: ncpu %.3g%s;"
 		 " PSI %s", s->path, r.version,
 		 s->mode == SCOPE_CGROUP ? "as configured" : "auto: it limits CPU", limits, all.n,
 		 s->ncpu, memtxt, s->psi_dir[0] ? "the cgroup's own" : "unknown (no cgroup PSI)");
