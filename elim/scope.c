@@ -402,10 +402,15 @@ static void explore(struct found *f, const struct roots *r, const char *rel_cpus
 	const char *mem_root = r->version == 2 ? r->v2 : r->memory;
 
 	/* the CPU set, and the highest ancestor that has the same */
-	under(dir, cs_root, rel_cpuset);
-	if (dir[0] && read_cpus(dir, r->version, &f->cpus) == 0 && f->cpus.n > 0) {
+	/* v2: a cgroup without the cpuset controller has the set of the
+	 * nearest ancestor that has it */
+	snprintf(rel, sizeof rel, "%s", rel_cpuset);
+	under(dir, cs_root, rel);
+	int rc = -ENOENT;
+	while (dir[0] && (rc = read_cpus(dir, r->version, &f->cpus)) < 0 && up(rel))
+		under(dir, cs_root, rel);
+	if (rc == 0 && f->cpus.n > 0) {
 		f->have_cpus = true;
-		snprintf(rel, sizeof rel, "%s", rel_cpuset);
 		snprintf(f->cpuset_top, sizeof f->cpuset_top, "%s", rel);
 		while (up(rel)) {
 			struct scope_cpus pc;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sampler.h"
 #include "scope.h"
@@ -268,6 +269,18 @@ static void test_decide_v2(void **state)
 	assert_string_equal(rel_of(&t, s.cpustat_dir), "machine.slice/ctr1");
 	assert_string_equal(rel_of(&t, s.mem_dir), "machine.slice/ctr1");
 	assert_non_null(strstr(s.why, "PSI the cgroup's own"));
+	/* a set on ctr1, and none on init (no cpuset controller there): the
+	 * nearest ancestor's set, and the scope is where it is set */
+	char f[1024];
+	snprintf(f, sizeof f, "%s/fs/cgroup/machine.slice/ctr1/init/cpuset.cpus.effective", t.sys);
+	assert_int_equal(unlink(f), 0);
+	tu_write(t.sys, "fs/cgroup/machine.slice/ctr1/cpuset.cpus.effective", "1-2\n");
+	resolve(&s, &t, "auto");
+	assert_true(s.cgroup);
+	assert_int_equal(s.cpus.n, 2);
+	assert_true(scope_has_cpu(&s.cpus, 1) && scope_has_cpu(&s.cpus, 2));
+	assert_string_equal(s.path, "/machine.slice/ctr1");
+	assert_true(s.ncpu == 0.5);
 	/* the container's own view (a cgroup namespace): the root, no limit */
 	tu_write(t.proc, "self/cgroup", "0::/\n");
 	resolve(&s, &t, "auto");
