@@ -343,6 +343,12 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 			return finish(e, config_status(e));
 		}
 		e->probe_ready = true;
+		const struct probe_cgroup *pc = &e->probe.place;
+		if (pc->on && pc->leaf) {
+			log_msg(LOG_INFO, "probe: cgroup auto: %s", pc->found);
+			if (o->check_config)
+				printf("# probe cgroup: auto: %s\n", pc->found);
+		}
 	}
 
 	if (gethostname(e->host, sizeof e->host) < 0)
@@ -522,6 +528,8 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 		*emitted = fresh;
 		if (fresh) {
 			printf("# scope: %s\n", e->scope.why);
+			if (e->probe.place.running[0])
+				printf("# probe cgroup: the last probe ran in %s\n", e->probe.place.running);
 			explain_write(stdout, &e->mw.current, &e->schema, e->features);
 			fflush(stdout);
 		}

@@ -124,7 +124,8 @@ const struct options_row options_table[] = {
 	{ "probe-nice", OPTK_LONG, OFF(probe_nice), "0", -20, 19, 0, "N",
 	  "nice value of the probe, as jobs get", NULL },
 	{ "probe-cgroup", OPTK_STRING, OFF(probe.cgroup), NULL, 0, 0, 0, "DIR",
-	  "run the probe in this cgroup (as jobs run)", NULL },
+	  "run the probe in this cgroup, or with auto in a leaf beside LSF's or OpenLava's jobs",
+	  NULL },
 	{ "probe-command", OPTK_STRING, OFF(probe.command), NULL, 0, 0, 0, "CMD",
 	  "time this command instead (split into words, no shell)", NULL },
 	{ "probe-user", OPTK_STRING, OFF(probe.user), NULL, 0, 0, 0, "USER",
@@ -147,6 +148,7 @@ static void finish(struct elim_options *o)
 	o->probe.enabled = !o->no_probe && !o->once;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
+	o->probe.sysfs = o->sysfs;
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
 	o->probe_trigger.enabled = o->probe.enabled && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */
