@@ -362,7 +362,7 @@ static uint64_t read_limit(const char *dir, int version)
 /* The machine's CPUs: the per-CPU lines of procfs/stat. */
 static int machine_cpus(const char *procfs, struct scope_cpus *c)
 {
-	static char buf[65536];   /* setup only, one thread */
+	char buf[65536];   /* the per-CPU lines come first: a longer file's tail is not needed */
 	memset(c, 0, sizeof *c);
 	long n = read_small_file(procfs, "stat", buf, sizeof buf);
 	if (n < 0)
@@ -500,7 +500,7 @@ int scope_resolve(struct scope *s, const char *setting, const char *procfs, cons
 		snprintf(own.cpuacct, sizeof own.cpuacct, "%s", want);
 		snprintf(own.memory, sizeof own.memory, "%s", want);
 	} else {
-		static char buf[SMALL];   /* setup only, one thread */
+		char buf[SMALL];
 		if (r.version == 0 || read_small_file(procfs, "self/cgroup", buf, sizeof buf) < 0 ||
 		    scope_parse_proc_cgroup(buf, &own) < 0) {
 			snprintf(s->why, sizeof s->why,
