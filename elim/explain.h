@@ -4,8 +4,10 @@
  * One line per feature "name value unit contribution" (nan for unknown;
  * contribution 0 when no plain term of the model uses it), then one line per
  * model term that is not a plain feature ("EXPR value - contribution"),
- * then "intercept VALUE", "slowdown VALUE" and "rank VALUE".  The elim
- * puts a comment line ("# scope: ...", scope.h) before it; readers skip
+ * then "intercept VALUE", "slowdown VALUE" and "rank VALUE": 100 x slowdown
+ * x the feature host_speed_factor (the rank basis's factor, host_speed.h;
+ * unknown counts as 1).  The elim
+ * puts comment lines ("# scope: ...", scope.h) before it; readers skip
  * lines starting with '#'.
  */
 #ifndef ELIM_RANK_EXPLAIN_H
