@@ -265,6 +265,22 @@ static enum elim_step setup_model(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* What the host is (scope.h): decided once, said at start, by
+ * --check-config and by --explain. */
+static enum elim_step setup_scope(struct elim *e)
+{
+	char err[PATH_MAX + 200];
+	const struct elim_options *o = &e->opt;
+	if (scope_resolve(&e->scope, o->scope, o->procfs, o->sysfs, err, sizeof err) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return finish(e, config_status(e));
+	}
+	log_msg(LOG_INFO, "scope: %s", e->scope.why);
+	if (o->check_config)
+		printf("# scope: %s\n", e->scope.why);
+	return ELIM_GO_ON;
+}
+
 /* The rank basis and the sources of the speed factor (host_speed.h),
  * said once: what the first record will use. */
 static enum elim_step setup_speed(struct elim *e)
@@ -381,6 +397,9 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (setup_model(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 
+	if (setup_scope(e) == ELIM_EXIT)
+		return ELIM_EXIT;
+
 	/* the probe's user, command and cgroup (it starts nothing yet); an
 	 * idle elim (LIM does not want rank here) runs none */
 	if (e->report || o->check_config) {
@@ -389,6 +408,12 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 			return finish(e, config_status(e));
 		}
 		e->probe_ready = true;
+		const struct probe_cgroup *pc = &e->probe.place;
+		if (pc->on && pc->leaf) {
+			log_msg(LOG_INFO, "probe: cgroup auto: %s", pc->found);
+			if (o->check_config)
+				printf("# probe cgroup: auto: %s\n", pc->found);
+		}
 	}
 
 	if (gethostname(e->host, sizeof e->host) < 0)
@@ -476,6 +501,7 @@ static void start_samplers(struct elim *e)
 		.net_exclude = e->net_exclude.n ? e->net_exclude.v : NULL,
 		.traffic = &e->traffic,
 		.interval = o->interval,
+		.scope = &e->scope,
 	};
 	sampling_init(sp, &e->env);
 	e->sampling_on = true;
@@ -631,13 +657,19 @@ static int tick_sample(struct elim *e, uint64_t t)
 	return 0;
 }
 
-/* The lines said before --explain's account (explain.h): the rank basis,
- * "basis cluster: speed factor 2 from ...". */
+/* The lines said before --explain's account (explain.h): the scope
+ * ("# scope: ...", scope.h), the cgroup the last probe ran in, and the rank
+ * basis ("basis cluster: speed factor 2 from ..."). */
 static void explain_preface(const struct elim *e, char *buf, size_t len)
 {
 	char d[3 * PATH_MAX];
 	host_speed_describe(&e->speed, &e->mw.current, e->features, d, sizeof d);
-	snprintf(buf, len, "basis %s\n", d + strlen("rank basis "));
+	int n = snprintf(buf, len, "# scope: %s\n", e->scope.why);
+	if (n >= 0 && (size_t)n < len && e->probe.place.running[0])
+		n += snprintf(buf + n, len - (size_t)n, "# probe cgroup: the last probe ran in %s\n",
+			      e->probe.place.running);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "basis %s\n", d + strlen("rank basis "));
 }
 
 /* The record for LIM, or --explain's account.  *emitted: it counts
@@ -648,7 +680,7 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
-			char pre[3 * PATH_MAX + 16];
+			char pre[4 * PATH_MAX + 64];
 			explain_preface(e, pre, sizeof pre);
 			if (e->opt.json)
 				explain_write_json(stdout, &e->mw.current, &e->schema, e->features, pre);
@@ -774,7 +806,7 @@ static void tick_observers(struct elim *e, bool fresh)
 		e->explain_asked = false;
 		char dir[PATH_MAX];
 		answer_dir(dir, sizeof dir, &e->opt);
-		char pre[3 * PATH_MAX + 16];
+		char pre[4 * PATH_MAX + 64];
 		explain_preface(e, pre, sizeof pre);
 		int rc = explain_answer(dir, &e->mw.current, &e->schema, e->features, pre, err,
 					sizeof err);

@@ -40,6 +40,7 @@
 #include "probe_trigger.h"
 #include "recorder.h"
 #include "sampling.h"
+#include "scope.h"
 #include "since_probe.h"
 #include "textfile.h"
 #include "tick_worker.h"
@@ -84,6 +85,7 @@ struct elim {
 	/* started by elim_start */
 	bool use_history;
 	struct recorder rec;
+	struct scope scope;           /* what the host is, decided at setup (scope.h) */
 	struct sampler_env env;       /* the samplers keep pointers into it ... */
 	struct options_list net_include, net_exclude;   /* ... and into these copies */
 	bool sampling_on;

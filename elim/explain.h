@@ -6,8 +6,9 @@
  * model term that is not a plain feature ("EXPR value - contribution"),
  * then "intercept VALUE", "slowdown VALUE" and "rank VALUE": 100 x slowdown
  * x the feature host_speed_factor (the rank basis's factor, host_speed.h;
- * unknown counts as 1).  A preface, lines "KEY TEXT" that say how the rank
- * is made (the rank basis, the scope), comes first.
+ * unknown counts as 1).  A preface that says how the rank is made comes
+ * first: lines "KEY TEXT" (the rank basis) and comment lines "# KEY: TEXT"
+ * (the scope, scope.h; readers of the account skip lines starting with '#').
  */
 #ifndef ELIM_RANK_EXPLAIN_H
 #define ELIM_RANK_EXPLAIN_H

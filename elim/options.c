@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "host_speed.h"
 #include "log.h"
 #include "options.h"
+#include "scope.h"
 #include "trust.h"
 
 #define OFF(field) offsetof(struct elim_options, field)
@@ -26,6 +28,16 @@ static int check_trusted_users(const char *value, char *why, size_t whylen)
 	struct trust t;
 	memset(&t, 0, sizeof t);
 	return trust_add_users(&t, value, why, whylen) < 0 ? -1 : 0;
+}
+
+static int check_scope(const char *value, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+	enum scope_mode mode;
+	if (scope_parse_setting(value, &mode, path) == 0)
+		return 0;
+	snprintf(why, whylen, "expected auto, host or cgroup:/PATH");
+	return -1;
 }
 
 static int check_facility(const char *value, char *why, size_t whylen)
@@ -77,6 +89,9 @@ const struct options_row options_table[] = {
 	  "root of /proc", NULL },
 	{ "sysfs", OPTK_STRING, OFF(sysfs), "/sys", 0, 0, 0, "DIR",
 	  "root of /sys", NULL },
+	{ "scope", OPTK_STRING, OFF(scope), "auto", 0, 0, 0, "SCOPE",
+	  "what the host is: auto (the elim's cgroup when it limits CPU, else the machine),"
+	  " host, or cgroup:/PATH", check_scope },
 	{ "foreground", OPTK_FLAG, OFF(foreground), NULL, 0, 0, 0, NULL,
 	  "log to stderr instead of syslog", NULL },
 	{ "verbose", OPTK_FLAG, OFF(verbose), NULL, 0, 0, OPTF_LIVE, NULL,
@@ -111,7 +126,8 @@ const struct options_row options_table[] = {
 	{ "probe-nice", OPTK_LONG, OFF(probe_nice), "0", -20, 19, 0, "N",
 	  "nice value of the probe, as jobs get", NULL },
 	{ "probe-cgroup", OPTK_STRING, OFF(probe.cgroup), NULL, 0, 0, 0, "DIR",
-	  "run the probe in this cgroup (as jobs run)", NULL },
+	  "run the probe in this cgroup, or with auto in a leaf beside LSF's or OpenLava's jobs",
+	  NULL },
 	{ "probe-command", OPTK_STRING, OFF(probe.command), NULL, 0, 0, 0, "CMD",
 	  "time this command instead (split into words, no shell)", NULL },
 	{ "probe-user", OPTK_STRING, OFF(probe.user), NULL, 0, 0, 0, "USER",
@@ -156,6 +172,7 @@ static void finish(struct elim_options *o)
 	o->probe.enabled = !o->no_probe;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
+	o->probe.sysfs = o->sysfs;
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
 	o->probe_trigger.enabled = o->probe.enabled && !o->once && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */

@@ -48,6 +48,7 @@ struct elim_options {
 	const char *state_dir;
 	const char *procfs;
 	const char *sysfs;
+	const char *scope;        /* auto, host or cgroup:/PATH (scope.h) */
 	bool foreground;          /* log to stderr instead of syslog */
 	bool verbose;
 	const char *facility;     /* syslog facility name */

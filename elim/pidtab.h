@@ -28,6 +28,7 @@ struct pid_ent {
 	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
 	uint64_t group; /* scheduling-group key; 0 until known */
 	bool has_stat;  /* read from /proc/PID/stat in this walk */
+	bool in_scope;  /* listed in the scope's cgroup tree in this walk (sampler_groups) */
 };
 
 struct pidtab {

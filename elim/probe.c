@@ -238,12 +238,10 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 			return errmsg(err, errlen, -E2BIG, "probe user '%s' has more than %d groups",
 				       cfg->user, PROBE_MAX_GROUPS);
 	}
-	if (cfg->cgroup) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/cgroup.procs", cfg->cgroup);
-		if (access(path, W_OK) < 0)
-			return errmsg(err, errlen, -errno, "probe cgroup: %s: %s", path, strerror(errno));
-	}
+	int prc = probe_cgroup_init(&p->place, cfg->cgroup, cfg->sysfs ? cfg->sysfs : "/sys", err,
+				    errlen);
+	if (prc < 0)
+		return prc;
 	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
 	    (int)sizeof p->state_path)
 		return errmsg(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
@@ -302,13 +300,9 @@ static void child_setup(const struct probe *p, int wfd)
 
 	if (setsid() < 0)
 		child_fail("setsid", errno);
-	if (p->cfg.cgroup) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/cgroup.procs", p->cfg.cgroup);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0 || close(fd) < 0)
-			child_fail("cgroup", errno);
-	}
+	int crc = probe_cgroup_join(&p->place);
+	if (crc < 0)
+		child_fail("cgroup", -crc);
 	if (setpriority(PRIO_PROCESS, 0, p->cfg.nice) < 0)
 		child_fail("nice", errno);
 	/* built-in work needs no privilege; a command's child drops to its
@@ -404,6 +398,14 @@ static void probe_start(struct probe *p, uint64_t now_ns)
 		return;
 	}
 	p->calibrating = !p->cfg.command && p->units == 0;
+	char why[PATH_MAX + 200];
+	if (probe_cgroup_prepare(&p->place, (int)getpid(), why, sizeof why) < 0)
+		complain(&p->place_fail, LOG_WARNING, "probe: %s: probes run where the elim does"
+			 " until it can be made", why);
+	else if (p->place.nplaced)
+		complaint_clear(&p->place_fail, "probe: runs in %s again", p->place.running);
+	if (p->place.nplaced)
+		log_msg(LOG_DEBUG, "probe: in cgroup %s", p->place.running);
 	pid_t pid = fork();
 	if (pid < 0) {
 		complain(&p->fail, LOG_WARNING, "probe: fork: %s; no probe this time", strerror(errno));
@@ -520,6 +522,7 @@ static void collect(struct probe *p, uint64_t now_ns)
 	close(p->fd);
 	p->fd = -1;
 	p->pid = 0;
+	probe_cgroup_release(&p->place);
 	if (r < 0) {
 		p->failures++;
 		complain(&p->fail, LOG_WARNING, "probe: waitpid: %s", strerror(wait_errno));
@@ -600,4 +603,5 @@ void probe_fini(struct probe *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
+	probe_cgroup_release(&p->place);
 }

@@ -35,6 +35,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "probe_cgroup.h"
 
 #define PROBE_WINDOW 288            /* baseline: the last day at 300 s */
 #define PROBE_PERCENTILE 0.10
@@ -51,7 +52,8 @@ struct probe_config {
 	double timeout;         /* seconds before a probe is killed */
 	int nice;               /* nice value of the probe */
 	bool write;             /* add a small fsync'd write in the state dir */
-	const char *cgroup;     /* cgroup directory to join, or NULL */
+	const char *cgroup;     /* "auto", a cgroup directory to join, or NULL (probe_cgroup.h) */
+	const char *sysfs;      /* where auto looks for cgroup trees (sysfs/fs/cgroup) */
 	const char *command;    /* administrator's command line, or NULL */
 	const char *user;       /* user to run the command as (required with command) */
 	const char *state_dir;  /* where probe.baseline lives */
@@ -104,6 +106,8 @@ struct probe {
 
 	unsigned long runs, failures, doubted;
 	struct complaint fail, save_fail;
+	struct probe_cgroup place;     /* where probes run (--probe-cgroup) */
+	struct complaint place_fail;
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "feature_set.h"
 
 struct traffic_config;
+struct scope;
 
 struct sampler_env {
 	const char *procfs;               /* root of /proc, e.g. "/proc" */
@@ -27,6 +28,7 @@ struct sampler_env {
 	const char *const *net_exclude;   /* NULL-terminated globs, or NULL */
 	double interval;                  /* seconds between samples; 0: unknown */
 	const struct traffic_config *traffic;  /* traffic classes, or NULL: none */
+	const struct scope *scope;        /* what the host is (scope.h), or NULL: the machine */
 	/* Where init may explain a failure, or a partial one when it returns 0
 	 * (a message naming what is off).  May be NULL. */
 	char *msg;
@@ -56,6 +58,7 @@ extern const struct sampler sampler_net;
 extern const struct sampler sampler_groups;
 extern const struct sampler sampler_thermal;
 extern const struct sampler sampler_pcap;
+extern const struct sampler sampler_scope;
 
 /* Every sampler, NULL-terminated. */
 extern const struct sampler *const sampler_table[];

@@ -1,4 +1,6 @@
-/* cpu: /proc/stat and /proc/loadavg. */
+/* cpu: /proc/stat and /proc/loadavg.  In cgroup scope (scope.h) the busy,
+ * iowait and steal shares come from the per-CPU lines of the allowed CPUs;
+ * the run queue and the load average stay the machine's. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include "parse.h"
 #include "procfile.h"
 #include "sampler.h"
+#include "scope.h"
 
 struct cpu_times {
 	uint64_t busy_other;   /* user - guest + nice - guest_nice + system + irq + softirq */
@@ -21,6 +24,7 @@ struct cpu_times {
 
 struct cpu_state {
 	struct procfile stat, loadavg;
+	const struct scope_cpus *only;   /* sum these CPUs' lines, or NULL: the "cpu" line */
 	struct cpu_times prev;
 	uint64_t prev_ns;
 	bool have_prev;
@@ -74,6 +78,44 @@ int cpu_parse_stat(const char *text, struct cpu_times *t)
 	return 0;
 }
 
+/* Replace t's shares with the sums of the per-CPU lines of the CPUs in
+ * only.  Returns 0, or -EINVAL when none of them has a line. */
+int cpu_sum_cpus(const char *text, const struct scope_cpus *only, struct cpu_times *t);
+
+int cpu_sum_cpus(const char *text, const struct scope_cpus *only, struct cpu_times *t)
+{
+	uint64_t busy = 0, idle = 0, iowait = 0, steal = 0;
+	bool any = false;
+	const char *p = text;
+	do {
+		if (!parse_starts(p, "cpu") || p[3] < '0' || p[3] > '9')
+			continue;
+		const char *q = p + 3;
+		uint64_t id, v[10] = { 0 };
+		if (!parse_u64(&q, &id) || id >= SCOPE_MAX_CPUS || !scope_has_cpu(only, (unsigned)id))
+			continue;
+		int n = 0;
+		while (n < 10 && parse_u64(&q, &v[n]))
+			n++;
+		if (n < 4)
+			return -EINVAL;
+		uint64_t user = v[0] > v[8] ? v[0] - v[8] : 0;
+		uint64_t nice = v[1] > v[9] ? v[1] - v[9] : 0;
+		busy += user + nice + v[2] + v[5] + v[6];
+		idle += v[3];
+		iowait += v[4];
+		steal += v[7];
+		any = true;
+	} while (parse_next_line(&p));
+	if (!any)
+		return -EINVAL;
+	t->busy_other = busy;
+	t->idle = idle;
+	t->iowait = iowait;
+	t->steal = steal;
+	return 0;
+}
+
 static int cpu_init(const struct sampler_env *env, void **state)
 {
 	struct cpu_state *s = calloc(1, sizeof *s);
@@ -87,6 +129,8 @@ static int cpu_init(const struct sampler_env *env, void **state)
 		free(s);
 		return rc;
 	}
+	if (env->scope && env->scope->cgroup)
+		s->only = &env->scope->cpus;
 	*state = s;
 	return 0;
 }
@@ -101,6 +145,8 @@ static int cpu_sample(void *state, uint64_t now_ns, double *out)
 	if (n < 0)
 		return (int)n;
 	if (cpu_parse_stat(s->stat.buf, &t) < 0)
+		return -EINVAL;
+	if (s->only && cpu_sum_cpus(s->stat.buf, s->only, &t) < 0)
 		return -EINVAL;
 
 	out[FEAT_runq_per_core] = (t.procs_running > 0 ? (double)(t.procs_running - 1) : 0.0) / t.ncpu;

@@ -30,6 +30,10 @@
  *    that are ours (lib/dirscan.h), so a walk allocates nothing unless a
  *    table has to grow.
  *
+ * In cgroup scope (scope.h) only the processes of the scope's cgroup tree
+ * count (its cgroup.procs files, read every walk), and the busy threshold
+ * and the division are by the scope's CPUs.
+ *
  * The walk costs a few milliseconds per thousand processes: it runs at
  * most every walk_s seconds (GROUPS_WALK_S in the elim; the value is kept
  * in between), and always on the second sample, so a short --once window
@@ -55,6 +59,7 @@
 #include "procfile.h"
 #include "sampler.h"
 #include "sampler_groups.h"
+#include "scope.h"
 
 #define NSEC 1000000000ULL
 #define GROUPS_MAX_CGROUPS 4096 /* task groups told apart, at most */
@@ -88,6 +93,8 @@ struct groups_state {
 	double value;             /* the last walk's result */
 	unsigned ncgroups;        /* task groups found by the last scan */
 	unsigned walks_to_rescan; /* walks left before the tree is scanned again */
+	char members[PATH_MAX];   /* the scope's cgroup, or "": every process */
+	double scope_ncpu;        /* its CPUs (0: the online CPUs) */
 	int last_rc;
 };
 
@@ -284,6 +291,63 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 	return rc;
 }
 
+/* Mark every process listed under dir[0..len) (PATH_MAX buffer, restored)
+ * as in the scope. */
+static int mark_scope(struct groups_state *s, char *dir, size_t len, int depth)
+{
+	if (len + sizeof "/cgroup.procs" > PATH_MAX)
+		return 0;
+	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
+	long n = read_grow(s, dir);
+	dir[len] = '\0';
+	if (n < 0)
+		return n == -ENOMEM ? -ENOMEM : 0; /* removed under us */
+	struct pidtab *t = &s->tab[s->cur];
+	const char *p = s->buf;
+	uint64_t pid;
+	while (parse_u64(&p, &pid)) {
+		struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
+		if (e == NULL)
+			return -ENOMEM;
+		e->in_scope = true;
+		if (*p == '\n')
+			p++;
+	}
+	if (depth >= GROUPS_MAX_DEPTH)
+		return 0;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	union {
+		struct dirent64 align;
+		char b[GROUPS_DIRBUF];
+	} buf;
+	struct dirscan ds;
+	int rc = dirscan_start(&ds, dfd, &buf, sizeof buf);
+	const char *name;
+	unsigned char type;
+	int more;
+	while (rc == 0 && (more = dirscan_next(&ds, &name, &type)) != 0) {
+		if (more < 0) {
+			rc = more;
+			break;
+		}
+		if (name[0] == '.' || (type != DT_DIR && type != DT_UNKNOWN))
+			continue;
+		size_t nl = strlen(name);
+		if (len + 1 + nl + 32 >= PATH_MAX)
+			continue;
+		dir[len] = '/';
+		memcpy(dir + len + 1, name, nl + 1);
+		struct stat st;
+		if (type == DT_DIR || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+			rc = mark_scope(s, dir, len + 1 + nl, depth + 1);
+		dir[len] = '\0';
+	}
+	close(dfd);
+	return rc;
+}
+
 int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu, uint64_t *start)
 {
 	const char *p = strrchr(text, ')'); /* comm may hold spaces and ')' */
@@ -416,7 +480,7 @@ static int account(struct groups_state *s)
 	int rc = 0;
 	for (size_t i = 0; i < cur->cap && rc == 0; i++) {
 		const struct pid_ent *e = &cur->e[i];
-		if (e->pid == 0 || !e->has_stat)
+		if (e->pid == 0 || !e->has_stat || (s->members[0] && !e->in_scope))
 			continue;
 		const struct pid_ent *o = pidtab_find(prev, e->pid);
 		uint64_t d;
@@ -430,7 +494,7 @@ static int account(struct groups_state *s)
 	/* a process reaped during the interval is now in its parent's cutime */
 	for (size_t i = 0; i < prev->cap && rc == 0; i++) {
 		const struct pid_ent *o = &prev->e[i];
-		if (o->pid == 0 || !o->has_stat || o->cpu == 0)
+		if (o->pid == 0 || !o->has_stat || o->cpu == 0 || (s->members[0] && !o->in_scope))
 			continue;
 		const struct pid_ent *e = pidtab_find(cur, o->pid);
 		if (e && e->has_stat && e->start == o->start)
@@ -474,6 +538,12 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 	}
 	if (s->walks_to_rescan > 0)
 		s->walks_to_rescan--;
+	if (rc == 0 && s->members[0]) {
+		char dir[PATH_MAX];
+		size_t len = strlen(s->members);
+		memcpy(dir, s->members, len + 1);
+		rc = mark_scope(s, dir, len, 0);
+	}
 	if (rc == 0)
 		rc = walk_procs(s);
 	if (rc == 0)
@@ -489,12 +559,13 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 		if (rc < 0 || !(dt > 0)) {
 			s->value = NAN;
 		} else {
-			double half = 0.5 * dt * s->clk_tck;
+			double cpus = s->scope_ncpu > 0 ? s->scope_ncpu : (double)ncpu;
+			double half = 0.5 * (cpus < 1.0 ? cpus : 1.0) * dt * s->clk_tck;
 			unsigned busy = 0;
 			for (size_t i = 0; i < s->groups.cap; i++)
 				if (s->groups.e[i].key != 0 && s->groups.e[i].ticks >= half)
 					busy++;
-			s->value = (double)busy / ncpu;
+			s->value = (double)busy / cpus;
 		}
 	}
 	s->prev_ns = now_ns;
@@ -555,6 +626,19 @@ int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kin
 	return 0;
 }
 
+int groups_set_scope(struct groups_state *s, const char *members_dir, double ncpu)
+{
+	s->members[0] = '\0';
+	s->scope_ncpu = 0;
+	if (members_dir == NULL || members_dir[0] == '\0')
+		return 0;
+	if (strlen(members_dir) >= sizeof s->members - 64)
+		return -ENAMETOOLONG;
+	snprintf(s->members, sizeof s->members, "%s", members_dir);
+	s->scope_ncpu = ncpu;
+	return 0;
+}
+
 unsigned groups_cgroups_seen(const struct groups_state *s)
 {
 	return s->ncgroups;
@@ -579,6 +663,11 @@ static int groups_init(const struct sampler_env *env, void **state)
 {
 	struct groups_state *s;
 	int rc = groups_open(&s, env->procfs, env->sysfs, GROUPS_WALK_S);
+	if (rc == 0 && env->scope && env->scope->cgroup) {
+		rc = groups_set_scope(s, env->scope->members_dir, env->scope->ncpu);
+		if (rc < 0)
+			groups_close(s);
+	}
 	if (rc == 0)
 		*state = s;
 	return rc;

@@ -43,6 +43,15 @@ int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kin
 /* Non-root cpu cgroups (task groups) the last walk saw. */
 unsigned groups_cgroups_seen(const struct groups_state *s);
 
+/*
+ * Count only the processes in the cgroup directory members_dir and its
+ * descendants (absolute path; read every walk), with ncpu CPUs: the busy
+ * threshold is half a CPU, or half of ncpu when that is less, and the
+ * value is per ncpu.  NULL or "": every process and the online CPUs.
+ * Call before the first sample.  Returns 0 or -ENAMETOOLONG.
+ */
+int groups_set_scope(struct groups_state *s, const char *members_dir, double ncpu);
+
 /* Free everything; NULL is fine. */
 void groups_close(struct groups_state *s);
 

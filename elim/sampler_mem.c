@@ -1,15 +1,19 @@
-/* mem: /proc/meminfo and /proc/vmstat. */
+/* mem: /proc/meminfo and /proc/vmstat.  When a memory limit applies on the
+ * elim's path (scope.h), mem_used is the limiting cgroup's usage less its
+ * inactive file cache over that limit; the rest stays the machine's. */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
 #include "procfile.h"
 #include "sampler.h"
+#include "scope.h"
 
 struct meminfo {
 	uint64_t total, available, swap_total, swap_free, dirty, writeback;
@@ -23,6 +27,8 @@ struct vmcounts {
 
 struct mem_state {
 	struct procfile meminfo, vmstat;
+	struct procfile cg_usage, cg_stat;   /* open when memory is judged against a limit */
+	double cg_limit;
 	struct vmcounts prev;
 	uint64_t prev_ns;
 	bool have_prev;
@@ -104,6 +110,21 @@ int mem_parse_vmstat(const char *text, struct vmcounts *v)
 	return 0;
 }
 
+/* The limiting cgroup's usage less inactive file over its limit, NAN
+ * when unreadable. */
+static double mem_cgroup_used(struct mem_state *s)
+{
+	uint64_t usage, inactive;
+	const char *p;
+	if (s->cg_usage.fd < 0 || procfile_read(&s->cg_usage) <= 0 || procfile_read(&s->cg_stat) <= 0)
+		return NAN;
+	p = s->cg_usage.buf;
+	if (!parse_u64(&p, &usage) || scope_parse_inactive_file(s->cg_stat.buf, &inactive) < 0)
+		return NAN;
+	usage = usage > inactive ? usage - inactive : 0;
+	return (double)usage / s->cg_limit;
+}
+
 static int mem_init(const struct sampler_env *env, void **state)
 {
 	struct mem_state *s = calloc(1, sizeof *s);
@@ -116,6 +137,22 @@ static int mem_init(const struct sampler_env *env, void **state)
 	}
 	/* vmstat is optional: without it the rates stay unknown */
 	procfile_open(&s->vmstat, env->procfs, "vmstat");
+	s->cg_usage = (struct procfile)PROCFILE_INIT;
+	s->cg_stat = (struct procfile)PROCFILE_INIT;
+	const struct scope *sc = env->scope;
+	if (sc && sc->mem_limited && sc->mem_dir[0]) {
+		rc = procfile_open(&s->cg_usage, sc->mem_dir,
+				   sc->version == 2 ? "memory.current" : "memory.usage_in_bytes");
+		if (rc == 0)
+			rc = procfile_open(&s->cg_stat, sc->mem_dir, "memory.stat");
+		if (rc < 0) {
+			procfile_close(&s->cg_usage);
+			if (env->msg)
+				snprintf(env->msg, env->msg_len, "%s: %s: mem_used is unknown",
+					 sc->mem_dir, strerror(-rc));
+		}
+		s->cg_limit = (double)sc->mem_limit;
+	}
 	*state = s;
 	return 0;
 }
@@ -135,7 +172,9 @@ static int mem_sample(void *state, uint64_t now_ns, double *out)
 		rc = -EINVAL;
 	else {
 		double total = (double)m.total;
-		if (m.have_available)
+		if (s->cg_limit > 0)
+			out[FEAT_mem_used] = mem_cgroup_used(s);
+		else if (m.have_available)
 			out[FEAT_mem_used] = 1.0 - (double)(m.available > m.total ? m.total : m.available) / total;
 		out[FEAT_swap_used] = m.swap_total > 0 && m.swap_free <= m.swap_total
 			? (double)(m.swap_total - m.swap_free) / (double)m.swap_total : 0.0;
@@ -168,6 +207,8 @@ static void mem_fini(void *state)
 	struct mem_state *s = state;
 	procfile_close(&s->meminfo);
 	procfile_close(&s->vmstat);
+	procfile_close(&s->cg_usage);
+	procfile_close(&s->cg_stat);
 	free(s);
 }
 

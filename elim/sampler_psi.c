@@ -1,4 +1,7 @@
-/* psi: /proc/pressure/{cpu,memory,io}, as the share of the interval stalled. */
+/* psi: /proc/pressure/{cpu,memory,io}, as the share of the interval stalled.
+ * In cgroup scope (scope.h) the cgroup's own {cpu,memory,io}.pressure on
+ * cgroup v2; on v1 there are none and the machine's would add a
+ * neighbour's load, so PSI is unknown. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,10 +14,12 @@
 #include "parse.h"
 #include "procfile.h"
 #include "sampler.h"
+#include "scope.h"
 
 enum { PSI_CPU, PSI_MEM, PSI_IO, PSI_FILES };
 
 static const char *const psi_paths[PSI_FILES] = { "pressure/cpu", "pressure/memory", "pressure/io" };
+static const char *const psi_cg_paths[PSI_FILES] = { "cpu.pressure", "memory.pressure", "io.pressure" };
 /* feature for the "some" and "full" lines of each file (-1: not used) */
 static const int psi_some[PSI_FILES] = { FEAT_psi_cpu_some, FEAT_psi_mem_some, FEAT_psi_io_some };
 static const int psi_full[PSI_FILES] = { -1, FEAT_psi_mem_full, FEAT_psi_io_full };
@@ -69,8 +74,18 @@ static int psi_init(const struct sampler_env *env, void **state)
 	if (s == NULL)
 		return -ENOMEM;
 	int opened = 0, rc = -ENOENT;
+	const struct scope *sc = env->scope;
+	bool cg = sc && sc->cgroup;
+	if (cg && !sc->psi_dir[0]) {
+		free(s);
+		if (env->msg)
+			snprintf(env->msg, env->msg_len, "the scope's cgroup has no pressure files"
+				 " (cgroup v1), and the machine's would count a neighbour's load");
+		return -ENOENT;
+	}
 	for (int i = 0; i < PSI_FILES; i++) {
-		int r = procfile_open(&s->f[i], env->procfs, psi_paths[i]);
+		int r = cg ? procfile_open(&s->f[i], sc->psi_dir, psi_cg_paths[i])
+			   : procfile_open(&s->f[i], env->procfs, psi_paths[i]);
 		if (r == 0)
 			opened++;
 		else

@@ -13,6 +13,7 @@ const struct sampler *const sampler_table[] = {
 	&sampler_groups,
 	&sampler_thermal,
 	&sampler_pcap,
+	&sampler_scope,
 	NULL,
 };
 

@@ -18,7 +18,7 @@ SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
-	test_snapshot test_packages
+	test_snapshot test_packages test_scope_cgroup test_probe_cgroup
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -78,7 +78,8 @@ TESTS_C = \
 	tests/test_factor tests/test_partial tests/test_extract \
 	tests/test_textfile tests/test_explain tests/test_node_exporter \
 	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap \
-	tests/test_compat tests/test_snapshot tests/test_packages
+	tests/test_compat tests/test_snapshot tests/test_packages \
+	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -138,6 +139,12 @@ tests_test_crosscheck_CFLAGS = $(TEST_CFLAGS)
 tests_test_crosscheck_LDADD = $(TEST_LIBS)
 tests_test_groups_CFLAGS = $(TEST_CFLAGS)
 tests_test_groups_LDADD = $(TEST_ELIM_LIBS)
+tests_test_scope_CFLAGS = $(TEST_CFLAGS)
+tests_test_scope_LDADD = $(TEST_ELIM_LIBS)
+tests_test_scope_cgroup_CFLAGS = $(TEST_CFLAGS)
+tests_test_scope_cgroup_LDADD = $(TEST_ELIM_LIBS)
+tests_test_probe_cgroup_CFLAGS = $(TEST_CFLAGS)
+tests_test_probe_cgroup_LDADD = $(TEST_ELIM_LIBS)
 tests_test_thermal_CFLAGS = $(TEST_CFLAGS)
 tests_test_thermal_LDADD = $(TEST_ELIM_LIBS)
 tests_test_noalloc_CFLAGS = $(TEST_CFLAGS)

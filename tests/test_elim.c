@@ -447,6 +447,8 @@ static void test_explain(void **state)
 	double rank = -1, slowdown = -1, total = 0, intercept = 0;
 	while (fgets(line, sizeof line, e.f)) {
 		char name[128], value[64], unit[64], contrib[64];
+		if (line[0] == '#')
+			continue;   /* a comment: the scope */
 		int k = sscanf(line, "%127s %63s %63s %63s", name, value, unit, contrib);
 		if (k >= 1 && strcmp(name, "basis") == 0)
 			continue;   /* the rank basis and speed factor, in words */

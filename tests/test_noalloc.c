@@ -17,6 +17,7 @@
 
 #include "sampler_groups.h"
 #include "sampling.h"
+#include "scope.h"
 #include "testutil.h"
 #include "textfile.h"
 
@@ -123,6 +124,49 @@ static void test_sampling_tick_allocates_nothing(void **state)
 	free(root);
 }
 
+/*
+ * The same in cgroup scope (elim/scope.h) on the scope-v1 fixture: the CPU
+ * set's lines, the quota's cpu.stat and cpuacct.usage, the memory limit's
+ * files, and the scope's members read every walk.
+ */
+static void test_scope_tick_allocates_nothing(void **state)
+{
+	(void)state;
+	char *root = tu_tmpdir(), src[1024], proc[1024], sys[1024], err[256];
+	snprintf(src, sizeof src, "%s/scope-v1/base", tu_data());
+	tu_copy_tree(src, root);
+	snprintf(proc, sizeof proc, "%s/proc", root);
+	snprintf(sys, sizeof sys, "%s/sys", root);
+	tu_write(root, "sys/fs/cgroup/cpu,cpuacct/cpu.shares", "1024\n");
+	tu_write(root, "sys/fs/cgroup/cpu,cpuacct/lsf/node1/job7/cgroup.procs", "102\n");
+	for (int p = 100; p < 140; p++)
+		put_proc(root, p, p < 120 ? 100 : p, 1000);
+
+	struct scope sc;
+	assert_int_equal(scope_resolve(&sc, "auto", proc, sys, err, sizeof err), 0);
+	assert_true(sc.cgroup && sc.mem_limited);
+	struct sampler_env env = {.procfs = proc, .sysfs = sys, .interval = 5, .scope = &sc};
+	struct sampling sp;
+	sampling_init(&sp, &env);
+	double x[FEAT_VECTOR_LEN];
+	uint64_t t = 100 * NSEC;
+	for (int i = 0; i < 3; i++, t += 5 * NSEC)
+		sampling_tick(&sp, t, x);
+	allocs = 0;
+	counting = true;
+	for (int i = 0; i < 14; i++, t += 5 * NSEC)
+		sampling_tick(&sp, t, x);
+	counting = false;
+	assert_false(isnan(x[FEAT_cpu_groups_per_core]));
+	assert_false(isnan(x[FEAT_cpu_quota_used]));
+	assert_false(isnan(x[FEAT_mem_used]));
+	sampling_fini(&sp);
+	fprintf(stderr, "# allocations in 14 ticks in cgroup scope: %lu\n", allocs);
+	assert_int_equal(allocs, 0);
+	tu_rmtree(root);
+	free(root);
+}
+
 /* The real /proc and cgroup tree: walks that allocate would allocate at
  * least once each; only a table growing (processes started by someone
  * else meanwhile) may allocate here. */
@@ -192,6 +236,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sampling_tick_allocates_nothing),
+	    cmocka_unit_test(test_scope_tick_allocates_nothing),
 	    cmocka_unit_test(test_real_walk_allocates_nothing),
 	    cmocka_unit_test(test_textfile_allocates_nothing),
 	};
