@@ -132,6 +132,7 @@ static void finish(struct elim_options *o)
 	o->probe.enabled = !o->no_probe && !o->once;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
+	o->probe.sysfs = o->sysfs;   /* the cache sizes for the contention walk */
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
 	o->probe_trigger.enabled = o->probe.enabled && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */

@@ -88,6 +88,50 @@ static void test_baseline_percentile(void **state)
 	assert_true(probe_baseline(t, 100) > 9.0 && probe_baseline(t, 100) < 40.0);
 }
 
+/* The robust reading: a burst in one half of a part is not read as load;
+ * a load in both halves is. */
+static void test_reading(void **state)
+{
+	(void)state;
+	struct probe_times w[4] = {
+		{ 1.0, 0.25, 0.25, 0.25, 0.25 },   /* idle */
+		{ 1.1, 0.26, 0.24, 0.30, 0.30 },
+		{ 1.5, 0.25, 0.75, 0.25, 0.25 },   /* a burst in the speed part's second half */
+		{ 2.0, 0.50, 0.50, 0.50, 0.50 },   /* a load through the whole probe */
+	};
+	struct probe_reading r = probe_read(&w[2], w, 3);
+	assert_near(r.whole, 1.5, 1e-12);                 /* the single timing reads the burst */
+	assert_near(r.cpu, 0.5 / 0.48, 1e-12);            /* the faster half does not */
+	assert_near(r.mem, 1.0, 1e-12);
+	assert_near(r.slowdown, (0.5 + 0.5) / (0.48 + 0.5), 1e-12);
+	r = probe_read(&w[3], w, 4);
+	assert_near(r.cpu, 1.0 / 0.48, 1e-12);
+	assert_near(r.mem, 2.0, 1e-12);
+	assert_near(r.slowdown, 2.0 / 0.98, 1e-12);
+	/* a command: only its whole time */
+	struct probe_times c[2] = { { 1.0, NAN, NAN, NAN, NAN }, { 3.0, NAN, NAN, NAN, NAN } };
+	r = probe_read(&c[1], c, 2);
+	assert_near(r.slowdown, 3.0, 1e-12);
+	assert_near(r.whole, 3.0, 1e-12);
+	assert_true(isnan(r.cpu) && isnan(r.mem));
+	assert_true(isnan(probe_robust(NAN, 1)));
+	assert_near(probe_robust(0.3, 0.2), 0.4, 1e-12);
+}
+
+/* The contention walk: at least twice the last-level cache, a power of
+ * two, within its bounds. */
+static void test_walk_bytes(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_walk_bytes(0), PROBE_BUF_MIN);              /* unknown */
+	assert_int_equal(probe_walk_bytes(8u << 20), PROBE_BUF_MIN);
+	assert_int_equal(probe_walk_bytes(30u << 20), 64u << 20);          /* Intel-like 30 MiB */
+	assert_int_equal(probe_walk_bytes(32u << 20), 64u << 20);          /* one AMD CCX */
+	assert_int_equal(probe_walk_bytes(105000000), 256u << 20);         /* 105 MB: 2x is 210 MB */
+	assert_int_equal(probe_walk_bytes(260u << 20), PROBE_BUF_MAX);     /* capped */
+	assert_int_equal(PROBE_BUF_MAX, 256u << 20);
+}
+
 static void test_init_errors(void **state)
 {
 	(void)state;
@@ -224,11 +268,24 @@ static void test_cycle_and_persistence(void **state)
 	assert_true(fabs(v[FEAT_probe_slowdown] - 1.0) < 1e-9);  /* the previous result */
 	assert_true(v[FEAT_probe_age] >= 0 && v[FEAT_probe_age] < 10);
 	double r2 = v[FEAT_probe_result];
-	assert_true(fabs(r2 - t2 / fmin(t1, t2)) < 1e-6);
+	/* robust: each part twice its faster half, over the window's fastest
+	 * such time (the low percentile of two) */
+	const struct probe_times *h1 = &p->halves[0], *h2 = &p->halves[1];
+	assert_true(h2->cpu1 > 0 && h2->cpu2 > 0 && h2->mem1 > 0 && h2->mem2 > 0);
+	assert_true(h2->whole >= h2->cpu1 + h2->cpu2 + h2->mem1 + h2->mem2 - 1e-5);
+	double c1 = 2 * fmin(h1->cpu1, h1->cpu2), c2 = 2 * fmin(h2->cpu1, h2->cpu2);
+	double m1 = 2 * fmin(h1->mem1, h1->mem2), m2 = 2 * fmin(h2->mem1, h2->mem2);
+	assert_near(r2, (c2 + m2) / (fmin(c1, c2) + fmin(m1, m2)), 1e-9);
+	assert_near(v[FEAT_probe_work_version], PROBE_WORK_VERSION, 0);
+	assert_near(v[FEAT_probe_unit_seconds],
+		    fmin(h1->cpu1 + h1->cpu2, h2->cpu1 + h2->cpu2) / PROBE_SPEED_UNITS, 1e-12);
 	features_clear(v);
 	probe_features(p, tu_mono_ns(), v);                 /* next record: no new result */
 	assert_true(isnan(v[FEAT_probe_result]));
 	assert_true(fabs(v[FEAT_probe_slowdown] - r2) < 1e-12);
+	assert_near(v[FEAT_probe_whole_slowdown], t2 / fmin(t1, t2), 1e-6);
+	assert_near(v[FEAT_probe_cpu_slowdown], c2 / fmin(c1, c2), 1e-9);
+	assert_near(v[FEAT_probe_mem_slowdown], m2 / fmin(m1, m2), 1e-9);
 
 	one_result(p, v);
 	long units = p->units;
@@ -238,8 +295,9 @@ static void test_cycle_and_persistence(void **state)
 	/* the file: atomically written, the right key, three times */
 	snprintf(path, sizeof path, "%s/probe.baseline", dir);
 	char *txt = tu_slurp(path);
-	assert_non_null(strstr(txt, "elim-rank-probe-baseline 1\n"));
-	assert_non_null(strstr(txt, "key builtin duration=0.05"));
+	assert_non_null(strstr(txt, "elim-rank-probe-baseline 2\n"));
+	assert_non_null(strstr(txt, "\nwork 2\n"));
+	assert_non_null(strstr(txt, "key builtin work=2 duration=0.05"));
 	free(txt);
 	DIR *dd = opendir(dir);   /* no temporary file left beside it */
 	assert_non_null(dd);
@@ -252,7 +310,58 @@ static void test_cycle_and_persistence(void **state)
 	assert_int_equal(p->units, units);
 	assert_int_equal(p->ntimes, 3);
 	assert_true(fabs(probe_baseline(p->times, p->ntimes) - base) < 1e-5);
+	assert_true(p->halves[2].mem2 > 0);
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);   /* known before the first probe after a restart */
+	assert_true(v[FEAT_probe_unit_seconds] > 0);
 	probe_fini(p);
+
+	/* --once and --no-probe read it too, for probe_unit_seconds alone */
+	c.enabled = false;
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);
+	assert_true(v[FEAT_probe_unit_seconds] > 0);
+	assert_near(v[FEAT_probe_work_version], PROBE_WORK_VERSION, 0);
+	assert_true(isnan(v[FEAT_probe_slowdown]));
+	probe_fini(p);
+	c.enabled = true;
+
+	/* a baseline of the first format (work version 1) is not used */
+	char old[512];
+	snprintf(old, sizeof old, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
+		 "units 7\ntimes 0.1 0.1 0.1\n", p->buf_bytes);
+	char *keep = tu_slurp(path);
+	tu_write(dir, "probe.baseline", old);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->units, 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	/* nor one of another work version in the current format */
+	char *other = strdup(keep);
+	memcpy(strstr(other, "\nwork 2\n"), "\nwork 9\n", 8);
+	tu_write(dir, "probe.baseline", other);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->units, 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	/* nor a window whose lines disagree in length (damaged) */
+	free(other);
+	other = malloc(strlen(keep) + 16);
+	char *m2l = strstr(keep, "\nmem2 ");
+	size_t at = (size_t)(m2l - keep) + 6;
+	memcpy(other, keep, at);
+	strcpy(other + at, strchr(keep + at, ' ') + 1);    /* one value fewer */
+	tu_write(dir, "probe.baseline", other);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	tu_write(dir, "probe.baseline", keep);       /* the good one back */
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 3);
+	probe_fini(p);
+	free(other);
+	free(keep);
 
 	/* other work: a new calibration and an empty window */
 	c.duration = 0.06;
@@ -263,16 +372,21 @@ static void test_cycle_and_persistence(void **state)
 
 	/* a calibration made under load (1 unit: far shorter than the duration
 	 * once the baseline is known) is made again */
-	char txt2[2048];
-	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
-			 "units 1\ntimes", p->buf_bytes);
-	for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
-		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, " 0.001");
-	snprintf(txt2 + o, sizeof txt2 - (size_t)o, "\n");
+	char txt2[4096];
+	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 2\nwork %d\n"
+			 "key builtin work=%d duration=0.05 buffer=%zu write=0\nunits 2\n",
+			 PROBE_WORK_VERSION, PROBE_WORK_VERSION, p->buf_bytes);
+	static const char *const lines[] = { "times", "cpu1", "cpu2", "mem1", "mem2" };
+	for (int k = 0; k < 5; k++) {
+		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, "%s", lines[k]);
+		for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
+			o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, k ? " 0.0005" : " 0.4");
+		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, "\n");
+	}
 	tu_write(dir, "probe.baseline", txt2);
 	c.duration = 0.05;
 	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
-	assert_int_equal(p->units, 1);
+	assert_int_equal(p->units, 2);
 	assert_int_equal(p->ntimes, PROBE_RECALIBRATE_AFTER);
 	one_result(p, v);
 	assert_int_equal(p->units, 0);       /* the next probe calibrates */
@@ -322,7 +436,7 @@ static void test_doubt_and_recheck(void **state)
 	double before = v[FEAT_probe_slowdown], arrived = v[FEAT_probe_result];
 	assert_true(isfinite(before) && isfinite(arrived));
 	assert_true(probe_doubt(p, tu_mono_ns()));
-	assert_near(p->last, before, 1e-12);        /* the doubted one is not in use */
+	assert_near(p->last.slowdown, before, 1e-12);        /* the doubted one is not in use */
 	features_clear(v);
 	probe_features(p, tu_mono_ns(), v);
 	assert_near(v[FEAT_probe_slowdown], before, 1e-12);
@@ -330,7 +444,7 @@ static void test_doubt_and_recheck(void **state)
 	one_result(p, v);                           /* the check: asked for by the doubt */
 	double check = v[FEAT_probe_result];
 	assert_false(probe_doubt(p, tu_mono_ns()));       /* trusted as it is */
-	assert_near(p->last, check, 1e-12);
+	assert_near(p->last.slowdown, check, 1e-12);
 
 	probe_request(p, tu_mono_ns());
 	one_result(p, v);
@@ -678,6 +792,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_argv),
 		cmocka_unit_test(test_baseline_percentile),
+		cmocka_unit_test(test_reading),
+		cmocka_unit_test(test_walk_bytes),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_default_model_uses_probe),
