@@ -18,7 +18,8 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 		  const double *features)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
-	double slowdown = model_score(m, features, contrib, values);
+	double sum = model_sum(m, features, contrib, values);
+	double slowdown = model_score(m, features, NULL, NULL);
 
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
 		const char *name = feature_name(schema, i);
@@ -46,6 +47,8 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 		fputc('\n', f);
 	}
 	fprintf(f, "intercept %.6g\n", m->intercept);
+	if (slowdown != sum && !isnan(sum))   /* under idle: the floor applies */
+		fprintf(f, "floor %.4f (the model's sum %.4f is below idle)\n", slowdown, sum);
 	fprintf(f, "slowdown %.4f\n", slowdown);
 	fprintf(f, "rank %.1f\n", model_rank(slowdown));
 	return ferror(f) ? -EIO : 0;

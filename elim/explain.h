@@ -4,7 +4,9 @@
  * One line per feature "name value unit contribution" (nan for unknown;
  * contribution 0 when no plain term of the model uses it), then one line per
  * model term that is not a plain feature ("EXPR value - contribution"),
- * then "intercept VALUE", "slowdown VALUE" and "rank VALUE".
+ * then "intercept VALUE", "floor FLOOR (the model's sum SUM is below
+ * idle)" when the sum is under MODEL_SLOWDOWN_FLOOR, "slowdown VALUE"
+ * (floored) and "rank VALUE".
  */
 #ifndef ELIM_RANK_EXPLAIN_H
 #define ELIM_RANK_EXPLAIN_H
