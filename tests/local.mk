@@ -72,7 +72,8 @@ TESTS_C = \
 	tests/test_valgrind tests/test_soak tests/test_rss \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
-	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace
+	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
+	tests/test_llc
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -168,6 +169,10 @@ tests_test_provenance_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_provenance_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_replace_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_replace_LDADD = $(TEST_TRAINER_LIBS)
+
+# the last-level cache the probe sizes its contention walk from
+tests_test_llc_CFLAGS = $(TEST_CFLAGS)
+tests_test_llc_LDADD = $(TEST_ELIM_LIBS)
 
 # the fuzz harnesses' corpora and regressions, replayed (see tests/fuzz/README)
 tests_test_fuzz_corpus_SOURCES = tests/test_fuzz_corpus.c \
