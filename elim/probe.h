@@ -11,7 +11,7 @@
  *  - the speed part: the same work on every host (PROBE_SPEED_UNITS units
  *    of a fixed computation and a fixed walk over a fixed 1 MiB buffer),
  *    never sized by the host, so its idle seconds per unit
- *    (probe_unit_seconds) compare across hosts; about 0.35 s on a 2020s
+ *    (probe_unit_seconds) compare across hosts; about 0.4 s on a 2020s
  *    core, long enough for CPU quotas and scheduling periods to show;
  *  - the contention part: a scattered walk over a buffer at least twice
  *    the last-level cache the probe's CPUs share (llc.h; 32 MiB at least,
@@ -57,7 +57,7 @@
 #define PROBE_BUF_MAX (256u << 20)  /* the contention walk's buffer, at most */
 #define PROBE_BUF_MIN (32u << 20)   /* ... and at least */
 #define PROBE_WORK_VERSION 2        /* of the built-in work: a new one, a new baseline */
-#define PROBE_SPEED_UNITS 512       /* the speed part: units, the same on every host */
+#define PROBE_SPEED_UNITS 768       /* the speed part: units, the same on every host */
 #define PROBE_SPEED_BYTES (1u << 20) /* the speed part's buffer, the same on every host */
 
 struct probe_config {

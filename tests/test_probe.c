@@ -549,6 +549,105 @@ static void test_elim_probes_when_load_moves(void **state)
 	assert_int_equal(results_after_move("0"), 0);
 }
 
+/*
+ * No rank below idle.  Through the real elim: a model on the probe and the
+ * run queue's move since it; the probe's result arrives while the fixture's
+ * run queue is long (4 per CPU), then the queue empties: the model's sum
+ * falls to about probe - 2, far under idle, and every rank printed stays at
+ * 100 or above.  The history says the sum was under 1 in those records, so
+ * without the floor the test fails.
+ */
+static void test_floor_after_load_drops(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char db[600], proc[600], sys[600], model[600], src[600], q[400];
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	snprintf(proc, sizeof proc, "%s/proc", dir);
+	snprintf(sys, sizeof sys, "%s/basic/sys", tu_data());
+	snprintf(model, sizeof model, "%s/drop.model", dir);
+	snprintf(src, sizeof src, "%s/basic/t1/proc", tu_data());
+	tu_copy_tree(src, proc);
+	char statpath[700];
+	snprintf(statpath, sizeof statpath, "%s/stat", proc);
+	char *stat = tu_slurp(statpath);
+	char *at = strstr(stat, "procs_running 5");
+	assert_non_null(at);
+	at[14] = '9';                                   /* (9 - 1) / 2 CPUs = 4 per CPU */
+	tu_write(proc, "stat", stat);
+	tu_write(dir, "drop.model", "elim-rank-model 1\nintercept 0\n"
+		 "term probe_slowdown coef 1 fill 1\nterm runq_since_probe coef 0.5\n");
+	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
+			       "--probe-duration", "0.05", "--probe-move-max", "0",
+			       "--state-dir", dir, "--history", db, "--history-commit", "0",
+			       "--procfs", proc, "--sysfs", sys, "--model", model, NULL };
+	struct th h;
+	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_NULL }, args);
+	double rank, low = 1e9;
+	long first = 0;
+	for (int i = 0; i < 120 && first == 0; i++) {   /* the calibration and a first result */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+		first = probe_rows(db);
+	}
+	assert_true(first > 0);
+	for (int i = 0; i < 2; i++) {                   /* the result in use */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+	}
+	long mark = tu_sql_int(db, "SELECT max(rowid) FROM samples");
+	at[14] = '1';                                   /* the host empties */
+	tu_write(proc, "stat", stat);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+	}
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
+	printf("# lowest rank printed %.1f\n", low);
+	assert_true(low >= 100.0);
+	/* the sum was under idle after the drop, and the rank kept at 100 */
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rowid > %ld AND "
+		 "probe_slowdown + 0.5 * runq_since_probe < 0.9 AND abs(rank - 100) < 1e-9", mark);
+	assert_true(tu_sql_int(db, q) >= 3);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rank < 100");
+	assert_int_equal(tu_sql_int(db, q), 0);
+	free(stat);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* --explain shows the floor when it applies, through the real elim. */
+static void test_explain_floor(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char proc[600], model[600];
+	snprintf(proc, sizeof proc, "%s/basic/t1/proc", tu_data());
+	snprintf(model, sizeof model, "%s/low.model", dir);
+	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 0.5\n");
+	char *out = NULL;
+	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
+						       "--state-dir", dir, "--no-history", "--procfs", proc,
+						       NULL }, 60.0, &out, NULL);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "floor 1.0000 (the model's sum 0.5000 is below idle)\n"));
+	assert_non_null(strstr(out, "slowdown 1.0000\nrank 100.0\n"));
+	assert_non_null(strstr(out, "probe_unit_seconds nan s"));   /* no baseline yet */
+	free(out);
+	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 1.5\n");
+	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
+						   "--state-dir", dir, "--no-history", "--procfs", proc,
+						   NULL }, 60.0, &out, NULL);
+	assert_int_equal(st, 0);
+	assert_null(strstr(out, "floor"));
+	assert_non_null(strstr(out, "rank 150.0\n"));
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static double median(double *a, int n)
 {
 	for (int i = 1; i < n; i++)
@@ -802,6 +901,8 @@ int main(void)
 		cmocka_unit_test(test_doubt_and_recheck),
 		cmocka_unit_test(test_contention_slows_probe),
 		cmocka_unit_test(test_elim_probes_when_load_moves),
+		cmocka_unit_test(test_floor_after_load_drops),
+		cmocka_unit_test(test_explain_floor),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_hung_command_killed),
 		cmocka_unit_test(test_command_user),
