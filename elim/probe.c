@@ -232,7 +232,8 @@ static void baseline_load(struct probe *p, bool quiet)
 			"calibrating again", p->state_path, work, PROBE_WORK_VERSION);
 		return;
 	}
-	if (format != 2 || !key_ok || count[0] < 0)
+	/* a command's times are its own whatever the format: kept */
+	if ((format != 2 && !(format == 1 && p->cfg.command)) || !key_ok || count[0] < 0)
 		return;
 	int n = count[0];
 	if (!p->cfg.command)
@@ -254,7 +255,7 @@ static void baseline_load(struct probe *p, bool quiet)
 /* Write the file atomically (lib/fsutil.h). */
 static int baseline_save(struct probe *p)
 {
-	char buf[65536];
+	char buf[32768];   /* five lines of PROBE_WINDOW values: about 15 KiB */
 	int off = snprintf(buf, sizeof buf, BASELINE_HEADER "\n"
 			   "# written by elim.rank: the probe's calibration and recent times (s)\n"
 			   "work %d\nkey %s\nunits %ld\n", p->cfg.command ? 0 : PROBE_WORK_VERSION,

@@ -132,6 +132,33 @@ static void test_walk_bytes(void **state)
 	assert_int_equal(PROBE_BUF_MAX, 256u << 20);
 }
 
+/* A command's baseline of the first format is still its own times: kept
+ * across the upgrade (only the built-in work changed). */
+static void test_command_baseline_kept(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char err[512];
+	struct probe *p = malloc(sizeof *p);
+	struct probe_config c = quick(dir);
+	c.command = "/bin/true";
+	c.user = "nobody";
+	tu_write(dir, "probe.baseline", "elim-rank-probe-baseline 1\nkey command user=nobody /bin/true\n"
+		 "units 0\ntimes 0.5 0.25 0.75\n");
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 3);
+	assert_near(probe_baseline(p->times, p->ntimes), 0.25, 1e-12);
+	double v[FEAT_VECTOR_LEN];
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);
+	assert_true(isnan(v[FEAT_probe_unit_seconds]));     /* no speed part in a command */
+	assert_true(isnan(v[FEAT_probe_work_version]));
+	probe_fini(p);
+	free(p);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_init_errors(void **state)
 {
 	(void)state;
@@ -893,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_percentile),
 		cmocka_unit_test(test_reading),
 		cmocka_unit_test(test_walk_bytes),
+		cmocka_unit_test(test_command_baseline_kept),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_default_model_uses_probe),
