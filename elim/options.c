@@ -99,7 +99,7 @@ const struct options_row options_table[] = {
 	{ "probe-interval", OPTK_DOUBLE, OFF(probe.interval), "300", 0.01, 86400, 0, "SECONDS",
 	  "seconds between probes", NULL },
 	{ "probe-duration", OPTK_DOUBLE, OFF(probe.duration), "0.3", 0.01, 60, 0, "SECONDS",
-	  "seconds of built-in probe work, calibrated once", NULL },
+	  "seconds of the probe's contention part, calibrated once (its speed part is fixed)", NULL },
 	{ "probe-timeout", OPTK_DOUBLE, OFF(probe.timeout), "30", 0.01, 3600, 0, "SECONDS",
 	  "kill a probe running longer", NULL },
 	{ "probe-move-gap", OPTK_DOUBLE, OFF(probe_trigger.min_gap), "30", 5, 86400, 0, "SECONDS",

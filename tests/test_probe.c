@@ -604,12 +604,17 @@ static void test_floor_after_load_drops(void **state)
 	tu_write(proc, "stat", stat);
 	tu_write(dir, "drop.model", "elim-rank-model 1\nintercept 0\n"
 		 "term probe_slowdown coef 1 fill 1\nterm runq_since_probe coef 0.5\n");
+	/* a baseline of the first work: not used, said once */
+	tu_write(dir, "probe.baseline", "elim-rank-probe-baseline 1\nkey builtin duration=0.05 "
+		 "buffer=33554432 write=0\nunits 9\ntimes 0.01 0.01 0.01\n");
+	char errlog[700];
+	snprintf(errlog, sizeof errlog, "%s/err.log", dir);
 	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
 			       "--probe-duration", "0.05", "--probe-move-max", "0",
 			       "--state-dir", dir, "--history", db, "--history-commit", "0",
 			       "--procfs", proc, "--sysfs", sys, "--model", model, NULL };
 	struct th h;
-	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_NULL }, args);
+	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_FILE, .err_file = errlog }, args);
 	double rank, low = 1e9;
 	long first = 0;
 	for (int i = 0; i < 120 && first == 0; i++) {   /* the calibration and a first result */
@@ -640,6 +645,18 @@ static void test_floor_after_load_drops(void **state)
 	assert_true(tu_sql_int(db, q) >= 3);
 	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rank < 100");
 	assert_int_equal(tu_sql_int(db, q), 0);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE probe_work_version = %d", PROBE_WORK_VERSION);
+	assert_true(tu_sql_int(db, q) > 0);
+	char *log = tu_slurp(errlog), *hit = strstr(log, "made with probe work version 1, not 2");
+	assert_non_null(hit);
+	assert_null(strstr(hit + 1, "made with probe work version 1, not 2"));   /* once */
+	free(log);
+	char bpath[700];
+	snprintf(bpath, sizeof bpath, "%s/probe.baseline", dir);
+	char *base = tu_slurp(bpath);
+	assert_non_null(strstr(base, "elim-rank-probe-baseline 2\n"));   /* replaced */
+	assert_non_null(strstr(base, "\nwork 2\n"));
+	free(base);
 	free(stat);
 	tu_rmtree(dir);
 	free(dir);
