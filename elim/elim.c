@@ -566,7 +566,7 @@ static void once_probe(struct elim *e)
 	for (;;) {
 		uint64_t now = clock_now_ns();
 		probe_run(p, now);   /* collects one that ended, starts one that is due */
-		if (isfinite(p->fresh) || p->failures != failures)
+		if (isfinite(p->fresh.slowdown) || p->failures != failures)
 			break;
 		if (now > deadline) {
 			log_msg(LOG_WARNING, "probe: no result within %.0f s: scoring without one",
@@ -776,7 +776,7 @@ static void textfile_values_from(struct textfile_values *v, struct elim *e, uint
 		.model_source = e->mw.from_file ? e->model_path : "embedded",
 		.probe_seconds = p->ntimes > 0 ? p->times[p->ntimes - 1] : NAN,
 		.probe_baseline_seconds = probe_baseline(p->times, p->ntimes),
-		.probe_age_seconds = isfinite(p->last) && now_ns >= p->last_ns ?
+		.probe_age_seconds = isfinite(p->last.slowdown) && now_ns >= p->last_ns ?
 			(double)(now_ns - p->last_ns) / 1e9 : NAN,
 		.probe_runs = p->runs,
 		.probe_failures = p->failures,

@@ -19,7 +19,8 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 		  const double *features, const char *preface)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
-	double slowdown = model_score(m, features, contrib, values);
+	double sum = model_sum(m, features, contrib, values);
+	double slowdown = model_score(m, features, NULL, NULL);
 
 	if (preface)
 		fputs(preface, f);
@@ -50,6 +51,8 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 		fputc('\n', f);
 	}
 	fprintf(f, "intercept %.6g\n", m->intercept);
+	if (slowdown != sum && !isnan(sum))   /* under idle: the floor applies */
+		fprintf(f, "floor %.4f (the model's sum %.4f is below idle)\n", slowdown, sum);
 	fprintf(f, "slowdown %.4f\n", slowdown);
 	fprintf(f, "rank %.1f\n", host_speed_rank(model_rank(slowdown), features[FEAT_host_speed_factor]));
 	return ferror(f) ? -EIO : 0;

@@ -4,11 +4,13 @@
  * One line per feature "name value unit contribution" (nan for unknown;
  * contribution 0 when no plain term of the model uses it), then one line per
  * model term that is not a plain feature ("EXPR value - contribution"),
- * then "intercept VALUE", "slowdown VALUE" and "rank VALUE": 100 x slowdown
- * x the feature host_speed_factor (the rank basis's factor, host_speed.h;
- * unknown counts as 1).  A preface that says how the rank is made comes
- * first: lines "KEY TEXT" (the rank basis) and comment lines "# KEY: TEXT"
- * (the scope, scope.h; readers of the account skip lines starting with '#').
+ * then "intercept VALUE", "floor FLOOR (the model's sum SUM is below
+ * idle)" when the sum is under MODEL_SLOWDOWN_FLOOR, "slowdown VALUE"
+ * (floored) and "rank VALUE": 100 x slowdown x the feature
+ * host_speed_factor (the rank basis's factor, host_speed.h; unknown counts
+ * as 1).  A preface that says how the rank is made comes first: lines
+ * "KEY TEXT" (the rank basis) and comment lines "# KEY: TEXT" (the scope,
+ * scope.h; readers of the account skip lines starting with '#').
  */
 #ifndef ELIM_RANK_EXPLAIN_H
 #define ELIM_RANK_EXPLAIN_H

@@ -116,7 +116,7 @@ const struct options_row options_table[] = {
 	{ "probe-interval", OPTK_DOUBLE, OFF(probe.interval), "300", 0.01, 86400, 0, "SECONDS",
 	  "seconds between probes", NULL },
 	{ "probe-duration", OPTK_DOUBLE, OFF(probe.duration), "0.3", 0.01, 60, 0, "SECONDS",
-	  "seconds of built-in probe work, calibrated once", NULL },
+	  "seconds of the probe's contention part, calibrated once (its speed part is fixed)", NULL },
 	{ "probe-timeout", OPTK_DOUBLE, OFF(probe.timeout), "30", 0.01, 3600, 0, "SECONDS",
 	  "kill a probe running longer", NULL },
 	{ "probe-move-gap", OPTK_DOUBLE, OFF(probe_trigger.min_gap), "30", 5, 86400, 0, "SECONDS",
@@ -172,7 +172,7 @@ static void finish(struct elim_options *o)
 	o->probe.enabled = !o->no_probe;
 	o->probe.nice = (int)o->probe_nice;
 	o->probe.state_dir = o->state_dir;
-	o->probe.sysfs = o->sysfs;
+	o->probe.sysfs = o->sysfs;   /* the cache sizes for the contention walk */
 	o->probe_trigger.max_per_hour = (int)o->probe_move_max;
 	o->probe_trigger.enabled = o->probe.enabled && !o->once && o->probe_move_max > 0;
 	o->probe_trigger.confirm = 2;   /* a move that lasts two records, not a burst */

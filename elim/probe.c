@@ -25,10 +25,13 @@
 #include "feature_set.h"
 #include "fsutil.h"
 #include "compat.h"
+#include "llc.h"
+#include "log.h"
 #include "probe.h"
 
-#define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
-#define UNIT_LINES 32768
+#define SPEED_CPU_ITERS 150000      /* a speed unit: fixed arithmetic ... */
+#define SPEED_LINES 16384           /* ... and a fixed walk over PROBE_SPEED_BYTES */
+#define MEM_LINES 32768             /* a contention unit: lines walked */
 #define LINE 64
 #define WALK_PRIME 2654435761u      /* odd: a permutation of the lines */
 #define WRITE_BYTES 65536
@@ -102,6 +105,58 @@ double probe_baseline(const double *times, int n)
 	return sorted[(int)floor(PROBE_PERCENTILE * (n - 1))];
 }
 
+double probe_robust(double half1, double half2)
+{
+	if (!isfinite(half1) || !isfinite(half2))
+		return NAN;
+	return 2 * (half1 < half2 ? half1 : half2);
+}
+
+size_t probe_walk_bytes(uint64_t llc)
+{
+	uint64_t want = 2 * llc;
+	size_t b = PROBE_BUF_MIN;
+	while (b < want && b < PROBE_BUF_MAX)
+		b *= 2;
+	return b;
+}
+
+struct probe_reading probe_read(const struct probe_times *t, const struct probe_times *w, int n)
+{
+	struct probe_reading r = { NAN, NAN, NAN, NAN };
+	double whole[PROBE_WINDOW], cpu[PROBE_WINDOW], mem[PROBE_WINDOW];
+	if (n > PROBE_WINDOW)
+		n = PROBE_WINDOW;
+	for (int i = 0; i < n; i++) {
+		whole[i] = w[i].whole;
+		cpu[i] = probe_robust(w[i].cpu1, w[i].cpu2);
+		mem[i] = probe_robust(w[i].mem1, w[i].mem2);
+	}
+	r.whole = t->whole / probe_baseline(whole, n);
+	double c = probe_robust(t->cpu1, t->cpu2), m = probe_robust(t->mem1, t->mem2);
+	if (!isfinite(c) || !isfinite(m)) {
+		r.slowdown = r.whole;   /* a command: only its whole time */
+		return r;
+	}
+	double cb = probe_baseline(cpu, n), mb = probe_baseline(mem, n);
+	r.cpu = c / cb;
+	r.mem = m / mb;
+	r.slowdown = (c + m) / (cb + mb);
+	return r;
+}
+
+/* Idle seconds per speed unit: the low percentile of the speed part's whole
+ * wall time (both halves) over its units; NAN without built-in results. */
+static double unit_seconds(const struct probe *p)
+{
+	double t[PROBE_WINDOW];
+	int n = 0;
+	for (int i = 0; i < p->ntimes; i++)
+		if (isfinite(p->halves[i].cpu1) && isfinite(p->halves[i].cpu2))
+			t[n++] = p->halves[i].cpu1 + p->halves[i].cpu2;
+	return n ? probe_baseline(t, n) / PROBE_SPEED_UNITS : NAN;
+}
+
 /* ------------------------------------------------------------ baseline file */
 
 static void make_key(struct probe *p)
@@ -109,50 +164,91 @@ static void make_key(struct probe *p)
 	if (p->cfg.command)
 		snprintf(p->key, sizeof p->key, "command user=%s %s", p->cfg.user, p->cfg.command);
 	else
-		snprintf(p->key, sizeof p->key, "builtin duration=%g buffer=%zu write=%d",
-			 p->cfg.duration, p->buf_bytes, p->cfg.write ? 1 : 0);
+		snprintf(p->key, sizeof p->key, "builtin work=%d duration=%g buffer=%zu write=%d",
+			 PROBE_WORK_VERSION, p->cfg.duration, p->buf_bytes, p->cfg.write ? 1 : 0);
+}
+
+#define BASELINE_HEADER "elim-rank-probe-baseline 2"
+
+/* Values of a line "NAME v v v ..." into out[PROBE_WINDOW] (the last ones
+ * if more); returns how many, or -1 for a value that is not a positive
+ * number. */
+static int read_values(const char *s, double *out)
+{
+	int n = 0;
+	char *end;
+	for (;;) {
+		double v = strtod(s, &end);
+		if (end == s)
+			break;
+		if (!isfinite(v) || !(v > 0))
+			return -1;
+		if (n == PROBE_WINDOW) {
+			memmove(out, out + 1, (PROBE_WINDOW - 1) * sizeof *out);
+			n--;
+		}
+		out[n++] = v;
+		s = end;
+	}
+	return n;
 }
 
 /* Read STATE/probe.baseline; anything that does not match the current
- * probe (other work, other format) is ignored. */
-static void baseline_load(struct probe *p)
+ * probe (other work, other format, a damaged window) is ignored.  A
+ * built-in baseline made with another work version is said once. */
+static void baseline_load(struct probe *p, bool quiet)
 {
 	FILE *f = fopen(p->state_path, "re");
 	char line[8192];
 	if (f == NULL)
 		return;
+	double v[5][PROBE_WINDOW];
+	static const char *const names[5] = { "times", "cpu1", "cpu2", "mem1", "mem2" };
+	int count[5] = { -2, -2, -2, -2, -2 };   /* -2: no such line */
 	long units = 0;
-	bool header = false, key_ok = false;
-	int n = 0;
+	int format = 0, work = 0;
+	bool key_ok = false;
+	if (fgets(line, sizeof line, f) && sscanf(line, "elim-rank-probe-baseline %d", &format) == 1 &&
+	    format == 1)
+		work = 1;   /* the first format had no work line: work version 1 */
 	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strcmp(line, "elim-rank-probe-baseline 1") == 0)
-			header = true;
-		else if (strncmp(line, "key ", 4) == 0)
+		if (strncmp(line, "key ", 4) == 0)
 			key_ok = strcmp(line + 4, p->key) == 0;
-		else if (sscanf(line, "units %ld", &units) == 1)
+		else if (sscanf(line, "work %d", &work) == 1 || sscanf(line, "units %ld", &units) == 1)
 			;
-		else if (strncmp(line, "times", 5) == 0) {
-			char *s = line + 5, *end;
-			for (;;) {
-				double v = strtod(s, &end);
-				if (end == s)
-					break;
-				if (isfinite(v) && v > 0) {
-					if (n == PROBE_WINDOW) {
-						memmove(p->times, p->times + 1, (PROBE_WINDOW - 1) * sizeof *p->times);
-						n--;
-					}
-					p->times[n++] = v;
-				}
-				s = end;
+		else
+			for (int k = 0; k < 5; k++) {
+				size_t len = strlen(names[k]);
+				if (strncmp(line, names[k], len) == 0 && (line[len] == ' ' || !line[len]))
+					count[k] = read_values(line + len, v[k]);
 			}
-		}
 	}
 	fclose(f);
-	if (!header || !key_ok)
+	if (format < 1)
 		return;
+	if (!p->cfg.command && work != PROBE_WORK_VERSION) {
+		if (!quiet)
+			log_msg(LOG_NOTICE, "probe: %s was made with probe work version %d, not %d: not used, "
+			"calibrating again", p->state_path, work, PROBE_WORK_VERSION);
+		return;
+	}
+	/* a command's times are its own whatever the format: kept */
+	if ((format != 2 && !(format == 1 && p->cfg.command)) || !key_ok || count[0] < 0)
+		return;
+	int n = count[0];
+	if (!p->cfg.command)
+		for (int k = 1; k < 5; k++)
+			if (count[k] != n)
+				return;   /* a damaged window: start a new one */
+	for (int i = 0; i < n; i++) {
+		p->times[i] = v[0][i];
+		p->halves[i] = (struct probe_times){ v[0][i], NAN, NAN, NAN, NAN };
+		if (!p->cfg.command)
+			p->halves[i] = (struct probe_times){ v[0][i], v[1][i], v[2][i], v[3][i], v[4][i] };
+	}
 	p->ntimes = n;
+	p->unit_seconds = unit_seconds(p);
 	if (!p->cfg.command && units > 0)
 		p->units = units;
 }
@@ -160,15 +256,24 @@ static void baseline_load(struct probe *p)
 /* Write the file atomically (lib/fsutil.h). */
 static int baseline_save(struct probe *p)
 {
-	char buf[8192];
-	int off = snprintf(buf, sizeof buf, "elim-rank-probe-baseline 1\n"
+	char buf[32768];   /* five lines of PROBE_WINDOW values: about 15 KiB */
+	int off = snprintf(buf, sizeof buf, BASELINE_HEADER "\n"
 			   "# written by elim.rank: the probe's calibration and recent times (s)\n"
-			   "key %s\nunits %ld\ntimes", p->key, p->units);
-	for (int i = 0; i < p->ntimes && off < (int)sizeof buf - 16; i++)
-		off += snprintf(buf + off, sizeof buf - (size_t)off, " %.6f", p->times[i]);
-	off += snprintf(buf + off, sizeof buf - (size_t)off, "\n");
-	if (off >= (int)sizeof buf)
-		return -E2BIG;
+			   "work %d\nkey %s\nunits %ld\n", p->cfg.command ? 0 : PROBE_WORK_VERSION,
+			   p->key, p->units);
+	static const char *const names[5] = { "times", "cpu1", "cpu2", "mem1", "mem2" };
+	for (int k = 0; k < (p->cfg.command ? 1 : 5); k++) {
+		off += snprintf(buf + off, sizeof buf - (size_t)off, "%s", names[k]);
+		for (int i = 0; i < p->ntimes && off < (int)sizeof buf - 16; i++) {
+			const struct probe_times *t = &p->halves[i];
+			double x = k == 0 ? t->whole : k == 1 ? t->cpu1 : k == 2 ? t->cpu2 :
+				   k == 3 ? t->mem1 : t->mem2;
+			off += snprintf(buf + off, sizeof buf - (size_t)off, " %.6f", x);
+		}
+		off += snprintf(buf + off, sizeof buf - (size_t)off, "\n");
+		if (off >= (int)sizeof buf)
+			return -E2BIG;
+	}
 	int rc = fs_atomic_write(p->state_path, buf, (size_t)off, 0640);
 	if (rc == -ENOENT && mkdir(p->cfg.state_dir, 0750) == 0)
 		rc = fs_atomic_write(p->state_path, buf, (size_t)off, 0640);
@@ -177,14 +282,33 @@ static int baseline_save(struct probe *p)
 
 /* ------------------------------------------------------------ setup */
 
-static size_t walk_bytes(void)
+/* The contention walk's size, from the largest last-level cache of the
+ * CPUs the elim (so its probe) may run on; sysconf's L3 size if sysfs
+ * lists none. */
+static void size_walk(struct probe *p)
 {
-	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
-	size_t want = llc > 0 ? 2 * (size_t)llc : PROBE_BUF_MIN;
-	size_t b = PROBE_BUF_MIN;
-	while (b < want && b < PROBE_BUF_MAX)
-		b *= 2;
-	return b;
+	cpu_set_t cpus;
+	struct llc_info li;
+	char e[200];
+	if (sched_getaffinity(0, sizeof cpus, &cpus) < 0) {
+		CPU_ZERO(&cpus);
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+		for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+			CPU_SET((size_t)c, &cpus);
+	}
+	p->llc_rc = llc_largest(p->cfg.sysfs ? p->cfg.sysfs : "/sys", &cpus, &li, e, sizeof e);
+	if (p->llc_rc == 0) {
+		p->buf_bytes = probe_walk_bytes(li.bytes);
+		snprintf(p->llc_msg, sizeof p->llc_msg,
+			 "last-level cache L%d of CPU %d: %llu KiB shared by CPUs %s; contention walk %zu MiB",
+			 li.level, li.cpu, (unsigned long long)(li.bytes >> 10), li.shared,
+			 p->buf_bytes >> 20);
+	} else {
+		long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+		p->buf_bytes = probe_walk_bytes(l3 > 0 ? (uint64_t)l3 : 0);
+		snprintf(p->llc_msg, sizeof p->llc_msg, "%s; sysconf's L3 %ld KiB: contention walk %zu MiB",
+			 e, l3 > 0 ? l3 >> 10 : 0, p->buf_bytes >> 20);
+	}
 }
 
 uint64_t probe_caps_needed(const struct probe_config *cfg)
@@ -208,10 +332,21 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 	memset(p, 0, sizeof *p);
 	p->cfg = *cfg;
 	p->fd = -1;
-	p->last = p->fresh = p->before = NAN;
-	p->buf_bytes = walk_bytes();
-	if (!cfg->enabled)
+	p->last = p->fresh = p->before = (struct probe_reading){ NAN, NAN, NAN, NAN };
+	p->unit_seconds = NAN;
+	if (!cfg->enabled) {
+		/* no probe runs (--once, --no-probe), but the baseline a running
+		 * instance keeps still says this host's idle seconds per speed
+		 * unit: read it, quietly */
+		if (!cfg->command && cfg->state_dir &&
+		    snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) <
+			    (int)sizeof p->state_path) {
+			size_walk(p);
+			make_key(p);
+			baseline_load(p, true);
+		}
 		return 0;
+	}
 	if (!(cfg->interval > 0) || !(cfg->duration > 0) || !(cfg->timeout > 0))
 		return errmsg(err, errlen, -EINVAL, "probe: interval, duration and timeout must be positive");
 	if (cfg->command) {
@@ -245,8 +380,12 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
 	    (int)sizeof p->state_path)
 		return errmsg(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
+	if (!cfg->command) {
+		size_walk(p);
+		log_msg(LOG_INFO, "probe: %s", p->llc_msg);
+	}
 	make_key(p);
-	baseline_load(p);
+	baseline_load(p, false);
 	return 0;
 }
 
@@ -311,15 +450,17 @@ static void child_setup(const struct probe *p, int wfd)
 		caps_limit_thread(0);
 }
 
-static uint64_t work_unit(volatile unsigned char *buf, size_t lines, uint64_t *pos, uint64_t acc)
+/* A speed unit: fixed arithmetic and a fixed walk over the fixed buffer. */
+static uint64_t speed_unit(volatile unsigned char *buf, uint64_t *pos, uint64_t acc)
 {
-	for (int i = 0; i < UNIT_CPU_ITERS; i++) {
+	for (int i = 0; i < SPEED_CPU_ITERS; i++) {
 		acc ^= acc << 13;
 		acc ^= acc >> 7;
 		acc ^= acc << 17;
 		acc *= 0x9E3779B97F4A7C15ULL;
 	}
-	for (int i = 0; i < UNIT_LINES; i++) {
+	const size_t lines = PROBE_SPEED_BYTES / LINE;
+	for (int i = 0; i < SPEED_LINES; i++) {
 		size_t at = (size_t)((*pos)++ * WALK_PRIME) & (lines - 1);
 		buf[at * LINE] = (unsigned char)(buf[at * LINE] + (acc & 0xff));
 		acc += buf[at * LINE];
@@ -327,21 +468,61 @@ static uint64_t work_unit(volatile unsigned char *buf, size_t lines, uint64_t *p
 	return acc;
 }
 
+/* A contention unit: a scattered walk over the cache-sized buffer. */
+static uint64_t mem_unit(volatile unsigned char *buf, size_t lines, uint64_t *pos, uint64_t acc)
+{
+	for (int i = 0; i < MEM_LINES; i++) {
+		size_t at = (size_t)((*pos)++ * WALK_PRIME) & (lines - 1);
+		buf[at * LINE] = (unsigned char)(buf[at * LINE] + (acc & 0xff));
+		acc += buf[at * LINE];
+	}
+	return acc;
+}
+
+static double secs(uint64_t a, uint64_t b)
+{
+	return (double)(b - a) / 1e9;
+}
+
+/*
+ * The built-in work: both buffers are allocated and touched first (page
+ * faults are not timed), then the speed part and the contention part run,
+ * each in two timed halves.  Calibrating (p->units == 0), the contention
+ * part runs until `duration` seconds and its units (even) are reported.
+ */
 static void child_builtin(const struct probe *p)
 {
-	uint64_t t0 = clock_now_ns();
+	unsigned char *sbuf = mmap(NULL, PROBE_SPEED_BYTES, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char *buf = mmap(NULL, p->buf_bytes, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	if (sbuf == MAP_FAILED || buf == MAP_FAILED)
 		child_fail("mmap", errno);
+	memset(sbuf, 1, PROBE_SPEED_BYTES);
+	memset(buf, 1, p->buf_bytes);
 	uint64_t acc = 88172645463325252ULL, pos = 0;
 	size_t lines = p->buf_bytes / LINE;
 	long done = 0;
-	uint64_t until = t0 + (uint64_t)(p->cfg.duration * 1e9);
-	while (p->units ? done < p->units : (done == 0 || clock_now_ns() < until)) {
-		acc = work_unit(buf, lines, &pos, acc);
-		done++;
+
+	uint64_t t0 = clock_now_ns();
+	for (int i = 0; i < PROBE_SPEED_UNITS / 2; i++)
+		acc = speed_unit(sbuf, &pos, acc);
+	uint64_t t1 = clock_now_ns();
+	for (int i = PROBE_SPEED_UNITS / 2; i < PROBE_SPEED_UNITS; i++)
+		acc = speed_unit(sbuf, &pos, acc);
+	uint64_t t2 = clock_now_ns(), t3 = t2;
+	if (p->units) {
+		for (; done < p->units / 2; done++)
+			acc = mem_unit(buf, lines, &pos, acc);
+		t3 = clock_now_ns();
+		for (; done < p->units; done++)
+			acc = mem_unit(buf, lines, &pos, acc);
+	} else {
+		uint64_t until = t2 + (uint64_t)(p->cfg.duration * 1e9);
+		while (done < 2 || done % 2 || clock_now_ns() < until)
+			acc = mem_unit(buf, lines, &pos, acc), done++;
 	}
+	uint64_t t4 = clock_now_ns();
 	if (p->cfg.write) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/.probe-write.%d", p->cfg.state_dir, (int)getpid());
@@ -358,8 +539,9 @@ static void child_builtin(const struct probe *p)
 		close(fd);
 		unlink(path);
 	}
-	uint64_t t1 = clock_now_ns();
-	child_say("ok %.6f %ld %u\n", (double)(t1 - t0) / 1e9, done, (unsigned)(acc & 1));
+	uint64_t t5 = clock_now_ns();
+	child_say("ok %.6f %ld %.6f %.6f %.6f %.6f %u\n", secs(t0, t5), done, secs(t0, t1), secs(t1, t2),
+		  secs(t2, t3), secs(t3, t4), (unsigned)(acc & 1));
 	_exit(0);
 }
 
@@ -429,21 +611,29 @@ static void probe_start(struct probe *p, uint64_t now_ns)
 	p->runs++;
 }
 
-static void take_result(struct probe *p, double seconds, uint64_t now_ns)
+static void take_result(struct probe *p, const struct probe_times *t, uint64_t now_ns)
 {
 	if (p->ntimes == PROBE_WINDOW) {
 		memmove(p->times, p->times + 1, (PROBE_WINDOW - 1) * sizeof *p->times);
+		memmove(p->halves, p->halves + 1, (PROBE_WINDOW - 1) * sizeof *p->halves);
 		p->ntimes--;
 	}
-	p->times[p->ntimes++] = seconds;
-	double base = probe_baseline(p->times, p->ntimes);
-	p->fresh = seconds / base;
+	p->times[p->ntimes] = t->whole;
+	p->halves[p->ntimes++] = *t;
+	p->fresh = probe_read(t, p->halves, p->ntimes);
 	p->fresh_ns = now_ns;
-	/* calibrated under load, the work is too short to see contention (a
-	 * probe of tens of milliseconds gets the CPU before fair sharing
-	 * settles: docs/proof.md): once the baseline shows it, calibrate again */
-	if (!p->cfg.command && p->ntimes >= PROBE_RECALIBRATE_AFTER &&
-	    base < 0.5 * p->cfg.duration) {
+	if (p->cfg.command)
+		return;
+	p->unit_seconds = unit_seconds(p);
+	/* calibrated under load, the contention part is too short to see
+	 * contention (a probe of tens of milliseconds gets the CPU before fair
+	 * sharing settles: docs/proof.md): once the baseline shows it,
+	 * calibrate again */
+	double mem[PROBE_WINDOW];
+	for (int i = 0; i < p->ntimes; i++)
+		mem[i] = p->halves[i].mem1 + p->halves[i].mem2;
+	if (p->ntimes >= PROBE_RECALIBRATE_AFTER &&
+	    probe_baseline(mem, p->ntimes) < 0.5 * p->cfg.duration) {
 		p->units = 0;
 		p->ntimes = 0;
 	}
@@ -456,13 +646,16 @@ static void finish(struct probe *p, const char *msg, int st, uint64_t now_ns)
 	long units;
 	int code, e;
 	char what[32];
-	if (sscanf(msg, "ok %lf %ld", &secs, &units) == 2 && secs > 0) {
+	struct probe_times t;
+	if (sscanf(msg, "ok %lf %ld %lf %lf %lf %lf", &t.whole, &units, &t.cpu1, &t.cpu2,
+		   &t.mem1, &t.mem2) == 6 && t.whole > 0 && t.cpu1 > 0 && t.cpu2 > 0 &&
+	    (p->calibrating || (t.mem1 > 0 && t.mem2 > 0))) {
 		if (p->calibrating) {
-			p->units = units > 0 ? units : 1;
+			p->units = units > 1 ? units : 2;
 			p->ntimes = 0;
 			make_key(p);
 		} else
-			take_result(p, secs, now_ns);
+			take_result(p, &t, now_ns);
 	} else if (sscanf(msg, "exit %d %lf", &code, &secs) == 2) {
 		if (!WIFEXITED(code) || WEXITSTATUS(code) != 0) {
 			p->failures++;
@@ -476,7 +669,8 @@ static void finish(struct probe *p, const char *msg, int st, uint64_t now_ns)
 					 p->argv[0], WTERMSIG(code));
 			return;
 		}
-		take_result(p, secs, now_ns);
+		t = (struct probe_times){ secs, NAN, NAN, NAN, NAN };
+		take_result(p, &t, now_ns);
 	} else {
 		p->failures++;
 		if (sscanf(msg, "err %d %31s", &e, what) == 2)
@@ -536,10 +730,16 @@ static void collect(struct probe *p, uint64_t now_ns)
 void probe_features(struct probe *p, uint64_t now_ns, double *values)
 {
 	collect(p, now_ns);
-	values[FEAT_probe_slowdown] = p->last;
-	values[FEAT_probe_age] = isfinite(p->last) ? (double)(now_ns - p->last_ns) / 1e9 : NAN;
-	values[FEAT_probe_result] = p->fresh;
-	if (isfinite(p->fresh)) {
+	values[FEAT_probe_slowdown] = p->last.slowdown;
+	values[FEAT_probe_whole_slowdown] = p->last.whole;
+	values[FEAT_probe_cpu_slowdown] = p->last.cpu;
+	values[FEAT_probe_mem_slowdown] = p->last.mem;
+	values[FEAT_probe_age] = isfinite(p->last.slowdown) ? (double)(now_ns - p->last_ns) / 1e9 : NAN;
+	values[FEAT_probe_result] = p->fresh.slowdown;
+	values[FEAT_probe_unit_seconds] = p->unit_seconds;
+	values[FEAT_probe_work_version] = !p->cfg.command && (p->cfg.enabled || isfinite(p->unit_seconds)) ?
+		PROBE_WORK_VERSION : NAN;
+	if (isfinite(p->fresh.slowdown)) {
 		/* the next record uses it; this one pairs it with what came before */
 		p->before = p->last;
 		p->before_ns = p->last_ns;
@@ -547,7 +747,7 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values)
 		p->recheck = false;
 		p->last = p->fresh;
 		p->last_ns = p->fresh_ns;
-		p->fresh = NAN;
+		p->fresh = (struct probe_reading){ NAN, NAN, NAN, NAN };
 	}
 }
 

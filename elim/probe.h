@@ -6,21 +6,34 @@
  * setsid() (its own session, so its own autogroup), optionally moves itself
  * into a cgroup (writes its pid to DIR/cgroup.procs), takes the nice value
  * jobs get (default 0, not LIM's -20), resets the signal mask and
- * dispositions it inherited, and runs a fixed amount of work: a CPU loop
- * plus a scattered walk over a buffer larger than a typical last-level
- * cache (capped at 64 MiB, allocated in the child), optionally a small
- * fsync'd write in the state directory.  The child times itself and writes
- * the result to a pipe.  Instead of the built-in work, an administrator's
- * command can be run: split into argv without a shell, exec'd as a
- * configured unprivileged user by a grandchild that the child times.
+ * dispositions it inherited, and runs the built-in work in two parts, each
+ * timed in two halves:
+ *  - the speed part: the same work on every host (PROBE_SPEED_UNITS units
+ *    of a fixed computation and a fixed walk over a fixed 1 MiB buffer),
+ *    never sized by the host, so its idle seconds per unit
+ *    (probe_unit_seconds) compare across hosts; about 0.4 s on a 2020s
+ *    core, long enough for CPU quotas and scheduling periods to show;
+ *  - the contention part: a scattered walk over a buffer at least twice
+ *    the last-level cache the probe's CPUs share (llc.h; 32 MiB at least,
+ *    PROBE_BUF_MAX at most), allocated and touched before anything is
+ *    timed; its number of units is calibrated once to `duration` seconds;
+ * optionally a small fsync'd write in the state directory.  The child times
+ * itself and writes the times to a pipe.  Instead of the built-in work, an
+ * administrator's command can be run: split into argv without a shell,
+ * exec'd as a configured unprivileged user by a grandchild that the child
+ * times (then only the whole time is known).
  *
- * The amount of built-in work is calibrated by the first probe ever (run
- * for `duration` seconds) and then kept fixed; if a calibration made under
- * load turns out too short (after PROBE_RECALIBRATE_AFTER results the
- * baseline is under half the duration), it is made again.  The label is the probe's
- * wall time over this host's idle baseline: a low percentile of the last
- * PROBE_WINDOW probe times, kept with the calibration in STATE/probe.baseline
- * (written atomically) so it survives restarts.
+ * The contention part's units are calibrated by the first probe ever and
+ * then kept fixed; if a calibration made under load turns out too short
+ * (after PROBE_RECALIBRATE_AFTER results the part's baseline is under half
+ * the duration), it is made again.  Each part's result is its robust time,
+ * twice the faster of its halves (a burst shorter than a half, another
+ * job starting, slows one half only; a lasting load slows both), over this
+ * host's idle baseline of that time: a low percentile of the last
+ * PROBE_WINDOW probes, kept with the calibration and PROBE_WORK_VERSION in
+ * STATE/probe.baseline (written atomically) so it survives restarts; a file
+ * made with other work is not used (logged once, calibrated again).
+ * probe_slowdown is both parts' robust times over both baselines.
  *
  * The elim never waits for a probe: probe_features and probe_run only poll
  * (non-blocking read, waitpid WNOHANG); a probe past its timeout is killed
@@ -42,8 +55,11 @@
 #define PROBE_RECALIBRATE_AFTER 12  /* results before the baseline is trusted */
 #define PROBE_MAX_ARGS 64
 #define PROBE_MAX_GROUPS 64
-#define PROBE_BUF_MAX (64u << 20)   /* the memory walk's buffer, at most */
-#define PROBE_BUF_MIN (32u << 20)
+#define PROBE_BUF_MAX (256u << 20)  /* the contention walk's buffer, at most */
+#define PROBE_BUF_MIN (32u << 20)   /* ... and at least */
+#define PROBE_WORK_VERSION 2        /* of the built-in work: a new one, a new baseline */
+#define PROBE_SPEED_UNITS 768       /* the speed part: units, the same on every host */
+#define PROBE_SPEED_BYTES (1u << 20) /* the speed part's buffer, the same on every host */
 
 struct probe_config {
 	bool enabled;
@@ -53,10 +69,26 @@ struct probe_config {
 	int nice;               /* nice value of the probe */
 	bool write;             /* add a small fsync'd write in the state dir */
 	const char *cgroup;     /* "auto", a cgroup directory to join, or NULL (probe_cgroup.h) */
-	const char *sysfs;      /* where auto looks for cgroup trees (sysfs/fs/cgroup) */
 	const char *command;    /* administrator's command line, or NULL */
 	const char *user;       /* user to run the command as (required with command) */
 	const char *state_dir;  /* where probe.baseline lives */
+	const char *sysfs;      /* root of sysfs (NULL: /sys): the cache sizes, and where
+				 * --probe-cgroup auto looks for cgroup trees */
+};
+
+/* One probe's times (s): the whole, and each part's two halves (built-in
+ * work only; NAN for a command). */
+struct probe_times {
+	double whole, cpu1, cpu2, mem1, mem2;
+};
+
+/* A probe result as slowdowns over this host's idle baselines (NAN:
+ * unknown): the features probe_slowdown, probe_whole_slowdown,
+ * probe_cpu_slowdown, probe_mem_slowdown. */
+struct probe_reading {
+	double slowdown;        /* robust: both parts' robust times over both baselines */
+	double whole;           /* the whole wall time over its baseline */
+	double cpu, mem;        /* each part's robust time over its own baseline */
 };
 
 struct probe_result {
@@ -69,8 +101,10 @@ struct probe_result {
 struct probe {
 	struct probe_config cfg;
 	char state_path[4096];
-	size_t buf_bytes;       /* built-in: memory walk size */
-	long units;             /* built-in: work per probe; 0 = calibrate next */
+	size_t buf_bytes;       /* built-in: contention walk size */
+	int llc_rc;             /* 0: llc read from sysfs; else -errno (sysconf used) */
+	char llc_msg[512];      /* where buf_bytes came from, for the log */
+	long units;             /* built-in: contention units per probe; 0 = calibrate next */
 	char key[4200];         /* what the baseline was measured with */
 
 	/* the administrator's command, split once at init */
@@ -81,9 +115,11 @@ struct probe {
 	gid_t groups[PROBE_MAX_GROUPS];
 	int ngroups;
 
-	/* baseline window, oldest first */
+	/* baseline window, oldest first: times[] the whole, halves[] the parts */
 	double times[PROBE_WINDOW];
+	struct probe_times halves[PROBE_WINDOW];
 	int ntimes;
+	double unit_seconds;    /* idle seconds per speed unit, NAN until known */
 
 	/* the running probe */
 	pid_t pid;              /* 0 if none */
@@ -95,11 +131,11 @@ struct probe {
 	uint64_t next_ns;       /* monotonic time of the next start; 0 = at once */
 
 	/* results: the last one in use, and one that just arrived */
-	double last;            /* NAN until the first result */
+	struct probe_reading last;   /* slowdown NAN until the first result */
 	uint64_t last_ns;       /* when it arrived */
-	double fresh;           /* NAN unless a result arrived since probe_features */
+	struct probe_reading fresh;  /* slowdown NAN unless a result arrived since probe_features */
 	uint64_t fresh_ns;
-	double before;          /* the one in use before the last arrival */
+	struct probe_reading before; /* the one in use before the last arrival */
 	uint64_t before_ns;
 	bool recheck;           /* the next result checks a doubted one */
 	bool is_check;          /* the result that arrived last was such a check */
@@ -132,9 +168,11 @@ uint64_t probe_caps_needed(const struct probe_config *cfg);
 /*
  * Collect a finished probe if there is one, then fill the probe features
  * of values[FEAT_VECTOR_LEN] for the record at monotonic time now_ns:
- * probe_slowdown and probe_age from the result in use, probe_result with a
- * result that arrived since the last call (then it becomes the one in use
- * for the next record).  Never blocks.
+ * probe_slowdown, probe_whole_slowdown, probe_cpu_slowdown,
+ * probe_mem_slowdown and probe_age from the result in use, probe_result
+ * with a result that arrived since the last call (then it becomes the one
+ * in use for the next record), probe_unit_seconds and probe_work_version
+ * (built-in work) whenever known.  Never blocks.
  */
 void probe_features(struct probe *p, uint64_t now_ns, double *values);
 
@@ -180,5 +218,21 @@ int probe_split_argv(const char *line, char *buf, size_t buflen, char **argv, in
 
 /* The low percentile (PROBE_PERCENTILE) of n times; NAN if n == 0. */
 double probe_baseline(const double *times, int n);
+
+/* A part's robust time: twice the faster half (NAN if either is unknown). */
+double probe_robust(double half1, double half2);
+
+/* The contention walk's size for a last-level cache of llc bytes (0:
+ * unknown): the power of two at least 2 x llc, within [PROBE_BUF_MIN,
+ * PROBE_BUF_MAX]. */
+size_t probe_walk_bytes(uint64_t llc);
+
+/*
+ * The reading of one probe's times t against the window w[0..n) (which
+ * holds t already): each part's robust time over the low percentile of that
+ * time in w.  For a command (t->cpu1 NAN) only whole and slowdown (=
+ * whole) are known.
+ */
+struct probe_reading probe_read(const struct probe_times *t, const struct probe_times *w, int n);
 
 #endif

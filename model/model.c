@@ -554,8 +554,8 @@ double model_term_value(const struct model_term *t, const double *x)
 	return NAN;
 }
 
-double model_score(const struct model *m, const double *features,
-		   double *contrib, double *term_values)
+double model_sum(const struct model *m, const double *features,
+		 double *contrib, double *term_values)
 {
 	double y = m->intercept;
 	for (size_t i = 0; i < m->n_terms; i++) {
@@ -571,6 +571,13 @@ double model_score(const struct model *m, const double *features,
 		y += c;
 	}
 	return y;
+}
+
+double model_score(const struct model *m, const double *features,
+		   double *contrib, double *term_values)
+{
+	double y = model_sum(m, features, contrib, term_values);
+	return y < MODEL_SLOWDOWN_FLOOR ? MODEL_SLOWDOWN_FLOOR : y;
 }
 
 double model_rank(double slowdown)

@@ -109,10 +109,25 @@ int model_load_file(const char *path, const struct feature_schema *schema,
  * so failure is a bug. */
 int model_load_default(struct model *out, struct model_error *err);
 
+/* A new job never runs faster than on the idle host: the floor of every
+ * predicted slowdown, embedded and trained models alike. */
+#define MODEL_SLOWDOWN_FLOOR 1.0
+
 /*
- * Predicted slowdown for a feature vector of FEAT_VECTOR_LEN values (NAN =
- * unknown).  contrib, when not NULL, receives n_terms contributions and
- * term_values, when not NULL, the (filled) term values.
+ * The model's sum for a feature vector of FEAT_VECTOR_LEN values (NAN =
+ * unknown), before the floor: intercept plus the terms' contributions.
+ * contrib, when not NULL, receives n_terms contributions and term_values,
+ * when not NULL, the (filled) term values.
+ */
+double model_sum(const struct model *m, const double *features,
+		 double *contrib, double *term_values);
+
+/*
+ * Predicted slowdown: model_sum floored at MODEL_SLOWDOWN_FLOOR (signed
+ * moves since a probe taken under load can take the sum under idle; a host
+ * must never read faster than idle).  NAN stays NAN.  The one place the
+ * floor is applied: the rank, --explain and the trainer's incumbent all
+ * score through it.
  */
 double model_score(const struct model *m, const double *features,
 		   double *contrib, double *term_values);

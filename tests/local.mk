@@ -79,7 +79,8 @@ TESTS_C = \
 	tests/test_textfile tests/test_explain tests/test_node_exporter \
 	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap \
 	tests/test_compat tests/test_snapshot tests/test_packages \
-	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup
+	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
+	tests/test_llc
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -185,6 +186,10 @@ tests_test_provenance_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_provenance_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_replace_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_replace_LDADD = $(TEST_TRAINER_LIBS)
+
+# the last-level cache the probe sizes its contention walk from
+tests_test_llc_CFLAGS = $(TEST_CFLAGS)
+tests_test_llc_LDADD = $(TEST_ELIM_LIBS)
 
 # the fuzz harnesses' corpora and regressions, replayed (see tests/fuzz/README)
 tests_test_fuzz_corpus_SOURCES = tests/test_fuzz_corpus.c \

@@ -88,6 +88,77 @@ static void test_baseline_percentile(void **state)
 	assert_true(probe_baseline(t, 100) > 9.0 && probe_baseline(t, 100) < 40.0);
 }
 
+/* The robust reading: a burst in one half of a part is not read as load;
+ * a load in both halves is. */
+static void test_reading(void **state)
+{
+	(void)state;
+	struct probe_times w[4] = {
+		{ 1.0, 0.25, 0.25, 0.25, 0.25 },   /* idle */
+		{ 1.1, 0.26, 0.24, 0.30, 0.30 },
+		{ 1.5, 0.25, 0.75, 0.25, 0.25 },   /* a burst in the speed part's second half */
+		{ 2.0, 0.50, 0.50, 0.50, 0.50 },   /* a load through the whole probe */
+	};
+	struct probe_reading r = probe_read(&w[2], w, 3);
+	assert_near(r.whole, 1.5, 1e-12);                 /* the single timing reads the burst */
+	assert_near(r.cpu, 0.5 / 0.48, 1e-12);            /* the faster half does not */
+	assert_near(r.mem, 1.0, 1e-12);
+	assert_near(r.slowdown, (0.5 + 0.5) / (0.48 + 0.5), 1e-12);
+	r = probe_read(&w[3], w, 4);
+	assert_near(r.cpu, 1.0 / 0.48, 1e-12);
+	assert_near(r.mem, 2.0, 1e-12);
+	assert_near(r.slowdown, 2.0 / 0.98, 1e-12);
+	/* a command: only its whole time */
+	struct probe_times c[2] = { { 1.0, NAN, NAN, NAN, NAN }, { 3.0, NAN, NAN, NAN, NAN } };
+	r = probe_read(&c[1], c, 2);
+	assert_near(r.slowdown, 3.0, 1e-12);
+	assert_near(r.whole, 3.0, 1e-12);
+	assert_true(isnan(r.cpu) && isnan(r.mem));
+	assert_true(isnan(probe_robust(NAN, 1)));
+	assert_near(probe_robust(0.3, 0.2), 0.4, 1e-12);
+}
+
+/* The contention walk: at least twice the last-level cache, a power of
+ * two, within its bounds. */
+static void test_walk_bytes(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_walk_bytes(0), PROBE_BUF_MIN);              /* unknown */
+	assert_int_equal(probe_walk_bytes(8u << 20), PROBE_BUF_MIN);
+	assert_int_equal(probe_walk_bytes(30u << 20), 64u << 20);          /* Intel-like 30 MiB */
+	assert_int_equal(probe_walk_bytes(32u << 20), 64u << 20);          /* one AMD CCX */
+	assert_int_equal(probe_walk_bytes(105000000), 256u << 20);         /* 105 MB: 2x is 210 MB */
+	assert_int_equal(probe_walk_bytes(260u << 20), PROBE_BUF_MAX);     /* capped */
+	assert_int_equal(PROBE_BUF_MAX, 256u << 20);
+}
+
+/* A command's baseline of the first format is still its own times: kept
+ * across the upgrade (only the built-in work changed). */
+static void test_command_baseline_kept(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char err[512];
+	struct probe *p = malloc(sizeof *p);
+	struct probe_config c = quick(dir);
+	c.command = "/bin/true";
+	c.user = "nobody";
+	tu_write(dir, "probe.baseline", "elim-rank-probe-baseline 1\nkey command user=nobody /bin/true\n"
+		 "units 0\ntimes 0.5 0.25 0.75\n");
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 3);
+	assert_near(probe_baseline(p->times, p->ntimes), 0.25, 1e-12);
+	double v[FEAT_VECTOR_LEN];
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);
+	assert_true(isnan(v[FEAT_probe_unit_seconds]));     /* no speed part in a command */
+	assert_true(isnan(v[FEAT_probe_work_version]));
+	probe_fini(p);
+	free(p);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_init_errors(void **state)
 {
 	(void)state;
@@ -225,11 +296,24 @@ static void test_cycle_and_persistence(void **state)
 	assert_true(fabs(v[FEAT_probe_slowdown] - 1.0) < 1e-9);  /* the previous result */
 	assert_true(v[FEAT_probe_age] >= 0 && v[FEAT_probe_age] < 10);
 	double r2 = v[FEAT_probe_result];
-	assert_true(fabs(r2 - t2 / fmin(t1, t2)) < 1e-6);
+	/* robust: each part twice its faster half, over the window's fastest
+	 * such time (the low percentile of two) */
+	const struct probe_times *h1 = &p->halves[0], *h2 = &p->halves[1];
+	assert_true(h2->cpu1 > 0 && h2->cpu2 > 0 && h2->mem1 > 0 && h2->mem2 > 0);
+	assert_true(h2->whole >= h2->cpu1 + h2->cpu2 + h2->mem1 + h2->mem2 - 1e-5);
+	double c1 = 2 * fmin(h1->cpu1, h1->cpu2), c2 = 2 * fmin(h2->cpu1, h2->cpu2);
+	double m1 = 2 * fmin(h1->mem1, h1->mem2), m2 = 2 * fmin(h2->mem1, h2->mem2);
+	assert_near(r2, (c2 + m2) / (fmin(c1, c2) + fmin(m1, m2)), 1e-9);
+	assert_near(v[FEAT_probe_work_version], PROBE_WORK_VERSION, 0);
+	assert_near(v[FEAT_probe_unit_seconds],
+		    fmin(h1->cpu1 + h1->cpu2, h2->cpu1 + h2->cpu2) / PROBE_SPEED_UNITS, 1e-12);
 	features_clear(v);
 	probe_features(p, tu_mono_ns(), v);                 /* next record: no new result */
 	assert_true(isnan(v[FEAT_probe_result]));
 	assert_true(fabs(v[FEAT_probe_slowdown] - r2) < 1e-12);
+	assert_near(v[FEAT_probe_whole_slowdown], t2 / fmin(t1, t2), 1e-6);
+	assert_near(v[FEAT_probe_cpu_slowdown], c2 / fmin(c1, c2), 1e-9);
+	assert_near(v[FEAT_probe_mem_slowdown], m2 / fmin(m1, m2), 1e-9);
 
 	one_result(p, v);
 	long units = p->units;
@@ -239,8 +323,9 @@ static void test_cycle_and_persistence(void **state)
 	/* the file: atomically written, the right key, three times */
 	snprintf(path, sizeof path, "%s/probe.baseline", dir);
 	char *txt = tu_slurp(path);
-	assert_non_null(strstr(txt, "elim-rank-probe-baseline 1\n"));
-	assert_non_null(strstr(txt, "key builtin duration=0.05"));
+	assert_non_null(strstr(txt, "elim-rank-probe-baseline 2\n"));
+	assert_non_null(strstr(txt, "\nwork 2\n"));
+	assert_non_null(strstr(txt, "key builtin work=2 duration=0.05"));
 	free(txt);
 	DIR *dd = opendir(dir);   /* no temporary file left beside it */
 	assert_non_null(dd);
@@ -253,7 +338,58 @@ static void test_cycle_and_persistence(void **state)
 	assert_int_equal(p->units, units);
 	assert_int_equal(p->ntimes, 3);
 	assert_true(fabs(probe_baseline(p->times, p->ntimes) - base) < 1e-5);
+	assert_true(p->halves[2].mem2 > 0);
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);   /* known before the first probe after a restart */
+	assert_true(v[FEAT_probe_unit_seconds] > 0);
 	probe_fini(p);
+
+	/* --once and --no-probe read it too, for probe_unit_seconds alone */
+	c.enabled = false;
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);
+	assert_true(v[FEAT_probe_unit_seconds] > 0);
+	assert_near(v[FEAT_probe_work_version], PROBE_WORK_VERSION, 0);
+	assert_true(isnan(v[FEAT_probe_slowdown]));
+	probe_fini(p);
+	c.enabled = true;
+
+	/* a baseline of the first format (work version 1) is not used */
+	char old[512];
+	snprintf(old, sizeof old, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
+		 "units 7\ntimes 0.1 0.1 0.1\n", p->buf_bytes);
+	char *keep = tu_slurp(path);
+	tu_write(dir, "probe.baseline", old);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->units, 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	/* nor one of another work version in the current format */
+	char *other = strdup(keep);
+	memcpy(strstr(other, "\nwork 2\n"), "\nwork 9\n", 8);
+	tu_write(dir, "probe.baseline", other);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->units, 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	/* nor a window whose lines disagree in length (damaged) */
+	free(other);
+	other = malloc(strlen(keep) + 16);
+	char *m2l = strstr(keep, "\nmem2 ");
+	size_t at = (size_t)(m2l - keep) + 6;
+	memcpy(other, keep, at);
+	strcpy(other + at, strchr(keep + at, ' ') + 1);    /* one value fewer */
+	tu_write(dir, "probe.baseline", other);
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 0);
+	probe_fini(p);
+	tu_write(dir, "probe.baseline", keep);       /* the good one back */
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 3);
+	probe_fini(p);
+	free(other);
+	free(keep);
 
 	/* other work: a new calibration and an empty window */
 	c.duration = 0.06;
@@ -264,16 +400,21 @@ static void test_cycle_and_persistence(void **state)
 
 	/* a calibration made under load (1 unit: far shorter than the duration
 	 * once the baseline is known) is made again */
-	char txt2[2048];
-	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 1\nkey builtin duration=0.05 buffer=%zu write=0\n"
-			 "units 1\ntimes", p->buf_bytes);
-	for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
-		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, " 0.001");
-	snprintf(txt2 + o, sizeof txt2 - (size_t)o, "\n");
+	char txt2[4096];
+	int o = snprintf(txt2, sizeof txt2, "elim-rank-probe-baseline 2\nwork %d\n"
+			 "key builtin work=%d duration=0.05 buffer=%zu write=0\nunits 2\n",
+			 PROBE_WORK_VERSION, PROBE_WORK_VERSION, p->buf_bytes);
+	static const char *const lines[] = { "times", "cpu1", "cpu2", "mem1", "mem2" };
+	for (int k = 0; k < 5; k++) {
+		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, "%s", lines[k]);
+		for (int i = 0; i < PROBE_RECALIBRATE_AFTER; i++)
+			o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, k ? " 0.0005" : " 0.4");
+		o += snprintf(txt2 + o, sizeof txt2 - (size_t)o, "\n");
+	}
 	tu_write(dir, "probe.baseline", txt2);
 	c.duration = 0.05;
 	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
-	assert_int_equal(p->units, 1);
+	assert_int_equal(p->units, 2);
 	assert_int_equal(p->ntimes, PROBE_RECALIBRATE_AFTER);
 	one_result(p, v);
 	assert_int_equal(p->units, 0);       /* the next probe calibrates */
@@ -323,7 +464,7 @@ static void test_doubt_and_recheck(void **state)
 	double before = v[FEAT_probe_slowdown], arrived = v[FEAT_probe_result];
 	assert_true(isfinite(before) && isfinite(arrived));
 	assert_true(probe_doubt(p, tu_mono_ns()));
-	assert_near(p->last, before, 1e-12);        /* the doubted one is not in use */
+	assert_near(p->last.slowdown, before, 1e-12);        /* the doubted one is not in use */
 	features_clear(v);
 	probe_features(p, tu_mono_ns(), v);
 	assert_near(v[FEAT_probe_slowdown], before, 1e-12);
@@ -331,7 +472,7 @@ static void test_doubt_and_recheck(void **state)
 	one_result(p, v);                           /* the check: asked for by the doubt */
 	double check = v[FEAT_probe_result];
 	assert_false(probe_doubt(p, tu_mono_ns()));       /* trusted as it is */
-	assert_near(p->last, check, 1e-12);
+	assert_near(p->last.slowdown, check, 1e-12);
 
 	probe_request(p, tu_mono_ns());
 	one_result(p, v);
@@ -434,6 +575,122 @@ static void test_elim_probes_when_load_moves(void **state)
 	(void)state;
 	assert_true(results_after_move("60") >= 1);
 	assert_int_equal(results_after_move("0"), 0);
+}
+
+/*
+ * No rank below idle.  Through the real elim: a model on the probe and the
+ * run queue's move since it; the probe's result arrives while the fixture's
+ * run queue is long (4 per CPU), then the queue empties: the model's sum
+ * falls to about probe - 2, far under idle, and every rank printed stays at
+ * 100 or above.  The history says the sum was under 1 in those records, so
+ * without the floor the test fails.
+ */
+static void test_floor_after_load_drops(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char db[600], proc[600], sys[600], model[600], src[600], q[400];
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	snprintf(proc, sizeof proc, "%s/proc", dir);
+	snprintf(sys, sizeof sys, "%s/basic/sys", tu_data());
+	snprintf(model, sizeof model, "%s/drop.model", dir);
+	snprintf(src, sizeof src, "%s/basic/t1/proc", tu_data());
+	tu_copy_tree(src, proc);
+	char statpath[700];
+	snprintf(statpath, sizeof statpath, "%s/stat", proc);
+	char *stat = tu_slurp(statpath);
+	char *at = strstr(stat, "procs_running 5");
+	assert_non_null(at);
+	at[14] = '9';                                   /* (9 - 1) / 2 CPUs = 4 per CPU */
+	tu_write(proc, "stat", stat);
+	tu_write(dir, "drop.model", "elim-rank-model 1\nintercept 0\n"
+		 "term probe_slowdown coef 1 fill 1\nterm runq_since_probe coef 0.5\n");
+	/* a baseline of the first work: not used, said once */
+	tu_write(dir, "probe.baseline", "elim-rank-probe-baseline 1\nkey builtin duration=0.05 "
+		 "buffer=33554432 write=0\nunits 9\ntimes 0.01 0.01 0.01\n");
+	char errlog[700];
+	snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
+			       "--probe-duration", "0.05", "--probe-move-max", "0",
+			       "--state-dir", dir, "--history", db, "--history-commit", "0",
+			       "--procfs", proc, "--sysfs", sys, "--model", model, NULL };
+	struct th h;
+	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_FILE, .err_file = errlog }, args);
+	double rank, low = 1e9;
+	long first = 0;
+	for (int i = 0; i < 120 && first == 0; i++) {   /* the calibration and a first result */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+		first = probe_rows(db);
+	}
+	assert_true(first > 0);
+	for (int i = 0; i < 2; i++) {                   /* the result in use */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+	}
+	long mark = tu_sql_int(db, "SELECT max(rowid) FROM samples");
+	at[14] = '1';                                   /* the host empties */
+	tu_write(proc, "stat", stat);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		low = fmin(low, rank);
+	}
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
+	printf("# lowest rank printed %.1f\n", low);
+	assert_true(low >= 100.0);
+	/* the sum was under idle after the drop, and the rank kept at 100 */
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rowid > %ld AND "
+		 "probe_slowdown + 0.5 * runq_since_probe < 0.9 AND abs(rank - 100) < 1e-9", mark);
+	assert_true(tu_sql_int(db, q) >= 3);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rank < 100");
+	assert_int_equal(tu_sql_int(db, q), 0);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE probe_work_version = %d", PROBE_WORK_VERSION);
+	assert_true(tu_sql_int(db, q) > 0);
+	char *log = tu_slurp(errlog), *hit = strstr(log, "made with probe work version 1, not 2");
+	assert_non_null(hit);
+	assert_null(strstr(hit + 1, "made with probe work version 1, not 2"));   /* once */
+	free(log);
+	char bpath[700];
+	snprintf(bpath, sizeof bpath, "%s/probe.baseline", dir);
+	char *base = tu_slurp(bpath);
+	assert_non_null(strstr(base, "elim-rank-probe-baseline 2\n"));   /* replaced */
+	assert_non_null(strstr(base, "\nwork 2\n"));
+	free(base);
+	free(stat);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* --explain shows the floor when it applies, through the real elim. */
+static void test_explain_floor(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char proc[600], model[600];
+	snprintf(proc, sizeof proc, "%s/basic/t1/proc", tu_data());
+	snprintf(model, sizeof model, "%s/low.model", dir);
+	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 0.5\n");
+	char *out = NULL;
+	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
+						       "--state-dir", dir, "--no-history", "--procfs", proc,
+						       NULL }, 60.0, &out, NULL);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "floor 1.0000 (the model's sum 0.5000 is below idle)\n"));
+	assert_non_null(strstr(out, "slowdown 1.0000\nrank 100.0\n"));
+	assert_non_null(strstr(out, "probe_unit_seconds nan s"));   /* no baseline yet */
+	free(out);
+	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 1.5\n");
+	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
+						   "--state-dir", dir, "--no-history", "--procfs", proc,
+						   NULL }, 60.0, &out, NULL);
+	assert_int_equal(st, 0);
+	assert_null(strstr(out, "floor"));
+	assert_non_null(strstr(out, "rank 150.0\n"));
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
 }
 
 static double median(double *a, int n)
@@ -679,6 +936,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_argv),
 		cmocka_unit_test(test_baseline_percentile),
+		cmocka_unit_test(test_reading),
+		cmocka_unit_test(test_walk_bytes),
+		cmocka_unit_test(test_command_baseline_kept),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_default_model_uses_probe),
@@ -687,6 +947,8 @@ int main(void)
 		cmocka_unit_test(test_doubt_and_recheck),
 		cmocka_unit_test(test_contention_slows_probe),
 		cmocka_unit_test(test_elim_probes_when_load_moves),
+		cmocka_unit_test(test_floor_after_load_drops),
+		cmocka_unit_test(test_explain_floor),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_hung_command_killed),
 		cmocka_unit_test(test_command_user),

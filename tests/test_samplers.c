@@ -387,10 +387,6 @@ static void test_feature_sources(void **state)
 
 	for (int f = 0; f < FEAT_COUNT; f++) {
 		const struct feature_info *fi = feature_info(f);
-		/* the probe's speed part fills it (issue 15 item 2, on another
-		 * branch); until that is merged nothing here writes it */
-		if (f == FEAT_probe_unit_seconds && filled_by[f] == 0)
-			continue;
 		if (basis_wrote[f] != (strcmp(fi->source, "basis") == 0))
 			fail_msg("%s: source '%s', %s by host_speed_fill", fi->name, fi->source,
 				 basis_wrote[f] ? "written" : "not written");
