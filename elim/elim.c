@@ -455,6 +455,7 @@ enum elim_step elim_start(struct elim *e)
 
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
+	probe_hold_init(&e->hold);
 	e->have_levels_at_result = false;   /* no result yet: the period's probes come first */
 	uint64_t start = clock_now_ns();
 	uint64_t window = o->once ? ONCE_WINDOW_NS : FIRST_RECORD_NS;
@@ -559,12 +560,45 @@ static void tick_derive(struct elim *e, uint64_t t)
 			e->have_levels_at_result = true;
 		}
 	}
-	if (e->probe.pid != 0 || !e->have_levels_at_result)
-		return;   /* a probe running already, or none in use yet */
+	if (e->probe.pid != 0 || !e->have_levels_at_result || e->hold.held)
+		return;   /* a probe running already, none in use yet, or held */
 	double then = model_score(m, e->levels_at_result, NULL, NULL);
 	double moved = fabs(expect - then) / PROBE_TRIGGER_SLOWDOWN;
 	if (probe_trigger_record(&e->trigger, moved, t, e->probe.started_ns))
 		probe_request(&e->probe, t);   /* the load moved and stayed moved */
+}
+
+/*
+ * The probe's hold (probe_hold.h): one stat(2) of --probe-hold-file, only
+ * while the probe runs and the file is set.  Its counts are features, so
+ * --explain shows them and the history keeps them (unknown without a file).
+ */
+static bool tick_hold(struct elim *e, uint64_t t)
+{
+	if (!e->probe.cfg.enabled)
+		return false;
+	struct timespec w;
+	clock_gettime(CLOCK_REALTIME, &w);
+	return probe_hold_check(&e->hold, &e->opt.probe_hold, t,
+				(int64_t)w.tv_sec * (int64_t)NSEC + w.tv_nsec);
+}
+
+static void hold_features(const struct elim *e, double *v)
+{
+	bool on = e->probe.cfg.enabled && e->opt.probe_hold.path != NULL;
+	v[FEAT_probe_held_total] = on ? probe_hold_seconds(&e->hold) : NAN;
+	v[FEAT_probe_skipped_total] = on ? (double)e->hold.skipped : NAN;
+}
+
+/* Run the probe (after the record), unless held: then a due probe waits. */
+static void tick_probe(struct elim *e, bool held)
+{
+	uint64_t now = clock_now_ns();
+	struct probe *p = &e->probe;
+	if (!held)
+		probe_run(p, now);
+	else if (p->cfg.enabled && p->pid == 0 && now >= p->next_ns)
+		probe_hold_skip(&e->hold, now, p->cfg.interval);
 }
 
 enum elim_step elim_tick(struct elim *e)
@@ -585,9 +619,11 @@ enum elim_step elim_tick(struct elim *e)
 	if (got < 0)
 		return finish(e, 1);
 	bool fresh = got > 0;
+	bool held = tick_hold(e, t);
 	double rank = e->last_rank;
 	if (fresh) {
 		tick_derive(e, t);
+		hold_features(e, e->features);
 		rank = model_rank(model_score(&e->mw.current, e->features, NULL, NULL));
 		e->last_rank = rank;
 	}
@@ -596,7 +632,7 @@ enum elim_step elim_tick(struct elim *e)
 		return ELIM_EXIT;
 	if (e->use_history && fresh)
 		recorder_append(&e->rec, (int64_t)time(NULL), e->features, rank, e->mw.current.id);
-	probe_run(&e->probe, clock_now_ns());   /* after the record: never delays one */
+	tick_probe(e, held);   /* after the record: never delays one */
 	if (e->opt.count && emitted && ++e->ticks >= e->opt.count)
 		return finish(e, 0);
 	/* the next point of the grid after now: no drift, no bursts after a stall */
