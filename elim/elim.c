@@ -16,6 +16,8 @@
 #include "elim.h"
 #include "explain.h"
 #include "record.h"
+#include "stateless.h"
+#include "statedir.h"
 
 #define NSEC 1000000000ULL
 #define LIM_MIN_INTERVAL 5.0      /* LIM reads one record per 5 s poll */
@@ -262,6 +264,31 @@ static enum elim_step setup_model(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* A history in RAM (a stateless node's tmpfs /var) with a cap that may take
+ * more than STATELESS_RAM_SHARE of the memory: said at start and by
+ * --check-config (stateless.h). */
+static void check_history_in_ram(const struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	if (o->no_history || (!e->report && !o->check_config))
+		return;
+	char dir[PATH_MAX];
+	if (o->history_path)
+		statedir_dirname(o->history_path, dir, sizeof dir);
+	else
+		snprintf(dir, sizeof dir, "%s", o->state_dir);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+	const char *fs = "";
+	double share = 0;
+	if (stateless_ram_check(dir, o->history_max_mb, ram, &fs, &share) == 1)
+		log_msg(LOG_WARNING, "history: %s is in RAM (%s): --history-max-mb %g may take %.1f %%"
+			" of this host's memory (more than %.0f %%); on a stateless node use"
+			" --history-max-mb %.0f or less, or --no-history (elim.rank(8), STATELESS NODES)",
+			dir, fs, o->history_max_mb, 100 * share, 100 * STATELESS_RAM_SHARE,
+			floor(STATELESS_RAM_SHARE * (double)ram / 1048576.0));
+}
+
 enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 {
 	char err[1024];
@@ -326,6 +353,7 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 		e->probe_ready = true;
 	}
 
+	check_history_in_ram(e);
 	if (gethostname(e->host, sizeof e->host) < 0)
 		snprintf(e->host, sizeof e->host, "unknown");
 	e->host[sizeof e->host - 1] = '\0';

@@ -120,6 +120,8 @@ const struct options_row options_table[] = {
 	  "no probe starts while FILE exists (a parallel job's prolog creates it)", NULL },
 	{ "probe-hold-max-age", OPTK_DOUBLE, OFF(probe_hold.max_age), "21600", 60, 31536000, OPTF_LIVE,
 	  "SECONDS", "a hold file older than this is ignored (a lost epilog)", NULL },
+	{ "probe-baseline-file", OPTK_STRING, OFF(probe.baseline_path), NULL, 0, 0, 0, "FILE",
+	  "keep the probe's baseline in FILE (%h: the host name), not STATE-DIR/probe.baseline", NULL },
 	{ "help", OPTK_FLAG, OFF(help), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show this help and exit", NULL },
 	{ "version", OPTK_FLAG, OFF(version), NULL, 0, 0, OPTF_CLI_ONLY, NULL,

@@ -25,6 +25,7 @@
 #include "feature_set.h"
 #include "fsutil.h"
 #include "probe.h"
+#include "stateless.h"
 
 #define UNIT_CPU_ITERS 150000       /* one unit: about 10 ms on a 2020s core */
 #define UNIT_LINES 32768
@@ -243,8 +244,16 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 		if (access(path, W_OK) < 0)
 			return errmsg(err, errlen, -errno, "probe cgroup: %s: %s", path, strerror(errno));
 	}
-	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
-	    (int)sizeof p->state_path)
+	if (cfg->baseline_path) {
+		/* stateless nodes: kept where the administrator says (stateless.h) */
+		char host[256] = "";
+		gethostname(host, sizeof host - 1);
+		int rc = stateless_path(cfg->baseline_path, host, p->state_path, sizeof p->state_path);
+		if (rc < 0)
+			return errmsg(err, errlen, rc, "probe-baseline-file '%s': %s", cfg->baseline_path,
+				       rc == -EINVAL ? "only %h and %% may follow a %" : "too long");
+	} else if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
+		   (int)sizeof p->state_path)
 		return errmsg(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
 	make_key(p);
 	baseline_load(p);

@@ -55,6 +55,7 @@ struct probe_config {
 	const char *command;    /* administrator's command line, or NULL */
 	const char *user;       /* user to run the command as (required with command) */
 	const char *state_dir;  /* where probe.baseline lives */
+	const char *baseline_path; /* probe.baseline elsewhere ("%h": the host name), or NULL */
 };
 
 struct probe_result {

@@ -17,7 +17,7 @@ TEST_EXTENSIONS = .sh
 SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
-	test_thermal test_cluster test_probe_hold
+	test_thermal test_cluster test_probe_hold test_stateless
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -73,7 +73,7 @@ TESTS_C = \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
-	tests/test_probe_hold
+	tests/test_probe_hold tests/test_stateless
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -153,6 +153,8 @@ tests_test_terminal_CFLAGS = $(TEST_CFLAGS)
 tests_test_terminal_LDADD = $(TEST_ELIM_LIBS)
 tests_test_probe_hold_CFLAGS = $(TEST_CFLAGS)
 tests_test_probe_hold_LDADD = $(TEST_ELIM_LIBS)
+tests_test_stateless_CFLAGS = $(TEST_CFLAGS)
+tests_test_stateless_LDADD = $(TEST_ELIM_LIBS)
 
 # lib/: the clock, file-system helpers, the history's read side
 tests_test_clock_CFLAGS = $(TEST_CFLAGS)
