@@ -219,6 +219,66 @@ static void test_elim_old_hold_ignored(void **state)
 	stop(&r);
 }
 
+/*
+ * Triggered probes are held too: after a first result, at an hour's
+ * period, the load moves (the fixture /proc's load average, under a model
+ * on load1_per_core) while the hold file is there, and no result arrives
+ * over 30 records (15 s: a move's two records and the 5 s gap fit three
+ * times); removed, the move is probed.
+ */
+static void test_elim_holds_triggered(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char db[600], q[200], proc[600], sys[600], model[600], src[600], hold[600];
+	snprintf(db, sizeof db, "%s/h.db", dir);
+	snprintf(proc, sizeof proc, "%s/proc", dir);
+	snprintf(sys, sizeof sys, "%s/basic/sys", tu_data());
+	snprintf(model, sizeof model, "%s/load.model", dir);
+	snprintf(src, sizeof src, "%s/basic/t0/proc", tu_data());
+	snprintf(hold, sizeof hold, "%s/hold", dir);
+	tu_copy_tree(src, proc);
+	tu_write(dir, "load.model", "elim-rank-model 1\nintercept 1\nterm load1_per_core coef 1\n");
+	const char *args[] = { "--interval", "0.5", "--probe-interval", "3600",
+			       "--probe-duration", "0.05", "--probe-move-gap", "5",
+			       "--probe-move-max", "60", "--state-dir", dir, "--history", db,
+			       "--history-commit", "0", "--procfs", proc, "--sysfs", sys,
+			       "--model", model, "--probe-hold-file", hold, NULL };
+	struct th h;
+	th_start(&h, &(struct th_opts){ .foreground = true, .err = TH_PIPE }, args);
+	double rank;
+	long first = 0;
+	for (int i = 0; i < 120 && first == 0; i++) {
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		first = results(db);
+	}
+	assert_true(first > 0);
+	for (int i = 0; i < 4; i++)     /* a check of a doubted first result comes and goes */
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+	tu_write(dir, "hold", "prolog\n");
+	assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);   /* a record has seen it */
+	long mark = tu_sql_int(db, "SELECT max(rowid) FROM samples");
+	tu_write(proc, "loadavg", "3.00 0.40 0.30 4/290 12000\n");   /* the load moves */
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+	snprintf(q, sizeof q, "SELECT count(*) FROM samples WHERE rowid > %ld AND probe_result IS NOT NULL",
+		 mark);
+	assert_int_equal(tu_sql_int(db, q), 0);
+	assert_int_equal(unlink(hold), 0);
+	long after = 0;
+	for (int i = 0; i < 40 && after == 0; i++) {
+		assert_int_equal(th_read_lim(&h, 60.0, &rank), 1);
+		after = tu_sql_int(db, q);
+	}
+	if (after == 0)
+		fail_msg("the move was not probed after the hold; stderr: %s", th_err(&h));
+	th_kill(&h, SIGTERM);
+	assert_int_equal(th_wait(&h, 60.0), 0);
+	th_close(&h);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_skips_once_per_interval),
 		cmocka_unit_test(test_elim_held_then_released),
 		cmocka_unit_test(test_elim_old_hold_ignored),
+		cmocka_unit_test(test_elim_holds_triggered),
 	};
 	return TU_RUN(tests);
 }
