@@ -289,6 +289,37 @@ static void check_history_in_ram(const struct elim *e)
 			floor(STATELESS_RAM_SHARE * (double)ram / 1048576.0));
 }
 
+/* The rank basis and the sources of the speed factor (host_speed.h),
+ * said once: what the first record will use. */
+static enum elim_step setup_speed(struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	char err[1024];
+	struct host_speed_config c = {
+		.basis = o->rank_basis, .settings = o->host_speed.v, .n_settings = o->host_speed.n,
+		.reference_model = o->speed_reference_model, .speed_reference = o->speed_reference,
+		.envdir = o->lsf_envdir ? o->lsf_envdir : getenv("LSF_ENVDIR"),
+		.host = o->lsf_host_name ? o->lsf_host_name : e->host,
+	};
+	if (host_speed_init(&e->speed, &c, err, sizeof err) < 0) {
+		refuse(e, "%s", err);
+		return finish(e, config_status(e));
+	}
+	if (e->speed.basis == RANK_BASIS_CLUSTER && e->speed.lsf_bad_file)
+		log_msg(LOG_WARNING, "speed: %s; LSF's CPU factors not used", e->speed.lsf_from);
+	double v[FEAT_VECTOR_LEN];
+	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
+		v[i] = NAN;
+	host_speed_fill(&e->speed, &e->mw.current, v);
+	char buf[3 * PATH_MAX];
+	host_speed_describe(&e->speed, &e->mw.current, v, buf, sizeof buf);
+	/* a cluster basis without a factor is worth a person's notice */
+	log_msg(e->speed.last == SPEED_FROM_NONE ? LOG_NOTICE : LOG_INFO, "%s", buf);
+	if (o->check_config)
+		printf("# %s\n", buf);
+	return ELIM_GO_ON;
+}
+
 enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 {
 	char err[1024];
@@ -357,6 +388,8 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	if (gethostname(e->host, sizeof e->host) < 0)
 		snprintf(e->host, sizeof e->host, "unknown");
 	e->host[sizeof e->host - 1] = '\0';
+	if (setup_speed(e) == ELIM_EXIT)
+		return ELIM_EXIT;
 	if (o->check_config)
 		return finish(e, e->status);   /* checked: report, do not run */
 	return ELIM_GO_ON;
@@ -530,6 +563,10 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
+			char buf[3 * PATH_MAX];
+			/* "basis cluster: speed factor 2 from ...", before the account */
+			host_speed_describe(&e->speed, &e->mw.current, e->features, buf, sizeof buf);
+			printf("basis %s\n", buf + strlen("rank basis "));
 			explain_write(stdout, &e->mw.current, &e->schema, e->features);
 			fflush(stdout);
 		}
@@ -629,6 +666,15 @@ static void tick_probe(struct elim *e, bool held)
 		probe_hold_skip(&e->hold, now, p->cfg.interval);
 }
 
+/* The speed factor's source changed (a model with a speed line, the
+ * probe's first calibration): say so, once per change. */
+static void tick_speed_changed(const struct elim *e)
+{
+	char buf[3 * PATH_MAX];
+	log_msg(LOG_NOTICE, "%s", host_speed_describe(&e->speed, &e->mw.current, e->features, buf,
+						      sizeof buf));
+}
+
 enum elim_step elim_tick(struct elim *e)
 {
 	uint64_t t = clock_now_ns();
@@ -652,7 +698,10 @@ enum elim_step elim_tick(struct elim *e)
 	if (fresh) {
 		tick_derive(e, t);
 		hold_features(e, e->features);
-		rank = model_rank(model_score(&e->mw.current, e->features, NULL, NULL));
+		if (host_speed_fill(&e->speed, &e->mw.current, e->features) > 0)
+			tick_speed_changed(e);
+		rank = host_speed_rank(model_rank(model_score(&e->mw.current, e->features, NULL, NULL)),
+				       e->features[FEAT_host_speed_factor]);
 		e->last_rank = rank;
 	}
 	bool emitted;

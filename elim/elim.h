@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "feature_set.h"
+#include "host_speed.h"
 #include "log.h"
 #include "model_watch.h"
 #include "options.h"
@@ -78,6 +79,7 @@ struct elim {
 	bool probe_ready;
 	struct probe probe;
 	char host[256];
+	struct host_speed speed;      /* the rank basis and the speed factor */
 
 	/* started by elim_start */
 	bool use_history;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "explain.h"
+#include "host_speed.h"
 
 static void put_value(FILE *f, double v)
 {
@@ -47,6 +48,6 @@ int explain_write(FILE *f, const struct model *m, const struct feature_schema *s
 	}
 	fprintf(f, "intercept %.6g\n", m->intercept);
 	fprintf(f, "slowdown %.4f\n", slowdown);
-	fprintf(f, "rank %.1f\n", model_rank(slowdown));
+	fprintf(f, "rank %.1f\n", host_speed_rank(model_rank(slowdown), features[FEAT_host_speed_factor]));
 	return ferror(f) ? -EIO : 0;
 }

@@ -4,7 +4,9 @@
  * One line per feature "name value unit contribution" (nan for unknown;
  * contribution 0 when no plain term of the model uses it), then one line per
  * model term that is not a plain feature ("EXPR value - contribution"),
- * then "intercept VALUE", "slowdown VALUE" and "rank VALUE".
+ * then "intercept VALUE", "slowdown VALUE" and "rank VALUE": 100 x slowdown
+ * x the feature host_speed_factor (the rank basis's factor, host_speed.h;
+ * unknown counts as 1).
  */
 #ifndef ELIM_RANK_EXPLAIN_H
 #define ELIM_RANK_EXPLAIN_H

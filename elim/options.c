@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "host_speed.h"
 #include "log.h"
 #include "options.h"
 #include "trust.h"
@@ -116,6 +117,24 @@ const struct options_row options_table[] = {
 	  "the unprivileged user CMD runs as (required with --probe-command)", NULL },
 	{ "probe-write", OPTK_FLAG, OFF(probe.write), NULL, 0, 0, 0, NULL,
 	  "add a small fsync'd write in the state directory to the probe", NULL },
+	{ "rank-basis", OPTK_STRING, OFF(rank_basis), "host", 0, 0, 0, "BASIS",
+	  "host: rank = 100 x the slowdown against this host idle; cluster: x this host's speed"
+	  " factor too, so ranks compare across a mixed cluster", host_speed_check_basis },
+	{ "host-speed", OPTK_LIST, OFF(host_speed), NULL, 0, 0, 0, "ENTRIES",
+	  "speed factors for the cluster basis, one list for all hosts: HOST:FACTOR (a name or"
+	  " glob) and model:MODEL=FACTOR (an LSF host model); 2 = half the reference's speed",
+	  host_speed_check_setting },
+	{ "speed-reference-model", OPTK_STRING, OFF(speed_reference_model), NULL, 0, 0, 0, "MODEL",
+	  "the LSF host model whose CPU factor is the reference (default: the fastest in use)",
+	  NULL },
+	{ "speed-reference", OPTK_DOUBLE, OFF(speed_reference), "0", 0, 1e6, 0, "SECONDS",
+	  "the reference host's probe_unit_seconds: this host's over it is a speed factor"
+	  " (0: not used)", NULL },
+	{ "lsf-envdir", OPTK_STRING, OFF(lsf_envdir), NULL, 0, 0, 0, "DIR",
+	  "where lsf.conf is, for LSF's CPU factors (default: $LSF_ENVDIR)", NULL },
+	{ "lsf-host-name", OPTK_STRING, OFF(lsf_host_name), NULL, 0, 0, 0, "NAME",
+	  "this host's name in host-speed, LSF's files and the model's speed lines (default: the"
+	  " system's host name)", NULL },
 	{ "probe-hold-file", OPTK_STRING, OFF(probe_hold.path), NULL, 0, 0, OPTF_LIVE, "FILE",
 	  "no probe starts while FILE exists (a parallel job's prolog creates it)", NULL },
 	{ "probe-hold-max-age", OPTK_DOUBLE, OFF(probe_hold.max_age), "21600", 60, 31536000, OPTF_LIVE,
@@ -769,7 +788,8 @@ void options_usage(FILE *f)
 "Usage: elim.rank [OPTION]...\n"
 "An external load information manager (elim) for LSF and OpenLava: prints\n"
 "\"1 rank N\" every interval, N = 100 x the predicted slowdown of a new job on\n"
-"this host relative to the host idle (100 = idle speed, lower is better).\n"
+"this host relative to the host idle (100 = idle speed, lower is better);\n"
+"with --rank-basis cluster, relative to the cluster's reference host idle.\n"
 "\n"
 "Every option but --config, --check-config, --count, --once, --explain, --help\n"
 "and --version is also a setting of the configuration file, with the same\n"

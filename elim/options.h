@@ -71,6 +71,12 @@ struct elim_options {
 	struct options_list pcap_class;      /* "NAME=FILTER" */
 	struct options_list net_include;     /* interface globs */
 	struct options_list net_exclude;
+	const char *rank_basis;              /* "host" or "cluster" (host_speed.h) */
+	struct options_list host_speed;      /* "HOST:FACTOR model:MODEL=FACTOR ..." */
+	const char *speed_reference_model;   /* LSF host model of the reference, or NULL */
+	double speed_reference;              /* probe seconds per unit on the reference; 0 unset */
+	const char *lsf_envdir;              /* NULL: $LSF_ENVDIR */
+	const char *lsf_host_name;           /* NULL: the system host name */
 
 	/* private (keep last): where the strings live, and which file was read ("" none) */
 	void *store_;

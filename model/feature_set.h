@@ -47,7 +47,7 @@ struct feature_schema {
 struct feature_info {
 	const char *name;
 	const char *unit;
-	const char *source;   /* a sampler's name, "probe" or "derived" */
+	const char *source;   /* a sampler's name, "probe", "derived" or "basis" */
 	const char *desc;
 };
 

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "hostmatch.h"
 #include "model.h"
 
 #define MODEL_MAX_LINE 1024
@@ -244,6 +246,43 @@ static int parse_term(const struct feature_schema *schema, char **tok, int ntok,
 	return 0;
 }
 
+/* "speed HOST FACTOR" */
+static int parse_speed(char **tok, int ntok, struct model *m, int line, struct model_error *err)
+{
+	double f;
+	if (ntok != 3)
+		return fail(err, line, "expected 'speed HOST FACTOR'");
+	if (!hostmatch_valid(tok[1]))
+		return fail(err, line, "speed: bad host name or pattern '%.64s' (1-63 of letters, digits,"
+			    " '.', '-', '_' and * ? [ ] !)", tok[1]);
+	if (!parse_number(tok[2], &f) || f < MODEL_SPEED_MIN || f > MODEL_SPEED_MAX)
+		return fail(err, line, "speed %s: factor '%s' is not a number from %g to %g", tok[1],
+			    tok[2], MODEL_SPEED_MIN, MODEL_SPEED_MAX);
+	for (size_t i = 0; i < m->n_speed; i++)
+		if (strcasecmp(m->speed[i].host, tok[1]) == 0)
+			return fail(err, line, "speed %s given twice", tok[1]);
+	if (m->n_speed >= MODEL_MAX_SPEED)
+		return fail(err, line, "too many speed lines (at most %d)", MODEL_MAX_SPEED);
+	struct model_speed *sp = &m->speed[m->n_speed++];
+	snprintf(sp->host, sizeof sp->host, "%s", tok[1]);
+	sp->factor = f;
+	return 0;
+}
+
+int model_speed_for(const struct model *m, const char *host)
+{
+	int glob = -1;
+	for (size_t i = 0; i < m->n_speed; i++) {
+		if (!hostmatch(m->speed[i].host, host))
+			continue;
+		if (!hostmatch_is_glob(m->speed[i].host))
+			return (int)i;
+		if (glob < 0)
+			glob = (int)i;
+	}
+	return glob;
+}
+
 int model_meta_set(struct model *m, const char *key, const char *value)
 {
 	size_t kl = strlen(key);
@@ -394,8 +433,13 @@ int model_parse(const char *text, size_t len, const struct feature_schema *schem
 			int rc = parse_term(schema, tok, ntok, out, line, err);
 			if (rc < 0)
 				return rc;
+		} else if (strcmp(tok[0], "speed") == 0) {
+			int rc = parse_speed(tok, ntok, out, line, err);
+			if (rc < 0)
+				return rc;
 		} else {
-			return fail(err, line, "unknown keyword '%s' (expected meta, intercept or term)", tok[0]);
+			return fail(err, line, "unknown keyword '%s' (expected meta, intercept, term or speed)",
+				    tok[0]);
 		}
 	}
 	if (!have_header)
@@ -607,6 +651,10 @@ int model_write(const struct model *m, FILE *f)
 		fmt_double(c, sizeof c, t->coef);
 		fmt_double(d, sizeof d, t->fill);
 		fprintf(f, "term %s mean %s scale %s coef %s fill %s\n", expr, a, b, c, d);
+	}
+	for (size_t i = 0; i < m->n_speed; i++) {
+		fmt_double(a, sizeof a, m->speed[i].factor);
+		fprintf(f, "speed %s %s\n", m->speed[i].host, a);
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -24,6 +24,9 @@
 #define MODEL_MAX_FILE (1 << 20)
 #define MODEL_ID_LEN 16
 #define MODEL_EXPR_MAX 256   /* a term's expression, written, with its NUL */
+#define MODEL_MAX_SPEED 256  /* speed lines */
+#define MODEL_SPEED_MIN 0.01 /* a speed factor's limits */
+#define MODEL_SPEED_MAX 100.0
 
 enum term_kind {
 	TERM_FEATURE,  /* x                  written  name          */
@@ -51,12 +54,22 @@ struct model_meta {
 	char value[128];
 };
 
+/* A host's speed factor (a "speed HOST FACTOR" line): the run time of a
+ * new job on that host idle over its run time on the cluster's reference
+ * host idle.  host is a name or a glob (lib/hostmatch.h). */
+struct model_speed {
+	char host[64];
+	double factor;   /* MODEL_SPEED_MIN .. MODEL_SPEED_MAX */
+};
+
 struct model {
 	double intercept;
 	size_t n_terms;
 	struct model_term terms[MODEL_MAX_TERMS];
 	size_t n_meta;
 	struct model_meta meta[MODEL_MAX_META];
+	size_t n_speed;
+	struct model_speed speed[MODEL_MAX_SPEED];   /* in file order */
 	char id[MODEL_ID_LEN + 1];   /* hash of the file's text, hex */
 	/* the schema it was parsed under (not owned; must outlive the
 	 * model), or NULL: static features only; model_write names by it */
@@ -147,6 +160,13 @@ const char *model_meta_get(const struct model *m, const char *key);
 
 /* Set (add or replace) a meta key; returns 0 or -ENOSPC / -EINVAL. */
 int model_meta_set(struct model *m, const char *key, const char *value);
+
+/*
+ * The speed line for host: one naming it exactly (hostmatch.h: short and
+ * full names match) before any glob, globs in file order.  Returns its
+ * index in m->speed, or -1 when no line names host.
+ */
+int model_speed_for(const struct model *m, const char *host);
 
 /* FNV-1a 64-bit hash of data as 16 hex digits into out[MODEL_ID_LEN + 1]. */
 void model_hash_text(const char *data, size_t len, char *out);

@@ -73,6 +73,7 @@ TESTS_C = \
 	tests/test_probe_trigger tests/test_terminal \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
+	tests/test_lsfconf tests/test_host_speed \
 	tests/test_probe_hold tests/test_stateless
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
@@ -120,6 +121,10 @@ tests_test_probe_CFLAGS = $(TEST_CFLAGS)
 tests_test_probe_LDADD = $(TEST_ELIM_LIBS)
 tests_test_since_probe_CFLAGS = $(TEST_CFLAGS)
 tests_test_since_probe_LDADD = $(TEST_ELIM_LIBS)
+tests_test_lsfconf_CFLAGS = $(TEST_CFLAGS)
+tests_test_lsfconf_LDADD = $(TEST_ELIM_LIBS)
+tests_test_host_speed_CFLAGS = $(TEST_CFLAGS)
+tests_test_host_speed_LDADD = $(TEST_ELIM_LIBS)
 tests_test_acct_SOURCES = tests/test_acct.c tests/ols_oracle.c tests/ols_oracle.h
 tests_test_acct_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_acct_LDADD = $(TEST_TRAINER_LIBS)

@@ -346,6 +346,52 @@ static void test_load_file_errors(void **state)
 	assert_near(model_rank(INFINITY), RANK_MAX, 0);
 }
 
+/* "speed HOST FACTOR" lines: read, looked up by host, written back, refused with their line. */
+static void test_speed_lines(void **state)
+{
+	(void)state;
+	static struct model m, back;
+	struct model_error err;
+	const char *text = "elim-rank-model 1\nintercept 1\nspeed node* 2\nspeed hostA 1.6\n"
+			   "speed hostA.example.com 0.8\nspeed *.old.example.com 3.5\n";
+	assert_int_equal(model_parse(text, strlen(text), NULL, &m, &err), 0);
+	assert_int_equal(m.n_speed, 4);
+	assert_int_equal(model_speed_for(&m, "hostA"), 1);               /* the first exact name */
+	assert_int_equal(model_speed_for(&m, "hostA.example.com"), 1);   /* short matches full */
+	assert_int_equal(model_speed_for(&m, "node7"), 0);               /* a glob */
+	assert_int_equal(model_speed_for(&m, "node7.old.example.com"), 0); /* the first glob */
+	assert_int_equal(model_speed_for(&m, "x.old.example.com"), 3);
+	assert_int_equal(model_speed_for(&m, "hostB"), -1);
+	/* written back: the same lines, the same model */
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_int_equal(model_write(&m, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "speed node* 2\nspeed hostA 1.6\n"));
+	assert_int_equal(model_parse(out, len, NULL, &back, &err), 0);
+	assert_int_equal(back.n_speed, 4);
+	assert_near(back.speed[2].factor, 0.8, 0);
+	free(out);
+
+	static const struct { const char *line, *msg; } bad[] = {
+		{ "speed hostA", "expected 'speed HOST FACTOR'" },
+		{ "speed hostA 2 3", "expected 'speed HOST FACTOR'" },
+		{ "speed hostA 0", "speed hostA: factor '0' is not a number from 0.01 to 100" },
+		{ "speed hostA 101", "factor '101'" },
+		{ "speed hostA nan", "factor 'nan'" },
+		{ "speed a/b 2", "bad host name or pattern 'a/b'" },
+		{ "speed hostA 1\nspeed HOSTA 2", "speed HOSTA given twice" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char t[256];
+		snprintf(t, sizeof t, "elim-rank-model 1\nintercept 1\n%s\n", bad[i].line);
+		assert_int_equal(model_parse(t, strlen(t), NULL, &m, &err), -EINVAL);
+		if (strstr(err.msg, bad[i].msg) == NULL || err.line < 3)
+			fail_msg("'%s': line %d '%s'", bad[i].line, err.line, err.msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--save-into-ro") == 0)
@@ -358,6 +404,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_save_failure_keeps_old),
 		cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_speed_lines),
 	};
 	return TU_RUN(tests);
 }

@@ -80,6 +80,9 @@ int candidates_default(bool all_features, const struct feature_schema *schema,
 		for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
 			if (feature_name(schema, f) == NULL)
 				continue;   /* an unbound slot */
+			if (f == FEAT_host_speed_factor)
+				continue;   /* the rank basis's factor, applied after the model
+					     * (elim/host_speed.h): a term on it would count it twice */
 			struct model_term t = { .kind = TERM_FEATURE, .a = f, .scale = 1.0 };
 			add_term(terms, n, &t);
 		}

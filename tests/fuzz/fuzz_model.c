@@ -2,7 +2,7 @@
  * The model file (model_parse, without a schema and with a schema binding
  * two traffic classes): any bytes either parse or are refused with a message; a model
  * that parses writes back (model_write) to text that parses to the same
- * model, and scores to a rank within limits.
+ * model (speed lines too), and scores to a rank within limits.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "hostmatch.h"
 #include "model.h"
 
 static void same_model(const struct model *a, const struct model *b)
@@ -24,6 +25,11 @@ static void same_model(const struct model *a, const struct model *b)
 		FUZZ_CHECK(model_term_same(x, y));   /* hinged factors of mul() too */
 		FUZZ_CHECK(x->mean == y->mean && x->scale == y->scale);
 		FUZZ_CHECK(x->coef == y->coef && x->fill == y->fill);
+	}
+	FUZZ_CHECK(a->n_speed == b->n_speed);
+	for (size_t i = 0; i < a->n_speed; i++) {
+		FUZZ_CHECK(strcmp(a->speed[i].host, b->speed[i].host) == 0);
+		FUZZ_CHECK(a->speed[i].factor == b->speed[i].factor);
 	}
 	FUZZ_CHECK(a->n_meta == b->n_meta);
 	for (size_t i = 0; i < a->n_meta; i++) {
@@ -46,6 +52,15 @@ static void one(const uint8_t *data, size_t size, const struct feature_schema *s
 	int nfeat = schema ? FEAT_VECTOR_LEN : FEAT_COUNT;
 	FUZZ_CHECK(m.n_terms <= MODEL_MAX_TERMS && m.n_meta <= MODEL_MAX_META);
 	FUZZ_CHECK(isfinite(m.intercept));
+	FUZZ_CHECK(m.n_speed <= MODEL_MAX_SPEED);
+	for (size_t i = 0; i < m.n_speed; i++) {
+		FUZZ_CHECK(m.speed[i].factor >= MODEL_SPEED_MIN && m.speed[i].factor <= MODEL_SPEED_MAX);
+		/* a name (not a glob) finds its own line, or an exact one before it */
+		if (hostmatch_is_glob(m.speed[i].host))
+			continue;
+		int k = model_speed_for(&m, m.speed[i].host);
+		FUZZ_CHECK(k >= 0 && (size_t)k <= i && !hostmatch_is_glob(m.speed[k].host));
+	}
 	for (size_t i = 0; i < m.n_terms; i++) {
 		const struct model_term *t = &m.terms[i];
 		FUZZ_CHECK(t->a >= 0 && t->a < nfeat);
