@@ -123,6 +123,31 @@ static int create_schema(struct history *h, char *err, size_t errlen)
 	return exec(h, sql, err, errlen);
 }
 
+int history_create_columns(sqlite3 *db, const char *path, const char *const *names, size_t n,
+			   char *err, size_t errlen)
+{
+	char sql[16384];
+	size_t off = (size_t)snprintf(sql, sizeof sql,
+		"BEGIN;CREATE TABLE samples (time INTEGER NOT NULL, host TEXT NOT NULL");
+	for (size_t i = 0; i < n && off < sizeof sql; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s REAL", names[i]);
+	if (off < sizeof sql)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ");"
+			"CREATE INDEX samples_time ON samples(time);"
+			"PRAGMA user_version = %d;COMMIT;", HISTORY_SCHEMA_VERSION);
+	if (off >= sizeof sql)
+		return errmsg(err, errlen, -ENAMETOOLONG, "%s: schema too long", path);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int code = errmsg(err, errlen, history_sqlite_code(rc), "%s: %s", path,
+				  msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
 static int migrate(struct history *h, int64_t from, char *err, size_t errlen)
 {
 	int rc = exec(h, "BEGIN IMMEDIATE", err, errlen);

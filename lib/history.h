@@ -59,6 +59,19 @@ int history_lean_caches(void);
 int history_open(const char *path, const struct feature_schema *schema, unsigned flags,
 		 struct history **out, char *err, size_t errlen);
 
+struct sqlite3;
+
+/*
+ * Make the empty database db (named path in messages) a history of some
+ * columns only, as rank-train --extract writes: the samples table with
+ * time, host and the REAL columns names[0..n) (SQL identifiers: feature
+ * or label names), its time index and this schema version.  Readers take
+ * it as any history; history_open would add the missing columns.  Returns
+ * 0 or a negative code with a message naming path in err.
+ */
+int history_create_columns(struct sqlite3 *db, const char *path, const char *const *names,
+			   size_t n, char *err, size_t errlen);
+
 /*
  * One bounded step of retention: delete at most max_rows of the oldest
  * samples that are older than before (Unix seconds; 0 = no age limit) or,

@@ -74,6 +74,7 @@ TESTS_C = \
 	tests/test_clock tests/test_fsutil tests/test_history_read \
 	tests/test_train_options tests/test_candidates tests/test_provenance tests/test_replace \
 	tests/test_lsfconf tests/test_host_speed \
+	tests/test_factor tests/test_partial tests/test_extract \
 	tests/test_probe_hold tests/test_stateless
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
@@ -199,3 +200,9 @@ tests_test_soak_LDADD = $(TEST_ELIM_LIBS)
 tests_test_rss_CFLAGS = $(TEST_CFLAGS)
 tests_test_rss_LDADD = $(TEST_ELIM_LIBS)
 tests_test_rss_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
+tests_test_factor_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_factor_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_partial_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_partial_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_extract_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_extract_LDADD = $(TEST_TRAINER_LIBS)

@@ -111,10 +111,12 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 				+ 0.3 * feat[FEAT_cpu_iowait];
 		}
 		slow += o->noise * gauss(&s);
+		if (o->speed > 0)
+			slow *= o->speed;
 		bool null_label = o->null_label_frac > 0 && unif(&s) < o->null_label_frac;
 		bool null_feat = o->null_frac > 0 && unif(&s) < o->null_frac;
-		char host[32];
-		snprintf(host, sizeof host, "host%u", hi);
+		char host[64];
+		snprintf(host, sizeof host, "%s%u", o->host_prefix ? o->host_prefix : "host", hi);
 		int col = 1;
 		sqlite3_bind_int64(st, col++, o->t0 + (int64_t)(i / hosts) * (o->step ? o->step : 10));
 		sqlite3_bind_text(st, col++, host, -1, SQLITE_TRANSIENT);

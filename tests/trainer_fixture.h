@@ -36,6 +36,8 @@ struct fixture_opts {
 	bool probe_form;         /* the label in the embedded default's form (above) */
 	double null_frac;        /* share of rows with psi_io_full NULL */
 	double null_label_frac;  /* share of rows with the label NULL */
+	const char *host_prefix; /* hosts are PREFIXn; NULL: "host" */
+	double speed;            /* the label times this (a host's speed); 0: 1 */
 };
 
 /* Returns 0, or -1 with a message on stderr. */

@@ -199,13 +199,32 @@ int accum_add(struct accum *a, const double *x, double y, int64_t time)
 	return 0;
 }
 
-int accum_finish(struct accum *a, struct folds *out, char *err, size_t errlen)
+/* A fold with fewer rows than columns, padded with zero rows (which leave
+ * R'R as it is) so that TSQR takes it as one block. */
+static int flush_short(struct accum *a, unsigned f)
+{
+	size_t r = a->rows[f];
+	if (a->started[f] || r == 0 || r >= a->cols)
+		return flush(a, f);
+	for (size_t i = r; i < a->cols; i++)
+		for (size_t j = 0; j < a->cols; j++)
+			gsl_matrix_set(a->block[f], i, j, 0.0);
+	a->rows[f] = a->cols;
+	return flush(a, f);
+}
+
+static int finish(struct accum *a, bool partial, struct folds *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	size_t p = a->p, c = a->cols;
 	if (!a->ready && warm_up(a) < 0)
 		goto gsl_failed;
 	for (unsigned f = 0; f < a->k; f++) {
+		if (partial) {
+			if (flush_short(a, f) != 0)
+				goto gsl_failed;
+			continue;
+		}
 		if (a->fold_n[f] < c) {
 			snprintf(err, errlen, "time block %u of %u has only %llu usable rows (needs at least %zu):"
 				 " too few rows, or use fewer --folds", f + 1, a->k,
@@ -248,8 +267,12 @@ int accum_finish(struct accum *a, struct folds *out, char *err, size_t errlen)
 
 	for (unsigned f = 0; f < a->k; f++) {
 		out->n[f] = a->fold_n[f];
-		const gsl_matrix *Ru = gsl_multilarge_linear_matrix_ptr(a->w[f]);
 		gsl_matrix *R = gsl_matrix_calloc(c, c);
+		if (R != NULL && !a->started[f]) {
+			out->R[f] = R;    /* no row in this fold: a zero factor */
+			continue;
+		}
+		const gsl_matrix *Ru = gsl_multilarge_linear_matrix_ptr(a->w[f]);
 		if (R == NULL || Ru == NULL || Ru->size1 < c || Ru->size2 < c) {
 			gsl_matrix_free(R);
 			gsl_matrix_free(B);
@@ -273,4 +296,14 @@ int accum_finish(struct accum *a, struct folds *out, char *err, size_t errlen)
 gsl_failed:
 	snprintf(err, errlen, "accumulating rows (TSQR): %s", gsl_strerror(a->status ? a->status : GSL_EFAILED));
 	return -EDOM;
+}
+
+int accum_finish(struct accum *a, struct folds *out, char *err, size_t errlen)
+{
+	return finish(a, false, out, err, errlen);
+}
+
+int accum_finish_partial(struct accum *a, struct folds *out, char *err, size_t errlen)
+{
+	return finish(a, true, out, err, errlen);
 }

@@ -72,6 +72,13 @@ int accum_add(struct accum *a, const double *x, double y, int64_t time);
  */
 int accum_finish(struct accum *a, struct folds *out, char *err, size_t errlen);
 
+/*
+ * accum_finish for a part of the rows (a partial fit, partial.h): a fold
+ * may have any number of rows, none included (its R is then zero); the
+ * merge checks the pooled counts.  Same results otherwise.
+ */
+int accum_finish_partial(struct accum *a, struct folds *out, char *err, size_t errlen);
+
 void accum_free(struct accum *a);
 
 /* Free the matrices of a finished accumulation (NULL-safe, idempotent). */

@@ -166,6 +166,11 @@ static const char *label_column(const struct dataset_spec *spec)
 /* The WHERE clause shared by the scan and the range query. */
 static size_t where_clause(const struct dataset_spec *spec, char *sql, size_t size)
 {
+	return dataset_where(spec, sql, size);
+}
+
+size_t dataset_where(const struct dataset_spec *spec, char *sql, size_t size)
+{
 	/* the time conditions only when asked: an open range would tempt the
 	 * planner into walking the time index for every row */
 	char cond[128];
@@ -181,6 +186,11 @@ static size_t where_clause(const struct dataset_spec *spec, char *sql, size_t si
 }
 
 static void bind_filters(const struct dataset_spec *spec, sqlite3_stmt *st)
+{
+	dataset_bind_filters(spec, st);
+}
+
+void dataset_bind_filters(const struct dataset_spec *spec, struct sqlite3_stmt *st)
 {
 	if (spec->since)
 		sqlite3_bind_int64(st, 1, spec->since);
@@ -406,6 +416,13 @@ static int cmp_str(const void *a, const void *b)
 
 long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t errlen)
 {
+	return dataset_expand_suffix(paths, n, ".db", out, err, errlen);
+}
+
+long dataset_expand_suffix(char *const *paths, size_t n, const char *suffix, char ***out,
+			   char *err, size_t errlen)
+{
+	size_t slen = strlen(suffix);
 	char **files = NULL;
 	size_t nf = 0, cap = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -426,7 +443,7 @@ long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t
 				if (e == NULL)
 					break;
 				size_t l = strlen(e->d_name);
-				if (l < 4 || strcmp(e->d_name + l - 3, ".db") != 0)
+				if (l <= slen || strcmp(e->d_name + l - slen, suffix) != 0)
 					continue;
 				if (asprintf(&name, "%s/%s", paths[i], e->d_name) < 0)
 					name = NULL;

@@ -104,6 +104,20 @@ int dataset_schema(char *const *paths, size_t n, struct feature_schema *schema,
  * dataset_free_files).  Returns the count or a negative errno with err set.
  */
 long dataset_expand(char *const *paths, size_t n, char ***out, char *err, size_t errlen);
+/*
+ * The rows the scan reads, as SQL for other readers (extract.h): " FROM
+ * samples WHERE" the label known (any row with spec->label_fn), within
+ * since/until and of spec->host, into sql; returns its length (>= size:
+ * cut).  dataset_bind_filters binds its parameters on a statement that
+ * ends with it (parameters ?1..?3).
+ */
+size_t dataset_where(const struct dataset_spec *spec, char *sql, size_t size);
+struct sqlite3_stmt;
+void dataset_bind_filters(const struct dataset_spec *spec, struct sqlite3_stmt *st);
+
+/* The same with the files of a directory named by their suffix (".factor"). */
+long dataset_expand_suffix(char *const *paths, size_t n, const char *suffix, char ***out,
+			   char *err, size_t errlen);
 void dataset_free_files(char **files, size_t n);
 
 #endif

@@ -270,8 +270,13 @@ static void write_page(FILE *f, const struct train_result *r, const struct repor
 			r->fit.coef[i], r->fit.se[i], r->F.mean[c], r->F.scale[c]);
 	}
 	fputs("</table>\n<h2>Plots</h2>\n", f);
-	plot_pred(f, r, info->label);
-	plot_resid(f, r);
+	if (r->plot.n > 0) {
+		plot_pred(f, r, info->label);
+		plot_resid(f, r);
+	} else {
+		fputs("<p>No plots of rows: this model was merged from factor files"
+		      " (rank-train --merge), which hold no rows.</p>\n", f);
+	}
 	plot_coef(f, r);
 	fputs("</body></html>\n", f);
 }

@@ -20,9 +20,27 @@ struct pass {
 	struct csv_out csv;
 	bool use_csv;
 	double xfull[ACCUM_MAX_COLS];
-	double inc_sse[ACCUM_MAX_FOLDS];
+	size_t last_host;                  /* index in r->hosts of the last row's host */
 	int status;
 };
+
+/* A partial fit's hosts (r->hosts): the row's, if new.  -E2BIG when full. */
+static int note_host(struct pass *ps, const char *host)
+{
+	struct train_result *r = ps->r;
+	if (ps->last_host < r->nhosts && strcmp(r->hosts[ps->last_host], host) == 0)
+		return 0;
+	for (size_t i = 0; i < r->nhosts; i++)
+		if (strcmp(r->hosts[i], host) == 0) {
+			ps->last_host = i;
+			return 0;
+		}
+	if (r->nhosts == TRAIN_MAX_HOSTS || strlen(host) >= sizeof r->hosts[0])
+		return -E2BIG;
+	snprintf(r->hosts[r->nhosts], sizeof r->hosts[0], "%s", host);
+	ps->last_host = r->nhosts++;
+	return 0;
+}
 
 static int on_row(void *ctx, const struct dataset_row *row)
 {
@@ -39,6 +57,8 @@ static int on_row(void *ctx, const struct dataset_row *row)
 		x = ps->xfull;
 	}
 	int rc = accum_add(ps->acc, x, row->y, row->time);
+	if (rc == 0 && ps->o->partial)
+		rc = note_host(ps, row->host ? row->host : "");
 	if (rc < 0) {
 		ps->status = rc;
 		return 1;
@@ -50,7 +70,7 @@ static int on_row(void *ctx, const struct dataset_row *row)
 		unsigned f = accum_fold_of(ps->acc, row->time);
 		if (ps->o->incumbent) {
 			double d = model_score(ps->o->incumbent, row->feat, NULL, NULL) - row->y;
-			ps->inc_sse[f] += d * d;
+			r->inc_sse[f] += d * d;
 		}
 		if (ps->use_csv && csv_row(&ps->csv, row->time, row->host, f, row->y, row->x) < 0) {
 			ps->status = -EIO;
@@ -122,14 +142,14 @@ static int too_few(const struct train_result *r, uint64_t need, char *err, size_
 	return -ENODATA;
 }
 
-static void eval_incumbent(const struct pass *ps, struct train_result *r)
+static void eval_incumbent(const struct train_opts *o, struct train_result *r)
 {
-	if (ps->o->incumbent == NULL)
+	if (o->incumbent == NULL)
 		return;
 	double sum = 0;
 	for (unsigned f = 0; f < r->F.k; f++) {
-		r->incumbent.sse[f] = ps->inc_sse[f];
-		sum += ps->inc_sse[f];
+		r->incumbent.sse[f] = r->inc_sse[f];
+		sum += r->inc_sse[f];
 	}
 	r->incumbent.present = true;
 	r->incumbent.cv_rmse = sqrt(sum / (double)r->F.n_total);
@@ -249,14 +269,28 @@ static void name_singular(const struct cv *cv, const int *cols, size_t ncols,
 	}
 }
 
-int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
-	      struct train_result *r, char *err, size_t errlen)
+/* The rows the terms need (and the baseline); the installed model's extra
+ * columns are only refitted when the rows allow it. */
+static uint64_t rows_needed(const struct train_result *r, unsigned k)
+{
+	uint64_t need = (uint64_t)TRAIN_MIN_ROWS_PER_TERM * (r->p_req + 1);
+	if ((uint64_t)k * (r->p_req + 2) > need)
+		need = (uint64_t)k * (r->p_req + 2);
+	return need;
+}
+
+int train_plan(const struct train_opts *o, struct train_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
 	r->schema = o->spec.schema;
+	return plan(o, r, err, errlen);
+}
+
+int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
+	      struct train_result *r, char *err, size_t errlen)
+{
 	struct pass ps = { .o = o, .r = r };
-	struct cv cv = { 0 };
-	int rc = plan(o, r, err, errlen);
+	int rc = train_plan(o, r, err, errlen);
 	if (rc < 0)
 		return rc;
 
@@ -273,25 +307,28 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 		spec.want = want;
 	}
 	unsigned k = o->folds ? o->folds : 5;
+	if (o->window_grid && !(o->spec.since && o->spec.until && o->spec.since <= o->spec.until)) {
+		snprintf(err, errlen, "the fold grid from the window needs --since and --until");
+		return -EINVAL;
+	}
 
 	rc = dataset_time_range(&spec, files, nfiles, &r->tmin, &r->tmax, err, errlen);
 	if (rc < 0)
 		return rc;
-	/* enough rows for the terms asked for (and the baseline); the installed
-	 * model's extra columns are only refitted when the rows allow it */
-	uint64_t need = (uint64_t)TRAIN_MIN_ROWS_PER_TERM * (r->p_req + 1);
-	if ((uint64_t)k * (r->p_req + 2) > need)
-		need = (uint64_t)k * (r->p_req + 2);
-	if (r->tmin > r->tmax) {
+	uint64_t need = rows_needed(r, k);
+	if (r->tmin > r->tmax && !o->partial) {
 		snprintf(err, errlen, "too few usable rows: no row with a known '%s' in the histories%s",
 			 o->spec.label, o->spec.since || o->spec.until || o->spec.host
 			 ? " within --since/--until/--host" : "");
 		return -ENODATA;
 	}
-	rc = accum_new(r->p, k, r->tmin, r->tmax, &ps.acc);
+	if (o->window_grid)
+		rc = accum_new(r->p, k, o->spec.since, o->spec.until, &ps.acc);
+	else
+		rc = accum_new(r->p, k, r->tmin, r->tmax, &ps.acc);
 	if (rc == 0)
 		rc = sample_init(&r->plot, r->p, TRAIN_PLOT_ROWS, o->seed + 1);
-	if (rc == 0 && o->method == TRAIN_ROBUST) {
+	if (rc == 0 && o->method == TRAIN_ROBUST && !o->partial) {
 		size_t cap = o->robust_rows ? o->robust_rows : TRAIN_ROBUST_ROWS;
 		size_t max = TRAIN_ROBUST_BYTES / ((r->p + 2) * sizeof(double));
 		rc = sample_init(&ps.robust, r->p, cap < max ? cap : max, o->seed + 2);
@@ -312,8 +349,13 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	rc = dataset_stream(&spec, files, nfiles, on_row, &ps, &r->stats, err, errlen);
 	if (rc > 0 || ps.status) {
 		rc = ps.status ? ps.status : -EIO;
-		snprintf(err, errlen, rc == -EIO && ps.use_csv ? "%s: write error" : "accumulating rows failed",
-			 o->csv_path ? o->csv_path : "");
+		if (rc == -E2BIG)
+			snprintf(err, errlen, "more than %d hosts (or a host name over %zu bytes) in one"
+				 " partial fit: make one per host", TRAIN_MAX_HOSTS,
+				 sizeof r->hosts[0] - 1);
+		else
+			snprintf(err, errlen, rc == -EIO && ps.use_csv ? "%s: write error"
+				 : "accumulating rows failed", o->csv_path ? o->csv_path : "");
 	}
 	if (rc < 0)
 		goto out;
@@ -323,6 +365,10 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 		if (rc < 0)
 			goto out;
 	}
+	if (o->partial) {
+		rc = accum_finish_partial(ps.acc, &r->F, err, errlen);
+		goto out;
+	}
 	if (r->stats.rows_used < need) {
 		rc = too_few(r, need, err, errlen);
 		goto out;
@@ -330,11 +376,32 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	rc = accum_finish(ps.acc, &r->F, err, errlen);
 	if (rc < 0)
 		goto out;
+	rc = train_solve(o, r, ps.use_robust ? &ps.robust : NULL, err, errlen);
+out:
+	if (ps.use_csv)
+		csv_abort(&ps.csv);
+	sample_free(&ps.robust);
+	accum_free(ps.acc);
+	return rc;
+}
+
+int train_solve(const struct train_opts *o, struct train_result *r, const struct sample *robust,
+		char *err, size_t errlen)
+{
+	struct cv cv = { 0 };
+	int rc;
+	uint64_t need = rows_needed(r, r->F.k);
+	if (r->stats.rows_used < need)
+		return too_few(r, need, err, errlen);
+	if (o->method == TRAIN_ROBUST && robust == NULL) {
+		snprintf(err, errlen, "--method robust needs the rows themselves, which factor files do"
+			 " not hold: train it on the pooled histories");
+		return -EINVAL;
+	}
 	rc = cv_prepare(&cv, &r->F, err, errlen);
 	if (rc < 0)
 		goto out;
 	sample_sort_by_time(&r->plot);
-
 	/* the term set */
 	int cols[ACCUM_MAX_COLS];
 	size_t ncols = 0;
@@ -403,7 +470,7 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 		break;
 	case TRAIN_ROBUST:
 		r->method = "robust-bisquare";
-		rc = fit_robust(&cv, &ps.robust, cols, ncols, r, err, errlen);
+		rc = fit_robust(&cv, robust, cols, ncols, r, err, errlen);
 		break;
 	}
 	if (rc < 0)
@@ -413,17 +480,13 @@ int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	r->fit.lambda = lambda;
 
 	eval_baseline(&cv, r);
-	eval_incumbent(&ps, r);
+	eval_incumbent(o, r);
 	eval_incumbent_cv(&cv, o->incumbent, r);
 	if (o->incumbent)
 		r->incumbent_in_sample = train_trained_on(o->incumbent, r->tmin, r->tmax);
 	rc = 0;
 out:
-	if (ps.use_csv)
-		csv_abort(&ps.csv);
 	cv_free(&cv);
-	sample_free(&ps.robust);
-	accum_free(ps.acc);
 	return rc;
 }
 

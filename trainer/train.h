@@ -36,6 +36,7 @@
 #define TRAIN_PLOT_ROWS 2000
 #define TRAIN_ROBUST_ROWS 20000        /* default sample for --method robust */
 #define TRAIN_ROBUST_BYTES (8 << 20)   /* hard bound on that sample's memory */
+#define TRAIN_MAX_HOSTS 256            /* distinct hosts one partial fit lists */
 
 enum train_method { TRAIN_OLS, TRAIN_RIDGE, TRAIN_ROBUST };
 enum train_lambda { TRAIN_LAMBDA_CV, TRAIN_LAMBDA_LCURVE, TRAIN_LAMBDA_FIXED };
@@ -54,6 +55,10 @@ struct train_opts {
 	const char *csv_path;              /* --export-csv; may be NULL */
 	bool drop_constant;                /* leave out terms constant on these rows
 					      (default terms) instead of failing */
+	bool window_grid;                  /* the fold grid is [since, until] (both set),
+					      not the span of the rows found */
+	bool partial;                      /* accumulate only (a partial fit, partial.h):
+					      folds may be short or empty, no fit */
 };
 
 /* Error of a model that is not refitted here, or of the baseline. */
@@ -91,11 +96,31 @@ struct train_result {
 	bool incumbent_in_sample;          /* its "window" meta overlaps these rows */
 	struct sample plot;                /* up to TRAIN_PLOT_ROWS rows, by time */
 	char warning[256];
+	double inc_sse[ACCUM_MAX_FOLDS];   /* the installed model's squared error per fold */
+	char hosts[TRAIN_MAX_HOSTS][64];   /* o->partial: the hosts of the rows used */
+	size_t nhosts;
 };
 
-/* Run it.  r must be released with train_result_free whatever the result. */
+/*
+ * Run it.  r must be released with train_result_free whatever the result.
+ * With o->partial only the pass is made: r then holds the columns, stats,
+ * hosts, data window, the installed model's error per fold and the fold
+ * factors (r->F, folds possibly short), and no fit.
+ */
 int train_run(const struct train_opts *o, char *const *files, size_t nfiles,
 	      struct train_result *r, char *err, size_t errlen);
+
+/*
+ * The steps of train_run around the pass, for a run whose rows come as
+ * factors (partial.h).  train_plan zeroes r and fills its columns (the
+ * terms, the baseline's, the installed model's) from o.  train_solve
+ * then needs r->F (complete folds), stats, tmin/tmax and inc_sse filled
+ * in, and does the rest: term selection, the fit, the comparisons.
+ * robust: the sample --method robust fits on; NULL refuses that method.
+ */
+int train_plan(const struct train_opts *o, struct train_result *r, char *err, size_t errlen);
+int train_solve(const struct train_opts *o, struct train_result *r, const struct sample *robust,
+		char *err, size_t errlen);
 
 void train_result_free(struct train_result *r);
 

@@ -12,12 +12,15 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "acct_labels.h"
 #include "candidates.h"
+#include "extract.h"
+#include "partial.h"
 #include "provenance.h"
 #include "replace.h"
 #include "report.h"
@@ -63,6 +66,8 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		if (rc == TRAIN_OPTIONS_EUSAGE_HELP)
 			train_options_usage(stderr);
 	}
+	if (rc == 0 && partial_check_cli(c, err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	struct dataset_spec *s = &c->train.spec;
@@ -72,6 +77,8 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 	feature_schema_init(schema);
 	if (dataset_schema(c->histories, c->nhistories, schema, err, sizeof err) < 0)
 		return fail(err, EXIT_FAIL);
+	if (c->merge && partial_bind_names(c->terms, schema, err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
 	if (c->terms && candidates_parse(c->terms, schema, terms, &s->n_terms, err, sizeof err) < 0)
 		return fail(err, EXIT_USAGE);
 	if (!c->terms &&
@@ -98,6 +105,74 @@ static int write_reports(const struct train_cli *c, const struct train_result *r
 	return EXIT_OK;
 }
 
+/*
+ * The model to compare with into m (*have): --incumbent FILE|none, else
+ * the one at --output (a warning when it does not parse); *name its name
+ * for the report, or NULL.  Returns 0, or -1 (said) when --incumbent's
+ * FILE cannot be used.
+ */
+static int load_incumbent(const struct train_cli *c, const struct feature_schema *schema,
+			  struct model *m, bool *have, uint64_t *id, const char **name)
+{
+	char err[1024] = "";
+	if (c->incumbent) {
+		if (partial_model_id(c->incumbent, schema, m, have, id, err, sizeof err) < 0)
+			return fail(err, -1);
+		*name = *have ? c->incumbent : NULL;
+		return 0;
+	}
+	*name = replace_load_installed(c->output, schema, m, have, err, sizeof err);
+	if (err[0])
+		fprintf(stderr, "rank-train: warning: %s\n", err);
+	return 0;
+}
+
+/* --partial: the pass only, written as a factor file.  Releases files. */
+static int write_partial(const struct train_cli *c, struct train_result *r, uint64_t inc_id,
+			 char **files, size_t nfiles)
+{
+	char err[1024];
+	struct factor *f = malloc(sizeof *f);
+	int rc = f ? train_run(&c->train, files, nfiles, r, err, sizeof err) : -ENOMEM;
+	if (f == NULL)
+		snprintf(err, sizeof err, "out of memory");
+	if (rc == 0) {
+		partial_from_run(r, &c->train, inc_id, f);
+		rc = factor_write(c->partial, f, err, sizeof err);
+	}
+	if (rc == 0)
+		printf("rows: %llu read, %llu used, %llu skipped (unknown values)\n"
+		       "hosts: %zu\nfactor written: %s (%zu bytes)\n",
+		       (unsigned long long)f->rows_read, (unsigned long long)f->rows_used,
+		       (unsigned long long)f->rows_skipped, f->nhosts, c->partial, factor_size(f));
+	free(f);
+	train_result_free(r);
+	if (rc < 0)
+		return stop(err, files, nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
+	dataset_free_files(files, nfiles);
+	return EXIT_OK;
+}
+
+/* --extract: the rows and columns training needs, as a history.  Releases files. */
+static int write_extract(const struct train_cli *c, const struct model *incumbent,
+			 char **files, size_t nfiles)
+{
+	char err[1024];
+	bool extra[FEAT_VECTOR_LEN] = { false };
+	for (size_t i = 0; incumbent && i < incumbent->n_terms; i++) {
+		extra[incumbent->terms[i].a] = true;
+		if (incumbent->terms[i].kind == TERM_PRODUCT)
+			extra[incumbent->terms[i].b] = true;
+	}
+	uint64_t rows;
+	int rc = extract_write(&c->train.spec, extra, files, nfiles, c->extract, &rows, err, sizeof err);
+	if (rc < 0)
+		return stop(err, files, nfiles, EXIT_FAIL);
+	printf("rows extracted: %llu\nextract written: %s\n", (unsigned long long)rows, c->extract);
+	dataset_free_files(files, nfiles);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
@@ -117,11 +192,15 @@ int main(int argc, char **argv)
 	int rc = setup(argc, argv, &c, &schema, terms);
 	if (rc >= 0)
 		return rc;
-	const char *inc_name = replace_load_installed(c.output, &schema, &installed, &have, err, sizeof err);
-	if (err[0])
-		fprintf(stderr, "rank-train: warning: %s\n", err);
+	uint64_t inc_id = 0;
+	const char *inc_name;
+	if (load_incumbent(&c, &schema, &installed, &have, &inc_id, &inc_name) < 0)
+		return EXIT_FAIL;
 	o->incumbent = have ? &installed : NULL;
-	long nfiles = dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
+	o->window_grid = c.partial || c.merge;
+	o->partial = c.partial != NULL;
+	long nfiles = c.merge ? partial_expand(c.histories, c.nhistories, &files, err, sizeof err)
+		: dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
 	if (nfiles < 0)
 		return fail(err, EXIT_FAIL);
 	o->drop_constant = c.terms == NULL;   /* default terms: leave out the mostly unknown */
@@ -136,7 +215,12 @@ int main(int argc, char **argv)
 			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
 		acct_report(&acct, stdout);
 	}
-	rc = train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
+	if (c.partial)
+		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
+	if (c.extract)
+		return write_extract(&c, o->incumbent, files, (size_t)nfiles);
+	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
+		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
 	if (rc < 0) {
 		train_result_free(&r);
 		return stop(err, files, (size_t)nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);

@@ -201,6 +201,23 @@ const struct train_option train_options_table[] = {
 	{ "version", NULL, set_flag, OFF(version), 0, 0, NULL,
 	  "show the version and exit",
 	  "Fl -version" },
+	{ "partial", "FILE", set_string, OFF(partial), 0, 0, NULL,
+	  "fit nothing: write this host's partial fit as a factor file (elim-rank.factor(5))"
+	  " for --merge; needs --since, --until, --terms and --incumbent",
+	  "Fl -partial Ar file" },
+	{ "merge", NULL, set_flag, OFF(merge), 0, 0, NULL,
+	  "the operands are factor files from --partial (or directories of *.factor): fit"
+	  " from them as from the pooled histories; needs the same --since, --until, --terms,"
+	  " --folds, --label and --incumbent",
+	  "Fl -merge" },
+	{ "incumbent", "FILE", set_string, OFF(incumbent), 0, 0, NULL,
+	  "the model to compare with, or none (default: the --output file, else the"
+	  " embedded one)",
+	  "Fl -incumbent Ar file | Cm none" },
+	{ "extract", "FILE", set_string, OFF(extract), 0, 0, NULL,
+	  "fit nothing: write the rows with a known label in the window, with only the"
+	  " columns the terms use, as a history FILE to train on elsewhere",
+	  "Fl -extract Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 

@@ -35,6 +35,10 @@ struct train_cli {
 	bool force, dry_run, help, version;
 	char **histories;         /* the operands: history files or directories */
 	size_t nhistories;
+	const char *partial;      /* --partial FILE: write a factor file (partial.h), or NULL */
+	bool merge;               /* --merge: the operands are factor files or directories */
+	const char *incumbent;    /* --incumbent FILE|none: compare with it, not --output's */
+	const char *extract;      /* --extract FILE: write the rows training needs, or NULL */
 };
 
 struct train_option;

@@ -114,7 +114,7 @@ on() {
 	shift
 	"$cluster" run "$dir" "$host" "$@"
 }
-echo "1..16"
+echo "1..17"
 echo "# OpenLava in $OL; cluster in $dir; started after $(elapsed)"
 
 if "$cluster" wait "$dir" 120 2>"$dir/wait.out"; then
@@ -362,6 +362,56 @@ if [ "$train_rc" = 0 ] && grep -q '^term ctxt_per_sec' "$dir/train/rank.model" &
 else
 	not_ok "rank-train --acct on the cluster's lsb.acct ($jobs_done records, exit $train_rc) trains a model"
 fi
+
+# ------------------------------------------------ rank-train --partial by bsub -m, then --merge
+# docs/distributed-training.md's OpenLava recipe: one batch job per host
+# (as root: LSF_ROOT_REX) fits its own live history; one merge.  The
+# window is fixed once, from the snapshots above, so a pooled run on them
+# reads the same rows and cuts the same time blocks.
+span() {   # min|max: of the labelled rows' times over the snapshots, sorted
+	for f in "$dir"/train/*.db; do
+		sqlite3 -readonly "$f" "SELECT $1(time) FROM samples WHERE rank IS NOT NULL"
+	done | sort -n
+}
+since=$(span min | head -n 1)
+until=$(span max | tail -n 1)
+mkdir -p "$dir/factors"
+popts="--label rank --since $since --until $until --folds 2 --terms ctxt_per_sec --incumbent none"
+ids=''
+for h in $HOSTS; do
+	# shellcheck disable=SC2086 # popts is words
+	ids="$ids $(submit -m "$h" "$RANK_TRAIN" --partial "$dir/factors/$h.factor" $popts \
+		"$dir/hosts/$h/state/history.db")"
+done
+for id in $ids; do
+	exec_host "$id" >/dev/null
+done
+merge_rc=0 pooled_rc=0
+# shellcheck disable=SC2086
+"$RANK_TRAIN" --merge $popts --output "$dir/factors/merged.model" "$dir/factors" \
+	>"$dir/factors/merge.out" 2>&1 || merge_rc=$?
+# shellcheck disable=SC2086
+"$RANK_TRAIN" $popts --output "$dir/factors/pooled.model" "$dir"/train/*.db \
+	>"$dir/factors/pooled.out" 2>&1 || pooled_rc=$?
+diag <"$dir/factors/merge.out"
+same_fit() {
+	local keys='^(rows|hosts|window|cv_rmse|time blocks):'
+	[ "$merge_rc" = 0 ] && [ "$pooled_rc" = 0 ] || return 1
+	local f nf=0
+	for f in "$dir"/factors/*.factor; do
+		[ -s "$f" ] && nf=$((nf + 1))
+	done
+	# shellcheck disable=SC2086 # one word per host
+	[ "$nf" = "$(set -- $HOSTS; echo $#)" ] || return 1
+	[ "$(grep -E "$keys" "$dir/factors/merge.out")" = "$(grep -E "$keys" "$dir/factors/pooled.out")" ] ||
+		return 1
+	paste <(grep -E '^(intercept|term)' "$dir/factors/pooled.model") \
+		<(grep -E '^(intercept|term)' "$dir/factors/merged.model") | awk '
+		$1 == "intercept" { a = $2; b = $4 } $1 == "term" { a = $8; b = $18 }
+		{ d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a; if (d > 1e-6 * m) bad = 1 }
+		END { exit bad }'
+}
+check "rank-train --partial through bsub -m on each host (as root), then --merge: the pooled run's rows, window, time blocks, cv_rmse and coefficients (merge exit $merge_rc, pooled $pooled_rc)" same_fit
 
 # ------------------------------------------------ a dead elim goes last
 elim_pid() {
