@@ -796,9 +796,7 @@ static bool tick_hold(struct elim *e, uint64_t t)
 
 static void hold_features(const struct elim *e, double *v)
 {
-	bool on = e->probe.cfg.enabled && e->opt.probe_hold.path != NULL;
-	v[FEAT_probe_held_total] = on ? probe_hold_seconds(&e->hold) : NAN;
-	v[FEAT_probe_skipped_total] = on ? (double)e->hold.skipped : NAN;
+	probe_hold_features(&e->hold, e->probe.cfg.enabled && e->opt.probe_hold.path != NULL, v);
 }
 
 /* Run the probe (after the record), unless held: then a due probe waits. */

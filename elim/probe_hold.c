@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "feature_set.h"
 #include "probe_hold.h"
 
 #define NSEC 1000000000LL
@@ -59,4 +61,10 @@ void probe_hold_skip(struct probe_hold *h, uint64_t now_ns, double interval_s)
 double probe_hold_seconds(const struct probe_hold *h)
 {
 	return (double)h->held_ns / 1e9;
+}
+
+void probe_hold_features(const struct probe_hold *h, bool on, double *values)
+{
+	values[FEAT_probe_held_total] = on ? probe_hold_seconds(h) : NAN;
+	values[FEAT_probe_skipped_total] = on ? (double)h->skipped : NAN;
 }

@@ -62,4 +62,9 @@ void probe_hold_skip(struct probe_hold *h, uint64_t now_ns, double interval_s);
 /* Seconds held in total, as of the last check. */
 double probe_hold_seconds(const struct probe_hold *h);
 
+/* Write the features probe_held_total and probe_skipped_total (source
+ * "hold" in feature_set.def) into values: h's counts when on (a probe that
+ * runs, with a hold file set), else unknown. */
+void probe_hold_features(const struct probe_hold *h, bool on, double *values);
+
 #endif
