@@ -42,8 +42,9 @@
  * Both cgroups get cpu.shares 262144 (v2: cpu.weight 10000), as in
  * test_scope_cgroup, so that neighbours on a busy machine do not starve
  * the elim: what is tested is the quota, not the scheduler.  Cgroups are
- * made under the test's own cgroup, named elim-rank-speed-PID, and
- * removed in teardown.  Skipped with the reason when they cannot be made
+ * made under the test's own cgroup (v2: under the root, the one cgroup
+ * that may hold processes and give its children the cpu controller),
+ * named elim-rank-speed-PID, and removed in teardown.  Skipped with the reason when they cannot be made
  * (not root, no cpu controller on v1 or v2, not writable).  Runs probes
  * and is judged on time: in SERIAL_TESTS.
  */
@@ -122,24 +123,23 @@ static bool make_cgroups(char *ref, char *cap, char *why, size_t whylen)
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof path, "%s/cgroup.controllers", mnt);
 		text = tu_slurp(path);
-		bool cpu = text && strstr(text, "cpu") != NULL;
+		bool cpu = false;
+		for (char *w = text ? strtok(text, " \n") : NULL; w && !cpu; w = strtok(NULL, " \n"))
+			cpu = strcmp(w, "cpu") == 0;   /* not cpuset */
 		free(text);
 		if (!cpu) {
 			snprintf(why, whylen, "no cgroup v1 cpu hierarchy at " CG "/cpu and no cpu"
 				 " controller on cgroup v2");
 			return false;
 		}
-		text = tu_slurp("/proc/self/cgroup");
-		char *z = text ? strstr(text, "0::") : NULL;
-		if (z == NULL) {
-			free(text);
-			snprintf(why, whylen, "no cgroup v2 line in /proc/self/cgroup");
+		/* at the root: the only v2 cgroup that may enable a controller
+		 * for its children while it holds processes */
+		if (!put(mnt, "cgroup.subtree_control", "+cpu")) {
+			snprintf(why, whylen, "cannot enable the cpu controller in %s: %s", mnt,
+				 strerror(errno));
 			return false;
 		}
-		z += 3;
-		z[strcspn(z, "\n")] = '\0';
-		snprintf(base, sizeof base, "%s%s", mnt, strcmp(z, "/") == 0 ? "" : z);
-		free(text);
+		snprintf(base, sizeof base, "%s", mnt);
 		v2 = true;
 	}
 	if ((size_t)snprintf(top, sizeof top, "%s/%s", base, name) >= sizeof top) {
