@@ -80,7 +80,8 @@ TESTS_C = \
 	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap \
 	tests/test_compat tests/test_snapshot tests/test_packages \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
-	tests/test_llc
+	tests/test_llc \
+	tests/test_model_group
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -231,6 +232,8 @@ tests_test_acct_speed_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_acct_speed_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_hostmap_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_hostmap_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_model_group_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_model_group_LDADD = $(TEST_TRAINER_LIBS)
 
 # lib/compat.c: close_range answers ENOSYS through --wrap, as on kernel 4.18
 tests_test_compat_CFLAGS = $(TEST_CFLAGS)

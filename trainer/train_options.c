@@ -263,6 +263,11 @@ const struct train_option train_options_table[] = {
 	  "copy the history HISTORY, even while an elim writes it, to the one operand OUT"
 	  " (atomically, through SQLite's backup API) and fit nothing",
 	  "Fl -snapshot Ar history out" },
+	{ "group-by", "FILE", set_string, OFF(group_by), 0, 0, NULL,
+	  "lines 'HOST GROUP' (a name or glob, then a name): fit one model per group from its"
+	  " hosts' files into --output DIR as GROUP.model, and DIR/default.model from all files"
+	  " for hosts in no group",
+	  "Fl -group-by Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -304,6 +309,12 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
 		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
 			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->group_by && (c->partial || c->extract || c->report || o->csv_path || c->acct)) {
+		snprintf(err, errlen, "--group-by does not go with %s", c->partial ? "--partial"
+			 : c->extract ? "--extract" : c->report ? "--report"
+			 : o->csv_path ? "--export-csv" : "--acct (not yet: train each group alone)");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;

@@ -49,6 +49,7 @@ struct train_cli {
 	const char *speed_groups; /* --speed-groups FILE: hosts to speed groups */
 	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
 	const char *snapshot;     /* --snapshot HISTORY: copy it to the one operand, fit nothing */
+	const char *group_by;     /* --group-by FILE: one model per host group into --output DIR */
 };
 
 struct train_option;

@@ -1,0 +1,271 @@
+/*
+ * model_group: models per host group (issue 19 item 5).
+ *
+ * rank-train --group-by: synthetic histories of two groups whose labels
+ * have different true coefficients (the fixture's per-host speed scales
+ * every coefficient: group "fast" 1, group "slow" 2) and of a host in no
+ * group; each group's model, written as DIR/GROUP.model, recovers its own
+ * coefficients, and DIR/default.model is the fit on all of them.  The
+ * same from factor files (--partial, then --merge --group-by) equals the
+ * pooled per-group fit.  group_split on its own: a file whose hosts are in
+ * two groups and a group that cannot name a file are refused, naming them.
+ * Real SQLite histories, real GSL, the real binary.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "group_split.h"
+#include "harness.h"
+#include "model.h"
+#include "testutil.h"
+#include "trainer_fixture.h"
+
+#define T0 1790000000LL
+
+static char *dir;
+static char hist[4][600];
+/* fast0, fast1 (one file); slow0; other0 (in no group); mix0, mix1 (fast and none) */
+static const struct fixture_opts hosts[4] = {
+	{ .rows = 4000, .hosts = 2, .t0 = T0, .step = 10, .seed = 31, .noise = 0.02,
+	  .host_prefix = "fast", .speed = 1 },
+	{ .rows = 4000, .hosts = 1, .t0 = T0, .step = 10, .seed = 32, .noise = 0.02,
+	  .host_prefix = "slow", .speed = 2 },
+	{ .rows = 2000, .hosts = 1, .t0 = T0, .step = 10, .seed = 33, .noise = 0.02,
+	  .host_prefix = "other", .speed = 1.5 },
+	{ .rows = 200, .hosts = 2, .t0 = T0, .step = 10, .seed = 34, .noise = 0.02,
+	  .host_prefix = "mix" },
+};
+
+#define TERMS "--terms 'hinge(runq_per_core,0.5)',psi_cpu_some,'hinge(mem_used,0.85)',cpu_iowait"
+
+static int setup(void **state)
+{
+	(void)state;
+	gsl_set_error_handler_off();
+	dir = tu_tmpdir();
+	for (int i = 0; i < 4; i++) {
+		snprintf(hist[i], sizeof hist[i], "%s/h%d.db", dir, i);
+		assert_int_equal(fixture_history(hist[i], &hosts[i]), 0);
+	}
+	tu_write(dir, "groups.map", "# hosts to groups\nfast* fast\nslow0.example.com slow\n"
+		 "mix0 fast\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static const char *bin(void)
+{
+	const char *b = getenv("TRAIN_BIN");
+	return b ? b : "trainer/rank-train";
+}
+
+static int rt(const char *args)
+{
+	char out[700], err[700], script[8192];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	snprintf(script, sizeof script, "exec %s %s", bin(), args);
+	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
+			     .err_file = err };
+	return th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
+}
+
+static char *slurp_in(const char *rel)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	return tu_slurp(p);
+}
+
+#define RT(args, expect) do { \
+	int rc_ = rt(args); \
+	if (rc_ != (expect)) { \
+		char *e_ = slurp_in("err"); \
+		fprintf(stderr, "# rank-train %s: exit %d, stderr: %s\n", args, rc_, e_); \
+		free(e_); \
+	} \
+	assert_int_equal(rc_, (expect)); \
+} while (0)
+
+/* The raw coefficient (label units per unit of the term) of term i. */
+static double raw_coef(const struct model *m, size_t i)
+{
+	return m->terms[i].coef / m->terms[i].scale;
+}
+
+static void load(const char *rel, struct model *m)
+{
+	char p[700];
+	struct model_error e;
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	if (model_load_file(p, NULL, m, &e) < 0)
+		fail_msg("%s: %d: %s", p, e.line, e.msg);
+}
+
+/* Truth in rank units (100 x slowdown): runq hinge 80, psi_cpu_some 50, x speed. */
+static void assert_recovers(const struct model *m, double speed)
+{
+	assert_int_equal(m->n_terms, 4);
+	double runq = raw_coef(m, 0), psi = raw_coef(m, 1);
+	if (fabs(runq - 80 * speed) > 0.05 * 80 * speed || fabs(psi - 50 * speed) > 0.05 * 50 * speed)
+		fail_msg("speed %g: runq coef %g (true %g), psi_cpu_some coef %g (true %g)", speed,
+			 runq, 80 * speed, psi, 50 * speed);
+}
+
+static void test_split(void **state)
+{
+	(void)state;
+	static struct hostmap map;
+	static struct group_set gs;
+	char err[1024];
+	char p[700];
+	snprintf(p, sizeof p, "%s/groups.map", dir);
+	assert_int_equal(hostmap_load(p, &map, err, sizeof err), 0);
+	char *files[3] = { hist[0], hist[1], hist[2] };
+	assert_int_equal(group_split(&map, false, files, 3, &gs, err, sizeof err), 0);
+	assert_int_equal(gs.n, 2);
+	assert_string_equal(gs.g[0].name, "fast");
+	assert_int_equal(gs.g[0].nfiles, 1);
+	assert_int_equal(gs.g[0].nhosts, 2);
+	assert_ptr_equal(gs.g[0].files[0], hist[0]);
+	assert_string_equal(gs.g[1].name, "slow");   /* the short name matches the FQDN */
+	assert_ptr_equal(gs.g[1].files[0], hist[1]);
+	assert_int_equal(gs.nrest, 1);
+	assert_int_equal(gs.rest_hosts, 1);
+	group_set_free(&gs);
+
+	/* mix0 is in fast, mix1 in none: one file cannot be split */
+	char *mixed[2] = { hist[0], hist[3] };
+	assert_int_equal(group_split(&map, false, mixed, 2, &gs, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, hist[3]));
+	assert_non_null(strstr(err, "mix0 in fast"));
+	assert_non_null(strstr(err, "mix1 in none"));
+	hostmap_free(&map);
+
+	/* "default" is the model of hosts in no group; ".." is no file name */
+	static const char *bad[] = { "slow* default\n", "slow* ..\n" };
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(hostmap_parse(bad[i], strlen(bad[i]), "bad.map", &map, err,
+					       sizeof err), 0);
+		assert_int_equal(group_split(&map, false, files, 3, &gs, err, sizeof err), -EINVAL);
+		assert_non_null(strstr(err, "cannot name a model file"));
+		hostmap_free(&map);
+	}
+	assert_true(group_name_ok("gen-3.x"));
+	assert_false(group_name_ok(".hidden"));
+	assert_false(group_name_ok(""));
+}
+
+static void test_group_by(void **state)
+{
+	(void)state;
+	char a[4096];
+	tu_system("mkdir -p '%s/models'", dir);
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --output %s/models"
+		 " %s %s %s", dir, dir, hist[0], hist[1], hist[2]);
+	RT(a, 0);
+	char *out = slurp_in("out");
+	assert_non_null(strstr(out, "== group fast: 1 files, 2 hosts\n"));
+	assert_non_null(strstr(out, "== group slow: 1 files, 1 hosts\n"));
+	assert_non_null(strstr(out, "== default (hosts in no group: 1 files, 1 hosts;"
+				   " fitted on all 3 files)\n"));
+	/* each with its own cross-validation and its own file */
+	const char *f = strstr(out, "== group fast"), *s = strstr(out, "== group slow"),
+		   *d = strstr(out, "== default");
+	assert_true(f < s && s < d);
+	char *cv = strstr(f, "cv_rmse: ");
+	assert_true(cv != NULL && cv < s);
+	cv = strstr(s, "cv_rmse: ");
+	assert_true(cv != NULL && cv < d);
+	assert_non_null(strstr(out, "/models/fast.model\n"));
+	assert_non_null(strstr(out, "/models/slow.model\n"));
+	assert_non_null(strstr(out, "/models/default.model\n"));
+	free(out);
+
+	static struct model fast, slow, def;
+	load("models/fast.model", &fast);
+	load("models/slow.model", &slow);
+	load("models/default.model", &def);
+	assert_recovers(&fast, 1);
+	assert_recovers(&slow, 2);
+	assert_string_equal(model_meta_get(&fast, "hosts"), "2");
+	assert_string_equal(model_meta_get(&slow, "hosts"), "1");
+	assert_string_equal(model_meta_get(&def, "hosts"), "4");
+	/* the pooled compromise is neither group's model */
+	assert_true(fabs(raw_coef(&def, 1) - raw_coef(&fast, 1)) > 0.1 * raw_coef(&fast, 1));
+	assert_true(fabs(raw_coef(&def, 1) - raw_coef(&slow, 1)) > 0.1 * raw_coef(&slow, 1));
+
+	/* --output must be a directory; --group-by does not go with --partial */
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --output %s/x.model"
+		 " %s", dir, dir, hist[0]);
+	RT(a, 2);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "must name an existing directory"));
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --partial %s/p.factor"
+		 " --since 1 --until 2 --incumbent none %s", dir, dir, hist[0]);
+	RT(a, 2);
+	/* a file of hosts in two groups: refused, nothing written */
+	tu_system("mkdir -p '%s/m2'", dir);
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --output %s/m2"
+		 " %s %s", dir, dir, hist[0], hist[3]);
+	RT(a, 1);
+	assert_int_equal(tu_system("test -z \"$(ls -A '%s/m2')\"", dir), 0);
+}
+
+static void test_merge_group_by(void **state)
+{
+	(void)state;
+	char a[4096], common[1024];
+	snprintf(common, sizeof common, "--label rank " TERMS " --since %lld --until %lld"
+		 " --incumbent none", T0, T0 + 19990);
+	tu_system("mkdir -p '%s/f' '%s/mm' '%s/pm'", dir, dir, dir);
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof a, "%s --partial %s/f/h%d.factor %s", common, dir, i, hist[i]);
+		RT(a, 0);
+	}
+	snprintf(a, sizeof a, "%s --merge --group-by %s/groups.map --output %s/mm %s/f", common,
+		 dir, dir, dir);
+	RT(a, 0);
+	snprintf(a, sizeof a, "%s --group-by %s/groups.map --output %s/pm %s %s %s", common, dir,
+		 dir, hist[0], hist[1], hist[2]);
+	RT(a, 0);
+	static const char *names[] = { "fast", "slow", "default" };
+	for (int g = 0; g < 3; g++) {
+		static struct model mm, pm;
+		char p[64];
+		snprintf(p, sizeof p, "mm/%s.model", names[g]);
+		load(p, &mm);
+		snprintf(p, sizeof p, "pm/%s.model", names[g]);
+		load(p, &pm);
+		assert_int_equal(mm.n_terms, pm.n_terms);
+		assert_true(fabs(mm.intercept - pm.intercept) <= 1e-6 * fabs(pm.intercept));
+		for (size_t i = 0; i < pm.n_terms; i++)
+			assert_true(fabs(mm.terms[i].coef - pm.terms[i].coef) <=
+				    1e-6 * fabs(pm.terms[i].coef) + 1e-12);
+		assert_string_equal(model_meta_get(&mm, "rows"), model_meta_get(&pm, "rows"));
+	}
+}
+
+int main(void)
+{
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_group_by),
+		cmocka_unit_test(test_merge_group_by),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
