@@ -1,11 +1,14 @@
 /*
  * model_watch: the model the elim scores with, and reloading it.
  *
- * Watches one path (the --model file or the default path).  When the file
- * appears or changes (inode, size or mtime), it is parsed into a spare model
- * and swapped in only if it parses; otherwise the previous model stays and
- * the error is returned once per change.  With no file the embedded default
- * model is used.  With a trust policy (lib/trust.h), a file the policy
+ * Watches a list of candidate paths (model_source.h: the --model file or
+ * the default path; or with model-dir a host's canary, group and default
+ * models), of which the first that exists is the one in use.  When that
+ * file appears, changes (inode, size or mtime) or another candidate becomes
+ * the first existing one, it is parsed into a spare model and swapped in
+ * only if it parses; otherwise the previous model stays and the error is
+ * returned once per change.  When no candidate exists, the model in use
+ * stays (at start: the embedded default model).  With a trust policy (lib/trust.h), a file the policy
  * refuses (as root: writable by others, or owned by an untrusted user) is
  * treated like one that does not parse: rejected, previous model kept.
  */
@@ -18,8 +21,12 @@
 #include "model.h"
 #include "trust.h"
 
+#define MODEL_WATCH_MAX_PATHS 4
+
 struct model_watch {
-	const char *path;          /* not owned */
+	const char *paths[MODEL_WATCH_MAX_PATHS];  /* not owned: the candidates, in order */
+	size_t npaths;
+	const char *path;          /* the candidate last tried (one of paths), else paths[0] */
 	const struct feature_schema *schema;  /* not owned, may be NULL: static features only */
 	struct model current;
 	struct model spare;
@@ -36,15 +43,20 @@ enum model_watch_result {
 };
 
 /*
- * Start with the embedded model, then try path, resolving feature names in
+ * Start with the embedded model, then try paths[0..npaths) (npaths at most
+ * MODEL_WATCH_MAX_PATHS; the strings not copied: they must outlive w, or be
+ * set again with model_watch_set_paths), resolving feature names in
  * schema (NULL: static features only).  With trust (NULL: no checks), as
  * root refuse files trust refuses (lib/trust.h) as if they did not parse.
  * schema and trust are not copied: they must outlive w.  Returns as
  * model_watch_check.
  */
-enum model_watch_result model_watch_init(struct model_watch *w, const char *path,
-					 const struct feature_schema *schema,
+enum model_watch_result model_watch_init(struct model_watch *w, const char *const *paths,
+					 size_t npaths, const struct feature_schema *schema,
 					 const struct trust *trust, struct model_error *err);
+
+/* New candidates (as model_watch_init's; a reload's); check with force next. */
+void model_watch_set_paths(struct model_watch *w, const char *const *paths, size_t npaths);
 
 /* Reload if the file changed (force: even if it looks the same). */
 enum model_watch_result model_watch_check(struct model_watch *w, bool force,

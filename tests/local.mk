@@ -18,7 +18,8 @@ SERIAL_TESTS = \
 	test_lim test_lim_history test_elim test_probe test_soak test_valgrind \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
-	test_snapshot test_packages test_scope_cgroup test_probe_cgroup test_turnaround
+	test_snapshot test_packages test_scope_cgroup test_probe_cgroup test_turnaround \
+	test_model_group
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in

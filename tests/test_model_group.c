@@ -9,7 +9,11 @@
  * same from factor files (--partial, then --merge --group-by) equals the
  * pooled per-group fit.  group_split on its own: a file whose hosts are in
  * two groups and a group that cannot name a file are refused, naming them.
- * Real SQLite histories, real GSL, the real binary.
+ * The elim (model-dir, group-map): the real elim.rank reads its group's
+ * model, else default.model, else the embedded one, a canary model for its
+ * host first, says which in its log, --check-config and --explain, and
+ * follows files that appear, change and go while it runs.
+ * Real SQLite histories, real GSL, the real binaries.
  */
 #include "config.h"
 
@@ -259,6 +263,180 @@ static void test_merge_group_by(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ the elim */
+
+static char procfs[512], sysfs[512];
+
+/* An intercept-only model (rank 100 x intercept), written atomically. */
+static void put_model(const char *rel, double intercept)
+{
+	char tmp[700], path[700];
+	snprintf(tmp, sizeof tmp, "%s/.tmp.model", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	FILE *f = fopen(tmp, "w");
+	assert_non_null(f);
+	fprintf(f, "elim-rank-model 1\nintercept %g\n", intercept);
+	fclose(f);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+/* elim.rank --once (or --check-config / --explain: extra) as host with the
+ * models of dir/md; returns the exit status, *out and *err its output. */
+static int elim_once(const char *host, const char *extra, const char *map, char **out,
+		     char **err)
+{
+	char md[700], gm[700];
+	snprintf(md, sizeof md, "%s/md", dir);
+	snprintf(gm, sizeof gm, "%s/%s", dir, map ? map : "");
+	const char *argv[24] = { "--no-probe", "--no-history", "--foreground", "--procfs", procfs,
+				 "--sysfs", sysfs, "--lsf-host-name", host, "--model-dir", md };
+	int n = 11;
+	if (map) {
+		argv[n++] = "--group-map";
+		argv[n++] = gm;
+	}
+	if (extra && strcmp(extra, "--explain") == 0) {
+		argv[n++] = "--explain";
+		argv[n++] = "--once";
+	} else {
+		argv[n++] = extra ? extra : "--once";
+	}
+	argv[n] = NULL;
+	return th_run(NULL, argv, 60.0, out, err);
+}
+
+static double rank_of(const char *out)
+{
+	const char *r = strstr(out, "rank ");
+	assert_non_null(r);
+	return atof(r + 5);
+}
+
+static void test_elim_picks(void **state)
+{
+	(void)state;
+	snprintf(procfs, sizeof procfs, "%s/basic/t1/proc", tu_data());
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	tu_system("rm -rf '%s/md' && mkdir -p '%s/md/canary'", dir, dir);
+	put_model("md/fast.model", 1.5);
+	put_model("md/default.model", 1.2);
+	char *out, *err;
+
+	/* its group's model: fast1.example.com matches the glob fast* */
+	assert_int_equal(elim_once("fast1.example.com", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 150.0, 0.01);
+	assert_non_null(strstr(err, "host fast1.example.com in group fast (group-map "));
+	assert_non_null(strstr(err, "/md/fast.model (id "));
+	free(out), free(err);
+
+	/* in no group, and a group without a model: default.model */
+	assert_int_equal(elim_once("other7", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 120.0, 0.01);
+	assert_non_null(strstr(err, "host other7 in no group of group-map"));
+	free(out), free(err);
+	assert_int_equal(elim_once("slow0", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 120.0, 0.01);
+	assert_non_null(strstr(err, "/md/default.model (id "));
+	free(out), free(err);
+	/* no group-map: default.model for every host */
+	assert_int_equal(elim_once("fast1", NULL, NULL, &out, &err), 0);
+	assert_float_equal(rank_of(out), 120.0, 0.01);
+	assert_non_null(strstr(err, "no group-map: host fast1 in no group"));
+	free(out), free(err);
+
+	/* --check-config and --explain say which */
+	assert_int_equal(elim_once("fast0", "--check-config", "groups.map", &out, &err), 0);
+	assert_non_null(strstr(out, "# model source: model-dir "));
+	assert_non_null(strstr(out, "host fast0 in group fast"));
+	assert_non_null(strstr(out, "/md/fast.model (id "));
+	free(out), free(err);
+	assert_int_equal(elim_once("fast0", "--explain", "groups.map", &out, &err), 0);
+	assert_non_null(strstr(out, "\n# model: "));
+	assert_non_null(strstr(out, "/md/fast.model (id "));
+	assert_non_null(strstr(out, "# model source: model-dir "));
+	free(out), free(err);
+
+	/* a canary model for this host, by its short name, before its group's */
+	put_model("md/canary/fast1.model", 1.8);
+	assert_int_equal(elim_once("fast1.example.com", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 180.0, 0.01);
+	assert_non_null(strstr(err, "/md/canary/fast1.model (id "));
+	free(out), free(err);
+	assert_int_equal(elim_once("fast0", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 150.0, 0.01);   /* not fast0's */
+	free(out), free(err);
+
+	/* none of them: the embedded default, said */
+	tu_system("rm -f '%s'/md/*.model '%s'/md/canary/*.model", dir, dir);
+	assert_int_equal(elim_once("fast0", "--check-config", "groups.map", &out, &err), 0);
+	assert_non_null(strstr(out, "# model: embedded default (id "));
+	free(out), free(err);
+
+	/* settings that do not go together, and a bad map: refused at start */
+	tu_write(dir, "bad.map", "fast0 fast\nfast0 slow\n");
+	assert_int_equal(elim_once("fast0", NULL, "bad.map", &out, &err), 1);
+	assert_non_null(strstr(err, "group-map: "));
+	assert_non_null(strstr(err, "bad.map:2: "));
+	free(out), free(err);
+	const char *argv[] = { "--once", "--no-probe", "--no-history", "--foreground",
+			       "--group-map", "/x.map", NULL };
+	assert_int_equal(th_run(NULL, argv, 60.0, NULL, &err), 1);
+	assert_non_null(strstr(err, "group-map needs model-dir"));
+	free(err);
+	const char *argv2[] = { "--once", "--no-probe", "--no-history", "--foreground",
+				"--model-dir", "/x", "--model", "/y.model", NULL };
+	assert_int_equal(th_run(NULL, argv2, 60.0, NULL, &err), 1);
+	assert_non_null(strstr(err, "model and model-dir"));
+	free(err);
+}
+
+/* While it runs: the group's model appearing, a canary over it, the canary
+ * promoted away (gone), each picked up from the next records. */
+static void test_elim_follows(void **state)
+{
+	(void)state;
+	tu_system("rm -rf '%s/md' && mkdir -p '%s/md/canary'", dir, dir);
+	put_model("md/default.model", 1.2);
+	char md[700], gm[700];
+	snprintf(md, sizeof md, "%s/md", dir);
+	snprintf(gm, sizeof gm, "%s/groups.map", dir);
+	const char *argv[] = { "--model-dir", md, "--group-map", gm, "--lsf-host-name", "fast1",
+			       "--procfs", procfs, "--sysfs", sysfs, "--interval", "0.1",
+			       "--count", "60", "--no-history", "--no-probe", "--foreground", NULL };
+	struct th e;
+	th_start(&e, NULL, argv);
+	double v;
+	int n = 0, seen[3] = { 0, 0, 0 };
+	while (th_read_lim(&e, 60.0, &v) == 1) {
+		n++;
+		/* only the three models, each after the one before */
+		assert_true(fabs(v - 120.0) < 0.01 || fabs(v - 150.0) < 0.01 ||
+			    fabs(v - 180.0) < 0.01);
+		if (seen[0])
+			assert_true(v > 149.0);
+		if (n == 3)
+			put_model("md/fast.model", 1.5);
+		if (fabs(v - 150.0) < 0.01 && !seen[0])
+			seen[0] = n, put_model("md/canary/fast1.model", 1.8);
+		if (fabs(v - 180.0) < 0.01 && !seen[1]) {
+			seen[1] = n;
+			tu_system("rm -f '%s/md/canary/fast1.model'", dir);
+		}
+		if (seen[1] && n > seen[1] && fabs(v - 150.0) < 0.01 && !seen[2])
+			seen[2] = n;
+	}
+	assert_int_equal(n, 60);
+	assert_true(seen[0] > 3 && seen[0] <= 8);
+	assert_true(seen[1] > seen[0] && seen[1] <= seen[0] + 5);
+	assert_true(seen[2] > seen[1] && seen[2] <= seen[1] + 5);
+	assert_int_equal(th_wait(&e, 60.0), 0);
+	const char *err = th_err(&e);
+	assert_non_null(strstr(err, "/md/default.model (id "));
+	assert_non_null(strstr(err, "using "));
+	assert_non_null(strstr(err, "/md/canary/fast1.model (id "));
+	th_close(&e);
+}
+
 int main(void)
 {
 	cmocka_set_message_output(CM_OUTPUT_TAP);
@@ -266,6 +444,8 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_group_by),
 		cmocka_unit_test(test_merge_group_by),
+		cmocka_unit_test(test_elim_picks),
+		cmocka_unit_test(test_elim_follows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
