@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -263,6 +264,110 @@ static void test_merge_group_by(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ canary */
+
+static char *slurp_rel(const char *rel)
+{
+	return slurp_in(rel);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	char *x = slurp_rel(a), *y = slurp_rel(b);
+	bool same = x && y && strcmp(x, y) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+static bool exists(const char *rel)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	return access(p, F_OK) == 0;
+}
+
+/* --canary writes only the canary hosts' files; --promote makes one the
+ * group's, the old kept as .prev; copies that differ are refused. */
+static void test_canary_promote(void **state)
+{
+	(void)state;
+	char a[4096];
+	tu_system("rm -rf '%s/cm' && mkdir -p '%s/cm'", dir, dir);
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --output %s/cm"
+		 " %s %s %s", dir, dir, hist[0], hist[1], hist[2]);
+	RT(a, 0);
+	tu_system("cp '%s/cm/fast.model' '%s/fast.before' && cp '%s/cm/default.model'"
+		  " '%s/default.before' && cp '%s/cm/slow.model' '%s/slow.before'", dir, dir, dir,
+		  dir, dir, dir);
+	char *m = slurp_in("cm/fast.model");
+	assert_non_null(strstr(m, "\nmeta group fast\n"));
+	free(m);
+
+	/* a new model (three terms) for fast1 and other0 only */
+	snprintf(a, sizeof a, "--label rank --terms 'hinge(runq_per_core,0.5)',psi_cpu_some,"
+		 "cpu_iowait --force --group-by %s/groups.map --output %s/cm --canary fast1,other0"
+		 " %s %s %s", dir, dir, hist[0], hist[1], hist[2]);
+	RT(a, 0);
+	char *out = slurp_in("out");
+	assert_non_null(strstr(out, "/cm/canary/fast1.model (canary)\n"));
+	assert_non_null(strstr(out, "/cm/canary/other0.model (canary)\n"));
+	assert_non_null(strstr(out, "model not written: no --canary host in group slow\n"));
+	free(out);
+	assert_true(same_text("cm/fast.model", "fast.before"));   /* live models untouched */
+	assert_true(same_text("cm/slow.model", "slow.before"));
+	assert_true(same_text("cm/default.model", "default.before"));
+	assert_false(exists("cm/canary/slow0.model"));
+	m = slurp_in("cm/canary/fast1.model");
+	assert_non_null(strstr(m, "\nmeta group fast\n"));
+	free(m);
+	m = slurp_in("cm/canary/other0.model");
+	assert_non_null(strstr(m, "\nmeta group default\n"));
+	free(m);
+	tu_system("cp '%s/cm/canary/fast1.model' '%s/fast.canary'", dir, dir);
+
+	/* promote fast: the canary becomes fast.model, the old one fast.model.prev */
+	snprintf(a, sizeof a, "--promote %s/cm fast", dir);
+	RT(a, 0);
+	out = slurp_in("out");
+	assert_non_null(strstr(out, "groups promoted: 1\n"));
+	free(out);
+	assert_true(same_text("cm/fast.model", "fast.canary"));
+	assert_true(same_text("cm/fast.model.prev", "fast.before"));
+	assert_false(exists("cm/canary/fast1.model"));
+	assert_true(exists("cm/canary/other0.model"));   /* another group's: left */
+
+	/* two canary copies of one group that differ: refused, nothing moved */
+	tu_system("cp '%s/cm/canary/other0.model' '%s/cm/canary/other1.model' &&"
+		  " echo '# edited' >> '%s/cm/canary/other1.model'", dir, dir, dir);
+	snprintf(a, sizeof a, "--promote %s/cm", dir);
+	RT(a, 1);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "are different models of group"
+				" default"));
+	assert_true(same_text("cm/default.model", "default.before"));
+	assert_false(exists("cm/default.model.prev"));
+	tu_system("rm '%s/cm/canary/other1.model'", dir);
+	/* every group with a canary (here: default), then none left */
+	snprintf(a, sizeof a, "--promote %s/cm", dir);
+	RT(a, 0);
+	assert_true(same_text("cm/default.model.prev", "default.before"));
+	assert_false(exists("cm/canary/other0.model"));
+	RT(a, 1);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "no canary model to promote"));
+	snprintf(a, sizeof a, "--promote %s/cm slow", dir);
+	RT(a, 1);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "no canary model of group slow"));
+
+	/* --canary only with --group-by, and names only */
+	snprintf(a, sizeof a, "--label rank " TERMS " --canary fast1 --output %s/x.model %s", dir,
+		 hist[0]);
+	RT(a, 2);
+	snprintf(a, sizeof a, "--label rank " TERMS " --group-by %s/groups.map --output %s/cm"
+		 " --canary 'fast*' %s", dir, dir, hist[0]);
+	RT(a, 2);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "is not a host name"));
+}
+
 /* ------------------------------------------------------------ the elim */
 
 static char procfs[512], sysfs[512];
@@ -444,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_group_by),
 		cmocka_unit_test(test_merge_group_by),
+		cmocka_unit_test(test_canary_promote),
 		cmocka_unit_test(test_elim_picks),
 		cmocka_unit_test(test_elim_follows),
 	};

@@ -27,7 +27,9 @@
 #include "candidates.h"
 #include "extract.h"
 #include "group_split.h"
+#include "hostmatch.h"
 #include "partial.h"
+#include "promote.h"
 #include "provenance.h"
 #include "replace.h"
 #include "snapshot.h"
@@ -84,6 +86,16 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		if (snapshot_copy(c->snapshot, c->histories[0], 30000, err, sizeof err) < 0)
 			return fail(err, EXIT_FAIL);
 		printf("snapshot written: %s\n", c->histories[0]);
+		return EXIT_OK;
+	}
+	if (c->promote) {
+		static char done[16384];
+		int n = promote_run(c->promote, c->nhistories ? c->histories[0] : NULL, done,
+				    sizeof done, err, sizeof err);
+		fputs(done, stdout);
+		if (n < 0)
+			return fail(err, EXIT_FAIL);
+		printf("groups promoted: %d\n", n);
 		return EXIT_OK;
 	}
 	struct dataset_spec *s = &c->train.spec;
@@ -228,11 +240,15 @@ static void set_speed_lines(const char *output, struct model *m,
 
 /*
  * One run over files[0..nfiles) (not released here), its model written to
- * output: the incumbent, the known-share filter on a copy of the terms,
+ * output, or when to is not NULL to to[0..nto) instead (--canary: none,
+ * said, when nto is 0), with "meta group GROUP" when group is not NULL;
+ * output is the model compared with and whose speed lines are carried: the
+ * incumbent, the known-share filter on a copy of the terms,
  * the labels, the fit or the --partial / --extract step, the reports and
  * the replace decision.  Returns the exit status.
  */
-static int fit_one(struct train_cli *c, const char *output, char **files, size_t nfiles)
+static int fit_one(struct train_cli *c, const char *output, const char *group,
+		   const char *const *to, size_t nto, char **files, size_t nfiles)
 {
 	static struct model installed, m;
 	static struct acct_set acct;
@@ -333,10 +349,17 @@ static int fit_one(struct train_cli *c, const char *output, char **files, size_t
 	} else {
 		struct model_error merr;
 		set_speed_lines(output, &m, learned, nlearned);
-		if (model_save(&m, output, &merr) < 0)
-			status = fail(merr.msg, EXIT_FAIL);
-		else
-			printf("model written: %s\n", output);
+		if (group)
+			model_meta_set(&m, "group", group);
+		if (to && nto == 0)
+			printf("model not written: no --canary host in group %s\n", group);
+		for (size_t i = 0; i < (to ? nto : 1) && status == EXIT_OK; i++) {
+			const char *path = to ? to[i] : output;
+			if (model_save(&m, path, &merr) < 0)
+				status = fail(merr.msg, EXIT_FAIL);
+			else
+				printf("model written: %s%s\n", path, to ? " (canary)" : "");
+		}
 	}
 	train_result_free(&r);
 	rc = status;
@@ -360,20 +383,85 @@ static int worse(int a, int b)
 	return ra >= rb ? a : b;
 }
 
+#define CANARY_MAX 256
+
+/* --canary HOSTS: the names, checked, into names (copied into buf). */
+static int canary_hosts(const char *list, char *buf, size_t buflen, const char **names,
+			size_t *n, char *err, size_t errlen)
+{
+	snprintf(buf, buflen, "%s", list);
+	*n = 0;
+	for (char *save = NULL, *h = strtok_r(buf, ", ", &save); h; h = strtok_r(NULL, ", ", &save)) {
+		if (!hostmatch_valid(h) || hostmatch_is_glob(h)) {
+			snprintf(err, errlen, "--canary: '%s' is not a host name (no globs: each"
+				 " canary host gets its own file)", h);
+			return -1;
+		}
+		if (*n == CANARY_MAX) {
+			snprintf(err, errlen, "--canary: more than %d hosts", CANARY_MAX);
+			return -1;
+		}
+		names[(*n)++] = h;
+	}
+	if (*n == 0) {
+		snprintf(err, errlen, "--canary: no host named");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One group's run: to DIR/GROUP.model, or with --canary to
+ * DIR/canary/HOST.model for each canary host in the group.
+ */
+static int run_group(struct train_cli *c, const struct hostmap *map, const char *group,
+		     const char *const *canary, size_t ncanary, char **files, size_t nfiles)
+{
+	static char paths[CANARY_MAX][PATH_MAX];
+	static const char *to[CANARY_MAX];
+	char path[PATH_MAX];
+	size_t nto = 0;
+	if (snprintf(path, sizeof path, "%s/%s.model", c->output, group) >= (int)sizeof path)
+		return fail("--output: path too long", EXIT_FAIL);
+	for (size_t i = 0; i < ncanary; i++) {
+		const char *g = hostmap_lookup(map, canary[i]);
+		if (strcmp(g ? g : GROUP_DEFAULT, group) != 0)
+			continue;
+		if (snprintf(paths[nto], sizeof paths[nto], "%s/canary/%s.model", c->output,
+			     canary[i]) >= (int)sizeof paths[nto])
+			return fail("--output: path too long", EXIT_FAIL);
+		to[nto] = paths[nto];
+		nto++;
+	}
+	return fit_one(c, path, group, c->canary ? to : NULL, nto, files, nfiles);
+}
+
 /*
  * --group-by: one run per group on its files, written to DIR/GROUP.model
  * (group_split.h), then the default model DIR/default.model from all the
- * files, for hosts in no group.  Returns the worst status of the runs.
+ * files, for hosts in no group; with --canary, to the canary hosts' files
+ * instead.  Returns the worst status of the runs.
  */
 static int run_groups(struct train_cli *c, char **files, size_t nfiles)
 {
 	static struct hostmap map;
 	static struct group_set gs;
-	char err[1024], path[PATH_MAX];
+	static char canary_buf[8192];
+	static const char *canary[CANARY_MAX];
+	size_t ncanary = 0;
+	char err[PATH_MAX + 1024], path[PATH_MAX];
 	struct stat st;
 	if (stat(c->output, &st) < 0 || !S_ISDIR(st.st_mode))
 		return fail("--group-by: --output must name an existing directory (the models go"
 			    " there as GROUP.model and default.model)", EXIT_USAGE);
+	if (c->canary && canary_hosts(c->canary, canary_buf, sizeof canary_buf, canary, &ncanary,
+				      err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
+	snprintf(path, sizeof path, "%s/canary", c->output);
+	if (c->canary && mkdir(path, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+		return fail(err, EXIT_FAIL);
+	}
 	if (hostmap_load(c->group_by, &map, err, sizeof err) < 0 ||
 	    group_split(&map, c->merge, files, nfiles, &gs, err, sizeof err) < 0) {
 		hostmap_free(&map);
@@ -384,19 +472,14 @@ static int run_groups(struct train_cli *c, char **files, size_t nfiles)
 		const struct group_files *g = &gs.g[i];
 		printf("== group %s: %zu files, %zu hosts\n", g->name, g->nfiles, g->nhosts);
 		fflush(stdout);
-		if (snprintf(path, sizeof path, "%s/%s.model", c->output, g->name) >= (int)sizeof path)
-			status = worse(status, fail("--output: path too long", EXIT_FAIL));
-		else
-			status = worse(status, fit_one(c, path, g->files, g->nfiles));
+		status = worse(status, run_group(c, &map, g->name, canary, ncanary, g->files,
+						 g->nfiles));
 		fflush(stdout);
 	}
 	printf("== default (hosts in no group: %zu files, %zu hosts; fitted on all %zu files)\n",
 	       gs.nrest, gs.rest_hosts, nfiles);
 	fflush(stdout);
-	if (snprintf(path, sizeof path, "%s/%s.model", c->output, GROUP_DEFAULT) >= (int)sizeof path)
-		status = worse(status, fail("--output: path too long", EXIT_FAIL));
-	else
-		status = worse(status, fit_one(c, path, files, nfiles));
+	status = worse(status, run_group(c, &map, GROUP_DEFAULT, canary, ncanary, files, nfiles));
 	group_set_free(&gs);
 	hostmap_free(&map);
 	return status;
@@ -418,7 +501,7 @@ int main(int argc, char **argv)
 	if (nfiles < 0)
 		return fail(err, EXIT_FAIL);
 	rc = c.group_by ? run_groups(&c, files, (size_t)nfiles)
-		: fit_one(&c, c.output, files, (size_t)nfiles);
+		: fit_one(&c, c.output, NULL, NULL, 0, files, (size_t)nfiles);
 	dataset_free_files(files, (size_t)nfiles);
 	return rc;
 }

@@ -50,6 +50,8 @@ struct train_cli {
 	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
 	const char *snapshot;     /* --snapshot HISTORY: copy it to the one operand, fit nothing */
 	const char *group_by;     /* --group-by FILE: one model per host group into --output DIR */
+	const char *canary;       /* --canary HOSTS: with --group-by, to DIR/canary/HOST.model */
+	const char *promote;      /* --promote DIR: canary models made the groups' (promote.h) */
 };
 
 struct train_option;
