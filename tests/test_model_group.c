@@ -357,6 +357,14 @@ static void test_canary_promote(void **state)
 	snprintf(a, sizeof a, "--promote %s/cm slow", dir);
 	RT(a, 1);
 	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "no canary model of group slow"));
+	snprintf(a, sizeof a, "--promote %s/cm ../x", dir);
+	RT(a, 1);
+	assert_true(tu_file_has(strcat(strcpy(a, dir), "/err"), "is not a group name"));
+	/* a canary file not made by --canary (no group line) is left alone */
+	tu_write(dir, "cm/canary/by-hand.model", "elim-rank-model 1\nintercept 1.1\n");
+	snprintf(a, sizeof a, "--promote %s/cm", dir);
+	RT(a, 1);
+	assert_true(exists("cm/canary/by-hand.model"));
 
 	/* --canary only with --group-by, and names only */
 	snprintf(a, sizeof a, "--label rank " TERMS " --canary fast1 --output %s/x.model %s", dir,

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,13 +38,39 @@ static void say(char *done, size_t donelen, const char *fmt, ...)
 	va_end(ap);
 }
 
+int promote_group_of(const char *text, size_t len, char *group, size_t size)
+{
+	static const char key[] = "meta group ";
+	const size_t klen = sizeof key - 1;
+	group[0] = '\0';
+	for (const char *l = text, *end = text + len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t n = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		if (n > klen && strncmp(l, key, klen) == 0) {
+			const char *v = l + klen;
+			size_t vn = n - klen;
+			if (vn >= 64 || vn >= size || v[0] == '.')
+				return -ENOENT;
+			for (size_t i = 0; i < vn; i++)
+				if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
+					return -ENOENT;
+			memcpy(group, v, vn);
+			group[vn] = '\0';
+			return 0;
+		}
+		l = nl ? nl + 1 : end;
+	}
+	return -ENOENT;
+}
+
 /* The model at path, and the group its "meta group NAME" line names ("" none). */
 static int read_canary(const char *path, struct canary *c, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
 	}
 	int rc = fs_read_bounded(fd, PROMOTE_MAX_MODEL, &c->text, &c->len);
 	close(fd);
@@ -51,16 +78,7 @@ static int read_canary(const char *path, struct canary *c, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	c->group[0] = '\0';
-	for (const char *l = c->text; l && l < c->text + c->len;) {
-		const char *nl = memchr(l, '\n', (size_t)(c->text + c->len - l));
-		size_t n = nl ? (size_t)(nl - l) : (size_t)(c->text + c->len - l);
-		if (n > 11 && n < 11 + sizeof c->group && strncmp(l, "meta group ", 11) == 0) {
-			snprintf(c->group, sizeof c->group, "%.*s", (int)(n - 11), l + 11);
-			break;
-		}
-		l = nl ? nl + 1 : NULL;
-	}
+	promote_group_of(c->text, c->len, c->group, sizeof c->group);
 	return 0;
 }
 
@@ -80,8 +98,9 @@ static int read_all(const char *dir, struct canary **out, size_t *n, char *err, 
 	*n = 0;
 	DIR *d = opendir(cdir);
 	if (d == NULL) {
-		snprintf(err, errlen, "%s: %s", cdir, strerror(errno));
-		return -errno;
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", cdir, strerror(e));
+		return -e;
 	}
 	struct canary *c = calloc(PROMOTE_MAX_FILES, sizeof *c);
 	if (c == NULL) {
@@ -193,6 +212,16 @@ int promote_run(const char *dir, const char *group, char *done, size_t donelen, 
 	size_t n;
 	if (done && donelen)
 		done[0] = '\0';
+	if (group) {
+		char line[128], check[64];
+		int ln = snprintf(line, sizeof line, "meta group %s", group);
+		if (ln < 0 || (size_t)ln >= sizeof line ||
+		    promote_group_of(line, (size_t)ln, check, sizeof check) < 0) {
+			snprintf(err, errlen, "'%s' is not a group name (1-63 letters, digits, '.', '-',"
+				 " '_', not starting with '.')", group);
+			return -EINVAL;
+		}
+	}
 	int rc = read_all(dir, &c, &n, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -26,6 +26,15 @@
 #define PROMOTE_MAX_FILES 4096   /* canary files in DIR/canary */
 
 /*
+ * The group a model's text[0..len) names in its first line "meta group
+ * NAME" into group (size at least 64): NAME 1-63 letters, digits, '.', '-'
+ * or '_', not starting with '.'.  Returns 0, or -ENOENT (group "") when
+ * there is no such line or its name is not one.  Pure; text need not end
+ * in NUL.
+ */
+int promote_group_of(const char *text, size_t len, char *group, size_t size);
+
+/*
  * Promote group (NULL: every group with canary files) in dir.  Returns the
  * number of groups promoted (>= 1), or a negative errno with "PATH: problem"
  * in err: no canary model of the group, canary copies that differ, a file
