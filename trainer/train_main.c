@@ -364,6 +364,15 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	train_result_free(&r);
 	rc = status;
 out:
+	/* the labels and speeds of this run: a --group-by run does the next group afresh */
+	if (c->acct) {
+		acct_free(&acct);
+		acct_speed_free(&speed);
+		hostmap_free(&host_map);
+		hostmap_free(&groups);
+		o->spec.label_fn = NULL;
+		o->spec.label_ctx = NULL;
+	}
 	o->spec.terms = terms0;
 	o->spec.n_terms = n_terms0;
 	return rc;

@@ -330,10 +330,9 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 		snprintf(err, errlen, "--canary only applies to --group-by");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
-	if (c->group_by && (c->partial || c->extract || c->report || o->csv_path || c->acct)) {
+	if (c->group_by && (c->partial || c->extract || c->report || o->csv_path)) {
 		snprintf(err, errlen, "--group-by does not go with %s", c->partial ? "--partial"
-			 : c->extract ? "--extract" : c->report ? "--report"
-			 : o->csv_path ? "--export-csv" : "--acct (not yet: train each group alone)");
+			 : c->extract ? "--extract" : c->report ? "--report" : "--export-csv");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;
