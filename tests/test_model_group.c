@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,27 +505,30 @@ static void test_elim_picks(void **state)
 }
 
 /* While it runs: the group's model appearing, a canary over it, the canary
- * promoted away (gone), each picked up from the next records. */
+ * promoted away (gone), each picked up from the next records; then the
+ * map changed and SIGHUP: the host's new group's model. */
 static void test_elim_follows(void **state)
 {
 	(void)state;
 	tu_system("rm -rf '%s/md' && mkdir -p '%s/md/canary'", dir, dir);
 	put_model("md/default.model", 1.2);
+	put_model("md/slow.model", 1.7);
+	tu_system("cp '%s/groups.map' '%s/live.map'", dir, dir);
 	char md[700], gm[700];
 	snprintf(md, sizeof md, "%s/md", dir);
-	snprintf(gm, sizeof gm, "%s/groups.map", dir);
+	snprintf(gm, sizeof gm, "%s/live.map", dir);
 	const char *argv[] = { "--model-dir", md, "--group-map", gm, "--lsf-host-name", "fast1",
 			       "--procfs", procfs, "--sysfs", sysfs, "--interval", "0.1",
 			       "--count", "60", "--no-history", "--no-probe", "--foreground", NULL };
 	struct th e;
 	th_start(&e, NULL, argv);
 	double v;
-	int n = 0, seen[3] = { 0, 0, 0 };
+	int n = 0, seen[4] = { 0, 0, 0, 0 };
 	while (th_read_lim(&e, 60.0, &v) == 1) {
 		n++;
-		/* only the three models, each after the one before */
+		/* only the four models, each after the one before */
 		assert_true(fabs(v - 120.0) < 0.01 || fabs(v - 150.0) < 0.01 ||
-			    fabs(v - 180.0) < 0.01);
+			    fabs(v - 180.0) < 0.01 || fabs(v - 170.0) < 0.01);
 		if (seen[0])
 			assert_true(v > 149.0);
 		if (n == 3)
@@ -535,10 +539,18 @@ static void test_elim_follows(void **state)
 			seen[1] = n;
 			tu_system("rm -f '%s/md/canary/fast1.model'", dir);
 		}
-		if (seen[1] && n > seen[1] && fabs(v - 150.0) < 0.01 && !seen[2])
+		if (seen[1] && n > seen[1] && fabs(v - 150.0) < 0.01 && !seen[2]) {
 			seen[2] = n;
+			tu_write(dir, "live.map", "fast1 slow\n");
+			th_kill(&e, SIGHUP);
+		}
+		if (seen[2] && fabs(v - 170.0) < 0.01 && !seen[3])
+			seen[3] = n;
+		if (seen[3])
+			assert_float_equal(v, 170.0, 0.01);
 	}
 	assert_int_equal(n, 60);
+	assert_true(seen[3] > seen[2] && seen[3] <= seen[2] + 5);
 	assert_true(seen[0] > 3 && seen[0] <= 8);
 	assert_true(seen[1] > seen[0] && seen[1] <= seen[0] + 5);
 	assert_true(seen[2] > seen[1] && seen[2] <= seen[1] + 5);
