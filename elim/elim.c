@@ -18,6 +18,7 @@
 #include "explain_ask.h"
 #include "explain_json.h"
 #include "record.h"
+#include "stateless.h"
 #include "statedir.h"
 
 #define NSEC 1000000000ULL
@@ -306,6 +307,31 @@ static enum elim_step setup_scope(struct elim *e)
 	return ELIM_GO_ON;
 }
 
+/* A history in RAM (a stateless node's tmpfs /var) with a cap that may take
+ * more than STATELESS_RAM_SHARE of the memory: said at start and by
+ * --check-config (stateless.h). */
+static void check_history_in_ram(const struct elim *e)
+{
+	const struct elim_options *o = &e->opt;
+	if (o->no_history || (!e->report && !o->check_config))
+		return;
+	char dir[PATH_MAX];
+	if (o->history_path)
+		statedir_dirname(o->history_path, dir, sizeof dir);
+	else
+		snprintf(dir, sizeof dir, "%s", o->state_dir);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+	const char *fs = "";
+	double share = 0;
+	if (stateless_ram_check(dir, o->history_max_mb, ram, &fs, &share) == 1)
+		log_msg(LOG_WARNING, "history: %s is in RAM (%s): --history-max-mb %g may take %.1f %%"
+			" of this host's memory (more than %.0f %%); on a stateless node use"
+			" --history-max-mb %.0f or less, or --no-history (elim.rank(8), STATELESS NODES)",
+			dir, fs, o->history_max_mb, 100 * share, 100 * STATELESS_RAM_SHARE,
+			floor(STATELESS_RAM_SHARE * (double)ram / 1048576.0));
+}
+
 /* The rank basis and the sources of the speed factor (host_speed.h),
  * said once: what the first record will use. */
 static enum elim_step setup_speed(struct elim *e)
@@ -444,6 +470,7 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 		}
 	}
 
+	check_history_in_ram(e);
 	if (setup_speed(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 	if (o->textfile_dir && access(o->textfile_dir, W_OK) < 0) {
@@ -642,6 +669,7 @@ enum elim_step elim_start(struct elim *e)
 
 	since_probe_init(&e->since);
 	probe_trigger_init(&e->trigger, &o->probe_trigger);
+	probe_hold_init(&e->hold);
 	e->have_levels_at_result = false;   /* no result yet: the period's probes come first */
 	if (o->once)
 		once_probe(e);
@@ -772,12 +800,43 @@ static void tick_derive(struct elim *e, uint64_t t)
 			e->have_levels_at_result = true;
 		}
 	}
-	if (e->probe.pid != 0 || !e->have_levels_at_result)
-		return;   /* a probe running already, or none in use yet */
+	if (e->probe.pid != 0 || !e->have_levels_at_result || e->hold.held)
+		return;   /* a probe running already, none in use yet, or held */
 	double then = model_score(m, e->levels_at_result, NULL, NULL);
 	double moved = fabs(expect - then) / PROBE_TRIGGER_SLOWDOWN;
 	if (probe_trigger_record(&e->trigger, moved, t, e->probe.started_ns))
 		probe_request(&e->probe, t);   /* the load moved and stayed moved */
+}
+
+/*
+ * The probe's hold (probe_hold.h): one stat(2) of --probe-hold-file, only
+ * while the probe runs and the file is set.  Its counts are features, so
+ * --explain shows them and the history keeps them (unknown without a file).
+ */
+static bool tick_hold(struct elim *e, uint64_t t)
+{
+	if (!e->probe.cfg.enabled)
+		return false;
+	struct timespec w;
+	clock_gettime(CLOCK_REALTIME, &w);
+	return probe_hold_check(&e->hold, &e->opt.probe_hold, t,
+				(int64_t)w.tv_sec * (int64_t)NSEC + w.tv_nsec);
+}
+
+static void hold_features(const struct elim *e, double *v)
+{
+	probe_hold_features(&e->hold, e->probe.cfg.enabled && e->opt.probe_hold.path != NULL, v);
+}
+
+/* Run the probe (after the record), unless held: then a due probe waits. */
+static void tick_probe(struct elim *e, bool held)
+{
+	uint64_t now = clock_now_ns();
+	struct probe *p = &e->probe;
+	if (!held)
+		probe_run(p, now);
+	else if (p->cfg.enabled && p->pid == 0 && now >= p->next_ns)
+		probe_hold_skip(&e->hold, now, p->cfg.interval);
 }
 
 /* The speed factor's source changed (a model with a speed line, the
@@ -864,11 +923,13 @@ enum elim_step elim_tick(struct elim *e)
 	if (got < 0)
 		return finish(e, 1);
 	bool fresh = got > 0;
+	bool held = tick_hold(e, t);
 	double rank = e->last_rank;
 	if (fresh) {
 		tick_derive(e, t);
 		if (e->opt.once)
 			once_use_probe(e, t);
+		hold_features(e, e->features);
 		if (host_speed_fill(&e->speed, &e->mw.current, e->features) > 0)
 			tick_speed_changed(e);
 		rank = host_speed_rank(model_rank(model_score(&e->mw.current, e->features, NULL, NULL)),
@@ -881,7 +942,7 @@ enum elim_step elim_tick(struct elim *e)
 	if (e->use_history && fresh)
 		recorder_append(&e->rec, (int64_t)time(NULL), e->features, rank, e->mw.current.id);
 	tick_observers(e, fresh);
-	probe_run(&e->probe, clock_now_ns());   /* after the record: never delays one */
+	tick_probe(e, held);   /* after the record: never delays one */
 	if (e->opt.count && emitted && ++e->ticks >= e->opt.count)
 		return finish(e, 0);
 	/* the next point of the grid after now: no drift, no bursts after a stall */

@@ -38,6 +38,7 @@
 #include "model_watch.h"
 #include "options.h"
 #include "probe.h"
+#include "probe_hold.h"
 #include "probe_trigger.h"
 #include "recorder.h"
 #include "sampling.h"
@@ -98,6 +99,7 @@ struct elim {
 	/* the tick */
 	struct since_probe since;
 	struct probe_trigger trigger;
+	struct probe_hold hold;        /* --probe-hold-file: held time, probes skipped */
 	double levels_at_result[FEAT_VECTOR_LEN]; /* the levels form of the record the result */
 	bool have_levels_at_result;               /* ... in use arrived in, once there is one */
 	double features[FEAT_VECTOR_LEN];

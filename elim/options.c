@@ -156,6 +156,12 @@ const struct options_row options_table[] = {
 	  "with --explain: print the explanation as JSON", NULL },
 	{ "textfile-dir", OPTK_STRING, OFF(textfile_dir), NULL, 0, 0, 0, "DIR",
 	  "each tick, write DIR/elim_rank.prom for node_exporter's textfile collector", NULL },
+	{ "probe-hold-file", OPTK_STRING, OFF(probe_hold.path), NULL, 0, 0, OPTF_LIVE, "FILE",
+	  "no probe starts while FILE exists (a parallel job's prolog creates it)", NULL },
+	{ "probe-hold-max-age", OPTK_DOUBLE, OFF(probe_hold.max_age), "21600", 60, 31536000, OPTF_LIVE,
+	  "SECONDS", "a hold file older than this is ignored (a lost epilog)", NULL },
+	{ "probe-baseline-file", OPTK_STRING, OFF(probe.baseline_path), NULL, 0, 0, 0, "FILE",
+	  "keep the probe's baseline in FILE (%h: the host name), not STATE-DIR/probe.baseline", NULL },
 	{ "model-dir", OPTK_STRING, OFF(model_dir), NULL, 0, 0, OPTF_LIVE, "DIR",
 	  "read DIR/canary/HOST.model, else DIR/GROUP.model (this host's group in group-map),"
 	  " else DIR/default.model, else the embedded model (instead of model)", NULL },

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "probe.h"
+#include "probe_hold.h"
 #include "probe_trigger.h"
 
 #define OPTIONS_LIST_MAX 32
@@ -66,6 +67,7 @@ struct elim_options {
 	long probe_nice;
 	struct probe_trigger_config probe_trigger; /* --probe-move-*; the rest derived */
 	long probe_move_max;
+	struct probe_hold_config probe_hold; /* --probe-hold-file, --probe-hold-max-age */
 	const char *pcap_interface;          /* traffic classes capture here */
 	struct options_list pcap_class;      /* "NAME=FILTER" */
 	struct options_list net_include;     /* interface globs */

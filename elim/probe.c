@@ -28,6 +28,7 @@
 #include "llc.h"
 #include "log.h"
 #include "probe.h"
+#include "stateless.h"
 
 #define SPEED_CPU_ITERS 150000      /* a speed unit: fixed arithmetic ... */
 #define SPEED_LINES 16384           /* ... and a fixed walk over PROBE_SPEED_BYTES */
@@ -377,8 +378,16 @@ int probe_init(struct probe *p, const struct probe_config *cfg, char *err, size_
 				    errlen);
 	if (prc < 0)
 		return prc;
-	if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
-	    (int)sizeof p->state_path)
+	if (cfg->baseline_path) {
+		/* stateless nodes: kept where the administrator says (stateless.h) */
+		char host[256] = "";
+		gethostname(host, sizeof host - 1);
+		int rc = stateless_path(cfg->baseline_path, host, p->state_path, sizeof p->state_path);
+		if (rc < 0)
+			return errmsg(err, errlen, rc, "probe-baseline-file '%s': %s", cfg->baseline_path,
+				       rc == -EINVAL ? "only %h and %% may follow a %" : "too long");
+	} else if (snprintf(p->state_path, sizeof p->state_path, "%s/probe.baseline", cfg->state_dir) >=
+		   (int)sizeof p->state_path)
 		return errmsg(err, errlen, -ENAMETOOLONG, "probe: state directory name too long");
 	if (!cfg->command) {
 		size_walk(p);

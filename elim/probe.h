@@ -74,6 +74,7 @@ struct probe_config {
 	const char *state_dir;  /* where probe.baseline lives */
 	const char *sysfs;      /* root of sysfs (NULL: /sys): the cache sizes, and where
 				 * --probe-cgroup auto looks for cgroup trees */
+	const char *baseline_path; /* probe.baseline elsewhere ("%h": the host name), or NULL */
 };
 
 /* One probe's times (s): the whole, and each part's two halves (built-in

@@ -346,7 +346,10 @@ int recorder_append(struct recorder *r, int64_t time_s, const double *features, 
 	row->time = time_s;
 	memcpy(row->features, features, sizeof row->features);
 	row->rank = rank;
-	snprintf(row->model_id, sizeof row->model_id, "%s", model_id ? model_id : "");
+	/* copied as it is, not formatted: this is the tick's path */
+	size_t idlen = model_id ? strnlen(model_id, sizeof row->model_id - 1) : 0;
+	memcpy(row->model_id, model_id ? model_id : "", idlen);
+	row->model_id[idlen] = '\0';
 	r->count++;
 	/* the first row of a batch (the thread then sleeps until its time is
 	 * up), or a full batch, or no batching: wake the thread */

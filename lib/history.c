@@ -18,6 +18,8 @@
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	int slots[FEAT_VECTOR_LEN];     /* the feature slots with a column, in column order */
+	int nslots;
 	sqlite3_stmt *begin, *commit, *rollback;   /* for history_append_many */
 	struct feature_schema schema;   /* a copy: which slots have columns */
 	char path[4096];
@@ -169,22 +171,31 @@ static int migrate(struct history *h, int64_t from, char *err, size_t errlen)
 	return exec(h, "COMMIT", err, errlen);
 }
 
+/* "INSERT INTO samples (time, host, <features>, rank, model_id) VALUES
+ * (?, ...)" into sql (len bytes).  Returns 0 or -ENAMETOOLONG. */
+static int insert_sql(const struct history *h, char *sql, size_t len)
+{
+	size_t off = 0;
+	off += (size_t)snprintf(sql + off, len - off, "INSERT INTO samples (time, host");
+	for (int k = 0; k < h->nslots && off < len; k++)
+		off += (size_t)snprintf(sql + off, len - off, ", %s", feature_name(&h->schema, h->slots[k]));
+	if (off < len)
+		off += (size_t)snprintf(sql + off, len - off, ", rank, model_id) VALUES (?, ?");
+	for (int i = 0; i < h->nslots + 2 && off < len; i++)
+		off += (size_t)snprintf(sql + off, len - off, ", ?");
+	if (off < len)
+		off += (size_t)snprintf(sql + off, len - off, ")");
+	return off < len ? 0 : -ENAMETOOLONG;
+}
+
 static int prepare_insert(struct history *h, char *err, size_t errlen)
 {
 	char sql[8192];
-	size_t off = 0;
-	off += (size_t)snprintf(sql + off, sizeof sql - off, "INSERT INTO samples (time, host");
-	int n = 0;
+	h->nslots = 0;
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++)
-		if (feature_name(&h->schema, i)) {
-			off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", feature_name(&h->schema, i));
-			n++;
-		}
-	off += (size_t)snprintf(sql + off, sizeof sql - off, ", rank, model_id) VALUES (?, ?");
-	for (int i = 0; i < n + 2; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?");
-	off += (size_t)snprintf(sql + off, sizeof sql - off, ")");
-	if (off >= sizeof sql)
+		if (feature_name(&h->schema, i))
+			h->slots[h->nslots++] = i;
+	if (insert_sql(h, sql, sizeof sql) < 0)
 		return errmsg(err, errlen, -ENAMETOOLONG, "%s: insert too long", h->path);
 	int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->insert, NULL);
 	if (rc == SQLITE_OK)
@@ -341,21 +352,20 @@ int history_append_many(struct history *h, const struct history_row *rows, size_
 	return 0;
 }
 
-int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen)
+/* Bind row to the insert's parameters: every one of them, so no value of
+ * the row before survives (no sqlite3_clear_bindings needed), the
+ * features straight from their slots (no lookup by name per row). */
+static void bind_row(const struct history *h, sqlite3_stmt *st, const struct history_row *row)
 {
-	sqlite3_stmt *st = h->insert;
 	int col = 1;
 	sqlite3_bind_int64(st, col++, row->time);
 	sqlite3_bind_text(st, col++, row->host, -1, SQLITE_STATIC);
-	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
-		if (feature_name(&h->schema, i) == NULL)
-			continue;   /* an unbound slot: not read */
-		double v = row->features[i];
+	for (int k = 0; k < h->nslots; k++, col++) {
+		double v = row->features[h->slots[k]];
 		if (isfinite(v))
 			sqlite3_bind_double(st, col, v);
 		else
 			sqlite3_bind_null(st, col);
-		col++;
 	}
 	if (isfinite(row->rank))
 		sqlite3_bind_double(st, col++, row->rank);
@@ -365,9 +375,14 @@ int history_append(struct history *h, const struct history_row *row, char *err, 
 		sqlite3_bind_text(st, col++, row->model_id, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, col++);
+}
+
+int history_append(struct history *h, const struct history_row *row, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = h->insert;
+	bind_row(h, st, row);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return errmsg(err, errlen, history_sqlite_code(rc), "%s: append failed: %s",
 			       h->path, sqlite3_errstr(rc));

@@ -19,6 +19,7 @@ SERIAL_TESTS = \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
 	test_snapshot test_packages test_scope_cgroup test_probe_cgroup test_turnaround \
+	test_probe_hold test_stateless \
 	test_model_group
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
@@ -82,6 +83,7 @@ TESTS_C = \
 	tests/test_compat tests/test_snapshot tests/test_packages \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
 	tests/test_llc \
+	tests/test_probe_hold tests/test_stateless \
 	tests/test_model_group
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
@@ -170,6 +172,10 @@ tests_test_probe_trigger_CFLAGS = $(TEST_CFLAGS)
 tests_test_probe_trigger_LDADD = $(TEST_ELIM_LIBS)
 tests_test_terminal_CFLAGS = $(TEST_CFLAGS)
 tests_test_terminal_LDADD = $(TEST_ELIM_LIBS)
+tests_test_probe_hold_CFLAGS = $(TEST_CFLAGS)
+tests_test_probe_hold_LDADD = $(TEST_ELIM_LIBS)
+tests_test_stateless_CFLAGS = $(TEST_CFLAGS)
+tests_test_stateless_LDADD = $(TEST_ELIM_LIBS)
 
 # lib/: the clock, file-system helpers, the history's read side
 tests_test_clock_CFLAGS = $(TEST_CFLAGS)

@@ -64,6 +64,7 @@ static void t_fresh_tree(void **state)
 	static const char *const snippets[] = {
 		"README", "lsf.shared.openlava-3-4", "lsf.shared.lsf-openlava-2",
 		"lsf.cluster.lsf-openlava-2", "lsb.queues.special", "elim.rank.conf.example",
+		"lsb.queues.probe-hold",
 	};
 	for (size_t i = 0; i < sizeof snippets / sizeof snippets[0]; i++) {
 		snprintf(p, sizeof p, "%s%s/conf-snippets/%s", dest, data, snippets[i]);

@@ -673,18 +673,18 @@ static void test_explain_floor(void **state)
 	snprintf(model, sizeof model, "%s/low.model", dir);
 	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 0.5\n");
 	char *out = NULL;
-	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
-						       "--state-dir", dir, "--no-history", "--procfs", proc,
-						       NULL }, 60.0, &out, NULL);
+	int st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--no-probe", "--model",
+						       model, "--state-dir", dir, "--no-history", "--procfs",
+						       proc, NULL }, 60.0, &out, NULL);
 	assert_int_equal(st, 0);
 	assert_non_null(strstr(out, "floor 1.0000 (the model's sum 0.5000 is below idle)\n"));
 	assert_non_null(strstr(out, "slowdown 1.0000\nrank 100.0\n"));
 	assert_non_null(strstr(out, "probe_unit_seconds nan s"));   /* no baseline yet */
 	free(out);
 	tu_write(dir, "low.model", "elim-rank-model 1\nintercept 1.5\n");
-	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--model", model,
-						   "--state-dir", dir, "--no-history", "--procfs", proc,
-						   NULL }, 60.0, &out, NULL);
+	st = th_run(NULL, (const char *const[]){ "--once", "--explain", "--no-probe", "--model",
+						   model, "--state-dir", dir, "--no-history", "--procfs",
+						   proc, NULL }, 60.0, &out, NULL);
 	assert_int_equal(st, 0);
 	assert_null(strstr(out, "floor"));
 	assert_non_null(strstr(out, "rank 150.0\n"));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "probe_hold.h"
 #include "sampling.h"
 #include "since_probe.h"
 #include "host_speed.h"
@@ -385,8 +386,24 @@ static void test_feature_sources(void **state)
 			filled_by[f]++;
 	}
 
+	/* hold: what probe_hold_features writes */
+	struct probe_hold ph;
+	probe_hold_init(&ph);
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++)
+		v[f] = NAN;
+	probe_hold_features(&ph, true, v);
+	bool hold_wrote[FEAT_VECTOR_LEN];
+	for (int f = 0; f < FEAT_VECTOR_LEN; f++) {
+		hold_wrote[f] = !isnan(v[f]);
+		if (hold_wrote[f])
+			filled_by[f]++;
+	}
+
 	for (int f = 0; f < FEAT_COUNT; f++) {
 		const struct feature_info *fi = feature_info(f);
+		if (hold_wrote[f] != (strcmp(fi->source, "hold") == 0))
+			fail_msg("%s: source '%s', %s by probe_hold_features", fi->name, fi->source,
+				 hold_wrote[f] ? "written" : "not written");
 		if (basis_wrote[f] != (strcmp(fi->source, "basis") == 0))
 			fail_msg("%s: source '%s', %s by host_speed_fill", fi->name, fi->source,
 				 basis_wrote[f] ? "written" : "not written");

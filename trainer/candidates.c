@@ -83,6 +83,8 @@ int candidates_default(bool all_features, const struct feature_schema *schema,
 			if (f == FEAT_host_speed_factor)
 				continue;   /* the rank basis's factor, applied after the model
 					     * (elim/host_speed.h): a term on it would count it twice */
+			if (f == FEAT_probe_held_total || f == FEAT_probe_skipped_total)
+				continue;   /* counters of the elim's own hold (probe_hold.h), not load */
 			struct model_term t = { .kind = TERM_FEATURE, .a = f, .scale = 1.0 };
 			add_term(terms, n, &t);
 		}
