@@ -52,7 +52,8 @@ int promote_group_of(const char *text, size_t len, char *group, size_t size)
 			if (vn >= 64 || vn >= size || v[0] == '.')
 				return -ENOENT;
 			for (size_t i = 0; i < vn; i++)
-				if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
+				if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' &&
+				    v[i] != '_')
 					return -ENOENT;
 			memcpy(group, v, vn);
 			group[vn] = '\0';
