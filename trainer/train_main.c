@@ -55,13 +55,6 @@ static int fail(const char *msg, int status)
 	return status;
 }
 
-/* fail() once the histories are expanded (main releases them). */
-static int stop(const char *msg, char **files, size_t nfiles, int status)
-{
-	(void)files, (void)nfiles;
-	return fail(msg, status);
-}
-
 /* The command line and the candidate terms.  Returns -1 to go on, else the exit status. */
 static int setup(int argc, char **argv, struct train_cli *c, struct feature_schema *schema,
 		 struct model_term *terms)
@@ -177,7 +170,7 @@ static int write_partial(const struct train_cli *c, struct train_result *r, uint
 	free(f);
 	train_result_free(r);
 	if (rc < 0)
-		return stop(err, files, nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
+		return fail(err, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
 	return EXIT_OK;
 }
 
@@ -195,7 +188,7 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 	uint64_t rows;
 	int rc = extract_write(&c->train.spec, extra, files, nfiles, c->extract, &rows, err, sizeof err);
 	if (rc < 0)
-		return stop(err, files, nfiles, EXIT_FAIL);
+		return fail(err, EXIT_FAIL);
 	printf("rows extracted: %llu\nextract written: %s\n", (unsigned long long)rows, c->extract);
 	return EXIT_OK;
 }
@@ -284,7 +277,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	if (c->terms == NULL) {
 		if (candidates_drop_unknown(&o->spec, files, nfiles, local, &o->spec.n_terms,
 					    dropped, &ndropped, err, sizeof err) < 0) {
-			rc = stop(err, files, nfiles, EXIT_FAIL);
+			rc = fail(err, EXIT_FAIL);
 			goto out;
 		}
 		candidates_report_dropped(stdout, o->spec.schema, dropped, ndropped, o->select);
@@ -300,7 +293,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		    (c->speed_groups && hostmap_load(c->speed_groups, &groups, err, sizeof err) < 0) ||
 		    acct_labels_attach(&ao, files, nfiles, &o->spec, &acct, sp, err,
 				       sizeof err) < 0) {
-			rc = stop(err, files, nfiles, EXIT_FAIL);
+			rc = fail(err, EXIT_FAIL);
 			goto out;
 		}
 		acct_report(&acct, stdout);
@@ -327,7 +320,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		nlearned = report_speeds(sp, c->speed_groups ? &groups : NULL, learned);
 	if (rc < 0) {
 		train_result_free(&r);
-		rc = stop(err, files, nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
+		rc = fail(err, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
 		goto out;
 	}
 	struct report_info info = { .label = o->spec.label, .nfiles = nfiles,
