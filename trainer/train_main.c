@@ -7,8 +7,9 @@
  * decision (replace), the labels from job accounting and the speeds
  * learned from it (acct_labels, acct_speed), the speed lines carried and
  * learned (speed_lines), the run (train), the reports (report,
- * report_html) and the model's provenance (provenance); it maps their
- * results to the exit statuses.
+ * report_html) and the model's provenance (provenance); with --group-by
+ * one such run per host group (group_split), and --promote (promote); it
+ * maps their results to the exit statuses.
  */
 #include "config.h"
 
