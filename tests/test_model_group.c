@@ -394,7 +394,8 @@ static void put_model(const char *rel, double intercept)
 	assert_int_equal(rename(tmp, path), 0);
 }
 
-/* elim.rank --once (or --check-config / --explain: extra) as host with the
+/* elim.rank --once (or --check-config, --explain, --json: --explain --json:
+ * extra) as host with the
  * models of dir/md; returns the exit status, *out and *err its output. */
 static int elim_once(const char *host, const char *extra, const char *map, char **out,
 		     char **err)
@@ -409,9 +410,11 @@ static int elim_once(const char *host, const char *extra, const char *map, char 
 		argv[n++] = "--group-map";
 		argv[n++] = gm;
 	}
-	if (extra && strcmp(extra, "--explain") == 0) {
+	if (extra && (strcmp(extra, "--explain") == 0 || strcmp(extra, "--json") == 0)) {
 		argv[n++] = "--explain";
 		argv[n++] = "--once";
+		if (strcmp(extra, "--json") == 0)
+			argv[n++] = "--json";
 	} else {
 		argv[n++] = extra ? extra : "--once";
 	}
@@ -468,6 +471,12 @@ static void test_elim_picks(void **state)
 	assert_non_null(strstr(out, "\n# model: "));
 	assert_non_null(strstr(out, "/md/fast.model (id "));
 	assert_non_null(strstr(out, "# model source: model-dir "));
+	free(out), free(err);
+	/* and as JSON notes */
+	assert_int_equal(elim_once("fast0", "--json", "groups.map", &out, &err), 0);
+	assert_non_null(strstr(out, "\"model\": \""));
+	assert_non_null(strstr(out, "/md/fast.model (id "));
+	assert_non_null(strstr(out, "\"model_source\": \"model-dir "));
 	free(out), free(err);
 
 	/* a canary model for this host, by its short name, before its group's */
