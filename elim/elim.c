@@ -131,8 +131,9 @@ static void log_model(enum model_watch_result r, const struct model_watch *w,
 	if (r == MODEL_LOADED)
 		log_msg(LOG_INFO, "model: using %s (id %s)", w->path, w->current.id);
 	else if (r == MODEL_REJECTED)
-		log_msg(LOG_ERR, "%s; keeping model %s",
-			model_problem(buf, sizeof buf, w->path, err), w->current.id);
+		log_msg(LOG_ERR, "%s; using %s (id %s)",
+			model_problem(buf, sizeof buf, w->tried, err),
+			w->from_file ? w->path : "the embedded model", w->current.id);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -274,7 +275,7 @@ static enum elim_step setup_model(struct elim *e)
 	if (mr == MODEL_REJECTED && (o->model_path || o->check_config)) {
 		/* the default path is optional: the running elim keeps the
 		 * embedded model, but a check says what it would complain of */
-		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, e->mw.path, &merr));
+		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, e->mw.tried, &merr));
 		return finish(e, config_status(e));
 	}
 	if (o->model_dir)

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "model_watch.h"
@@ -19,8 +20,8 @@ void model_watch_set_paths(struct model_watch *w, const char *const *paths, size
 	for (size_t i = 0; i < npaths; i++)
 		w->paths[i] = paths[i];
 	w->npaths = npaths;
-	w->path = npaths ? paths[0] : NULL;
-	w->have_stat = false;
+	w->tried = NULL;
+	w->have_stat = false;   /* the model in use and its file's name stay */
 }
 
 enum model_watch_result model_watch_init(struct model_watch *w, const char *const *paths,
@@ -35,6 +36,28 @@ enum model_watch_result model_watch_init(struct model_watch *w, const char *cons
 	return model_watch_check(w, true, err);
 }
 
+/* Load path into w->spare: 0, or -1 with err (trust refusal or parse error). */
+static int load(struct model_watch *w, const char *path, struct model_error *err)
+{
+	if (w->trust && trust_check_file(w->trust, path, "model", err->msg, sizeof err->msg) < 0) {
+		err->line = 0;
+		return -1;
+	}
+	return model_load_file(path, w->schema, &w->spare, err) < 0 ? -1 : 0;
+}
+
+/* Use w->spare, loaded from path: LOADED, or UNCHANGED when it is the model in use. */
+static enum model_watch_result use(struct model_watch *w, const char *path)
+{
+	bool same = w->from_file && strcmp(w->path_buf, path) == 0 &&
+		    strcmp(w->spare.id, w->current.id) == 0;
+	w->current = w->spare;
+	w->from_file = true;
+	snprintf(w->path_buf, sizeof w->path_buf, "%s", path);
+	w->path = w->path_buf;
+	return same ? MODEL_UNCHANGED : MODEL_LOADED;
+}
+
 enum model_watch_result model_watch_check(struct model_watch *w, bool force,
 					  struct model_error *err)
 {
@@ -44,24 +67,20 @@ enum model_watch_result model_watch_check(struct model_watch *w, bool force,
 		i++;
 	if (i == w->npaths)
 		return MODEL_UNCHANGED;   /* no file (yet): keep what we have */
-	bool moved = w->paths[i] != w->path;   /* another candidate is now the first */
-	if (moved) {
-		w->path = w->paths[i];
+	if (w->paths[i] != w->tried)  /* another candidate is now the first */
 		force = true;
-	}
 	if (!force && w->have_stat && same_file(&st, &w->st))
 		return MODEL_UNCHANGED;
+	w->tried = w->paths[i];
 	w->st = st;
 	w->have_stat = true;
-	if (w->trust && trust_check_file(w->trust, w->path, "model", err->msg, sizeof err->msg) < 0) {
-		err->line = 0;
-		return MODEL_REJECTED;
+	if (load(w, w->tried, err) == 0)
+		return use(w, w->tried);
+	/* the embedded model in use: the next candidate that loads instead */
+	for (size_t j = i + 1; !w->from_file && j < w->npaths; j++) {
+		struct model_error ignored;
+		if (stat(w->paths[j], &st) == 0 && load(w, w->paths[j], &ignored) == 0)
+			use(w, w->paths[j]);
 	}
-	if (model_load_file(w->path, w->schema, &w->spare, err) < 0)
-		return MODEL_REJECTED;
-	if (w->from_file && !moved && strcmp(w->spare.id, w->current.id) == 0)
-		return MODEL_UNCHANGED;
-	w->current = w->spare;
-	w->from_file = true;
-	return MODEL_LOADED;
+	return MODEL_REJECTED;
 }

@@ -7,14 +7,18 @@
  * file appears, changes (inode, size or mtime) or another candidate becomes
  * the first existing one, it is parsed into a spare model and swapped in
  * only if it parses; otherwise the previous model stays and the error is
- * returned once per change.  When no candidate exists, the model in use
- * stays (at start: the embedded default model).  With a trust policy (lib/trust.h), a file the policy
+ * returned once per change.  While the model in use is the embedded one
+ * (at start), a candidate that does not load falls through to the next
+ * that does, so a bad canary or group model at start gives the group's or
+ * the default model, not the embedded one.  When no candidate exists, the
+ * model in use stays.  With a trust policy (lib/trust.h), a file the policy
  * refuses (as root: writable by others, or owned by an untrusted user) is
  * treated like one that does not parse: rejected, previous model kept.
  */
 #ifndef ELIM_RANK_MODEL_WATCH_H
 #define ELIM_RANK_MODEL_WATCH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 
@@ -26,7 +30,10 @@
 struct model_watch {
 	const char *paths[MODEL_WATCH_MAX_PATHS];  /* not owned: the candidates, in order */
 	size_t npaths;
-	const char *path;          /* the candidate last tried (one of paths), else paths[0] */
+	const char *path;          /* the file the current model came from (path_buf), or
+				      NULL: the embedded one */
+	char path_buf[PATH_MAX];
+	const char *tried;         /* the candidate last tried (one of paths), or NULL */
 	const struct feature_schema *schema;  /* not owned, may be NULL: static features only */
 	struct model current;
 	struct model spare;
@@ -39,7 +46,8 @@ struct model_watch {
 enum model_watch_result {
 	MODEL_UNCHANGED = 0,
 	MODEL_LOADED = 1,          /* a new model from the file is in use */
-	MODEL_REJECTED = 2,        /* the file changed but did not load: err says why */
+	MODEL_REJECTED = 2,        /* the file changed but did not load: err says why
+				      (about tried; path may name a fallback now in use) */
 };
 
 /*

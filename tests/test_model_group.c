@@ -489,6 +489,19 @@ static void test_elim_picks(void **state)
 	assert_float_equal(rank_of(out), 150.0, 0.01);   /* not fast0's */
 	free(out), free(err);
 
+	/* a canary that does not parse, at start: said, and its group's model used */
+	tu_write(dir, "md/canary/fast1.model", "elim-rank-model 1\nbroken line\n");
+	assert_int_equal(elim_once("fast1", NULL, "groups.map", &out, &err), 0);
+	assert_float_equal(rank_of(out), 150.0, 0.01);
+	assert_non_null(strstr(err, "/md/canary/fast1.model:2: "));
+	assert_non_null(strstr(err, "; using "));
+	assert_non_null(strstr(strstr(err, "; using "), "/md/fast.model (id "));
+	free(out), free(err);
+	assert_int_equal(elim_once("fast1", "--explain", "groups.map", &out, &err), 0);
+	assert_non_null(strstr(out, "# model: "));
+	assert_non_null(strstr(strstr(out, "# model: "), "/md/fast.model (id "));
+	free(out), free(err);
+
 	/* none of them: the embedded default, said */
 	tu_system("rm -f '%s'/md/*.model '%s'/md/canary/*.model", dir, dir);
 	assert_int_equal(elim_once("fast0", "--check-config", "groups.map", &out, &err), 0);
