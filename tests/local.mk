@@ -19,7 +19,7 @@ SERIAL_TESTS = \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
 	test_snapshot test_packages test_scope_cgroup test_probe_cgroup test_turnaround \
-	test_probe_hold test_stateless \
+	test_probe_hold test_stateless test_host_speed_cgroup \
 	test_model_group
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
@@ -82,7 +82,7 @@ TESTS_C = \
 	tests/test_speed_lines tests/test_acct_speed tests/test_hostmap \
 	tests/test_compat tests/test_snapshot tests/test_packages \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
-	tests/test_llc \
+	tests/test_llc tests/test_host_speed_cgroup \
 	tests/test_probe_hold tests/test_stateless \
 	tests/test_model_group
 if HAVE_LIBSENSORS
@@ -254,3 +254,7 @@ tests_test_snapshot_LDADD = $(TEST_LIBS)
 # the RPM and the Debian package from the dist tarball (heavy)
 tests_test_packages_CFLAGS = $(TEST_CFLAGS)
 tests_test_packages_LDADD = $(TEST_LIBS)
+
+# issue 15's done-criterion: --once under a real 50 % CPU quota, both bases
+tests_test_host_speed_cgroup_CFLAGS = $(TEST_CFLAGS)
+tests_test_host_speed_cgroup_LDADD = $(TEST_ELIM_LIBS)

@@ -370,7 +370,15 @@ static void test_cpuset_hog_inside(void **state)
 	SKIP_UNLESS(make_hog_cg(hcg, why, sizeof why), why);
 	char *idle = run_elim(in, "auto");
 	hog(-1, (const char *const[]){ set, hcg, NULL });   /* inside: on CPU 0 by its cpuset */
+	/* a machine loaded by others can take the hog's CPU for a whole
+	 * interval: up to 3 runs, the first that sees the hog counts (a scope
+	 * that does not count it fails all 3) */
 	char *busy = run_elim(in, "auto");
+	for (int k = 1; k < 3 && last_value(busy, "cpu_groups_per_core") < 1.0; k++) {
+		show("auto in a cpuset of CPU 0, hog inside (again: not seen)", busy);
+		free(busy);
+		busy = run_elim(in, "auto");
+	}
 	show("auto in a cpuset of CPU 0, idle", idle);
 	show("auto in a cpuset of CPU 0, hog inside", busy);
 	assert_float_equal(last_value(idle, "cpu_groups_per_core"), 0, 1e-9);

@@ -34,8 +34,11 @@ static int predict(void *vctx, const struct dataset_row *row)
 	double s = NAN;
 	for (size_t i = lo; i < set->n && set->jobs[i].row_time == row->time &&
 	     strcmp(row_host(&set->jobs[i]), row->host) == 0; i++) {
+		/* the fitted linear model's own prediction: the floor at idle
+		 * (model_score) is the elim's rule for the rank, and floored
+		 * predictions would bias the host effects refitted to them */
 		if (isnan(s))
-			s = model_score(c->m, row->feat, NULL, NULL);
+			s = model_sum(c->m, row->feat, NULL, NULL);
 		set->jobs[i].pred = s;
 	}
 	return 0;
