@@ -131,8 +131,9 @@ static void log_model(enum model_watch_result r, const struct model_watch *w,
 	if (r == MODEL_LOADED)
 		log_msg(LOG_INFO, "model: using %s (id %s)", w->path, w->current.id);
 	else if (r == MODEL_REJECTED)
-		log_msg(LOG_ERR, "%s; keeping model %s",
-			model_problem(buf, sizeof buf, w->path, err), w->current.id);
+		log_msg(LOG_ERR, "%s; using %s (id %s)",
+			model_problem(buf, sizeof buf, w->tried, err),
+			w->from_file ? w->path : "the embedded model", w->current.id);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -164,12 +165,33 @@ static void lim_interval(struct elim_options *o, bool under_lim)
 	}
 }
 
-static void model_path_from(char *buf, size_t len, const struct elim_options *o)
+/* The model files this host reads (model_source.h) into e->msrc, kept as
+ * they were when the settings do not give any: returns 0 or -1 (err). */
+static int model_source_from(struct elim *e, const struct elim_options *o, char *err,
+			     size_t errlen)
 {
-	if (o->model_path)
-		snprintf(buf, len, "%s", o->model_path);
+	static struct model_source fresh;
+	const char *host = o->lsf_host_name ? o->lsf_host_name : e->host;
+	if (model_source_resolve(&fresh, o->model_path, o->model_dir, o->group_map, host, err,
+				 errlen) < 0)
+		return -1;
+	e->msrc = fresh;
+	for (size_t i = 0; i < e->msrc.n; i++)
+		e->msrc.list[i] = e->msrc.paths[i];
+	return 0;
+}
+
+/* "PATH (id ID)" or "embedded default (no PATH)": the model in use. */
+static const char *model_in_use(const struct elim *e, char *buf, size_t len)
+{
+	if (e->mw.from_file)
+		snprintf(buf, len, "%s (id %s)", e->mw.path, e->mw.current.id);
+	else if (e->msrc.n == 1)
+		snprintf(buf, len, "embedded default (no %s)", e->msrc.paths[0]);
 	else
-		snprintf(buf, len, "%s/rank.model", PKGSYSCONFDIR);
+		snprintf(buf, len, "embedded default (id %s; none of %s ... %s)", e->mw.current.id,
+			 e->msrc.paths[0], e->msrc.paths[e->msrc.n - 1]);
+	return buf;
 }
 
 /* The options: a bad command line or file ends it here, on stderr. */
@@ -240,28 +262,32 @@ static enum elim_step setup_model(struct elim *e)
 	char buf[PATH_MAX + 300];
 	struct model_error merr;
 
-	model_path_from(e->model_path, sizeof e->model_path, o);
+	if (model_source_from(e, o, buf, sizeof buf) < 0) {
+		refuse(e, "%s", buf);
+		return finish(e, config_status(e));
+	}
 	if (o->model_path && access(o->model_path, R_OK) < 0) {
 		log_msg(LOG_ERR, "model: %s: %s", o->model_path, strerror(errno));
 		return finish(e, config_status(e));
 	}
-	enum model_watch_result mr = model_watch_init(&e->mw, e->model_path, &e->schema,
+	enum model_watch_result mr = model_watch_init(&e->mw, e->msrc.list, e->msrc.n, &e->schema,
 							      &e->trust, &merr);
 	if (mr == MODEL_REJECTED && (o->model_path || o->check_config)) {
 		/* the default path is optional: the running elim keeps the
 		 * embedded model, but a check says what it would complain of */
-		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, e->model_path, &merr));
+		log_msg(LOG_ERR, "%s", model_problem(buf, sizeof buf, e->mw.tried, &merr));
 		return finish(e, config_status(e));
 	}
+	if (o->model_dir)
+		log_msg(LOG_INFO, "model: %s", e->msrc.why);
 	log_model(mr, &e->mw, &merr);
 	if (!e->mw.from_file)
 		log_msg(LOG_INFO, "model: using the embedded default model (id %s)",
 			e->mw.current.id);
 	if (o->check_config) {
-		if (e->mw.from_file)
-			printf("# model: %s (id %s)\n", e->model_path, e->mw.current.id);
-		else
-			printf("# model: embedded default (no %s)\n", e->model_path);
+		if (o->model_dir)
+			printf("# model source: %s\n", e->msrc.why);
+		printf("# model: %s\n", model_in_use(e, buf, sizeof buf));
 	}
 	return ELIM_GO_ON;
 }
@@ -420,6 +446,9 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 		refuse(e, "--trusted-users: %s", err);
 		return finish(e, usage_status(e));
 	}
+	if (gethostname(e->host, sizeof e->host) < 0)
+		snprintf(e->host, sizeof e->host, "unknown");
+	e->host[sizeof e->host - 1] = '\0';
 	if (setup_model(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 
@@ -443,9 +472,6 @@ enum elim_step elim_setup(struct elim *e, int argc, char **argv)
 	}
 
 	check_history_in_ram(e);
-	if (gethostname(e->host, sizeof e->host) < 0)
-		snprintf(e->host, sizeof e->host, "unknown");
-	e->host[sizeof e->host - 1] = '\0';
 	if (setup_speed(e) == ELIM_EXIT)
 		return ELIM_EXIT;
 	if (o->textfile_dir && access(o->textfile_dir, W_OK) < 0) {
@@ -692,7 +718,11 @@ static void explain_preface(const struct elim *e, char *buf, size_t len)
 {
 	char d[3 * PATH_MAX];
 	host_speed_describe(&e->speed, &e->mw.current, e->features, d, sizeof d);
-	int n = snprintf(buf, len, "# scope: %s\n", e->scope.why);
+	char m[2 * PATH_MAX];
+	int n = snprintf(buf, len, "# scope: %s\n# model: %s\n", e->scope.why,
+			 model_in_use(e, m, sizeof m));
+	if (n >= 0 && (size_t)n < len && e->opt.model_dir)
+		n += snprintf(buf + n, len - (size_t)n, "# model source: %s\n", e->msrc.why);
 	if (n >= 0 && (size_t)n < len && e->probe.place.running[0])
 		n += snprintf(buf + n, len - (size_t)n, "# probe cgroup: the last probe ran in %s\n",
 			      e->probe.place.running);
@@ -832,7 +862,7 @@ static void textfile_values_from(struct textfile_values *v, struct elim *e, uint
 		.features = e->features,
 		.schema = &e->schema,
 		.model = m,
-		.model_source = e->mw.from_file ? e->model_path : "embedded",
+		.model_source = e->mw.from_file ? e->mw.path : "embedded",
 		.probe_seconds = p->ntimes > 0 ? p->times[p->ntimes - 1] : NAN,
 		.probe_baseline_seconds = probe_baseline(p->times, p->ntimes),
 		.probe_age_seconds = isfinite(p->last.slowdown) && now_ns >= p->last_ns ?
@@ -963,7 +993,10 @@ void elim_reload(struct elim *e, int argc, char **argv)
 		} else if (wants_history(o) && e->report) {
 			e->use_history = start_history(e);
 		}
-		model_path_from(e->model_path, sizeof e->model_path, o);
+		if (model_source_from(e, o, err, sizeof err) < 0)
+			log_msg(LOG_ERR, "configuration: %s; keeping the model files read so far", err);
+		else
+			model_watch_set_paths(&e->mw, e->msrc.list, e->msrc.n);
 		uint64_t ni = (uint64_t)llround(o->interval * 1e9);
 		if (ni != e->interval_ns) {
 			e->interval_ns = ni;

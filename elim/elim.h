@@ -34,6 +34,7 @@
 #include "feature_set.h"
 #include "host_speed.h"
 #include "log.h"
+#include "model_source.h"
 #include "model_watch.h"
 #include "options.h"
 #include "probe.h"
@@ -76,7 +77,7 @@ struct elim {
 	struct feature_schema schema; /* the features, with the traffic classes bound */
 	struct traffic_config traffic;
 	struct trust trust;
-	char model_path[PATH_MAX];    /* watched by mw */
+	struct model_source msrc;     /* the candidates mw watches */
 	struct model_watch mw;
 	bool probe_ready;
 	struct probe probe;

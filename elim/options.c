@@ -162,6 +162,12 @@ const struct options_row options_table[] = {
 	  "SECONDS", "a hold file older than this is ignored (a lost epilog)", NULL },
 	{ "probe-baseline-file", OPTK_STRING, OFF(probe.baseline_path), NULL, 0, 0, 0, "FILE",
 	  "keep the probe's baseline in FILE (%h: the host name), not STATE-DIR/probe.baseline", NULL },
+	{ "model-dir", OPTK_STRING, OFF(model_dir), NULL, 0, 0, OPTF_LIVE, "DIR",
+	  "read DIR/canary/HOST.model, else DIR/GROUP.model (this host's group in group-map),"
+	  " else DIR/default.model, else the embedded model (instead of model)", NULL },
+	{ "group-map", OPTK_STRING, OFF(group_map), NULL, 0, 0, OPTF_LIVE, "FILE",
+	  "with model-dir: lines 'HOST GROUP' (a name or glob, then a name) giving this host's"
+	  " group, as for rank-train --group-by", NULL },
 	{ "help", OPTK_FLAG, OFF(help), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "show this help and exit", NULL },
 	{ "version", OPTK_FLAG, OFF(version), NULL, 0, 0, OPTF_CLI_ONLY, NULL,

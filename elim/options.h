@@ -80,6 +80,8 @@ struct elim_options {
 	const char *lsf_host_name;           /* NULL: the system host name */
 	bool json;                           /* --explain --json */
 	const char *textfile_dir;            /* node_exporter's textfile directory, or NULL */
+	const char *model_dir;               /* models per host group (model_source.h), or NULL */
+	const char *group_map;               /* with model_dir: hosts to groups, or NULL */
 
 	/* private (keep last): where the strings live, and which file was read ("" none) */
 	void *store_;

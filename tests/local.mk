@@ -19,7 +19,8 @@ SERIAL_TESTS = \
 	test_groups test_crosscheck test_pcap test_recorder test_tick_worker \
 	test_thermal test_cluster test_explain test_node_exporter \
 	test_snapshot test_packages test_scope_cgroup test_probe_cgroup test_turnaround \
-	test_probe_hold test_stateless test_host_speed_cgroup
+	test_probe_hold test_stateless test_host_speed_cgroup \
+	test_model_group
 
 # ELIM_RANK_SKIP_HEAVY=1 (set by .ci/sanitize, and by configure in
 # distcheck) makes heavy tests skip with a message (test_heavy_or_skip in
@@ -82,7 +83,8 @@ TESTS_C = \
 	tests/test_compat tests/test_snapshot tests/test_packages \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
 	tests/test_llc tests/test_host_speed_cgroup \
-	tests/test_probe_hold tests/test_stateless
+	tests/test_probe_hold tests/test_stateless \
+	tests/test_model_group
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -237,6 +239,8 @@ tests_test_acct_speed_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_acct_speed_LDADD = $(TEST_TRAINER_LIBS)
 tests_test_hostmap_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_hostmap_LDADD = $(TEST_TRAINER_LIBS)
+tests_test_model_group_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_model_group_LDADD = $(TEST_TRAINER_LIBS)
 
 # lib/compat.c: close_range answers ENOSYS through --wrap, as on kernel 4.18
 tests_test_compat_CFLAGS = $(TEST_CFLAGS)

@@ -504,6 +504,81 @@ static void test_rank_train_names_and_groups(void **state)
 	free(dir);
 }
 
+/* The model at path, or fail naming it. */
+static void load_or_fail(const char *path, struct model *m)
+{
+	struct model_error merr;
+	if (model_load_file(path, NULL, m, &merr) < 0)
+		fail_msg("%s: %d: %s", path, merr.line, merr.msg);
+}
+
+/*
+ * rank-train --group-by with --acct: each group's model (its labels, its
+ * learned speeds) is the one rank-train --acct on that group's histories
+ * alone writes, and the default model the one on all of them: the same
+ * numbers, the same speed lines.
+ */
+static void test_group_by_acct(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), hist[3][600], acct[600], map[600], md[600], *text;
+	make_cluster(dir, false, hist, acct);
+	tu_write(dir, "groups.map", "fast0 older\nmid0 older\nslow0 newer\n");
+	snprintf(map, sizeof map, "%s/groups.map", dir);
+	snprintf(md, sizeof md, "%s/md", dir);
+	tu_system("mkdir -p '%s'", md);
+	const struct th_opts to = { .bin = getenv("TRAIN_BIN"), .err = TH_STDOUT };
+	assert_int_equal(th_run(&to, (const char *const[]){ "--acct", acct, "--terms", terms,
+		"--group-by", map, "--output", md, hist[0], hist[1], hist[2], NULL }, 300.0,
+		&text, NULL), 0);
+	assert_non_null(strstr(text, "== group older: 2 files, 2 hosts\n"));
+	assert_non_null(strstr(text, "== group newer: 1 files, 1 hosts\n"));
+	free(text);
+	static const char *names[] = { "older", "newer", "default" };
+	for (int g = 0; g < 3; g++) {
+		char alone[700], grouped[700];
+		snprintf(alone, sizeof alone, "%s/%s-alone.model", dir, names[g]);
+		snprintf(grouped, sizeof grouped, "%s/%s.model", md, names[g]);
+		const char *argv[10] = { "--acct", acct, "--terms", terms, "--output", alone };
+		int n = 6;
+		if (g == 0)
+			argv[n++] = hist[0], argv[n++] = hist[1];
+		else if (g == 1)
+			argv[n++] = hist[2];
+		else
+			argv[n++] = hist[0], argv[n++] = hist[1], argv[n++] = hist[2];
+		argv[n] = NULL;
+		assert_int_equal(th_run(&to, argv, 300.0, &text, NULL), 0);
+		free(text);
+		static struct model a, b;
+		load_or_fail(alone, &a);
+		load_or_fail(grouped, &b);
+		assert_int_equal(a.n_terms, b.n_terms);
+		assert_true(fabs(a.intercept - b.intercept) <= 1e-9 * fabs(a.intercept));
+		for (size_t i = 0; i < a.n_terms; i++)
+			assert_true(fabs(a.terms[i].coef - b.terms[i].coef) <=
+				    1e-9 * fabs(a.terms[i].coef) + 1e-12);
+		assert_int_equal(a.n_speed, b.n_speed);
+		for (size_t i = 0; i < a.n_speed; i++) {
+			int k = model_speed_for(&b, a.speed[i].host);
+			assert_true(k >= 0);
+			assert_true(fabs(a.speed[i].factor - b.speed[k].factor) <= 1e-9);
+		}
+		assert_string_equal(model_meta_get(&b, "group"), names[g]);
+	}
+	/* the two groups' models differ: each learned from its own hosts */
+	static struct model older, newer;
+	char p[700];
+	snprintf(p, sizeof p, "%s/older.model", md);
+	load_or_fail(p, &older);
+	snprintf(p, sizeof p, "%s/newer.model", md);
+	load_or_fail(p, &newer);
+	assert_int_equal(older.n_speed, 2);
+	assert_int_equal(newer.n_speed, 1);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_rank_train_learns_speed),
 		cmocka_unit_test(test_rank_train_names_and_groups),
 		cmocka_unit_test(test_refit_never_idle),
+		cmocka_unit_test(test_group_by_acct),
 	};
 	return TU_RUN(tests);
 }

@@ -1,5 +1,5 @@
 /*
- * test_hostmap: host-map files (trainer/hostmap.c) and the join of jobs to
+ * test_hostmap: host-map files (lib/hostmap.c) and the join of jobs to
  * samples by host name (trainer/acct_join.c): domains stripped on either
  * side, --host-map for other names, one ordered pass per history; real
  * files, real SQLite histories, the real binary.

@@ -209,7 +209,7 @@ static void model_watch_keeps_previous(void **state)
 	need_root();
 	static struct model_watch w;
 	struct model_error err;
-	assert_int_equal(model_watch_init(&w, f->path, NULL, &f->trust, &err), MODEL_LOADED);
+	assert_int_equal(model_watch_init(&w, (const char *const[]){ f->path }, 1, NULL, &f->trust, &err), MODEL_LOADED);
 	char id_a[sizeof w.current.id];
 	memcpy(id_a, w.current.id, sizeof id_a);
 	assert_true(w.current.intercept == 1.0);

@@ -7,14 +7,18 @@
  * decision (replace), the labels from job accounting and the speeds
  * learned from it (acct_labels, acct_speed), the speed lines carried and
  * learned (speed_lines), the run (train), the reports (report,
- * report_html) and the model's provenance (provenance); it maps their
- * results to the exit statuses.
+ * report_html) and the model's provenance (provenance); with --group-by
+ * one such run per host group (group_split), and --promote (promote); it
+ * maps their results to the exit statuses.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
@@ -23,7 +27,10 @@
 #include "acct_refine.h"
 #include "candidates.h"
 #include "extract.h"
+#include "group_split.h"
+#include "hostmatch.h"
 #include "partial.h"
+#include "promote.h"
 #include "provenance.h"
 #include "replace.h"
 #include "snapshot.h"
@@ -47,13 +54,6 @@ static int fail(const char *msg, int status)
 {
 	fprintf(stderr, "rank-train: %s\n", msg);
 	return status;
-}
-
-/* fail() once the histories are expanded: release them too. */
-static int stop(const char *msg, char **files, size_t nfiles, int status)
-{
-	dataset_free_files(files, nfiles);
-	return fail(msg, status);
 }
 
 /* The command line and the candidate terms.  Returns -1 to go on, else the exit status. */
@@ -80,6 +80,16 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		if (snapshot_copy(c->snapshot, c->histories[0], 30000, err, sizeof err) < 0)
 			return fail(err, EXIT_FAIL);
 		printf("snapshot written: %s\n", c->histories[0]);
+		return EXIT_OK;
+	}
+	if (c->promote) {
+		static char done[16384];
+		int n = promote_run(c->promote, c->nhistories ? c->histories[0] : NULL, done,
+				    sizeof done, err, sizeof err);
+		fputs(done, stdout);
+		if (n < 0)
+			return fail(err, EXIT_FAIL);
+		printf("groups promoted: %d\n", n);
 		return EXIT_OK;
 	}
 	struct dataset_spec *s = &c->train.spec;
@@ -123,8 +133,9 @@ static int write_reports(const struct train_cli *c, const struct train_result *r
  * for the report, or NULL.  Returns 0, or -1 (said) when --incumbent's
  * FILE cannot be used.
  */
-static int load_incumbent(const struct train_cli *c, const struct feature_schema *schema,
-			  struct model *m, bool *have, uint64_t *id, const char **name)
+static int load_incumbent(const struct train_cli *c, const char *output,
+			  const struct feature_schema *schema, struct model *m, bool *have,
+			  uint64_t *id, const char **name)
 {
 	char err[1024] = "";
 	if (c->incumbent) {
@@ -133,13 +144,13 @@ static int load_incumbent(const struct train_cli *c, const struct feature_schema
 		*name = *have ? c->incumbent : NULL;
 		return 0;
 	}
-	*name = replace_load_installed(c->output, schema, m, have, err, sizeof err);
+	*name = replace_load_installed(output, schema, m, have, err, sizeof err);
 	if (err[0])
 		fprintf(stderr, "rank-train: warning: %s\n", err);
 	return 0;
 }
 
-/* --partial: the pass only, written as a factor file.  Releases files. */
+/* --partial: the pass only, written as a factor file. */
 static int write_partial(const struct train_cli *c, struct train_result *r, uint64_t inc_id,
 			 char **files, size_t nfiles)
 {
@@ -160,12 +171,11 @@ static int write_partial(const struct train_cli *c, struct train_result *r, uint
 	free(f);
 	train_result_free(r);
 	if (rc < 0)
-		return stop(err, files, nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
-	dataset_free_files(files, nfiles);
+		return fail(err, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
 	return EXIT_OK;
 }
 
-/* --extract: the rows and columns training needs, as a history.  Releases files. */
+/* --extract: the rows and columns training needs, as a history. */
 static int write_extract(const struct train_cli *c, const struct model *incumbent,
 			 char **files, size_t nfiles)
 {
@@ -179,9 +189,8 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 	uint64_t rows;
 	int rc = extract_write(&c->train.spec, extra, files, nfiles, c->extract, &rows, err, sizeof err);
 	if (rc < 0)
-		return stop(err, files, nfiles, EXIT_FAIL);
+		return fail(err, EXIT_FAIL);
 	printf("rows extracted: %llu\nextract written: %s\n", (unsigned long long)rows, c->extract);
-	dataset_free_files(files, nfiles);
 	return EXIT_OK;
 }
 
@@ -205,13 +214,13 @@ static size_t report_speeds(const struct acct_speed *sp, const struct hostmap *g
  * the good ones are carried; learned ones that do not fit beside them are
  * left out, and said).
  */
-static void set_speed_lines(const struct train_cli *c, struct model *m,
+static void set_speed_lines(const char *output, struct model *m,
 			    const struct model_speed *learned, size_t nlearned)
 {
 	static struct model_speed carried[MODEL_MAX_SPEED];
 	char err[1024];
 	size_t ncarried, ndropped, nleft;
-	if (speed_lines_read(c->output, carried, &ncarried, err, sizeof err) < 0)
+	if (speed_lines_read(output, carried, &ncarried, err, sizeof err) < 0)
 		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
 	speed_lines_set(m, learned, nlearned, carried, ncarried, &ndropped, &nleft);
 	if (nleft)
@@ -220,7 +229,263 @@ static void set_speed_lines(const struct train_cli *c, struct model *m,
 			MODEL_MAX_SPEED);
 	if (ncarried || nlearned)
 		printf("speed lines: %zu learned, %zu carried from %s (%zu replaced by learned ones)\n",
-		       nlearned - nleft, ncarried - ndropped, c->output, ndropped);
+		       nlearned - nleft, ncarried - ndropped, output, ndropped);
+}
+
+/*
+ * One run over files[0..nfiles) (not released here), its model written to
+ * output, or when to is not NULL to to[0..nto) instead (--canary: none,
+ * said, when nto is 0), with "meta group GROUP" when group is not NULL;
+ * output is the model compared with and whose speed lines are carried: the
+ * incumbent, the known-share filter on a copy of the terms,
+ * the labels, the fit or the --partial / --extract step, the reports and
+ * the replace decision.  Returns the exit status.
+ */
+static int fit_one(struct train_cli *c, const char *output, const char *group,
+		   const char *const *to, size_t nto, char **files, size_t nfiles)
+{
+	static struct model installed, m;
+	static struct acct_set acct;
+	static struct acct_speed speed;
+	static struct hostmap host_map, groups;
+	static struct model_speed learned[MODEL_MAX_SPEED];
+	static struct train_result r;
+	static struct model_term local[MODEL_MAX_TERMS];
+	size_t nlearned = 0;
+	struct train_opts *o = &c->train;
+	struct candidates_dropped dropped[MODEL_MAX_TERMS];
+	struct replace_decision d;
+	char err[1024];
+	size_t ndropped;
+	bool have;
+	int rc;
+
+	/* the candidates as setup() made them: the filter below drops from a copy */
+	const struct model_term *terms0 = o->spec.terms;
+	size_t n_terms0 = o->spec.n_terms;
+	memcpy(local, terms0, n_terms0 * sizeof local[0]);
+	o->spec.terms = local;
+	uint64_t inc_id = 0;
+	const char *inc_name;
+	if (load_incumbent(c, output, o->spec.schema, &installed, &have, &inc_id, &inc_name) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	o->incumbent = have ? &installed : NULL;
+	o->window_grid = c->partial || c->merge;
+	o->partial = c->partial != NULL;
+	o->drop_constant = c->terms == NULL;   /* default terms: leave out the mostly unknown */
+	if (c->terms == NULL) {
+		if (candidates_drop_unknown(&o->spec, files, nfiles, local, &o->spec.n_terms,
+					    dropped, &ndropped, err, sizeof err) < 0) {
+			rc = fail(err, EXIT_FAIL);
+			goto out;
+		}
+		candidates_report_dropped(stdout, o->spec.schema, dropped, ndropped, o->select);
+	}
+	struct acct_speed *sp = NULL;
+	if (c->acct) {
+		sp = c->no_learn_speed ? NULL : &speed;
+		struct acct_labels_opts ao = { .paths = c->acct_files, .npaths = c->nacct,
+					       .host_map = c->host_map ? &host_map : NULL,
+					       .groups = c->speed_groups ? &groups : NULL };
+		acct_class_parse(c->acct_class, &ao.key);   /* checked by the options */
+		if ((c->host_map && hostmap_load(c->host_map, &host_map, err, sizeof err) < 0) ||
+		    (c->speed_groups && hostmap_load(c->speed_groups, &groups, err, sizeof err) < 0) ||
+		    acct_labels_attach(&ao, files, nfiles, &o->spec, &acct, sp, err,
+				       sizeof err) < 0) {
+			rc = fail(err, EXIT_FAIL);
+			goto out;
+		}
+		acct_report(&acct, stdout);
+	}
+	if (c->partial) {
+		rc = write_partial(c, &r, inc_id, files, nfiles);
+		goto out;
+	}
+	if (c->extract) {
+		rc = write_extract(c, o->incumbent, files, nfiles);
+		goto out;
+	}
+	rc = c->merge ? partial_merge(o, files, nfiles, inc_id, &r, err, sizeof err)
+		: train_run(o, files, nfiles, &r, err, sizeof err);
+	for (unsigned k = 1; rc == 0 && sp && k < c->speed_rounds; k++) {
+		/* the alternating step (acct_refine.h), then the fit again */
+		train_to_model(&r, &m);
+		rc = acct_refine(&acct, sp, &m, &o->spec, files, nfiles, err, sizeof err);
+		train_result_free(&r);
+		if (rc == 0)
+			rc = train_run(o, files, nfiles, &r, err, sizeof err);
+	}
+	if (rc == 0 && sp)
+		nlearned = report_speeds(sp, c->speed_groups ? &groups : NULL, learned);
+	if (rc < 0) {
+		train_result_free(&r);
+		rc = fail(err, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
+		goto out;
+	}
+	struct report_info info = { .label = o->spec.label, .nfiles = nfiles,
+				    .incumbent_name = inc_name };
+	int status = write_reports(c, &r, &info);
+	train_to_model(&r, &m);
+	provenance_set(&m, &r, o->spec.label, files, nfiles, time(NULL));
+	replace_decide(&r, o->incumbent, o->spec.label, c->force, &d);
+	if (d.note[0])
+		printf("%s\n", d.note);
+	if (status != EXIT_OK) {
+		fail("no model written", status);
+	} else if (c->dry_run) {
+		printf("dry run: no model written\n");
+	} else if (d.keep) {
+		fprintf(stderr, "rank-train: not replacing %s: %s\n", output, d.why);
+		printf("model not written: the installed model does better\n");
+		status = EXIT_KEPT;
+	} else {
+		struct model_error merr;
+		set_speed_lines(output, &m, learned, nlearned);
+		if (group)
+			model_meta_set(&m, "group", group);
+		if (to && nto == 0)
+			printf("model not written: no --canary host in group %s\n", group);
+		for (size_t i = 0; i < (to ? nto : 1) && status == EXIT_OK; i++) {
+			const char *path = to ? to[i] : output;
+			if (model_save(&m, path, &merr) < 0)
+				status = fail(merr.msg, EXIT_FAIL);
+			else
+				printf("model written: %s%s\n", path, to ? " (canary)" : "");
+		}
+	}
+	train_result_free(&r);
+	rc = status;
+out:
+	/* the labels and speeds of this run: a --group-by run does the next group afresh */
+	if (c->acct) {
+		acct_free(&acct);
+		acct_speed_free(&speed);
+		hostmap_free(&host_map);
+		hostmap_free(&groups);
+		o->spec.label_fn = NULL;
+		o->spec.label_ctx = NULL;
+	}
+	o->spec.terms = terms0;
+	o->spec.n_terms = n_terms0;
+	return rc;
+}
+
+/* Of two exit statuses, the one to report: a failure, else no data, else kept. */
+static int worse(int a, int b)
+{
+	static const int order[] = { EXIT_OK, EXIT_KEPT, EXIT_DATA, EXIT_USAGE, EXIT_FAIL };
+	int ra = 0, rb = 0;
+	for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return ra >= rb ? a : b;
+}
+
+#define CANARY_MAX 256
+
+/* --canary HOSTS: the names, checked, into names (copied into buf). */
+static int canary_hosts(const char *list, char *buf, size_t buflen, const char **names,
+			size_t *n, char *err, size_t errlen)
+{
+	snprintf(buf, buflen, "%s", list);
+	*n = 0;
+	for (char *save = NULL, *h = strtok_r(buf, ", ", &save); h; h = strtok_r(NULL, ", ", &save)) {
+		if (!hostmatch_valid(h) || hostmatch_is_glob(h)) {
+			snprintf(err, errlen, "--canary: '%s' is not a host name (no globs: each"
+				 " canary host gets its own file)", h);
+			return -1;
+		}
+		if (*n == CANARY_MAX) {
+			snprintf(err, errlen, "--canary: more than %d hosts", CANARY_MAX);
+			return -1;
+		}
+		names[(*n)++] = h;
+	}
+	if (*n == 0) {
+		snprintf(err, errlen, "--canary: no host named");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One group's run: to DIR/GROUP.model, or with --canary to
+ * DIR/canary/HOST.model for each canary host in the group.
+ */
+static int run_group(struct train_cli *c, const struct hostmap *map, const char *group,
+		     const char *const *canary, size_t ncanary, char **files, size_t nfiles)
+{
+	static char paths[CANARY_MAX][PATH_MAX];
+	static const char *to[CANARY_MAX];
+	char path[PATH_MAX];
+	size_t nto = 0;
+	if (snprintf(path, sizeof path, "%s/%s.model", c->output, group) >= (int)sizeof path)
+		return fail("--output: path too long", EXIT_FAIL);
+	for (size_t i = 0; i < ncanary; i++) {
+		const char *g = hostmap_lookup(map, canary[i]);
+		if (strcmp(g ? g : GROUP_DEFAULT, group) != 0)
+			continue;
+		if (snprintf(paths[nto], sizeof paths[nto], "%s/canary/%s.model", c->output,
+			     canary[i]) >= (int)sizeof paths[nto])
+			return fail("--output: path too long", EXIT_FAIL);
+		to[nto] = paths[nto];
+		nto++;
+	}
+	return fit_one(c, path, group, c->canary ? to : NULL, nto, files, nfiles);
+}
+
+/*
+ * --group-by: one run per group on its files, written to DIR/GROUP.model
+ * (group_split.h), then the default model DIR/default.model from all the
+ * files, for hosts in no group; with --canary, to the canary hosts' files
+ * instead.  Returns the worst status of the runs.
+ */
+static int run_groups(struct train_cli *c, char **files, size_t nfiles)
+{
+	static struct hostmap map;
+	static struct group_set gs;
+	static char canary_buf[8192];
+	static const char *canary[CANARY_MAX];
+	size_t ncanary = 0;
+	char err[PATH_MAX + 1024], path[PATH_MAX];
+	struct stat st;
+	if (stat(c->output, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail("--group-by: --output must name an existing directory (the models go"
+			    " there as GROUP.model and default.model)", EXIT_USAGE);
+	if (c->canary && canary_hosts(c->canary, canary_buf, sizeof canary_buf, canary, &ncanary,
+				      err, sizeof err) < 0)
+		return fail(err, EXIT_USAGE);
+	snprintf(path, sizeof path, "%s/canary", c->output);
+	if (c->canary && mkdir(path, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+		return fail(err, EXIT_FAIL);
+	}
+	if (hostmap_load(c->group_by, &map, err, sizeof err) < 0 ||
+	    group_split(&map, c->merge, files, nfiles, &gs, err, sizeof err) < 0) {
+		hostmap_free(&map);
+		return fail(err, EXIT_FAIL);
+	}
+	int status = EXIT_OK;
+	for (size_t i = 0; i < gs.n; i++) {
+		const struct group_files *g = &gs.g[i];
+		printf("== group %s: %zu files, %zu hosts\n", g->name, g->nfiles, g->nhosts);
+		fflush(stdout);
+		status = worse(status, run_group(c, &map, g->name, canary, ncanary, g->files,
+						 g->nfiles));
+		fflush(stdout);
+	}
+	printf("== default (hosts in no group: %zu files, %zu hosts; fitted on all %zu files)\n",
+	       gs.nrest, gs.rest_hosts, nfiles);
+	fflush(stdout);
+	status = worse(status, run_group(c, &map, GROUP_DEFAULT, canary, ncanary, files, nfiles));
+	group_set_free(&gs);
+	hostmap_free(&map);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -228,101 +493,18 @@ int main(int argc, char **argv)
 	static struct train_cli c;
 	static struct feature_schema schema;
 	static struct model_term terms[MODEL_MAX_TERMS];
-	static struct model installed, m;
-	static struct acct_set acct;
-	static struct acct_speed speed;
-	static struct hostmap host_map, groups;
-	static struct model_speed learned[MODEL_MAX_SPEED];
-	size_t nlearned = 0;
-	static struct train_result r;
-	struct train_opts *o = &c.train;
-	struct candidates_dropped dropped[MODEL_MAX_TERMS];
-	struct replace_decision d;
 	char err[1024], **files = NULL;
-	size_t ndropped;
-	bool have;
 
 	gsl_set_error_handler_off();
 	int rc = setup(argc, argv, &c, &schema, terms);
 	if (rc >= 0)
 		return rc;
-	uint64_t inc_id = 0;
-	const char *inc_name;
-	if (load_incumbent(&c, &schema, &installed, &have, &inc_id, &inc_name) < 0)
-		return EXIT_FAIL;
-	o->incumbent = have ? &installed : NULL;
-	o->window_grid = c.partial || c.merge;
-	o->partial = c.partial != NULL;
 	long nfiles = c.merge ? partial_expand(c.histories, c.nhistories, &files, err, sizeof err)
 		: dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
 	if (nfiles < 0)
 		return fail(err, EXIT_FAIL);
-	o->drop_constant = c.terms == NULL;   /* default terms: leave out the mostly unknown */
-	if (c.terms == NULL) {
-		if (candidates_drop_unknown(&o->spec, files, (size_t)nfiles, terms, &o->spec.n_terms,
-					    dropped, &ndropped, err, sizeof err) < 0)
-			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
-		candidates_report_dropped(stdout, &schema, dropped, ndropped, o->select);
-	}
-	struct acct_speed *sp = NULL;
-	if (c.acct) {
-		sp = c.no_learn_speed ? NULL : &speed;
-		struct acct_labels_opts ao = { .paths = c.acct_files, .npaths = c.nacct,
-					       .host_map = c.host_map ? &host_map : NULL,
-					       .groups = c.speed_groups ? &groups : NULL };
-		acct_class_parse(c.acct_class, &ao.key);   /* checked by the options */
-		if ((c.host_map && hostmap_load(c.host_map, &host_map, err, sizeof err) < 0) ||
-		    (c.speed_groups && hostmap_load(c.speed_groups, &groups, err, sizeof err) < 0) ||
-		    acct_labels_attach(&ao, files, (size_t)nfiles, &o->spec, &acct, sp, err,
-				       sizeof err) < 0)
-			return stop(err, files, (size_t)nfiles, EXIT_FAIL);
-		acct_report(&acct, stdout);
-	}
-	if (c.partial)
-		return write_partial(&c, &r, inc_id, files, (size_t)nfiles);
-	if (c.extract)
-		return write_extract(&c, o->incumbent, files, (size_t)nfiles);
-	rc = c.merge ? partial_merge(o, files, (size_t)nfiles, inc_id, &r, err, sizeof err)
-		: train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
-	for (unsigned k = 1; rc == 0 && sp && k < c.speed_rounds; k++) {
-		/* the alternating step (acct_refine.h), then the fit again */
-		train_to_model(&r, &m);
-		rc = acct_refine(&acct, sp, &m, &o->spec, files, (size_t)nfiles, err, sizeof err);
-		train_result_free(&r);
-		if (rc == 0)
-			rc = train_run(o, files, (size_t)nfiles, &r, err, sizeof err);
-	}
-	if (rc == 0 && sp)
-		nlearned = report_speeds(sp, c.speed_groups ? &groups : NULL, learned);
-	if (rc < 0) {
-		train_result_free(&r);
-		return stop(err, files, (size_t)nfiles, rc == -ENODATA || rc == -EDOM ? EXIT_DATA : EXIT_FAIL);
-	}
-	struct report_info info = { .label = o->spec.label, .nfiles = (size_t)nfiles,
-				    .incumbent_name = inc_name };
-	int status = write_reports(&c, &r, &info);
-	train_to_model(&r, &m);
-	provenance_set(&m, &r, o->spec.label, files, (size_t)nfiles, time(NULL));
+	rc = c.group_by ? run_groups(&c, files, (size_t)nfiles)
+		: fit_one(&c, c.output, NULL, NULL, 0, files, (size_t)nfiles);
 	dataset_free_files(files, (size_t)nfiles);
-	replace_decide(&r, o->incumbent, o->spec.label, c.force, &d);
-	if (d.note[0])
-		printf("%s\n", d.note);
-	if (status != EXIT_OK) {
-		fail("no model written", status);
-	} else if (c.dry_run) {
-		printf("dry run: no model written\n");
-	} else if (d.keep) {
-		fprintf(stderr, "rank-train: not replacing %s: %s\n", c.output, d.why);
-		printf("model not written: the installed model does better\n");
-		status = EXIT_KEPT;
-	} else {
-		struct model_error merr;
-		set_speed_lines(&c, &m, learned, nlearned);
-		if (model_save(&m, c.output, &merr) < 0)
-			status = fail(merr.msg, EXIT_FAIL);
-		else
-			printf("model written: %s\n", c.output);
-	}
-	train_result_free(&r);
-	return status;
+	return rc;
 }

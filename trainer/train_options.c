@@ -263,6 +263,19 @@ const struct train_option train_options_table[] = {
 	  "copy the history HISTORY, even while an elim writes it, to the one operand OUT"
 	  " (atomically, through SQLite's backup API) and fit nothing",
 	  "Fl -snapshot Ar history out" },
+	{ "group-by", "FILE", set_string, OFF(group_by), 0, 0, NULL,
+	  "lines 'HOST GROUP' (a name or glob, then a name): fit one model per group from its"
+	  " hosts' files into --output DIR as GROUP.model, and DIR/default.model from all files"
+	  " for hosts in no group",
+	  "Fl -group-by Ar file" },
+	{ "canary", "HOSTS", set_string, OFF(canary), 0, 0, NULL,
+	  "with --group-by: write each group's new model only as DIR/canary/HOST.model for these"
+	  " hosts (comma-separated names) in it, which only they read; see --promote",
+	  "Fl -canary Ar hosts" },
+	{ "promote", "DIR", set_string, OFF(promote), 0, 0, NULL,
+	  "make the canary models in DIR/canary the models of their groups (of the one operand"
+	  " GROUP, else of all), the old DIR/GROUP.model kept as DIR/GROUP.model.prev; fit nothing",
+	  "Fl -promote Ar dir Op Ar group" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -281,6 +294,13 @@ static int apply(struct train_cli *c, const struct train_option *row, const char
 static int check(const struct train_cli *c, char *err, size_t errlen)
 {
 	const struct train_opts *o = &c->train;
+	if (c->promote) {
+		if (c->nhistories > 1) {
+			snprintf(err, errlen, "--promote DIR takes at most one operand, GROUP");
+			return TRAIN_OPTIONS_EUSAGE_HELP;
+		}
+		return 0;
+	}
 	if (c->snapshot) {
 		if (c->nhistories != 1) {
 			snprintf(err, errlen, "--snapshot HISTORY takes one operand, OUT");
@@ -304,6 +324,15 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
 		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
 			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->canary && !c->group_by) {
+		snprintf(err, errlen, "--canary only applies to --group-by");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->group_by && (c->partial || c->extract || c->report || o->csv_path)) {
+		snprintf(err, errlen, "--group-by does not go with %s", c->partial ? "--partial"
+			 : c->extract ? "--extract" : c->report ? "--report" : "--export-csv");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;
@@ -379,6 +408,7 @@ void train_options_usage(FILE *f)
 	fprintf(f,
 "Usage: rank-train [OPTION]... (--label COLUMN | --acct FILE) HISTORY...\n"
 "  or:  rank-train --snapshot HISTORY OUT\n"
+"  or:  rank-train --promote DIR [GROUP]\n"
 "Fit a rank model from elim-rank history databases (files, or directories of\n"
 "*.db files) and write it where elim.rank loads it.  Copy histories from\n"
 "hosts as snapshots: rank-train --snapshot history.db /tmp/HOST.db.\n"

@@ -49,6 +49,9 @@ struct train_cli {
 	const char *speed_groups; /* --speed-groups FILE: hosts to speed groups */
 	unsigned speed_rounds;    /* --speed-rounds N: fits, each after the speeds' refit */
 	const char *snapshot;     /* --snapshot HISTORY: copy it to the one operand, fit nothing */
+	const char *group_by;     /* --group-by FILE: one model per host group into --output DIR */
+	const char *canary;       /* --canary HOSTS: with --group-by, to DIR/canary/HOST.model */
+	const char *promote;      /* --promote DIR: canary models made the groups' (promote.h) */
 };
 
 struct train_option;

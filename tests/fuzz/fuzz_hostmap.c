@@ -1,6 +1,6 @@
 /*
- * host-map files (trainer/hostmap.c, rank-train --host-map and
- * --speed-groups): any bytes either parse or are refused with
+ * host-map files (lib/hostmap.c: rank-train --host-map, --speed-groups,
+ * --group-by, the elim's group-map): any bytes either parse or are refused with
  * "PATH:LINE: problem"; what parses has valid, distinct patterns and
  * names, and every lookup of a pattern that is a name gives its own entry.
  */

@@ -1,7 +1,8 @@
 /*
  * hostmap: a host-map file, host names or globs to names, for rank-train's
- * --host-map (accounting names to history names) and --speed-groups (hosts
- * to speed groups).
+ * --host-map (accounting names to history names), --speed-groups (hosts
+ * to speed groups) and --group-by (hosts to model groups), and the elim's
+ * group-map (the same file: its host's group, model_source.h).
  *
  * One entry a line, "PATTERN NAME", blank-separated; '#' starts a comment,
  * blank lines are skipped.  PATTERN is a host name or a glob
