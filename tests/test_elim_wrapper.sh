@@ -18,12 +18,12 @@ tmp=$(mktemp -d /tmp/elim-wrapper-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # 1. installed: the wrapper execs the real elim with its arguments
-ELIM_RANK_ELIM=$elim "$wrapper" --once --no-history --procfs /proc >"$tmp/out" 2>"$tmp/err"
+ELIM_RANK_ELIM=$elim "$wrapper" --once --no-history --no-probe --procfs /proc >"$tmp/out" 2>"$tmp/err"
 check "$?" 0 "installed: the elim's exit status"
 check "$(grep -c '^1 rank [0-9][0-9]*\.[0-9]$' "$tmp/out")" 1 "installed: one record from --once (arguments passed on)"
 
 # the same process: exec, no shell left between LIM and the elim
-ELIM_RANK_ELIM=$elim "$wrapper" --interval 0.2 --no-history >"$tmp/out2" 2>/dev/null &
+ELIM_RANK_ELIM=$elim "$wrapper" --interval 0.2 --no-history --no-probe >"$tmp/out2" 2>/dev/null &
 pid=$!
 i=0
 while [ $i -lt 300 ] && ! grep -q 'rank' "$tmp/out2" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
