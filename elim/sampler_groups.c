@@ -184,10 +184,10 @@ static void find_cgroup_root(struct groups_state *s, const char *sysfs)
 	}
 }
 
-/* Mark every pid dir/cgroup.procs lists as a member of task group key.
- * Opened and read once per scan: cgroup v1 serves an open cgroup.procs the
- * pid list it loaded first, whatever moved since. */
-static int mark_members(struct groups_state *s, char *dir, size_t len, uint64_t key)
+/* Mark every pid dir/cgroup.procs lists: a member of task group key, or
+ * (in_scope) in the scope.  Opened and read once per scan: cgroup v1 serves
+ * an open cgroup.procs the pid list it loaded first, whatever moved since. */
+static int mark_procs(struct groups_state *s, char *dir, size_t len, bool in_scope, uint64_t key)
 {
 	if (len + sizeof "/cgroup.procs" > PATH_MAX)
 		return 0;
@@ -203,7 +203,10 @@ static int mark_members(struct groups_state *s, char *dir, size_t len, uint64_t 
 		struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
 		if (e == NULL)
 			return -ENOMEM;
-		e->group = key;
+		if (in_scope)
+			e->in_scope = true;
+		else
+			e->group = key;
 		if (*p == '\n')
 			p++;
 	}
@@ -233,7 +236,7 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
 {
 	int rc = 0;
 	if (key != 0) {
-		rc = mark_members(s, dir, len, key);
+		rc = mark_procs(s, dir, len, false, key);
 		if (rc < 0)
 			return rc;
 	}
@@ -295,24 +298,9 @@ static int visit_cgroup(struct groups_state *s, char *dir, size_t len, uint64_t 
  * as in the scope. */
 static int mark_scope(struct groups_state *s, char *dir, size_t len, int depth)
 {
-	if (len + sizeof "/cgroup.procs" > PATH_MAX)
-		return 0;
-	memcpy(dir + len, "/cgroup.procs", sizeof "/cgroup.procs");
-	long n = read_grow(s, dir);
-	dir[len] = '\0';
-	if (n < 0)
-		return n == -ENOMEM ? -ENOMEM : 0; /* removed under us */
-	struct pidtab *t = &s->tab[s->cur];
-	const char *p = s->buf;
-	uint64_t pid;
-	while (parse_u64(&p, &pid)) {
-		struct pid_ent *e = pid <= INT32_MAX ? pidtab_get(t, (int32_t)pid) : NULL;
-		if (e == NULL)
-			return -ENOMEM;
-		e->in_scope = true;
-		if (*p == '\n')
-			p++;
-	}
+	int mrc = mark_procs(s, dir, len, true, 0);
+	if (mrc < 0)
+		return mrc;
 	if (depth >= GROUPS_MAX_DEPTH)
 		return 0;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
