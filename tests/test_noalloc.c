@@ -80,6 +80,25 @@ static void put_proc(const char *root, int pid, int sid, long utime)
 	tu_write(root, rel, text);
 }
 
+/* Allocations in 14 sampling ticks of env after 3 to warm up (buffers
+ * sized, devices seen); x gets the last tick's features. */
+static unsigned long tick_allocs(const struct sampler_env *env, double *x)
+{
+	struct sampling sp;
+	sampling_init(&sp, env);
+	uint64_t t = 100 * NSEC;
+	for (int i = 0; i < 3; i++, t += 5 * NSEC)
+		sampling_tick(&sp, t, x);
+	allocs = 0;
+	counting = true;
+	for (int i = 0; i < 14; i++, t += 5 * NSEC)
+		sampling_tick(&sp, t, x);
+	counting = false;
+	unsigned long n = allocs;
+	sampling_fini(&sp);
+	return n;
+}
+
 /*
  * The whole sampler table on the basic fixture, with processes and a
  * cgroup v1 tree added: ticks 5 s apart, so the process walk runs every
@@ -104,22 +123,12 @@ static void test_sampling_tick_allocates_nothing(void **state)
 		put_proc(root, p, p < 120 ? 100 : p, 1000);
 
 	struct sampler_env env = {.procfs = proc, .sysfs = sys, .interval = 5};
-	struct sampling sp;
-	sampling_init(&sp, &env);
 	double x[FEAT_VECTOR_LEN];
-	uint64_t t = 100 * NSEC;
-	for (int i = 0; i < 3; i++, t += 5 * NSEC)
-		sampling_tick(&sp, t, x);
-	allocs = 0;
-	counting = true;
-	for (int i = 0; i < 14; i++, t += 5 * NSEC)
-		sampling_tick(&sp, t, x);
-	counting = false;
+	unsigned long n = tick_allocs(&env, x);
 	assert_false(isnan(x[FEAT_cpu_groups_per_core]));
 	assert_false(isnan(x[FEAT_mem_used]));
-	sampling_fini(&sp);
-	fprintf(stderr, "# allocations in 14 ticks: %lu\n", allocs);
-	assert_int_equal(allocs, 0);
+	fprintf(stderr, "# allocations in 14 ticks: %lu\n", n);
+	assert_int_equal(n, 0);
 	tu_rmtree(root);
 	free(root);
 }
@@ -146,23 +155,13 @@ static void test_scope_tick_allocates_nothing(void **state)
 	assert_int_equal(scope_resolve(&sc, "auto", proc, sys, err, sizeof err), 0);
 	assert_true(sc.cgroup && sc.mem_limited);
 	struct sampler_env env = {.procfs = proc, .sysfs = sys, .interval = 5, .scope = &sc};
-	struct sampling sp;
-	sampling_init(&sp, &env);
 	double x[FEAT_VECTOR_LEN];
-	uint64_t t = 100 * NSEC;
-	for (int i = 0; i < 3; i++, t += 5 * NSEC)
-		sampling_tick(&sp, t, x);
-	allocs = 0;
-	counting = true;
-	for (int i = 0; i < 14; i++, t += 5 * NSEC)
-		sampling_tick(&sp, t, x);
-	counting = false;
+	unsigned long n = tick_allocs(&env, x);
 	assert_false(isnan(x[FEAT_cpu_groups_per_core]));
 	assert_false(isnan(x[FEAT_cpu_quota_used]));
 	assert_false(isnan(x[FEAT_mem_used]));
-	sampling_fini(&sp);
-	fprintf(stderr, "# allocations in 14 ticks in cgroup scope: %lu\n", allocs);
-	assert_int_equal(allocs, 0);
+	fprintf(stderr, "# allocations in 14 ticks in cgroup scope: %lu\n", n);
+	assert_int_equal(n, 0);
 	tu_rmtree(root);
 	free(root);
 }
