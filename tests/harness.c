@@ -521,3 +521,16 @@ bool th_on_grid(const double *t, int n, double interval, double tol, int *skippe
 	}
 	return true;
 }
+
+int th_rank_train(const char *dir, const char *args)
+{
+	char out[700], err[700], script[8192];
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	unlink(err);   /* TH_FILE appends: this run's stderr alone */
+	const char *bin = getenv("TRAIN_BIN") ? getenv("TRAIN_BIN") : "trainer/rank-train";
+	snprintf(script, sizeof script, "exec %s %s", bin, args);
+	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
+			     .err_file = err };
+	return th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
+}

@@ -175,4 +175,22 @@ bool th_on_grid(const double *t, int n, double interval, double tol, int *skippe
  * keep to a grid of the interval (th_on_grid, tol 0.5). */
 void th_expect_grid(struct th *h, int n, double interval);
 
+/* Run rank-train ($TRAIN_BIN, else trainer/rank-train) with args, words
+ * split as by the shell, within 300 s; its stdout and stderr replace
+ * dir/out and dir/err.  Returns its exit status. */
+int th_rank_train(const char *dir, const char *args);
+
+/* th_rank_train that must exit with expect; dir/err is shown when not. */
+#define TH_RANK_TRAIN(dir, args, expect) do { \
+	int rc_ = th_rank_train((dir), (args)); \
+	if (rc_ != (expect)) { \
+		char e_[700]; \
+		snprintf(e_, sizeof e_, "%s/err", (dir)); \
+		char *t_ = tu_slurp(e_); \
+		fprintf(stderr, "# rank-train %s: exit %d, stderr: %s\n", (args), rc_, t_); \
+		free(t_); \
+	} \
+	assert_int_equal(rc_, (expect)); \
+} while (0)
+
 #endif

@@ -202,25 +202,13 @@ static void test_failures(void **state)
 	assert_non_null(strstr(err, out));
 }
 
-static int rt(const char *args)
-{
-	char o[700], e[700], script[8192];
-	snprintf(o, sizeof o, "%s/out", dir);
-	snprintf(e, sizeof e, "%s/err", dir);
-	const char *bin = getenv("TRAIN_BIN") ? getenv("TRAIN_BIN") : "trainer/rank-train";
-	snprintf(script, sizeof script, "exec %s %s", bin, args);
-	struct th_opts opt = { .bin = "/bin/sh", .out = TH_FILE, .out_file = o, .err = TH_FILE,
-			       .err_file = e };
-	return th_run(&opt, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
-}
-
 static void test_cli(void **state)
 {
 	(void)state;
 	char a[4096], p[700];
 	snprintf(a, sizeof a, "--extract %s/cli.db --label rank --terms runq_per_core,psi_io_full"
 		 " --incumbent none --since %lld %s %s", dir, T0 + 2000, h1, h2);
-	assert_int_equal(rt(a), 0);
+	assert_int_equal(th_rank_train(dir, a), 0);
 	snprintf(p, sizeof p, "%s/out", dir);
 	char *out = tu_slurp(p);
 	char want[64];
@@ -233,13 +221,13 @@ static void test_cli(void **state)
 	/* time, host, rank, the two features, load1_per_core */
 	assert_int_equal(tu_sql_int(p, "SELECT count(*) FROM pragma_table_info('samples')"), 6);
 	snprintf(a, sizeof a, "--extract %s/cli2.db --acct /dev/null --terms runq_per_core %s", dir, h1);
-	assert_int_equal(rt(a), 2);
+	assert_int_equal(th_rank_train(dir, a), 2);
 	snprintf(p, sizeof p, "%s/err", dir);
 	char *e = tu_slurp(p);
 	assert_non_null(strstr(e, "--extract with --acct"));
 	free(e);
 	snprintf(a, sizeof a, "--extract %s/cli2.db --merge --label rank %s", dir, h1);
-	assert_int_equal(rt(a), 2);
+	assert_int_equal(th_rank_train(dir, a), 2);
 	e = tu_slurp(p);
 	assert_non_null(strstr(e, "one at a time"));
 	free(e);

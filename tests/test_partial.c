@@ -337,24 +337,6 @@ static void test_refused(void **state)
 
 /* ------------------------------------------------------------ the command line */
 
-static const char *bin(void)
-{
-	const char *b = getenv("TRAIN_BIN");
-	return b ? b : "trainer/rank-train";
-}
-
-static int rt(const char *args)
-{
-	char out[700], err[700], script[8192];
-	snprintf(out, sizeof out, "%s/out", dir);
-	snprintf(err, sizeof err, "%s/err", dir);
-	snprintf(script, sizeof script, "exec %s %s", bin(), args);
-	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
-			     .err_file = err };
-	int rc = th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
-	return rc;
-}
-
 static char *slurp_in(const char *rel)
 {
 	char p[700];
@@ -362,15 +344,7 @@ static char *slurp_in(const char *rel)
 	return tu_slurp(p);
 }
 
-#define RT(args, expect) do { \
-	int rc_ = rt(args); \
-	if (rc_ != (expect)) { \
-		char *e_ = slurp_in("err"); \
-		fprintf(stderr, "# rank-train %s: exit %d, stderr: %s\n", args, rc_, e_); \
-		free(e_); \
-	} \
-	assert_int_equal(rc_, (expect)); \
-} while (0)
+#define RT(args, expect) TH_RANK_TRAIN(dir, args, expect)
 
 static void test_cli(void **state)
 {

@@ -37,32 +37,9 @@ static const char *bin(void)
 	return b ? b : "trainer/rank-train";
 }
 
-/* Run rank-train with args (words split as by the shell) through the
- * harness; stdout and stderr land in dir/out and dir/err. */
-static int rt(const char *args)
-{
-	char out[600], err[600], script[8192];
-	snprintf(out, sizeof out, "%s/out", dir);
-	snprintf(err, sizeof err, "%s/err", dir);
-	unlink(err);
-	snprintf(script, sizeof script, "exec %s %s", bin(), args);
-	struct th_opts o = { .bin = "/bin/sh", .out = TH_FILE, .out_file = out, .err = TH_FILE,
-			     .err_file = err };
-	return th_run(&o, (const char *const[]){ "-c", script, NULL }, 300.0, NULL, NULL);
-}
-
 static char *err_text(void);
 
-/* rt() that must return expect; shows stderr when it does not. */
-#define RT(args, expect) do { \
-	int rc_ = rt(args); \
-	if (rc_ != (expect)) { \
-		char *e_ = err_text(); \
-		fprintf(stderr, "# rank-train %s: exit %d, stderr: %s\n", args, rc_, e_); \
-		free(e_); \
-	} \
-	assert_int_equal(rc_, (expect)); \
-} while (0)
+#define RT(args, expect) TH_RANK_TRAIN(dir, args, expect)
 
 static char *out_text(void)
 {
@@ -138,7 +115,7 @@ static void test_usage(void **state)
 {
 	(void)state;
 	char a[1024];
-	assert_int_equal(rt("--help"), 0);
+	assert_int_equal(th_rank_train(dir, "--help"), 0);
 	char *o = out_text();
 	for (const char *opt = "--label\0--terms\0--select\0--max-terms\0--method\0--lambda\0--folds\0"
 	     "--robust-rows\0--since\0--until\0--host\0--output\0--force\0--dry-run\0--report\0"
