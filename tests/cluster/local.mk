@@ -8,5 +8,6 @@ EXTRA_DIST += \
 	tests/cluster/local.mk \
 	tests/cluster/build-openlava \
 	tests/cluster/cluster \
+	tests/cluster/tap.sh \
 	tests/cluster/test_cluster.sh \
 	tests/cluster/test_turnaround.sh

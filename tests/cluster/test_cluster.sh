@@ -16,39 +16,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cluster=$here/cluster
 
-if [ "${ELIM_RANK_SKIP_HEAVY:-}" = 1 ]; then
-	echo "1..0 # SKIP ELIM_RANK_SKIP_HEAVY=1: the real-cluster test is not run in this pass"
-	exit 0
-fi
-if [ -z "${OPENLAVA_TARBALL:-}" ]; then
-	echo "1..0 # SKIP OPENLAVA_TARBALL is not set: no OpenLava source to build a cluster from"
-	exit 0
-fi
-if [ ! -f "$OPENLAVA_TARBALL" ]; then
-	echo "1..0 # SKIP OPENLAVA_TARBALL=$OPENLAVA_TARBALL does not exist"
-	exit 0
-fi
+# shellcheck source=tests/cluster/tap.sh
+. "$here/tap.sh"
 
 t0=$SECONDS
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-}
 # check DESCRIPTION CMD...: ok when CMD succeeds
 check() {
 	local what=$1
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-diag() {
-	sed 's/^/# /'
 }
 elapsed() {
 	echo "$((SECONDS - t0)) s"
