@@ -61,7 +61,7 @@ const struct options_row options_table[] = {
 	{ "count", OPTK_LONG, OFF(count), NULL, 1, 1e15, OPTF_CLI_ONLY, "N",
 	  "stop after N records", NULL },
 	{ "once", OPTK_FLAG, OFF(once), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
-	  "sample a short window, print one record, exit", NULL },
+	  "run one probe (unless --no-probe), sample a short window, print one record, exit", NULL },
 	{ "explain", OPTK_FLAG, OFF(explain), NULL, 0, 0, OPTF_CLI_ONLY, NULL,
 	  "print each feature, term and contribution instead of a record (with --once;"
 	  " without it and --count, of the running instance)", NULL },
