@@ -711,23 +711,22 @@ static int tick_sample(struct elim *e, uint64_t t)
 	return 0;
 }
 
-/* The lines said before --explain's account (explain.h): the scope
- * ("# scope: ...", scope.h), the cgroup the last probe ran in, and the rank
- * basis ("basis cluster: speed factor 2 from ..."). */
-static void explain_preface(const struct elim *e, char *buf, size_t len)
+/* What --explain says before its account (explain.h): the scope (scope.h),
+ * the model file, where model-dir found it, the cgroup the last probe ran
+ * in, and the rank basis ("basis cluster: speed factor 2 from ..."). */
+static void explain_notes_of(const struct elim *e, struct explain_notes *n)
 {
-	char d[3 * PATH_MAX];
+	char d[3 * PATH_MAX], m[2 * PATH_MAX];
+	n->n = 0;
+	explain_note(n, "scope", true, "%s", e->scope.why);
+	explain_note(n, "model", true, "%s", model_in_use(e, m, sizeof m));
+	if (e->opt.model_dir)
+		explain_note(n, "model source", true, "%s", e->msrc.why);
+	if (e->probe.place.running[0])
+		explain_note(n, "probe cgroup", true, "the last probe ran in %s",
+			     e->probe.place.running);
 	host_speed_describe(&e->speed, &e->mw.current, e->features, d, sizeof d);
-	char m[2 * PATH_MAX];
-	int n = snprintf(buf, len, "# scope: %s\n# model: %s\n", e->scope.why,
-			 model_in_use(e, m, sizeof m));
-	if (n >= 0 && (size_t)n < len && e->opt.model_dir)
-		n += snprintf(buf + n, len - (size_t)n, "# model source: %s\n", e->msrc.why);
-	if (n >= 0 && (size_t)n < len && e->probe.place.running[0])
-		n += snprintf(buf + n, len - (size_t)n, "# probe cgroup: the last probe ran in %s\n",
-			      e->probe.place.running);
-	if (n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "basis %s\n", d + strlen("rank basis "));
+	explain_note(n, "basis", false, "%s", d + strlen("rank basis "));
 }
 
 /* The record for LIM, or --explain's account.  *emitted: it counts
@@ -738,12 +737,13 @@ static enum elim_step tick_emit(struct elim *e, bool fresh, double rank, bool *e
 	if (e->opt.explain) {
 		*emitted = fresh;
 		if (fresh) {
-			char pre[4 * PATH_MAX + 64];
-			explain_preface(e, pre, sizeof pre);
+			struct explain_notes notes;
+			explain_notes_of(e, &notes);
 			if (e->opt.json)
-				explain_write_json(stdout, &e->mw.current, &e->schema, e->features, pre);
+				explain_write_json(stdout, &e->mw.current, &e->schema, e->features,
+						   &notes);
 			else
-				explain_write(stdout, &e->mw.current, &e->schema, e->features, pre);
+				explain_write(stdout, &e->mw.current, &e->schema, e->features, &notes);
 			fflush(stdout);
 		}
 		return ELIM_GO_ON;
@@ -895,9 +895,9 @@ static void tick_observers(struct elim *e, bool fresh)
 		e->explain_asked = false;
 		char dir[PATH_MAX];
 		answer_dir(dir, sizeof dir, &e->opt);
-		char pre[4 * PATH_MAX + 64];
-		explain_preface(e, pre, sizeof pre);
-		int rc = explain_answer(dir, &e->mw.current, &e->schema, e->features, pre, err,
+		struct explain_notes notes;
+		explain_notes_of(e, &notes);
+		int rc = explain_answer(dir, &e->mw.current, &e->schema, e->features, &notes, err,
 					sizeof err);
 		if (rc < 0)
 			complain(&e->answer_fail, LOG_WARNING, "explain: cannot answer: %s", err);

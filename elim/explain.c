@@ -2,10 +2,24 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "explain.h"
 #include "host_speed.h"
+
+void explain_note(struct explain_notes *n, const char *label, bool comment, const char *fmt, ...)
+{
+	if (n->n >= EXPLAIN_NOTES_MAX)
+		return;
+	struct explain_note *k = &n->v[n->n++];
+	k->label = label;
+	k->comment = comment;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(k->text, sizeof k->text, fmt, ap);
+	va_end(ap);
+}
 
 static void put_value(FILE *f, double v)
 {
@@ -16,14 +30,19 @@ static void put_value(FILE *f, double v)
 }
 
 int explain_write(FILE *f, const struct model *m, const struct feature_schema *schema,
-		  const double *features, const char *preface)
+		  const double *features, const struct explain_notes *notes)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double sum = model_sum(m, features, contrib, values);
 	double slowdown = model_score(m, features, NULL, NULL);
 
-	if (preface)
-		fputs(preface, f);
+	for (size_t i = 0; notes && i < notes->n; i++) {
+		const struct explain_note *k = &notes->v[i];
+		if (k->comment)
+			fprintf(f, "# %s: %s\n", k->label, k->text);
+		else
+			fprintf(f, "%s %s\n", k->label, k->text);
+	}
 
 	for (int i = 0; i < FEAT_VECTOR_LEN; i++) {
 		const char *name = feature_name(schema, i);

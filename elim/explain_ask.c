@@ -23,14 +23,14 @@
 
 static int answer_one(const char *path, bool json, const struct model *m,
 		      const struct feature_schema *schema, const double *features,
-		      const char *preface)
+		      const struct explain_notes *notes)
 {
 	struct fs_atomic a;
 	int rc = fs_atomic_open(&a, path, 0640);
 	if (rc < 0)
 		return rc;
-	rc = json ? explain_write_json(a.f, m, schema, features, preface)
-		  : explain_write(a.f, m, schema, features, preface);
+	rc = json ? explain_write_json(a.f, m, schema, features, notes)
+		  : explain_write(a.f, m, schema, features, notes);
 	if (rc < 0) {
 		fs_atomic_abort(&a);
 		return rc;
@@ -40,7 +40,7 @@ static int answer_one(const char *path, bool json, const struct model *m,
 
 int explain_answer(const char *state_dir, const struct model *m,
 		   const struct feature_schema *schema, const double *features,
-		   const char *preface, char *err, size_t errlen)
+		   const struct explain_notes *notes, char *err, size_t errlen)
 {
 	static const char *const names[2] = { EXPLAIN_ANSWER_TEXT, EXPLAIN_ANSWER_JSON };
 	for (int i = 0; i < 2; i++) {   /* JSON last: the asker waits for it */
@@ -49,7 +49,7 @@ int explain_answer(const char *state_dir, const struct model *m,
 			snprintf(err, errlen, "%s/%s: name too long", state_dir, names[i]);
 			return -ENAMETOOLONG;
 		}
-		int rc = answer_one(path, i == 1, m, schema, features, preface);
+		int rc = answer_one(path, i == 1, m, schema, features, notes);
 		if (rc < 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 			return rc;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "explain.h"
 #include "model.h"
 
 #define EXPLAIN_ASK_SIGNAL SIGUSR1
@@ -34,7 +35,7 @@
  * a message in err. */
 int explain_answer(const char *state_dir, const struct model *m,
 		   const struct feature_schema *schema, const double *features,
-		   const char *preface, char *err, size_t errlen);
+		   const struct explain_notes *notes, char *err, size_t errlen);
 
 /*
  * The asker's side: ask the instance running with state_dir, wait up to

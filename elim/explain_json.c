@@ -39,37 +39,24 @@ static void number(FILE *f, int fixed, double v)
 }
 
 int explain_write_json(FILE *f, const struct model *m, const struct feature_schema *schema,
-		       const double *features, const char *preface)
+		       const double *features, const struct explain_notes *notes)
 {
 	double contrib[MODEL_MAX_TERMS], values[MODEL_MAX_TERMS];
 	double slowdown = model_score(m, features, contrib, values);
 	const char *sep = "";
 
-	/* the preface's lines "KEY TEXT" and "# KEY: TEXT" as "notes":
-	 * {"KEY": "TEXT", ...}, a KEY's blanks made '_' */
 	fputs("{\"notes\": {", f);
-	for (const char *l = preface; l && *l;) {
-		const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l);
-		const char *sp = memchr(l, ' ', (size_t)(end - l));
-		if (strncmp(l, "# ", 2) == 0) {   /* a comment line: the key ends at ':' */
-			l += 2;
-			sp = memchr(l, ':', (size_t)(end - l));
-			if (sp && sp + 1 < end && sp[1] == ' ')
-				sp++;
-		}
-		char key[64], text[4096];
-		const char *kend = sp && sp[-1] == ':' ? sp - 1 : sp ? sp : end;
-		snprintf(key, sizeof key, "%.*s", (int)(kend - l), l);
+	for (size_t i = 0; notes && i < notes->n; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s", notes->v[i].label);
 		for (char *k = key; *k; k++)
 			if (*k == ' ')
 				*k = '_';
-		snprintf(text, sizeof text, "%.*s", sp ? (int)(end - sp - 1) : 0, sp ? sp + 1 : "");
 		fputs(sep, f);
 		explain_json_string(f, key);
 		fputs(": ", f);
-		explain_json_string(f, text);
+		explain_json_string(f, notes->v[i].text);
 		sep = ", ";
-		l = nl ? nl + 1 : end;
 	}
 	sep = "";
 	fputs("},\n \"features\": [", f);

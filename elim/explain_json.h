@@ -18,11 +18,12 @@
 
 #include <stdio.h>
 
+#include "explain.h"
 #include "model.h"
 
 /* As explain_write, in JSON.  Returns 0 or -EIO. */
 int explain_write_json(FILE *f, const struct model *m, const struct feature_schema *schema,
-		       const double *features, const char *preface);
+		       const double *features, const struct explain_notes *notes);
 
 /* Write s as a JSON string (quotes included) to f. */
 void explain_json_string(FILE *f, const char *s);
