@@ -359,7 +359,7 @@ static uint64_t read_limit(const char *dir, int version)
 	return 0;
 }
 
-/* The machine's CPUs: the per-CPU lines of procfs/stat. */
+/* The CPUs procfs/stat has per-CPU lines for. */
 static int machine_cpus(const char *procfs, struct scope_cpus *c)
 {
 	char buf[65536];   /* the per-CPU lines come first: a longer file's tail is not needed */
@@ -379,6 +379,26 @@ static int machine_cpus(const char *procfs, struct scope_cpus *c)
 		}
 	} while (parse_next_line(&p));
 	return c->n ? 0 : -EINVAL;
+}
+
+/*
+ * Add the kernel's online CPUs (sysfs/devices/system/cpu/online) to c: a
+ * container's /proc may be lxcfs's, which lists only the container's CPUs,
+ * and a cpuset is then no smaller than "the machine".  Absent or unreadable
+ * (a test tree without it): c stays as /proc/stat made it.
+ */
+static void add_online_cpus(const char *sysfs, struct scope_cpus *c)
+{
+	char buf[4096];
+	struct scope_cpus online;
+	if (read_small_file(sysfs, "devices/system/cpu/online", buf, sizeof buf) < 0 ||
+	    scope_parse_cpulist(buf, &online) < 0)
+		return;
+	for (unsigned i = 0; i < SCOPE_MAX_CPUS; i++)
+		if (scope_has_cpu(&online, i) && !scope_has_cpu(c, i)) {
+			c->bits[i / 64] |= 1ULL << (i % 64);
+			c->n++;
+		}
 }
 
 /* What the tree says about the cgroup at rel paths (one per controller). */
@@ -480,6 +500,7 @@ int scope_resolve(struct scope *s, const char *setting, const char *procfs, cons
 		memset(all.bits, 0, sizeof all.bits);
 		all.bits[0] = 1;
 	}
+	add_online_cpus(sysfs, &all);
 	s->cpus = all;
 	s->machine_cpus = all.n;
 	s->ncpu = all.n;

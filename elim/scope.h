@@ -76,7 +76,7 @@ struct scope {
 	int version;            /* 1, 2, or 0: no cgroup file system found */
 	char path[PATH_MAX];    /* the scope's cgroup path (cgroup scope) */
 	struct scope_cpus cpus; /* the allowed CPUs (all online in host scope) */
-	unsigned machine_cpus;  /* CPUs of the machine (per-CPU lines of /proc/stat) */
+	unsigned machine_cpus;  /* CPUs of the machine (/proc/stat's per-CPU lines and sysfs's online) */
 	double quota_cpus;      /* smallest quota / period on the path; 0: none */
 	double ncpu;            /* cpus.n, reduced by the quota (cgroup scope) */
 	uint64_t mem_limit;     /* smallest memory limit on the path, bytes; 0 none */

@@ -241,6 +241,24 @@ static void test_decide_v1(void **state)
 	assert_string_equal(rel_of(&t, s.members_dir), "cpu,cpuacct/lsf/node1");
 	tree_free(&t);
 
+	/* a container's /proc from lxcfs lists only its own CPUs (2 and 3
+	 * here): the kernel's online CPUs in sysfs still show that the set
+	 * is smaller than the machine, so auto takes the cgroup */
+	tree_make(&t, "scope-v1");
+	tu_write(t.proc, "stat", "cpu  2000 0 500 8000 200 0 0 0 0 0\n"
+		 "cpu2 1000 0 250 4000 100 0 0 0 0 0\ncpu3 1000 0 250 4000 100 0 0 0 0 0\n");
+	tu_write(t.proc, "self/cgroup", "4:memory:/\n3:cpuset:/lsf/node1\n2:cpu,cpuacct:/\n");
+	resolve(&s, &t, "auto");
+	assert_false(s.cgroup);   /* without sysfs's online list: 2 of 2 */
+	assert_int_equal(s.machine_cpus, 2);
+	tu_write(t.sys, "devices/system/cpu/online", "0-3\n");
+	resolve(&s, &t, "auto");
+	assert_true(s.cgroup);
+	assert_int_equal(s.machine_cpus, 4);
+	assert_int_equal(s.cpus.n, 2);
+	assert_true(s.ncpu == 2);
+	tree_free(&t);
+
 	/* no cgroup file system under the sysfs root: the machine */
 	tree_make(&t, "scope-v1");
 	tu_rmtree(t.sys);
