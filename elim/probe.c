@@ -710,12 +710,22 @@ static void collect(struct probe *p, uint64_t now_ns)
 	if (r == 0) {
 		double timeout_ns = p->cfg.timeout * 1e9;
 		if (!p->killed && (double)(now_ns - p->started_ns) > timeout_ns) {
+			/* what it shows before it goes: a lower bound */
+			double low = probe_overdue(p, now_ns);
 			kill(-p->pid, SIGKILL);   /* the probe's session: a command's children too */
 			kill(p->pid, SIGKILL);
 			p->killed = true;
 			p->failures++;
-			complain(&p->fail, LOG_WARNING, "probe: still running after %g s: killed",
-				 p->cfg.timeout);
+			if (isfinite(low)) {
+				/* not a timing: never in the baseline window */
+				p->fresh = (struct probe_reading){ low, low, NAN, NAN };
+				p->fresh_ns = now_ns;
+				complain(&p->fail, LOG_WARNING,
+					 "probe: still running after %g s: killed; slowdown at least %.3g",
+					 p->cfg.timeout, low);
+			} else
+				complain(&p->fail, LOG_WARNING, "probe: still running after %g s: killed",
+					 p->cfg.timeout);
 		}
 		return;
 	}
@@ -736,6 +746,15 @@ static void collect(struct probe *p, uint64_t now_ns)
 	finish(p, msg, st, now_ns);
 }
 
+double probe_overdue(const struct probe *p, uint64_t now_ns)
+{
+	if (p->pid == 0 || p->killed || p->calibrating || p->ntimes == 0 || now_ns < p->started_ns)
+		return NAN;
+	double base = probe_baseline(p->times, p->ntimes);
+	double low = (double)(now_ns - p->started_ns) / 1e9 / base;
+	return low >= PROBE_OVERDUE_MIN ? low : NAN;
+}
+
 void probe_features(struct probe *p, uint64_t now_ns, double *values)
 {
 	collect(p, now_ns);
@@ -744,6 +763,14 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values)
 	values[FEAT_probe_cpu_slowdown] = p->last.cpu;
 	values[FEAT_probe_mem_slowdown] = p->last.mem;
 	values[FEAT_probe_age] = isfinite(p->last.slowdown) ? (double)(now_ns - p->last_ns) / 1e9 : NAN;
+	/* a probe still running longer than the result in use says it would
+	 * is a fresher, surer reading: at least that slowdown, now */
+	double low = probe_overdue(p, now_ns);
+	if (isfinite(low) && !(values[FEAT_probe_slowdown] >= low)) {
+		values[FEAT_probe_slowdown] = low;
+		values[FEAT_probe_whole_slowdown] = low;
+		values[FEAT_probe_age] = 0;
+	}
 	values[FEAT_probe_result] = p->fresh.slowdown;
 	values[FEAT_probe_unit_seconds] = p->unit_seconds;
 	values[FEAT_probe_work_version] = !p->cfg.command && (p->cfg.enabled || isfinite(p->unit_seconds)) ?

@@ -177,6 +177,23 @@ uint64_t probe_caps_needed(const struct probe_config *cfg);
  */
 void probe_features(struct probe *p, uint64_t now_ns, double *values);
 
+#define PROBE_OVERDUE_MIN 2.0   /* a probe this many idle times late is a reading */
+
+/*
+ * A lower bound of the slowdown a probe still running at now_ns shows: its
+ * time so far over its idle baseline (the whole work's), when that is at
+ * least PROBE_OVERDUE_MIN; NAN when none runs, it is a calibration, it was
+ * killed, the baseline is unknown, or it is not late enough to tell.
+ * probe_features uses it when it is above the result in use (probe_slowdown
+ * and probe_whole_slowdown become it, probe_age 0: under heavy load, or at
+ * a nice value that gets little CPU, a probe can take longer than the
+ * interval, or never finish, and the result in use, taken before, would
+ * say the host is as it was); and a probe killed at its timeout leaves it
+ * as its result (probe_result: slowdown and whole only; never in the
+ * baseline window).
+ */
+double probe_overdue(const struct probe *p, uint64_t now_ns);
+
 /* Collect or kill a running probe, and start the next one if it is due.
  * Call after the record is written.  Never blocks. */
 void probe_run(struct probe *p, uint64_t now_ns);

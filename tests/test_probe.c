@@ -159,6 +159,64 @@ static void test_command_baseline_kept(void **state)
 	free(dir);
 }
 
+/* A probe that runs longer than its idle baseline says is a reading while
+ * it runs (a lower bound, probe_age 0), and one killed at its timeout
+ * leaves that bound as its result, outside the baseline window. */
+static void test_overdue_probe_is_a_reading(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char err[512];
+	struct probe *p = malloc(sizeof *p);
+	struct probe_config c = quick(dir);
+	c.command = "/bin/sleep 60";
+	c.user = "nobody";
+	c.interval = 3600;
+	c.timeout = 3;
+	tu_write(dir, "probe.baseline", "elim-rank-probe-baseline 2\nkey command user=nobody /bin/sleep 60\n"
+		 "units 0\ntimes 0.1 0.1 0.1\n");
+	assert_int_equal(probe_init(p, &c, err, sizeof err), 0);
+	assert_int_equal(p->ntimes, 3);
+	double v[FEAT_VECTOR_LEN];
+	uint64_t t0 = tu_mono_ns();
+	assert_true(isnan(probe_overdue(p, t0)));   /* none runs */
+	probe_run(p, t0);
+	assert_true(p->pid > 0);
+	uint64_t start = p->started_ns;
+	/* not late enough to tell: less than twice the baseline */
+	assert_true(isnan(probe_overdue(p, start + 150 * 1000000ULL)));
+	assert_near(probe_overdue(p, start + 1000 * 1000000ULL), 10.0, 1e-9);
+	tu_sleep_ms(300);
+	features_clear(v);
+	uint64_t now = tu_mono_ns();
+	probe_features(p, now, v);
+	assert_false(p->killed);
+	assert_true(v[FEAT_probe_slowdown] >= 3.0);
+	assert_near(v[FEAT_probe_slowdown], (double)(now - start) / 1e9 / 0.1, 1e-6);
+	assert_true(v[FEAT_probe_whole_slowdown] == v[FEAT_probe_slowdown]);
+	assert_true(v[FEAT_probe_age] == 0);
+	assert_true(isnan(v[FEAT_probe_result]));   /* not a result yet */
+	/* past the timeout: killed, its bound the result */
+	while (tu_mono_ns() < start + 3200 * 1000000ULL)
+		tu_sleep_ms(50);
+	probe_run(p, tu_mono_ns());
+	assert_true(p->killed);
+	assert_int_equal(p->failures, 1);
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);
+	assert_true(v[FEAT_probe_result] >= 30.0);
+	assert_true(isnan(v[FEAT_probe_cpu_slowdown]));
+	assert_int_equal(p->ntimes, 3);   /* the window holds timings only */
+	features_clear(v);
+	probe_features(p, tu_mono_ns(), v);   /* the next record uses it */
+	assert_true(v[FEAT_probe_slowdown] >= 30.0);
+	assert_true(isnan(v[FEAT_probe_result]));
+	probe_fini(p);
+	free(p);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_init_errors(void **state)
 {
 	(void)state;
@@ -939,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_reading),
 		cmocka_unit_test(test_walk_bytes),
 		cmocka_unit_test(test_command_baseline_kept),
+		cmocka_unit_test(test_overdue_probe_is_a_reading),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_default_model_uses_probe),
