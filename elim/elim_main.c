@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,11 +74,31 @@ static void setup_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Sleep until monotonic time t; returns early (EINTR) when a signal arrives. */
-static void sleep_until(uint64_t t)
+/*
+ * The signals the loop acts on stay blocked except while it sleeps, and
+ * ppoll unblocks them atomically with the wait: one that arrives while a
+ * tick runs is pending, and ends the next sleep at once, instead of landing
+ * between the loop's checks and the sleep and waiting out a whole interval.
+ * (The threads block every signal when they start: these come to the main
+ * thread.)
+ */
+static void block_loop_signals(sigset_t *wake)
 {
-	struct timespec ts = clock_timespec(t);
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	sigset_t loop;
+	sigemptyset(&loop);
+	sigaddset(&loop, SIGTERM);
+	sigaddset(&loop, SIGINT);
+	sigaddset(&loop, SIGHUP);
+	sigaddset(&loop, EXPLAIN_ASK_SIGNAL);
+	sigprocmask(SIG_BLOCK, &loop, wake);
+}
+
+/* Sleep until monotonic time t, or until one of the loop's signals arrives. */
+static void sleep_until(uint64_t t, const sigset_t *wake)
+{
+	uint64_t now = clock_now_ns();
+	struct timespec rel = clock_timespec(t > now ? t - now : 0);
+	ppoll(NULL, 0, &rel, wake);
 }
 
 int main(int argc, char **argv)
@@ -99,8 +120,10 @@ int main(int argc, char **argv)
 	enum elim_step step = elim_setup(&e, argc, argv);
 	if (step == ELIM_GO_ON)
 		step = elim_start(&e);
+	sigset_t wake;
+	block_loop_signals(&wake);
 	while (step == ELIM_GO_ON && !got_stop) {
-		sleep_until(e.next_ns);
+		sleep_until(e.next_ns, &wake);
 		if (got_stop)
 			break;
 		if (got_hup) {
