@@ -717,9 +717,13 @@ static void collect(struct probe *p, uint64_t now_ns)
 			p->killed = true;
 			p->failures++;
 			if (isfinite(low)) {
-				/* not a timing: never in the baseline window */
+				/* not a timing: never in the baseline window; a
+				 * bound, not a noisy reading: trusted as a check is
+				 * (probe_doubt would restore the result before it,
+				 * taken before the load, while a check runs) */
 				p->fresh = (struct probe_reading){ low, low, NAN, NAN };
 				p->fresh_ns = now_ns;
+				p->recheck = true;
 				complain(&p->fail, LOG_WARNING,
 					 "probe: still running after %g s: killed; slowdown at least %.3g",
 					 p->cfg.timeout, low);

@@ -190,7 +190,7 @@ void probe_features(struct probe *p, uint64_t now_ns, double *values);
  * interval, or never finish, and the result in use, taken before, would
  * say the host is as it was); and a probe killed at its timeout leaves it
  * as its result (probe_result: slowdown and whole only; never in the
- * baseline window).
+ * baseline window; never doubted, as a check is not: probe_doubt).
  */
 double probe_overdue(const struct probe *p, uint64_t now_ns);
 

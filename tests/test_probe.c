@@ -207,9 +207,13 @@ static void test_overdue_probe_is_a_reading(void **state)
 	assert_true(v[FEAT_probe_result] >= 30.0);
 	assert_true(isnan(v[FEAT_probe_cpu_slowdown]));
 	assert_int_equal(p->ntimes, 3);   /* the window holds timings only */
+	/* a bound is not doubted: the elim keeps it even far from the levels */
+	double bound = v[FEAT_probe_result];
+	assert_false(probe_doubt(p, tu_mono_ns()));
+	assert_true(p->last.slowdown == bound);
 	features_clear(v);
 	probe_features(p, tu_mono_ns(), v);   /* the next record uses it */
-	assert_true(v[FEAT_probe_slowdown] >= 30.0);
+	assert_true(v[FEAT_probe_slowdown] == bound);
 	assert_true(isnan(v[FEAT_probe_result]));
 	probe_fini(p);
 	free(p);
