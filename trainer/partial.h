@@ -33,8 +33,10 @@
  * The command line's rules for --partial, --merge and --extract: one at a
  * time; --extract not with --acct, --report, --dry-run, --force nor
  * --export-csv; --partial and --merge need --since and --until (the fold
- * grid), explicit --terms and --incumbent, and neither takes --acct (the
- * class references need every host: issue 19 item 4); --merge not
+ * grid), explicit --terms and --incumbent; --partial takes --acct only
+ * with --class-refs (the class references need every host's jobs:
+ * acct_refs.h) and --merge not at all (the labels are in the factors, which
+ * record the references' identity in their label); --merge not
  * --method robust, --export-csv nor --host; --partial not --report,
  * --dry-run nor --force (it fits nothing).
  * Returns 0 or -EINVAL with the message in err.
