@@ -197,14 +197,37 @@ static void test_file(void **state)
 	char *t1 = text_of(&r), *t2 = text_of(&back), *file = tu_slurp(path);
 	assert_string_equal(t1, t2);
 	assert_string_equal(t1, file);
+	free(t2);
 	assert_true(back.keyed);
 	assert_int_equal(back.n, 2);
 	assert_string_equal(back.c[0].name, "a b\n");
 	ASSERT_CLOSE(acct_refs_ref(&back, "a b\n"), acct_refs_value(acct_refs_index(100)), 1e-15);
+	/* the hosts' hostFactors: the median, found by a history's name */
+	assert_int_equal(acct_refs_add_host(&r, "n1.example.com", 10, 3), 0);
+	assert_int_equal(acct_refs_add_host(&r, "n1.example.com", 20, 1), 0);
+	assert_int_equal(acct_refs_add_host(&r, "n1.example.com", NAN, 2), 0);
+	assert_int_equal(acct_refs_add_host(&r, "n2", 20, 1), 0);
+	assert_int_equal(acct_refs_add_host(&r, "n2", 10, 1), 0);
+	uint64_t jobs;
+	assert_true(acct_refs_host_factor(&r, "n1", &jobs) == 10);
+	assert_int_equal(jobs, 6);
+	assert_true(acct_refs_host_factor(&r, "n2.example.com", &jobs) == 15);
+	assert_true(isnan(acct_refs_host_factor(&r, "n3", &jobs)));
+	assert_int_equal(jobs, 0);
+	free(t1);
+	t1 = text_of(&r);
+	assert_non_null(strstr(t1, "hosts 2\nhost n1.example.com 6 10:3 20:1\nhost n2 2 10:1 20:1\nend\n"));
+	assert_int_equal(acct_refs_write(path, &r, err, sizeof err), 0);
+	acct_refs_free(&back);
+	assert_int_equal(acct_refs_read(path, &back, err, sizeof err), 0);
+	t2 = text_of(&back);
+	assert_string_equal(t1, t2);
+	free(t2);
 	/* read twice: the counts add */
 	assert_int_equal(acct_refs_read(path, &back, err, sizeof err), 0);
 	assert_int_equal(back.c[0].runs, 20);
-	free(t2);
+	assert_true(acct_refs_host_factor(&back, "n1", &jobs) == 10);
+	assert_int_equal(jobs, 12);
 	free(file);
 
 	static const struct { const char *text, *why; } bad[] = {
@@ -218,19 +241,28 @@ static void test_file(void **state)
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
 		  "classes 1\nclass a 3 10:3\n", ":7: ends before 'end' (truncated?)" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 1\nclass a 3 10:2\nend\n", ":7: class 'a': its buckets count 2 runs, not 3" },
+		  "classes 1\nclass a 3 10:2\nhosts 0\nend\n", ":7: class 'a': its buckets count 2 runs, not 3" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 2\nclass a 3 10:3\nclass a 1 5:1\nend\n", ":8: class 'a' twice" },
+		  "classes 2\nclass a 3 10:3\nclass a 1 5:1\nhosts 0\nend\n", ":8: class 'a' twice" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 1\nclass a 3 10:1 9:2\nend\n", ":7: class 'a': bucket 9 after 10" },
+		  "classes 1\nclass a 3 10:1 9:2\nhosts 0\nend\n", ":7: class 'a': bucket 9 after 10" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 1\nclass a%2 3 10:3\nend\n", ":7: a class needs a name" },
+		  "classes 1\nclass a%2 3 10:3\nhosts 0\nend\n", ":7: a class needs a name" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 2\nclass a 3 10:3\nend\n", ":8: 1 classes, the header says 2" },
+		  "classes 2\nclass a 3 10:3\nhosts 0\nend\n", ":8: 1 classes, the header says 2" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 0\nend\nclass b 1 1:1\n", ":8: text after 'end'" },
+		  "classes 0\nhosts 0\nend\nclass b 1 1:1\n", ":9: text after 'end'" },
 		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
-		  "classes 1\nclass a 3 99999:3\nend\n", ":7: class 'a': bucket index '99999'" },
+		  "classes 1\nclass a 3 99999:3\nhosts 0\nend\n", ":7: class 'a': bucket index '99999'" },
+		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
+		  "classes 0\nhosts 2\nhost n1 3 10:3\nhost n1 1\nend\n", ":9: host 'n1' twice" },
+		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
+		  "classes 0\nhosts 1\nhost n1 3 10:2 12.5:2\nend\n",
+		  ":8: host 'n1': hostFactor 12.5's count '2' is not a count above 0 within its jobs" },
+		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
+		  "classes 0\nhosts 1\nhost n1 3 nan:2\nend\n", ":8: host 'n1': hostFactor 'nan'" },
+		{ "elim-rank-class-refs 1\nalpha 0.005\npercentile 0.1\nmin-runs 5\nclass-key name\n"
+		  "classes 0\nhosts 2\nhost n1 3\nend\n", ":9: 1 hosts, the header says 2" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct acct_refs keep = { 0 };

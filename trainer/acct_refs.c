@@ -13,6 +13,7 @@
 #include "acct_refs.h"
 #include "errmsg.h"
 #include "fsutil.h"
+#include "hostmatch.h"
 
 #define MAGIC "elim-rank-class-refs"
 
@@ -114,13 +115,117 @@ int acct_refs_add(struct acct_refs *r, const char *cls, double x, uint64_t count
 	return add_bucket(c, acct_refs_index(x), count);
 }
 
+static int cmp_host_name(const void *key, const void *elt)
+{
+	return strcmp(key, ((const struct acct_refs_host *)elt)->name);
+}
+
+static const struct acct_refs_host *find_host(const struct acct_refs *r, const char *name)
+{
+	return r->nh ? bsearch(name, r->h, r->nh, sizeof *r->h, cmp_host_name) : NULL;
+}
+
+static struct acct_refs_host *host_of(struct acct_refs *r, const char *name)
+{
+	size_t lo = 0, hi = r->nh;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = strcmp(r->h[mid].name, name);
+		if (k == 0)
+			return &r->h[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (r->nh == r->caph) {
+		size_t nc = r->caph ? 2 * r->caph : 16;
+		struct acct_refs_host *h = realloc(r->h, nc * sizeof *h);
+		if (h == NULL)
+			return NULL;
+		r->h = h;
+		r->caph = nc;
+	}
+	char *copy = strdup(name);
+	if (copy == NULL)
+		return NULL;
+	memmove(&r->h[lo + 1], &r->h[lo], (r->nh - lo) * sizeof *r->h);
+	r->h[lo] = (struct acct_refs_host){ .name = copy };
+	r->nh++;
+	return &r->h[lo];
+}
+
+static int add_hf(struct acct_refs_host *h, double v, uint64_t n)
+{
+	size_t lo = 0, hi = h->nhf;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->hf[mid].v == v) {
+			h->hf[mid].n += n;
+			return 0;
+		}
+		if (h->hf[mid].v < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (h->nhf == h->cap) {
+		size_t nc = h->cap ? 2 * h->cap : 4;
+		struct acct_refs_hf *x = realloc(h->hf, nc * sizeof *x);
+		if (x == NULL)
+			return -ENOMEM;
+		h->hf = x;
+		h->cap = nc;
+	}
+	memmove(&h->hf[lo + 1], &h->hf[lo], (h->nhf - lo) * sizeof *h->hf);
+	h->hf[lo] = (struct acct_refs_hf){ v, n };
+	h->nhf++;
+	return 0;
+}
+
+int acct_refs_add_host(struct acct_refs *r, const char *host, double hf, uint64_t count)
+{
+	struct acct_refs_host *h = host_of(r, host);
+	if (h == NULL)
+		return -ENOMEM;
+	h->jobs += count;
+	return isfinite(hf) && hf > 0 ? add_hf(h, hf, count) : 0;
+}
+
+double acct_refs_host_factor(const struct acct_refs *r, const char *name, uint64_t *jobs)
+{
+	const struct acct_refs_host *h = find_host(r, name);
+	for (size_t i = 0; i < r->nh && h == NULL; i++)
+		if (hostmatch(r->h[i].name, name))
+			h = &r->h[i];
+	if (jobs)
+		*jobs = h ? h->jobs : 0;
+	uint64_t n = 0;
+	for (size_t i = 0; h && i < h->nhf; i++)
+		n += h->hf[i].n;
+	if (n == 0)
+		return NAN;
+	/* the median, as acct_speed's: the middle value, or the mean of the two */
+	uint64_t lo = (n - 1) / 2, hi = n / 2, seen = 0;
+	double a = NAN, b = NAN;
+	for (size_t i = 0; i < h->nhf; i++) {
+		if (isnan(a) && seen + h->hf[i].n > lo)
+			a = h->hf[i].v;
+		if (isnan(b) && seen + h->hf[i].n > hi)
+			b = h->hf[i].v;
+		seen += h->hf[i].n;
+	}
+	return lo == hi ? a : 0.5 * (a + b);
+}
+
 int acct_refs_add_set(struct acct_refs *r, const struct acct_set *set)
 {
 	r->keyed = true;
 	r->key = set->key;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct acct_job *j = &set->jobs[i];
-		if (acct_refs_add(r, j->cls, (double)(j->finish - j->start), 1) < 0)
+		if (acct_refs_add(r, j->cls, (double)(j->finish - j->start), 1) < 0 ||
+		    acct_refs_add_host(r, j->host, j->host_factor, 1) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -142,6 +247,16 @@ int acct_refs_merge(struct acct_refs *dst, const struct acct_refs *src, char *er
 			if (add_bucket(c, src->c[i].b[k].idx, src->c[i].b[k].n) < 0)
 				c = NULL;
 		if (c == NULL)
+			return errmsg(err, errlen, -ENOMEM, "merging class references: out of memory");
+	}
+	for (size_t i = 0; i < src->nh; i++) {
+		struct acct_refs_host *h = host_of(dst, src->h[i].name);
+		if (h)
+			h->jobs += src->h[i].jobs;
+		for (size_t k = 0; h && k < src->h[i].nhf; k++)
+			if (add_hf(h, src->h[i].hf[k].v, src->h[i].hf[k].n) < 0)
+				h = NULL;
+		if (h == NULL)
 			return errmsg(err, errlen, -ENOMEM, "merging class references: out of memory");
 	}
 	return 0;
@@ -247,6 +362,17 @@ long acct_refs_format(const struct acct_refs *r, char **out)
 		put(&b, " %llu", (unsigned long long)c->runs);
 		for (size_t k = 0; k < c->nb; k++)
 			put(&b, " %d:%llu", (int)c->b[k].idx, (unsigned long long)c->b[k].n);
+		put(&b, "\n");
+	}
+	put(&b, "hosts %zu\n", r->nh);
+	for (size_t i = 0; i < r->nh; i++) {
+		const struct acct_refs_host *h = &r->h[i];
+		put(&b, "host ");
+		for (const unsigned char *s = (const unsigned char *)h->name; *s; s++)
+			put(&b, plain(*s) ? "%c" : "%%%02X", *s);
+		put(&b, " %llu", (unsigned long long)h->jobs);
+		for (size_t k = 0; k < h->nhf; k++)
+			put(&b, " %.17g:%llu", h->hf[k].v, (unsigned long long)h->hf[k].n);
 		put(&b, "\n");
 	}
 	put(&b, "end\n");
@@ -436,16 +562,14 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 			return bad(x, "ends before 'end' (truncated?)");
 		if (word(&s, e, w, sizeof w) < 0)
 			return bad(x, "a line too long");
-		if (strcmp(w, "end") == 0) {
-			if (!rest_blank(s, e))
-				return bad(x, "text after 'end'");
+		if (strcmp(w, "hosts") == 0) {
 			if (i != nclasses)
 				return bad(x, "%llu classes, the header says %llu", (unsigned long long)i,
 					   (unsigned long long)nclasses);
 			break;
 		}
 		if (strcmp(w, "class") != 0)
-			return bad(x, "'class' or 'end' expected, not '%.40s'", w);
+			return bad(x, "'class' or 'hosts' expected, not '%.40s'", w);
 		if (word(&s, e, w, sizeof w) < 0 || !unescape(w) || strlen(w) > ACCT_REFS_NAME_MAX)
 			return bad(x, "a class needs a name (at most %d bytes, %%XX escapes)",
 				   ACCT_REFS_NAME_MAX);
@@ -484,6 +608,59 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 		if (sum != runs)
 			return bad(x, "class '%.80s': its buckets count %llu runs, not %llu", w,
 				   (unsigned long long)sum, (unsigned long long)runs);
+	}
+	uint64_t nhosts;
+	if (word(&s, e, v, sizeof v) < 0 || !rest_blank(s, e) || !to_u64(v, &nhosts))
+		return bad(x, "'hosts' needs a count");
+	for (uint64_t i = 0;; i++) {
+		if (!next_line(x, &s, &e))
+			return bad(x, "ends before 'end' (truncated?)");
+		if (word(&s, e, w, sizeof w) < 0)
+			return bad(x, "a line too long");
+		if (strcmp(w, "end") == 0) {
+			if (!rest_blank(s, e))
+				return bad(x, "text after 'end'");
+			if (i != nhosts)
+				return bad(x, "%llu hosts, the header says %llu", (unsigned long long)i,
+					   (unsigned long long)nhosts);
+			break;
+		}
+		if (strcmp(w, "host") != 0)
+			return bad(x, "'host' or 'end' expected, not '%.40s'", w);
+		if (word(&s, e, w, sizeof w) < 0 || !unescape(w) || strlen(w) > ACCT_REFS_NAME_MAX)
+			return bad(x, "a host needs a name (at most %d bytes, %%XX escapes)",
+				   ACCT_REFS_NAME_MAX);
+		if (find_host(r, w))
+			return bad(x, "host '%.80s' twice", w);
+		uint64_t jobs, sum = 0;
+		if (word(&s, e, v, sizeof v) < 0 || !to_u64(v, &jobs))
+			return bad(x, "host '%.80s': its jobs must be a count", w);
+		struct acct_refs_host *h = host_of(r, w);
+		if (h == NULL)
+			return errmsg(x->err, x->errlen, -ENOMEM, "%s: out of memory", x->name);
+		h->jobs = jobs;
+		double prev = 0;
+		while (!rest_blank(s, e)) {
+			char *colon, *end;
+			uint64_t n;
+			if (word(&s, e, v, sizeof v) < 0 || (colon = strchr(v, ':')) == NULL)
+				return bad(x, "host '%.80s': hostFactors are VALUE:COUNT", w);
+			*colon = '\0';
+			errno = 0;
+			double hv = strtod(v, &end);
+			if (end == v || *end || errno || !isfinite(hv) || hv <= 0)
+				return bad(x, "host '%.80s': hostFactor '%s' is not a number above 0", w, v);
+			if (hv <= prev)
+				return bad(x, "host '%.80s': hostFactor %s after %.17g (ascending, each once)",
+					   w, v, prev);
+			if (!to_u64(colon + 1, &n) || n == 0 || n > jobs - sum)
+				return bad(x, "host '%.80s': hostFactor %s's count '%s' is not a count above"
+					   " 0 within its jobs", w, v, colon + 1);
+			prev = hv;
+			sum += n;
+			if (add_hf(h, hv, n) < 0)
+				return errmsg(x->err, x->errlen, -ENOMEM, "%s: out of memory", x->name);
+		}
 	}
 	if (next_line(x, &s, &e))
 		return bad(x, "text after 'end'");
@@ -552,6 +729,11 @@ void acct_refs_free(struct acct_refs *r)
 		free(r->c[i].name);
 		free(r->c[i].b);
 	}
+	for (size_t i = 0; i < r->nh; i++) {
+		free(r->h[i].name);
+		free(r->h[i].hf);
+	}
 	free(r->c);
+	free(r->h);
 	memset(r, 0, sizeof *r);
 }

@@ -52,7 +52,24 @@ struct acct_refs_class {
 	size_t nb, cap;
 };
 
+/* An execution host as the accounting names it: its jobs, and the
+ * hostFactor values of its records (LSF's CPU factor), for the report of
+ * the speeds learned at a merge (merge_speed.h). */
+struct acct_refs_hf {
+	double v;                        /* a hostFactor, finite and > 0 */
+	uint64_t n;
+};
+
+struct acct_refs_host {
+	char *name;
+	uint64_t jobs;
+	struct acct_refs_hf *hf;         /* ascending v */
+	size_t nhf, cap;
+};
+
 struct acct_refs {
+	struct acct_refs_host *h;        /* ascending name (strcmp) */
+	size_t nh, caph;
 	enum acct_class key;             /* the job class the summary was made by ... */
 	bool keyed;                      /* ... when set (by the caller, or the first file read) */
 	struct acct_refs_class *c;       /* ascending name (strcmp) */
@@ -66,7 +83,16 @@ double acct_refs_value(int idx);
 /* Add count runs of x seconds to class cls.  0 or -ENOMEM. */
 int acct_refs_add(struct acct_refs *r, const char *cls, double x, uint64_t count);
 
-/* Add every job of set (their classes must be by r->key: the caller's).  0 or -ENOMEM. */
+/* Add count jobs of host with hostFactor hf (not finite or <= 0: counted, no value).
+ * 0 or -ENOMEM. */
+int acct_refs_add_host(struct acct_refs *r, const char *host, double hf, uint64_t count);
+
+/* The median hostFactor of the host that hostmatch()es name (a history's
+ * name: with or without the domain), or NAN; *jobs its jobs (may be NULL). */
+double acct_refs_host_factor(const struct acct_refs *r, const char *name, uint64_t *jobs);
+
+/* Add every job of set, to its class and its host (their classes must be by
+ * r->key: the caller's).  0 or -ENOMEM. */
 int acct_refs_add_set(struct acct_refs *r, const struct acct_set *set);
 
 /* Add src's counts to dst's.  -EINVAL (said in err) when their class keys differ, -ENOMEM. */

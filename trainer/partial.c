@@ -397,8 +397,58 @@ static int merge_finish(struct merge *m, struct train_result *r, char *const *fi
 	return 0;
 }
 
+void partial_scale_label(struct factor *f, double s)
+{
+	size_t c = f->p + 2;
+	for (unsigned k = 0; k < f->k; k++)
+		for (size_t i = 0; i < c; i++)
+			f->R[k][tri_index(c, i, c - 1)] *= s;
+	f->ymean *= s;
+	f->ysst *= s * s;
+}
+
+void partial_host_sums(const struct factor *f, const struct train_result *r, double *spp,
+		       double *syp)
+{
+	size_t c = f->p + 2;
+	double u[ACCUM_MAX_COLS + 2] = { 0 }, v[ACCUM_MAX_COLS + 2] = { 0 };
+	/* the prediction and the label over the file's columns [1, z, y - ymean] */
+	u[0] = r->fit.intercept;
+	for (size_t j = 0; j < r->fit.ncols; j++) {
+		int col = r->fit.cols[j];
+		double w = r->fit.coef[j] / r->F.scale[col];
+		double sd = f->sd[col] > 0 ? f->sd[col] : 1;
+		u[0] += w * (f->mean[col] - r->F.mean[col]);
+		u[1 + col] += w * sd;
+	}
+	v[0] = f->ymean;
+	v[c - 1] = 1;
+	*spp = *syp = 0;
+	for (unsigned k = 0; k < f->k; k++) {
+		if (f->n[k] == 0)
+			continue;
+		for (size_t i = 0; i < c; i++) {
+			double ru = 0, rv = 0;   /* row i of R times u and v (R upper triangular) */
+			for (size_t j = i; j < c; j++) {
+				double rij = f->R[k][tri_index(c, i, j)];
+				ru += rij * u[j];
+				rv += rij * v[j];
+			}
+			*spp += ru * ru;
+			*syp += rv * ru;
+		}
+	}
+}
+
 int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		  uint64_t incumbent_id, struct train_result *r, char *err, size_t errlen)
+{
+	return partial_merge_scaled(o, files, n, incumbent_id, NULL, r, err, errlen);
+}
+
+int partial_merge_scaled(const struct train_opts *o, char *const *files, size_t n,
+			 uint64_t incumbent_id, const double *yscale, struct train_result *r,
+			 char *err, size_t errlen)
 {
 	int rc = train_plan(o, r, err, errlen);
 	if (rc < 0)
@@ -420,6 +470,8 @@ int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		rc = factor_read(files[i], f, err, errlen);
 		if (rc == 0)
 			rc = same_run(f, o, r, m.k, incumbent_id, files[i], err, errlen);
+		if (rc == 0 && yscale && yscale[i] != 1)
+			partial_scale_label(f, yscale[i]);
 		m.file = i;
 		if (rc == 0)
 			rc = merge_add(&m, f, err, errlen);
