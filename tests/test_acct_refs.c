@@ -31,6 +31,7 @@
 #include "acct_refs.h"
 #include "factor.h"
 #include "harness.h"
+#include "merge_speed.h"
 #include "model.h"
 #include "partial.h"
 #include "testutil.h"
@@ -520,8 +521,8 @@ static void test_cli(void **state)
 		assert_non_null(strstr(out, "acct: 3 classes labelled"));
 		free(out);
 	}
-	snprintf(a, sizeof a, "--merge --class-refs %s/cls.refs %s --output %s/merged.model %s/fac",
-		 dir, w, dir, dir);
+	snprintf(a, sizeof a, "--merge --class-refs %s/cls.refs --no-learn-speed %s --output"
+		 " %s/merged.model %s/fac", dir, w, dir, dir);
 	RT(a, 0);
 	snprintf(a, sizeof a, "--acct %s --acct %s --no-learn-speed %s --output %s/pooled.model"
 		 " %s %s %s", acct1, acct2, w, dir, hist[0], hist[1], hist[2]);
@@ -544,8 +545,9 @@ static void test_cli(void **state)
 	assert_string_equal(model_meta_get(&mm, "rows"), model_meta_get(&pm, "rows"));
 	assert_string_equal(model_meta_get(&mm, "hosts"), model_meta_get(&pm, "hosts"));
 	/* a pooled run given the same references: the same model */
-	snprintf(a, sizeof a, "--acct %s --acct %s --class-refs %s/cls.refs %s --output"
-		 " %s/pooled2.model %s %s %s", acct1, acct2, dir, w, dir, hist[0], hist[1], hist[2]);
+	snprintf(a, sizeof a, "--acct %s --acct %s --class-refs %s/cls.refs --no-learn-speed %s"
+		 " --output %s/pooled2.model %s %s %s", acct1, acct2, dir, w, dir, hist[0], hist[1],
+		 hist[2]);
 	RT(a, 0);
 	snprintf(pp, sizeof pp, "%s/pooled2.model", dir);
 	assert_int_equal(model_load_file(pp, NULL, &pm, &me), 0);
@@ -602,6 +604,222 @@ static void test_cli(void **state)
 	free(e);
 }
 
+/* The terms, parsed. */
+static size_t parse_terms(struct model_term *terms)
+{
+	static const char *const exprs[] = { "runq_per_core", "psi_cpu_some",
+					     "hinge(mem_used,0.85)", "cpu_iowait" };
+	for (size_t i = 0; i < 4; i++) {
+		struct model_error me;
+		assert_int_equal(model_parse_expr(exprs[i], NULL, &terms[i], &me), 0);
+	}
+	return 4;
+}
+
+/*
+ * Host speeds learned at the merge from the factors alone, against the
+ * same estimator on the pooled rows: three rounds each, the factors and the
+ * fit within 1e-8; the factors near the hosts' true speeds (1, 1.3, 1.6:
+ * the fixture's slowdown column is the load's times the speed).
+ */
+static void test_speeds_in_memory(void **state)
+{
+	(void)state;
+	static struct model_term terms[4];
+	static struct train_result pooled, merged, r;
+	char err[1024];
+	struct train_opts o;
+	memset(&o, 0, sizeof o);
+	o.spec.terms = terms;
+	o.spec.n_terms = parse_terms(terms);
+	o.spec.label = "acct_slowdown";
+	o.spec.since = T0;
+	o.spec.until = T0 + 30000;
+	o.folds = 5;
+	o.seed = 1;
+	o.window_grid = true;
+	const char *both[] = { acct1, acct2 };
+	struct acct_refs refs = { 0 };
+	struct acct_set set = { 0 };
+	assert_int_equal(acct_read(acct1, &set, err, sizeof err), 0);
+	assert_int_equal(acct_read(acct2, &set, err, sizeof err), 0);
+	assert_int_equal(acct_refs_add_set(&refs, &set), 0);
+	acct_free(&set);
+	o.class_refs_id = acct_refs_id(&refs);
+
+	/* pooled: the rows */
+	char *files[NH];
+	for (int h = 0; h < NH; h++)
+		files[h] = hist[h];
+	struct acct_labels_opts ao = { .paths = both, .npaths = 2, .refs = &refs };
+	struct train_opts po = o;
+	assert_int_equal(acct_labels_attach(&ao, files, NH, &po.spec, &set, NULL, err, sizeof err), 0);
+	if (train_run(&po, files, NH, &pooled, err, sizeof err) != 0)
+		fail_msg("pooled: %s", err);
+	struct merge_speed mp = { 0 }, mm = { 0 };
+	for (int k = 1; k < 3; k++) {
+		assert_int_equal(merge_speed_rows(&mp, &pooled, &po.spec, files, NH, err, sizeof err), 0);
+		merge_speed_update(&mp);
+		merge_speed_relabel(&mp, &set);
+		train_result_free(&pooled);
+		assert_int_equal(train_run(&po, files, NH, &pooled, err, sizeof err), 0);
+	}
+	acct_free(&set);
+
+	/* partial fits, then the merge and its rounds from the factors */
+	struct factor *f = malloc(sizeof *f);
+	assert_non_null(f);
+	char paths[NH][700], *fp[NH];
+	for (int h = 0; h < NH; h++) {
+		struct train_opts ho = o;
+		ho.partial = true;
+		char *one[] = { hist[h] };
+		assert_int_equal(acct_labels_attach(&ao, one, 1, &ho.spec, &set, NULL, err,
+						    sizeof err), 0);
+		assert_int_equal(train_run(&ho, one, 1, &r, err, sizeof err), 0);
+		partial_from_run(&r, &ho, 0, f);
+		train_result_free(&r);
+		acct_free(&set);
+		snprintf(paths[h], sizeof paths[h], "%s/spd%d.factor", dir, h);
+		assert_int_equal(factor_write(paths[h], f, err, sizeof err), 0);
+		fp[h] = paths[h];
+	}
+	free(f);
+	double yscale[NH];
+	assert_int_equal(partial_merge(&o, fp, NH, 0, &merged, err, sizeof err), 0);
+	for (int k = 1; k < 3; k++) {
+		assert_int_equal(merge_speed_factors(&mm, &merged, fp, NH, err, sizeof err), 0);
+		merge_speed_update(&mm);
+		merge_speed_scales(&mm, yscale);
+		train_result_free(&merged);
+		assert_int_equal(partial_merge_scaled(&o, fp, NH, 0, yscale, &merged, err, sizeof err), 0);
+	}
+
+	/* the same factors, the same fit */
+	assert_int_equal(mm.n, NH);
+	assert_int_equal(mp.n, NH);
+	static const double truth[NH] = { 1.0, 1.3, 1.6 };
+	for (int h = 0; h < NH; h++) {
+		char name[16];
+		snprintf(name, sizeof name, "%s0", prefix[h]);
+		const struct merge_speed_host *a = NULL, *b = NULL;
+		for (size_t i = 0; i < NH; i++) {
+			if (strcmp(mm.h[i].name, name) == 0)
+				a = &mm.h[i];
+			if (strcmp(mp.h[i].name, name) == 0)
+				b = &mp.h[i];
+		}
+		assert_non_null(a);
+		assert_non_null(b);
+		ASSERT_CLOSE(a->factor, b->factor, 1e-8);
+		assert_int_equal(a->rows, b->rows);
+		print_message("# %s: learned %.6g at the merge, %.6g pooled, true %.2g\n", name,
+			      a->factor, b->factor, truth[h]);
+		if (fabs(a->factor / truth[h] - 1) > 0.03)
+			fail_msg("%s: learned %g, true %g", name, a->factor, truth[h]);
+	}
+	assert_int_equal(merged.stats.rows_used, pooled.stats.rows_used);
+	ASSERT_CLOSE(merged.fit.intercept, pooled.fit.intercept, 1e-8);
+	for (size_t i = 0; i < pooled.fit.ncols; i++)
+		ASSERT_CLOSE(merged.fit.coef[i], pooled.fit.coef[i], 1e-8);
+	ASSERT_CLOSE(merged.fit.cv_rmse, pooled.fit.cv_rmse, 1e-8);
+	ASSERT_CLOSE(merged.F.ymean, pooled.F.ymean, 1e-8);
+	ASSERT_CLOSE(merged.F.sst, pooled.F.sst, 1e-8);
+
+	/* a factor of two hosts: refused, naming it */
+	struct train_opts two = o;
+	two.partial = true;
+	assert_int_equal(acct_labels_attach(&ao, files, 2, &two.spec, &set, NULL, err, sizeof err), 0);
+	assert_int_equal(train_run(&two, files, 2, &r, err, sizeof err), 0);
+	f = malloc(sizeof *f);
+	assert_non_null(f);
+	partial_from_run(&r, &two, 0, f);
+	snprintf(paths[0], sizeof paths[0], "%s/two.factor", dir);
+	assert_int_equal(factor_write(paths[0], f, err, sizeof err), 0);
+	free(f);
+	train_result_free(&r);
+	acct_free(&set);
+	assert_int_equal(merge_speed_factors(&mm, &merged, fp, 1, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "two.factor: a partial fit of 2 hosts"));
+
+	merge_speed_free(&mp);
+	merge_speed_free(&mm);
+	train_result_free(&pooled);
+	train_result_free(&merged);
+	acct_refs_free(&refs);
+}
+
+/* The same with the binary: the merge's speed lines and report are the pooled run's. */
+static void test_speeds_cli(void **state)
+{
+	(void)state;
+	char a[8192], w[1024];
+	snprintf(w, sizeof w, "--since %lld --until %lld --incumbent none --terms '%s'",
+		 (long long)T0, (long long)T0 + 30000, terms_list);
+	snprintf(a, sizeof a, "--write-class-refs %s/s.refs --acct %s --acct %s", dir, acct1, acct2);
+	RT(a, 0);
+	tu_system("mkdir -p '%s/sfac'", dir);
+	for (int h = 0; h < NH; h++) {
+		snprintf(a, sizeof a, "--partial %s/sfac/%s.factor --acct %s --acct %s"
+			 " --class-refs %s/s.refs %s %s", dir, prefix[h], acct1, acct2, dir, w, hist[h]);
+		RT(a, 0);
+	}
+	snprintf(a, sizeof a, "--merge --class-refs %s/s.refs %s --output %s/smerged.model %s/sfac",
+		 dir, w, dir, dir);
+	RT(a, 0);
+	char *mout = slurp_in("out");
+	snprintf(a, sizeof a, "--acct %s --acct %s --class-refs %s/s.refs %s --output"
+		 " %s/spooled.model %s %s %s", acct1, acct2, dir, w, dir, hist[0], hist[1], hist[2]);
+	RT(a, 0);
+	char *pout = slurp_in("out");
+	for (const char *l = strstr(mout, "speed: "); l; l = strstr(l + 1, "\nspeed: "))
+		print_message("# merge: %.*s\n", (int)strcspn(l + (*l == '\n'), "\n"),
+			      l + (*l == '\n'));
+	/* each host's line: learned factor, hostFactor, what it implies */
+	for (int h = 0; h < NH; h++) {
+		char want[64];
+		snprintf(want, sizeof want, "speed: %s0: learned ", prefix[h]);
+		const char *lm = strstr(mout, want), *lp = strstr(pout, want);
+		assert_non_null(lm);
+		assert_non_null(lp);
+		const char *em = strstr(lm, " rows"), *ep = strstr(lp, " rows");
+		assert_non_null(em);
+		assert_non_null(ep);
+		assert_int_equal(em - lm, ep - lp);
+		assert_memory_equal(lm, lp, (size_t)(em - lm));
+	}
+	assert_non_null(strstr(mout, "speed: mid0: learned 1.3"));
+	assert_non_null(strstr(mout, "hostFactor 76.9 (implies 1.3)"));
+	assert_non_null(strstr(mout, "speed: reference fast0"));
+	static struct model mm, pm;
+	struct model_error me;
+	char mp[700], pp[700];
+	snprintf(mp, sizeof mp, "%s/smerged.model", dir);
+	snprintf(pp, sizeof pp, "%s/spooled.model", dir);
+	assert_int_equal(model_load_file(mp, NULL, &mm, &me), 0);
+	assert_int_equal(model_load_file(pp, NULL, &pm, &me), 0);
+	ASSERT_CLOSE(mm.intercept, pm.intercept, 1e-6);
+	assert_int_equal(mm.n_terms, pm.n_terms);
+	for (size_t i = 0; i < pm.n_terms; i++)
+		ASSERT_CLOSE(mm.terms[i].coef, pm.terms[i].coef, 1e-6);
+	assert_int_equal(mm.n_speed, 3);
+	assert_int_equal(mm.n_speed, pm.n_speed);
+	for (size_t i = 0; i < pm.n_speed; i++) {
+		assert_string_equal(mm.speed[i].host, pm.speed[i].host);
+		assert_true(mm.speed[i].factor == pm.speed[i].factor);
+	}
+	free(mout);
+	free(pout);
+	/* with an installed model to compare with: refused at the merge */
+	snprintf(a, sizeof a, "--merge --class-refs %s/s.refs --since %lld --until %lld"
+		 " --incumbent %s --terms '%s' %s/sfac", dir, (long long)T0, (long long)T0 + 30000,
+		 mp, terms_list, dir);
+	RT(a, 2);
+	char *e = slurp_in("err");
+	assert_non_null(strstr(e, "needs --incumbent none"));
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +828,8 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_partial_equals_pooled),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_speeds_in_memory),
+		cmocka_unit_test(test_speeds_cli),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

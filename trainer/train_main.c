@@ -31,6 +31,7 @@
 #include "extract.h"
 #include "group_split.h"
 #include "hostmatch.h"
+#include "merge_speed.h"
 #include "partial.h"
 #include "promote.h"
 #include "provenance.h"
@@ -309,6 +310,8 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	static struct acct_set acct;
 	static struct acct_speed speed;
 	static struct acct_refs refs;
+	static struct merge_speed ms;
+	double *yscale = NULL;
 	static struct hostmap host_map, groups;
 	static struct model_speed learned[MODEL_MAX_SPEED];
 	static struct train_result r;
@@ -357,7 +360,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		       (unsigned long long)o->class_refs_id);
 	}
 	if (c->acct) {
-		/* with class references the speeds are not learned (they are not per host) */
+		/* with class references the speeds are learned after the fit (merge_speed) */
 		sp = c->no_learn_speed || c->nclass_refs ? NULL : &speed;
 		struct acct_labels_opts ao = { .paths = c->acct_files, .npaths = c->nacct,
 					       .host_map = c->host_map ? &host_map : NULL,
@@ -381,8 +384,43 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		rc = write_extract(c, o->incumbent, files, nfiles);
 		goto out;
 	}
+	/* with class references the speeds are learned per host with the model,
+	 * from the rows or the factors alike (merge_speed.h) */
+	bool learn_ms = c->nclass_refs && !c->no_learn_speed && c->speed_rounds > 1;
+	if (learn_ms && c->merge && o->incumbent) {
+		rc = fail("--merge learning host speeds (--class-refs) needs --incumbent none: the"
+			  " installed model's errors on rescaled labels are not in the factors; or"
+			  " merge with --no-learn-speed", EXIT_USAGE);
+		goto out;
+	}
 	rc = c->merge ? partial_merge(o, files, nfiles, inc_id, &r, err, sizeof err)
 		: train_run(o, files, nfiles, &r, err, sizeof err);
+	if (learn_ms && c->merge && (yscale = malloc((nfiles ? nfiles : 1) * sizeof *yscale)) == NULL)
+		rc = -ENOMEM, snprintf(err, sizeof err, "out of memory");
+	for (unsigned k = 1; rc == 0 && learn_ms && k < c->speed_rounds; k++) {
+		rc = c->merge ? merge_speed_factors(&ms, &r, files, nfiles, err, sizeof err)
+			: merge_speed_rows(&ms, &r, &o->spec, files, nfiles, err, sizeof err);
+		if (rc < 0)
+			break;
+		merge_speed_update(&ms);
+		train_result_free(&r);
+		if (c->merge) {
+			merge_speed_scales(&ms, yscale);
+			rc = partial_merge_scaled(o, files, nfiles, inc_id, yscale, &r, err, sizeof err);
+		} else {
+			merge_speed_relabel(&ms, &acct);
+			rc = train_run(o, files, nfiles, &r, err, sizeof err);
+		}
+	}
+	if (rc == 0 && learn_ms) {
+		size_t left;
+		merge_speed_report(&ms, &refs, stdout);
+		nlearned = merge_speed_lines(&ms, learned, MODEL_MAX_SPEED, &left);
+		if (left)
+			printf("speed: %zu learned factors not written: outside %g to %g, a name a speed"
+			       " line cannot hold, or more than %d\n", left, MODEL_SPEED_MIN,
+			       MODEL_SPEED_MAX, MODEL_MAX_SPEED);
+	}
 	for (unsigned k = 1; rc == 0 && sp && k < c->speed_rounds; k++) {
 		/* the alternating step (acct_refine.h), then the fit again */
 		train_to_model(&r, &m);
@@ -434,6 +472,8 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 out:
 	/* the labels and speeds of this run: a --group-by run does the next group afresh */
 	acct_refs_free(&refs);
+	merge_speed_free(&ms);
+	free(yscale);
 	o->class_refs_id = 0;
 	if (c->acct) {
 		acct_free(&acct);

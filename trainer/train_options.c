@@ -254,8 +254,8 @@ const struct train_option train_options_table[] = {
 	  " columns the terms use, as a history FILE to train on elsewhere",
 	  "Fl -extract Ar file" },
 	{ "no-learn-speed", NULL, set_flag, OFF(no_learn_speed), 0, 0, NULL,
-	  "with --acct: do not learn host speeds (each job's slowdown against its class's"
-	  " fastest runs on all hosts, as before; no speed lines learned)",
+	  "with --acct (or --class-refs): do not learn host speeds (each job's slowdown"
+	  " against its class's fastest runs on all hosts, as before; no speed lines learned)",
 	  "Fl -no-learn-speed" },
 	{ "class", "KEY", set_class, 0, 0, 0, "name",
 	  "with --acct, a job's class: name (the job name, else the command's program),"
@@ -297,7 +297,7 @@ const struct train_option train_options_table[] = {
 	{ "class-refs", "FILE", set_class_refs, 0, 0, 0, NULL,
 	  "with --acct, or --merge of such partial fits: each job's class reference from FILE"
 	  " (--write-class-refs), not from the --acct files read; repeat it to merge several;"
-	  " host speeds are then not learned",
+	  " host speeds are then learned per host with the model, at the merge too",
 	  "Fl -class-refs Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
@@ -352,7 +352,8 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 		snprintf(err, errlen, "--lambda only applies to --method ridge");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
-	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
+	if (c->acct == NULL && (c->host_map || c->speed_groups ||
+				(c->no_learn_speed && !c->nclass_refs))) {
 		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
 			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
 		return TRAIN_OPTIONS_EUSAGE;
@@ -363,8 +364,8 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	if (c->nclass_refs && c->speed_groups) {
-		snprintf(err, errlen, "--speed-groups with --class-refs: with class references no"
-			 " host speeds are learned");
+		snprintf(err, errlen, "--speed-groups with --class-refs: with class references the"
+			 " speeds are learned per host (from factor files at a merge), not per group");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	if (c->canary && !c->group_by) {
