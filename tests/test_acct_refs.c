@@ -224,6 +224,25 @@ static void test_file(void **state)
 	t2 = text_of(&back);
 	assert_string_equal(t1, t2);
 	free(t2);
+	/* whatever the accounting holds writes back: a long name, a subnormal hostFactor */
+	{
+		static char longname[6000];
+		memset(longname, 'j', sizeof longname - 1);
+		longname[100] = ' ';
+		struct acct_refs odd = { 0 }, oback = { 0 };
+		assert_int_equal(acct_refs_add(&odd, longname, 30, 5), 0);
+		assert_int_equal(acct_refs_add_host(&odd, "n9", 4.9e-320, 1), 0);
+		assert_int_equal(acct_refs_write(path, &odd, err, sizeof err), 0);
+		assert_int_equal(acct_refs_read(path, &oback, err, sizeof err), 0);
+		char *a = text_of(&odd), *b = text_of(&oback);
+		assert_string_equal(a, b);
+		assert_string_equal(oback.c[0].name, longname);
+		free(a);
+		free(b);
+		acct_refs_free(&odd);
+		acct_refs_free(&oback);
+		assert_int_equal(acct_refs_write(path, &r, err, sizeof err), 0);
+	}
 	/* read twice: the counts add */
 	assert_int_equal(acct_refs_read(path, &back, err, sizeof err), 0);
 	assert_int_equal(back.c[0].runs, 20);

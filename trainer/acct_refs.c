@@ -79,7 +79,6 @@ static struct acct_refs_class *class_of(struct acct_refs *r, const char *cls)
 static int add_bucket(struct acct_refs_class *c, int idx, uint64_t n)
 {
 	size_t lo = 0, hi = c->nb;
-	/* run times come mostly in order of nothing: binary search, then insert */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (c->b[mid].idx == idx) {
@@ -220,6 +219,8 @@ double acct_refs_host_factor(const struct acct_refs *r, const char *name, uint64
 
 int acct_refs_add_set(struct acct_refs *r, const struct acct_set *set)
 {
+	if (r->keyed && r->key != set->key)
+		return -EINVAL;
 	r->keyed = true;
 	r->key = set->key;
 	for (size_t i = 0; i < set->n; i++) {
@@ -453,6 +454,17 @@ static long word(const char **s, const char *e, char *w, size_t cap)
 	return (long)n;
 }
 
+/* The next blank-separated word of [*s, e), malloc'd; NULL when none (or out of memory). */
+static char *name_word(const char **s, const char *e)
+{
+	while (*s < e && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	const char *b = *s;
+	while (*s < e && **s != ' ' && **s != '\t')
+		(*s)++;
+	return *s > b ? strndup(b, (size_t)(*s - b)) : NULL;
+}
+
 static bool rest_blank(const char *s, const char *e)
 {
 	for (; s < e; s++)
@@ -516,7 +528,8 @@ static bool unescape(char *w)
 static int parse_into(struct lex *x, struct acct_refs *r)
 {
 	const char *s, *e;
-	char w[ACCT_REFS_NAME_MAX * 3 + 1], v[64];
+	char w[64], v[64];
+	char *name = NULL;
 	if (!next_line(x, &s, &e))
 		return errmsg(x->err, x->errlen, -EINVAL, "%s: empty: not a class references file",
 			      x->name);
@@ -570,35 +583,44 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 		}
 		if (strcmp(w, "class") != 0)
 			return bad(x, "'class' or 'hosts' expected, not '%.40s'", w);
-		if (word(&s, e, w, sizeof w) < 0 || !unescape(w) || strlen(w) > ACCT_REFS_NAME_MAX)
-			return bad(x, "a class needs a name (at most %d bytes, %%XX escapes)",
-				   ACCT_REFS_NAME_MAX);
-		if (find_class(r, w))
-			return bad(x, "class '%.80s' twice", w);
+		free(name);
+		if ((name = name_word(&s, e)) == NULL || !unescape(name)) {
+			free(name);
+			return bad(x, "a class needs a name (%%XX escapes)");
+		}
+		snprintf(w, sizeof w, "%s", name);   /* for messages */
+		if (find_class(r, name)) {
+			free(name);
+			return bad(x, "class '%.60s' twice", w);
+		}
 		uint64_t runs, sum = 0;
-		if (word(&s, e, v, sizeof v) < 0 || !to_u64(v, &runs) || runs == 0)
-			return bad(x, "class '%.80s': its runs must be a count above 0", w);
-		struct acct_refs_class *c = class_of(r, w);
+		if (word(&s, e, v, sizeof v) < 0 || !to_u64(v, &runs) || runs == 0) {
+			free(name);
+			return bad(x, "class '%.60s': its runs must be a count above 0", w);
+		}
+		struct acct_refs_class *c = class_of(r, name);
+		free(name);
+		name = NULL;
 		if (c == NULL)
 			return errmsg(x->err, x->errlen, -ENOMEM, "%s: out of memory", x->name);
 		long prev = LONG_MIN;
 		while (!rest_blank(s, e)) {
 			char *colon, *end;
 			if (word(&s, e, v, sizeof v) < 0 || (colon = strchr(v, ':')) == NULL)
-				return bad(x, "class '%.80s': buckets are IDX:COUNT", w);
+				return bad(x, "class '%.60s': buckets are IDX:COUNT", w);
 			*colon = '\0';
 			errno = 0;
 			long idx = strtol(v, &end, 10);
 			uint64_t n;
 			if (end == v || *end || errno || idx < -ACCT_REFS_MAX_INDEX ||
 			    idx > ACCT_REFS_MAX_INDEX)
-				return bad(x, "class '%.80s': bucket index '%s' is not an integer within"
+				return bad(x, "class '%.60s': bucket index '%s' is not an integer within"
 					   " +-%d", w, v, ACCT_REFS_MAX_INDEX);
 			if (idx <= prev)
-				return bad(x, "class '%.80s': bucket %ld after %ld (ascending, each once)",
+				return bad(x, "class '%.60s': bucket %ld after %ld (ascending, each once)",
 					   w, idx, prev);
 			if (!to_u64(colon + 1, &n) || n == 0 || n > runs - sum)
-				return bad(x, "class '%.80s': bucket %ld's count '%s' is not a count above"
+				return bad(x, "class '%.60s': bucket %ld's count '%s' is not a count above"
 					   " 0 within the runs", w, idx, colon + 1);
 			prev = idx;
 			sum += n;
@@ -606,7 +628,7 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 				return errmsg(x->err, x->errlen, -ENOMEM, "%s: out of memory", x->name);
 		}
 		if (sum != runs)
-			return bad(x, "class '%.80s': its buckets count %llu runs, not %llu", w,
+			return bad(x, "class '%.60s': its buckets count %llu runs, not %llu", w,
 				   (unsigned long long)sum, (unsigned long long)runs);
 	}
 	uint64_t nhosts;
@@ -627,15 +649,23 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 		}
 		if (strcmp(w, "host") != 0)
 			return bad(x, "'host' or 'end' expected, not '%.40s'", w);
-		if (word(&s, e, w, sizeof w) < 0 || !unescape(w) || strlen(w) > ACCT_REFS_NAME_MAX)
-			return bad(x, "a host needs a name (at most %d bytes, %%XX escapes)",
-				   ACCT_REFS_NAME_MAX);
-		if (find_host(r, w))
-			return bad(x, "host '%.80s' twice", w);
+		if ((name = name_word(&s, e)) == NULL || !unescape(name)) {
+			free(name);
+			return bad(x, "a host needs a name (%%XX escapes)");
+		}
+		snprintf(w, sizeof w, "%s", name);   /* for messages */
+		if (find_host(r, name)) {
+			free(name);
+			return bad(x, "host '%.60s' twice", w);
+		}
 		uint64_t jobs, sum = 0;
-		if (word(&s, e, v, sizeof v) < 0 || !to_u64(v, &jobs))
-			return bad(x, "host '%.80s': its jobs must be a count", w);
-		struct acct_refs_host *h = host_of(r, w);
+		if (word(&s, e, v, sizeof v) < 0 || !to_u64(v, &jobs)) {
+			free(name);
+			return bad(x, "host '%.60s': its jobs must be a count", w);
+		}
+		struct acct_refs_host *h = host_of(r, name);
+		free(name);
+		name = NULL;
 		if (h == NULL)
 			return errmsg(x->err, x->errlen, -ENOMEM, "%s: out of memory", x->name);
 		h->jobs = jobs;
@@ -644,17 +674,16 @@ static int parse_into(struct lex *x, struct acct_refs *r)
 			char *colon, *end;
 			uint64_t n;
 			if (word(&s, e, v, sizeof v) < 0 || (colon = strchr(v, ':')) == NULL)
-				return bad(x, "host '%.80s': hostFactors are VALUE:COUNT", w);
+				return bad(x, "host '%.60s': hostFactors are VALUE:COUNT", w);
 			*colon = '\0';
-			errno = 0;
-			double hv = strtod(v, &end);
-			if (end == v || *end || errno || !isfinite(hv) || hv <= 0)
-				return bad(x, "host '%.80s': hostFactor '%s' is not a number above 0", w, v);
+			double hv = strtod(v, &end);   /* a subnormal (ERANGE) is a number above 0 */
+			if (end == v || *end || !isfinite(hv) || hv <= 0)
+				return bad(x, "host '%.60s': hostFactor '%s' is not a number above 0", w, v);
 			if (hv <= prev)
-				return bad(x, "host '%.80s': hostFactor %s after %.17g (ascending, each once)",
+				return bad(x, "host '%.60s': hostFactor %s after %.17g (ascending, each once)",
 					   w, v, prev);
 			if (!to_u64(colon + 1, &n) || n == 0 || n > jobs - sum)
-				return bad(x, "host '%.80s': hostFactor %s's count '%s' is not a count above"
+				return bad(x, "host '%.60s': hostFactor %s's count '%s' is not a count above"
 					   " 0 within its jobs", w, v, colon + 1);
 			prev = hv;
 			sum += n;

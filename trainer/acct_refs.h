@@ -37,7 +37,6 @@
 #define ACCT_REFS_VERSION 1
 #define ACCT_REFS_ALPHA 0.005            /* relative error of a reference */
 #define ACCT_REFS_MAX_INDEX 20000        /* |bucket index|: 1e-44 s .. 1e43 s */
-#define ACCT_REFS_NAME_MAX 1024          /* a class name's bytes */
 #define ACCT_REFS_MAX_BYTES (64u << 20)  /* no file read is larger */
 
 struct acct_refs_bucket {
@@ -91,8 +90,8 @@ int acct_refs_add_host(struct acct_refs *r, const char *host, double hf, uint64_
  * name: with or without the domain), or NAN; *jobs its jobs (may be NULL). */
 double acct_refs_host_factor(const struct acct_refs *r, const char *name, uint64_t *jobs);
 
-/* Add every job of set, to its class and its host (their classes must be by
- * r->key: the caller's).  0 or -ENOMEM. */
+/* Add every job of set, to its class and its host; r takes set->key.  0,
+ * -EINVAL when r is keyed otherwise, or -ENOMEM. */
 int acct_refs_add_set(struct acct_refs *r, const struct acct_set *set);
 
 /* Add src's counts to dst's.  -EINVAL (said in err) when their class keys differ, -ENOMEM. */

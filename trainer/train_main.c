@@ -59,11 +59,7 @@ static int fail(const char *msg, int status)
 	return status;
 }
 
-/*
- * Load the --class-refs files (merged) into r, of the --class key when
- * given --acct files to label (the references must be by the same key).
- * Returns 0 or -1 (said).
- */
+/* Load the --class-refs files, merged, into r.  Returns 0 or -1 (said). */
 static int load_class_refs(const struct train_cli *c, struct acct_refs *r)
 {
 	char err[1024];
