@@ -829,6 +829,27 @@ static void test_speeds_cli(void **state)
 	}
 	free(mout);
 	free(pout);
+	/* per host group (one that spans the window's time blocks; mid0 in
+	 * none): each group's speeds among its own hosts, the fastest 1 */
+	tu_write(dir, "groups.map", "fast0 g1\nslow0 g1\n");
+	tu_system("mkdir -p '%s/gm'", dir);
+	snprintf(a, sizeof a, "--merge --group-by %s/groups.map --output %s/gm --class-refs"
+		 " %s/s.refs %s %s/sfac", dir, dir, dir, w, dir);
+	RT(a, 0);
+	mout = slurp_in("out");
+	const char *g1 = strstr(mout, "== group g1");
+	assert_non_null(g1);
+	assert_non_null(strstr(g1, "speed: 2 hosts"));
+	assert_non_null(strstr(g1, "speed: fast0: learned 1,"));
+	assert_non_null(strstr(g1, "speed: slow0: learned 1.6"));
+	free(mout);
+	snprintf(mp, sizeof mp, "%s/gm/g1.model", dir);
+	assert_int_equal(model_load_file(mp, NULL, &mm, &me), 0);
+	assert_int_equal(mm.n_speed, 2);
+	snprintf(mp, sizeof mp, "%s/gm/default.model", dir);
+	assert_int_equal(model_load_file(mp, NULL, &mm, &me), 0);
+	assert_int_equal(mm.n_speed, 3);
+	snprintf(mp, sizeof mp, "%s/smerged.model", dir);
 	/* with an installed model to compare with: refused at the merge */
 	snprintf(a, sizeof a, "--merge --class-refs %s/s.refs --since %lld --until %lld"
 		 " --incumbent %s --terms '%s' %s/sfac", dir, (long long)T0, (long long)T0 + 30000,
