@@ -243,6 +243,24 @@ static void test_file(void **state)
 		acct_refs_free(&oback);
 		assert_int_equal(acct_refs_write(path, &r, err, sizeof err), 0);
 	}
+	/* a copy with CRLF line ends reads the same */
+	{
+		char *crlf = malloc(2 * strlen(t1) + 1), *o = crlf;
+		assert_non_null(crlf);
+		for (const char *c = t1; *c; c++) {
+			if (*c == '\n')
+				*o++ = '\r';
+			*o++ = *c;
+		}
+		*o = '\0';
+		struct acct_refs cr = { 0 };
+		assert_int_equal(acct_refs_parse(crlf, strlen(crlf), "crlf", &cr, err, sizeof err), 0);
+		char *ct = text_of(&cr);
+		assert_string_equal(ct, t1);
+		free(ct);
+		free(crlf);
+		acct_refs_free(&cr);
+	}
 	/* read twice: the counts add */
 	assert_int_equal(acct_refs_read(path, &back, err, sizeof err), 0);
 	assert_int_equal(back.c[0].runs, 20);

@@ -430,7 +430,7 @@ static bool next_line(struct lex *x, const char **s, const char **e)
 		x->p = nl ? nl + 1 : x->end;
 		x->line++;
 		const char *t = *s;
-		while (t < le && (*t == ' ' || *t == '\t'))
+		while (t < le && (*t == ' ' || *t == '\t' || *t == '\r'))
 			t++;
 		if (t < le && *t != '#')
 			return true;
@@ -441,10 +441,10 @@ static bool next_line(struct lex *x, const char **s, const char **e)
 /* The next blank-separated word of [*s, e) into w (at most cap - 1 bytes); its length or -1. */
 static long word(const char **s, const char *e, char *w, size_t cap)
 {
-	while (*s < e && (**s == ' ' || **s == '\t'))
+	while (*s < e && (**s == ' ' || **s == '\t' || **s == '\r'))
 		(*s)++;
 	const char *b = *s;
-	while (*s < e && **s != ' ' && **s != '\t')
+	while (*s < e && **s != ' ' && **s != '\t' && **s != '\r')
 		(*s)++;
 	size_t n = (size_t)(*s - b);
 	if (n == 0 || n >= cap)
@@ -457,10 +457,10 @@ static long word(const char **s, const char *e, char *w, size_t cap)
 /* The next blank-separated word of [*s, e), malloc'd; NULL when none (or out of memory). */
 static char *name_word(const char **s, const char *e)
 {
-	while (*s < e && (**s == ' ' || **s == '\t'))
+	while (*s < e && (**s == ' ' || **s == '\t' || **s == '\r'))
 		(*s)++;
 	const char *b = *s;
-	while (*s < e && **s != ' ' && **s != '\t')
+	while (*s < e && **s != ' ' && **s != '\t' && **s != '\r')
 		(*s)++;
 	return *s > b ? strndup(b, (size_t)(*s - b)) : NULL;
 }
