@@ -84,7 +84,8 @@ TESTS_C = \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
 	tests/test_llc tests/test_host_speed_cgroup \
 	tests/test_probe_hold tests/test_stateless \
-	tests/test_model_group
+	tests/test_model_group \
+	tests/test_acct_refs
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -258,3 +259,7 @@ tests_test_packages_LDADD = $(TEST_LIBS)
 # issue 15's done-criterion: --once under a real 50 % CPU quota, both bases
 tests_test_host_speed_cgroup_CFLAGS = $(TEST_CFLAGS)
 tests_test_host_speed_cgroup_LDADD = $(TEST_ELIM_LIBS)
+
+# class references: the sketch, the file, --partial with --acct (real GSL, SQLite, rank-train)
+tests_test_acct_refs_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_acct_refs_LDADD = $(TEST_TRAINER_LIBS)

@@ -10,6 +10,7 @@
 
 #include "errmsg.h"
 #include "acct.h"
+#include "acct_refs.h"
 
 /* Token positions in a JOB_FINISH record (0-based), up to the host lists. */
 enum {
@@ -71,10 +72,17 @@ static int num(const char *tok, const char *name, long long *out, char *why, siz
 	return 0;
 }
 
+static const char *const class_names[] = { "name", "command", "queue" };
+
+const char *acct_class_name(enum acct_class key)
+{
+	return (unsigned)key < sizeof class_names / sizeof class_names[0] ? class_names[key] : "?";
+}
+
 int acct_class_parse(const char *s, enum acct_class *key)
 {
-	static const char *const names[] = { "name", "command", "queue" };
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+	const char *const *names = class_names;
+	for (size_t i = 0; i < sizeof class_names / sizeof class_names[0]; i++)
 		if (strcmp(s, names[i]) == 0) {
 			*key = (enum acct_class)i;
 			return 0;
@@ -268,44 +276,18 @@ void acct_dedupe(struct acct_set *set)
 	set->n = k;
 }
 
-static int cmp_class_run(const void *a, const void *b)
+int acct_label(struct acct_set *set)
 {
-	const struct acct_job *x = a, *y = b;
-	int c = strcmp(x->cls, y->cls);
-	if (c)
-		return c;
-	int64_t rx = x->finish - x->start, ry = y->finish - y->start;
-	return rx < ry ? -1 : rx > ry;
-}
-
-void acct_label(struct acct_set *set)
-{
-	/* no jobs: jobs is NULL, and qsort(NULL, 0, ...) is undefined (found by
-	 * fuzz_acct under UBSan) */
-	if (set->n > 0)
-		qsort(set->jobs, set->n, sizeof *set->jobs, cmp_class_run);
-	set->st.classes = set->st.classes_skipped = set->st.jobs_skipped = 0;
-	set->st.speeds = false;
-	for (size_t i = 0; i < set->n;) {
-		size_t j = i;
-		while (j < set->n && strcmp(set->jobs[j].cls, set->jobs[i].cls) == 0)
-			j++;
-		size_t runs = j - i;
-		if (runs < ACCT_MIN_RUNS) {
-			set->st.classes_skipped++;
-			set->st.jobs_skipped += runs;
-			for (size_t k = i; k < j; k++)
-				set->jobs[k].slowdown = NAN;
-		} else {
-			/* sorted by run time within the class: the low percentile */
-			size_t at = i + (size_t)floor(ACCT_PERCENTILE * (double)(runs - 1));
-			double base = (double)(set->jobs[at].finish - set->jobs[at].start);
-			set->st.classes++;
-			for (size_t k = i; k < j; k++)
-				set->jobs[k].slowdown = (double)(set->jobs[k].finish - set->jobs[k].start) / base;
-		}
-		i = j;
-	}
+	/* the references as rank-train --write-class-refs would summarise these
+	 * jobs: one estimator for pooled runs and partial fits (acct_refs.h) */
+	struct acct_refs r = { 0 };
+	int rc = acct_refs_add_set(&r, set);
+	if (rc == 0)
+		acct_refs_label(set, &r);
+	for (size_t i = 0; rc < 0 && i < set->n; i++)
+		set->jobs[i].slowdown = NAN;
+	acct_refs_free(&r);
+	return rc;
 }
 
 void acct_report(const struct acct_set *set, FILE *f)

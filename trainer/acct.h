@@ -15,9 +15,11 @@
  *               directory: the arguments do not make each job a class);
  *               the program; or the queue
  *   slowdown  = run time / the ACCT_PERCENTILE run time of its class,
- *               over all hosts and times (the class's "idle-host" speed)
- *               (acct_label; acct_speed.h's labels take the hosts' speeds
- *               out first)
+ *               over all hosts and times (the class's "idle-host" speed),
+ *               as the class references' sketch estimates it, within
+ *               ACCT_REFS_ALPHA relative (acct_label, acct_refs.h; the
+ *               same summary read from a file for partial fits;
+ *               acct_speed.h's labels take the hosts' speeds out first)
  *
  * Classes with fewer than ACCT_MIN_RUNS jobs, and jobs shorter than
  * ACCT_MIN_SECONDS (start and finish are whole seconds), are skipped and
@@ -118,6 +120,9 @@ int acct_parse_line_as(char *line, enum acct_class key, struct acct_job *job,
  * for another. */
 int acct_class_parse(const char *s, enum acct_class *key);
 
+/* The --class value of key. */
+const char *acct_class_name(enum acct_class key);
+
 /* Read every record of path into set (appending), classes by set->key.  A malformed record is
  * an error "PATH:LINE: why"; an unfinished last line is skipped and counted. */
 int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
@@ -127,8 +132,10 @@ int acct_read(const char *path, struct acct_set *set, char *err, size_t errlen);
  * taken out of st.jobs.  Reorders the jobs. */
 void acct_dedupe(struct acct_set *set);
 
-/* Compute every job's slowdown from its class (see above). */
-void acct_label(struct acct_set *set);
+/* Compute every job's slowdown from its class (see above): the class
+ * references of set's own jobs (acct_refs_add_set, acct_refs_label).
+ * Returns 0 or -ENOMEM (the labels then NAN). */
+int acct_label(struct acct_set *set);
 
 struct hostmap;
 

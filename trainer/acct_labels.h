@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "acct.h"
+#include "acct_refs.h"
 #include "acct_speed.h"
 #include "dataset.h"
 #include "hostmap.h"
@@ -27,14 +28,18 @@ struct acct_labels_opts {
 	enum acct_class key;           /* the job class */
 	const struct hostmap *host_map;  /* accounting names to history names, or NULL */
 	const struct hostmap *groups;    /* hosts to speed groups, or NULL */
+	const struct acct_refs *refs;    /* the class references (--class-refs), or NULL:
+					    those of the files read */
 };
 
 /*
  * Read o's files into set (zeroed by the caller), label its jobs and join
- * them to files.  With sp (zeroed; NULL: the labels of acct_label, speed
- * learned as load) the host speeds are learned and taken out of the labels
- * (acct_speed.h) and sp holds them: release it with acct_speed_free
- * whatever the result.  On success spec->label_fn and spec->label_ctx are
+ * them to files.  With o->refs, each job's label is its run time over its
+ * class's reference there (acct_refs_label; sp must be NULL, and o->key
+ * the references' key).  Else with sp (zeroed; NULL: the labels of
+ * acct_label, speed learned as load) the host speeds are learned and taken
+ * out of the labels (acct_speed.h) and sp holds them: release it with
+ * acct_speed_free whatever the result.  On success spec->label_fn and spec->label_ctx are
  * set (spec's label keeps naming the label in reports).  Returns 0 or a
  * negative errno with a message naming the file (and line, for a malformed
  * record) in err; spec is then unchanged.

@@ -41,10 +41,16 @@ int partial_check_cli(const struct train_cli *c, char *err, size_t errlen)
 	if (c->incumbent == NULL)
 		return errmsg(err, errlen, -EINVAL, "%s needs --incumbent FILE or --incumbent none:"
 			      " the model compared with must be the same on every host", mode);
-	if (c->acct)
-		return errmsg(err, errlen, -EINVAL, "%s with --acct: the accounting label needs"
-			      " every host's jobs (its class references): train on the pooled histories",
-			      mode);
+	if (c->merge && c->acct)
+		return errmsg(err, errlen, -EINVAL, "--merge with --acct: the accounting labels are"
+			      " in the factors; give the merge the --class-refs FILE the partial fits"
+			      " were made with");
+	if (c->partial && c->acct && c->nclass_refs == 0)
+		return errmsg(err, errlen, -EINVAL, "--partial with --acct needs --class-refs FILE:"
+			      " a job's label divides its run time by its class's low percentile over"
+			      " all hosts, which one host's partial fit cannot know; summarise the"
+			      " accounting once with rank-train --write-class-refs FILE --acct ... and"
+			      " give FILE to every partial fit and the merge");
 	if (c->merge && c->train.method == TRAIN_ROBUST)
 		return errmsg(err, errlen, -EINVAL, "--merge with --method robust: the robust fit"
 			      " needs the rows themselves, which factor files do not hold: train it on"
@@ -117,6 +123,20 @@ static size_t tri_index(size_t c, size_t i, size_t j)
 	return i * c - i * (i - 1) / 2 + (j - i);
 }
 
+/*
+ * The label a factor records: the label's name, and with class references
+ * (rank-train --class-refs) " class-refs " and their identity in 16 hex
+ * digits, so a merge refuses factors labelled with other references.
+ */
+static void factor_label(const struct train_opts *o, char *buf, size_t len)
+{
+	if (o->class_refs_id)
+		snprintf(buf, len, "%s class-refs %016llx", o->spec.label,
+			 (unsigned long long)o->class_refs_id);
+	else
+		snprintf(buf, len, "%s", o->spec.label);
+}
+
 void partial_from_run(const struct train_result *r, const struct train_opts *o,
 		      uint64_t incumbent_id, struct factor *f)
 {
@@ -134,7 +154,7 @@ void partial_from_run(const struct train_result *r, const struct train_opts *o,
 	f->rows_read = r->stats.rows_read;
 	f->rows_used = r->stats.rows_used;
 	f->rows_skipped = r->stats.rows_skipped;
-	snprintf(f->label, sizeof f->label, "%s", o->spec.label);
+	factor_label(o, f->label, sizeof f->label);
 	for (size_t j = 0; j < r->p; j++)
 		snprintf(f->cols[j], sizeof f->cols[j], "%s", r->names[j]);
 	f->nhosts = r->nhosts;
@@ -167,9 +187,19 @@ static int same_run(const struct factor *f, const struct train_opts *o,
 		    const struct train_result *r, unsigned k, uint64_t incumbent_id, const char *path,
 		    char *err, size_t errlen)
 {
-	if (strcmp(f->label, o->spec.label) != 0)
+	char want[FACTOR_LABEL_MAX];
+	factor_label(o, want, sizeof want);
+	const char *refs = strstr(f->label, " class-refs ");
+	if (strcmp(f->label, want) != 0 && (refs != NULL || o->class_refs_id) &&
+	    strncmp(f->label, o->spec.label, refs ? (size_t)(refs - f->label) : strlen(f->label)) == 0)
+		return errmsg(err, errlen, -EINVAL, "%s: %s", path, refs && o->class_refs_id
+			      ? "labelled with other class references than this merge's (another"
+			      " --class-refs FILE)" : refs ? "labelled with class references: give"
+			      " the merge the --class-refs FILE the partial fits had"
+			      : "labelled without class references, but this merge has --class-refs");
+	if (strcmp(f->label, want) != 0)
 		return errmsg(err, errlen, -EINVAL, "%s: made for label '%s', not '%s'", path,
-			      f->label, o->spec.label);
+			      f->label, want);
 	if (f->since != o->spec.since || f->until != o->spec.until)
 		return errmsg(err, errlen, -EINVAL, "%s: made with the window --since %lld --until %lld,"
 			      " not %lld..%lld", path, (long long)f->since, (long long)f->until,
@@ -367,8 +397,58 @@ static int merge_finish(struct merge *m, struct train_result *r, char *const *fi
 	return 0;
 }
 
+void partial_scale_label(struct factor *f, double s)
+{
+	size_t c = f->p + 2;
+	for (unsigned k = 0; k < f->k; k++)
+		for (size_t i = 0; i < c; i++)
+			f->R[k][tri_index(c, i, c - 1)] *= s;
+	f->ymean *= s;
+	f->ysst *= s * s;
+}
+
+void partial_host_sums(const struct factor *f, const struct train_result *r, double *spp,
+		       double *syp)
+{
+	size_t c = f->p + 2;
+	double u[ACCUM_MAX_COLS + 2] = { 0 }, v[ACCUM_MAX_COLS + 2] = { 0 };
+	/* the prediction and the label over the file's columns [1, z, y - ymean] */
+	u[0] = r->fit.intercept;
+	for (size_t j = 0; j < r->fit.ncols; j++) {
+		int col = r->fit.cols[j];
+		double w = r->fit.coef[j] / r->F.scale[col];
+		double sd = f->sd[col] > 0 ? f->sd[col] : 1;
+		u[0] += w * (f->mean[col] - r->F.mean[col]);
+		u[1 + col] += w * sd;
+	}
+	v[0] = f->ymean;
+	v[c - 1] = 1;
+	*spp = *syp = 0;
+	for (unsigned k = 0; k < f->k; k++) {
+		if (f->n[k] == 0)
+			continue;
+		for (size_t i = 0; i < c; i++) {
+			double ru = 0, rv = 0;   /* row i of R times u and v (R upper triangular) */
+			for (size_t j = i; j < c; j++) {
+				double rij = f->R[k][tri_index(c, i, j)];
+				ru += rij * u[j];
+				rv += rij * v[j];
+			}
+			*spp += ru * ru;
+			*syp += rv * ru;
+		}
+	}
+}
+
 int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		  uint64_t incumbent_id, struct train_result *r, char *err, size_t errlen)
+{
+	return partial_merge_scaled(o, files, n, incumbent_id, NULL, r, err, errlen);
+}
+
+int partial_merge_scaled(const struct train_opts *o, char *const *files, size_t n,
+			 uint64_t incumbent_id, const double *yscale, struct train_result *r,
+			 char *err, size_t errlen)
 {
 	int rc = train_plan(o, r, err, errlen);
 	if (rc < 0)
@@ -390,6 +470,8 @@ int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		rc = factor_read(files[i], f, err, errlen);
 		if (rc == 0)
 			rc = same_run(f, o, r, m.k, incumbent_id, files[i], err, errlen);
+		if (rc == 0 && yscale && yscale[i] != 1)
+			partial_scale_label(f, yscale[i]);
 		m.file = i;
 		if (rc == 0)
 			rc = merge_add(&m, f, err, errlen);

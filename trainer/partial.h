@@ -33,8 +33,10 @@
  * The command line's rules for --partial, --merge and --extract: one at a
  * time; --extract not with --acct, --report, --dry-run, --force nor
  * --export-csv; --partial and --merge need --since and --until (the fold
- * grid), explicit --terms and --incumbent, and neither takes --acct (the
- * class references need every host: issue 19 item 4); --merge not
+ * grid), explicit --terms and --incumbent; --partial takes --acct only
+ * with --class-refs (the class references need every host's jobs:
+ * acct_refs.h) and --merge not at all (the labels are in the factors, which
+ * record the references' identity in their label); --merge not
  * --method robust, --export-csv nor --host; --partial not --report,
  * --dry-run nor --force (it fits nothing).
  * Returns 0 or -EINVAL with the message in err.
@@ -73,5 +75,30 @@ long partial_expand(char *const *paths, size_t n, char ***out, char *err, size_t
  */
 int partial_merge(const struct train_opts *o, char *const *files, size_t n,
 		  uint64_t incumbent_id, struct train_result *r, char *err, size_t errlen);
+
+/*
+ * partial_merge with file i's labels multiplied by yscale[i] (> 0; NULL:
+ * all 1): its R's last column, label mean and sum of squares scaled
+ * (partial_scale_label), exactly what the rows' labels so scaled would
+ * give.  The installed model's squared errors are not scaled: the caller
+ * compares with none (merge_speed.h).
+ */
+int partial_merge_scaled(const struct train_opts *o, char *const *files, size_t n,
+			 uint64_t incumbent_id, const double *yscale, struct train_result *r,
+			 char *err, size_t errlen);
+
+/* Multiply f's labels by s > 0: the last column of each R, ymean, ysst x s^2. */
+void partial_scale_label(struct factor *f, double s);
+
+/*
+ * Over the rows of f (every block): *spp the sum of the squared
+ * predictions of r's fitted model (train_predict_sample's linear sum, not
+ * floored) and *syp the sum of label x prediction, from f's factors alone:
+ * with a row's vector a = [1, z, y - ymean] in f's basis, prediction = u'a
+ * and label = v'a, so the sums are |R u|^2 and (R v)'(R u).  r's columns
+ * must be f's (the merge checked them).
+ */
+void partial_host_sums(const struct factor *f, const struct train_result *r, double *spp,
+		       double *syp);
 
 #endif

@@ -59,6 +59,8 @@ struct train_opts {
 					      not the span of the rows found */
 	bool partial;                      /* accumulate only (a partial fit, partial.h):
 					      folds may be short or empty, no fit */
+	uint64_t class_refs_id;            /* the labels' class references (acct_refs_id),
+					      recorded in factor files; 0: none */
 };
 
 /* Error of a model that is not refitted here, or of the baseline. */

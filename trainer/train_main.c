@@ -5,7 +5,8 @@
  * (train_options), the candidate terms and the known-share filter
  * (candidates), the installed model to compare with and the replace
  * decision (replace), the labels from job accounting and the speeds
- * learned from it (acct_labels, acct_speed), the speed lines carried and
+ * learned from it (acct_labels, acct_speed), the class references
+ * (acct_refs: --write-class-refs, --class-refs), the speed lines carried and
  * learned (speed_lines), the run (train), the reports (report,
  * report_html) and the model's provenance (provenance); with --group-by
  * one such run per host group (group_split), and --promote (promote); it
@@ -25,10 +26,12 @@
 
 #include "acct_labels.h"
 #include "acct_refine.h"
+#include "acct_refs.h"
 #include "candidates.h"
 #include "extract.h"
 #include "group_split.h"
 #include "hostmatch.h"
+#include "merge_speed.h"
 #include "partial.h"
 #include "promote.h"
 #include "provenance.h"
@@ -54,6 +57,59 @@ static int fail(const char *msg, int status)
 {
 	fprintf(stderr, "rank-train: %s\n", msg);
 	return status;
+}
+
+/* Load the --class-refs files, merged, into r.  Returns 0 or -1 (said). */
+static int load_class_refs(const struct train_cli *c, struct acct_refs *r)
+{
+	char err[1024];
+	for (size_t i = 0; i < c->nclass_refs; i++)
+		if (acct_refs_read(c->class_refs[i], r, err, sizeof err) < 0)
+			return fail(err, -1);
+	return 0;
+}
+
+/* --write-class-refs: the --acct files' jobs and the --class-refs files, summarised. */
+static int write_class_refs(const struct train_cli *c)
+{
+	static struct acct_refs r;
+	struct acct_set set = { 0 };
+	char err[1024];
+	int rc = 0;
+	acct_class_parse(c->acct_class, &set.key);   /* checked by the options */
+	for (size_t i = 0; i < c->nacct && rc == 0; i++)
+		rc = acct_read(c->acct_files[i], &set, err, sizeof err);
+	if (rc == 0 && c->nacct) {
+		acct_dedupe(&set);
+		acct_report(&set, stdout);
+		r.key = set.key;
+		r.keyed = true;
+		rc = acct_refs_add_set(&r, &set);
+		if (rc < 0)
+			snprintf(err, sizeof err, "summarising the jobs: out of memory");
+	}
+	acct_free(&set);
+	if (rc == 0 && load_class_refs(c, &r) < 0)
+		rc = -1, err[0] = '\0';
+	if (rc == 0)
+		rc = acct_refs_write(c->write_class_refs, &r, err, sizeof err);
+	if (rc == 0) {
+		size_t with = 0;
+		uint64_t jobs = 0;
+		for (size_t i = 0; i < r.n; i++) {
+			with += r.c[i].runs >= ACCT_MIN_RUNS;
+			jobs += r.c[i].runs;
+		}
+		printf("class references: %zu classes (%zu with at least %d runs), %llu jobs, by"
+		       " --class %s, from %zu accounting and %zu class references files\n"
+		       "class references written: %s (id %016llx)\n", r.n, with, ACCT_MIN_RUNS,
+		       (unsigned long long)jobs, acct_class_name(r.key), c->nacct, c->nclass_refs,
+		       c->write_class_refs, (unsigned long long)acct_refs_id(&r));
+	}
+	acct_refs_free(&r);
+	if (rc < 0 && err[0])
+		fail(err, EXIT_FAIL);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 /* The command line and the candidate terms.  Returns -1 to go on, else the exit status. */
@@ -92,6 +148,8 @@ static int setup(int argc, char **argv, struct train_cli *c, struct feature_sche
 		printf("groups promoted: %d\n", n);
 		return EXIT_OK;
 	}
+	if (c->write_class_refs)
+		return write_class_refs(c);
 	struct dataset_spec *s = &c->train.spec;
 	s->terms = terms;
 	s->schema = schema;
@@ -247,6 +305,9 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	static struct model installed, m;
 	static struct acct_set acct;
 	static struct acct_speed speed;
+	static struct acct_refs refs;
+	static struct merge_speed ms;
+	double *yscale = NULL;
 	static struct hostmap host_map, groups;
 	static struct model_speed learned[MODEL_MAX_SPEED];
 	static struct train_result r;
@@ -284,11 +345,23 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		candidates_report_dropped(stdout, o->spec.schema, dropped, ndropped, o->select);
 	}
 	struct acct_speed *sp = NULL;
+	if (c->nclass_refs) {
+		if (load_class_refs(c, &refs) < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		o->class_refs_id = acct_refs_id(&refs);
+		printf("class references: %zu files, %zu classes, by --class %s (id %016llx)\n",
+		       c->nclass_refs, refs.n, acct_class_name(refs.key),
+		       (unsigned long long)o->class_refs_id);
+	}
 	if (c->acct) {
-		sp = c->no_learn_speed ? NULL : &speed;
+		/* with class references the speeds are learned after the fit (merge_speed) */
+		sp = c->no_learn_speed || c->nclass_refs ? NULL : &speed;
 		struct acct_labels_opts ao = { .paths = c->acct_files, .npaths = c->nacct,
 					       .host_map = c->host_map ? &host_map : NULL,
-					       .groups = c->speed_groups ? &groups : NULL };
+					       .groups = c->speed_groups ? &groups : NULL,
+					       .refs = c->nclass_refs ? &refs : NULL };
 		acct_class_parse(c->acct_class, &ao.key);   /* checked by the options */
 		if ((c->host_map && hostmap_load(c->host_map, &host_map, err, sizeof err) < 0) ||
 		    (c->speed_groups && hostmap_load(c->speed_groups, &groups, err, sizeof err) < 0) ||
@@ -307,8 +380,43 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		rc = write_extract(c, o->incumbent, files, nfiles);
 		goto out;
 	}
+	/* with class references the speeds are learned per host with the model,
+	 * from the rows or the factors alike (merge_speed.h) */
+	bool learn_ms = c->nclass_refs && !c->no_learn_speed && c->speed_rounds > 1;
+	if (learn_ms && c->merge && o->incumbent) {
+		rc = fail("--merge learning host speeds (--class-refs) needs --incumbent none: the"
+			  " installed model's errors on rescaled labels are not in the factors; or"
+			  " merge with --no-learn-speed", EXIT_USAGE);
+		goto out;
+	}
 	rc = c->merge ? partial_merge(o, files, nfiles, inc_id, &r, err, sizeof err)
 		: train_run(o, files, nfiles, &r, err, sizeof err);
+	if (learn_ms && c->merge && (yscale = malloc((nfiles ? nfiles : 1) * sizeof *yscale)) == NULL)
+		rc = -ENOMEM, snprintf(err, sizeof err, "out of memory");
+	for (unsigned k = 1; rc == 0 && learn_ms && k < c->speed_rounds; k++) {
+		rc = c->merge ? merge_speed_factors(&ms, &r, files, nfiles, err, sizeof err)
+			: merge_speed_rows(&ms, &r, &o->spec, files, nfiles, err, sizeof err);
+		if (rc < 0)
+			break;
+		merge_speed_update(&ms);
+		train_result_free(&r);
+		if (c->merge) {
+			merge_speed_scales(&ms, yscale);
+			rc = partial_merge_scaled(o, files, nfiles, inc_id, yscale, &r, err, sizeof err);
+		} else {
+			merge_speed_relabel(&ms, &acct);
+			rc = train_run(o, files, nfiles, &r, err, sizeof err);
+		}
+	}
+	if (rc == 0 && learn_ms) {
+		size_t left;
+		merge_speed_report(&ms, &refs, stdout);
+		nlearned = merge_speed_lines(&ms, learned, MODEL_MAX_SPEED, &left);
+		if (left)
+			printf("speed: %zu learned factors not written: outside %g to %g, a name a speed"
+			       " line cannot hold, or more than %d\n", left, MODEL_SPEED_MIN,
+			       MODEL_SPEED_MAX, MODEL_MAX_SPEED);
+	}
 	for (unsigned k = 1; rc == 0 && sp && k < c->speed_rounds; k++) {
 		/* the alternating step (acct_refine.h), then the fit again */
 		train_to_model(&r, &m);
@@ -359,6 +467,10 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	rc = status;
 out:
 	/* the labels and speeds of this run: a --group-by run does the next group afresh */
+	acct_refs_free(&refs);
+	merge_speed_free(&ms);
+	free(yscale);
+	o->class_refs_id = 0;
 	if (c->acct) {
 		acct_free(&acct);
 		acct_speed_free(&speed);

@@ -155,6 +155,20 @@ static int set_class(struct train_cli *c, const struct train_option *row, const 
 	return 0;
 }
 
+/* --class-refs FILE, repeated: merged; the label is the accounting's, as --acct's. */
+static int set_class_refs(struct train_cli *c, const struct train_option *row, const char *v,
+			  char *why, size_t whylen)
+{
+	(void)row;
+	if (c->nclass_refs == TRAIN_MAX_ACCT) {
+		snprintf(why, whylen, "more than %d files", TRAIN_MAX_ACCT);
+		return -1;
+	}
+	c->class_refs[c->nclass_refs++] = v;
+	c->train.spec.label = "acct_slowdown";
+	return 0;
+}
+
 /*
  * The table.  One row per option, in the order of --help; see
  * train_options.h.  The man column is the option's ".It" text in
@@ -240,8 +254,8 @@ const struct train_option train_options_table[] = {
 	  " columns the terms use, as a history FILE to train on elsewhere",
 	  "Fl -extract Ar file" },
 	{ "no-learn-speed", NULL, set_flag, OFF(no_learn_speed), 0, 0, NULL,
-	  "with --acct: do not learn host speeds (each job's slowdown against its class's"
-	  " fastest runs on all hosts, as before; no speed lines learned)",
+	  "with --acct (or --class-refs): do not learn host speeds (each job's slowdown"
+	  " against its class's fastest runs on all hosts, as before; no speed lines learned)",
 	  "Fl -no-learn-speed" },
 	{ "class", "KEY", set_class, 0, 0, 0, "name",
 	  "with --acct, a job's class: name (the job name, else the command's program),"
@@ -276,6 +290,15 @@ const struct train_option train_options_table[] = {
 	  "make the canary models in DIR/canary the models of their groups (of the one operand"
 	  " GROUP, else of all), the old DIR/GROUP.model kept as DIR/GROUP.model.prev; fit nothing",
 	  "Fl -promote Ar dir Op Ar group" },
+	{ "write-class-refs", "OUT", set_string, OFF(write_class_refs), 0, 0, NULL,
+	  "write the class references of the --acct files (and of the --class-refs files,"
+	  " merged) to OUT for --partial fits with --acct (elim-rank.classrefs(5)); fit nothing",
+	  "Fl -write-class-refs Ar out" },
+	{ "class-refs", "FILE", set_class_refs, 0, 0, 0, NULL,
+	  "with --acct, or --merge of such partial fits: each job's class reference from FILE"
+	  " (--write-class-refs), not from the --acct files read; repeat it to merge several;"
+	  " host speeds are then learned per host with the model, at the merge too",
+	  "Fl -class-refs Ar file" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -308,6 +331,14 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 		}
 		return 0;
 	}
+	if (c->write_class_refs) {
+		if (c->nhistories || (c->nacct == 0 && c->nclass_refs == 0)) {
+			snprintf(err, errlen, "--write-class-refs OUT takes --acct or --class-refs files"
+				 " and no operand");
+			return TRAIN_OPTIONS_EUSAGE_HELP;
+		}
+		return 0;
+	}
 	if (o->spec.label == NULL || c->nhistories == 0) {
 		snprintf(err, errlen, "%s", o->spec.label ? "no history files given"
 			 : "--label is required");
@@ -321,9 +352,20 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 		snprintf(err, errlen, "--lambda only applies to --method ridge");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
-	if (c->acct == NULL && (c->host_map || c->speed_groups || c->no_learn_speed)) {
+	if (c->acct == NULL && (c->host_map || c->speed_groups ||
+				(c->no_learn_speed && !c->nclass_refs))) {
 		snprintf(err, errlen, "%s only applies to --acct", c->host_map ? "--host-map"
 			 : c->speed_groups ? "--speed-groups" : "--no-learn-speed");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->nclass_refs && c->acct == NULL && !c->merge) {
+		snprintf(err, errlen, "--class-refs only applies to --acct, --merge or"
+			 " --write-class-refs");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if (c->nclass_refs && c->speed_groups) {
+		snprintf(err, errlen, "--speed-groups with --class-refs: with class references the"
+			 " speeds are learned per host (from factor files at a merge), not per group");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	if (c->canary && !c->group_by) {
@@ -409,6 +451,7 @@ void train_options_usage(FILE *f)
 "Usage: rank-train [OPTION]... (--label COLUMN | --acct FILE) HISTORY...\n"
 "  or:  rank-train --snapshot HISTORY OUT\n"
 "  or:  rank-train --promote DIR [GROUP]\n"
+"  or:  rank-train --write-class-refs OUT (--acct FILE | --class-refs FILE)...\n"
 "Fit a rank model from elim-rank history databases (files, or directories of\n"
 "*.db files) and write it where elim.rank loads it.  Copy histories from\n"
 "hosts as snapshots: rank-train --snapshot history.db /tmp/HOST.db.\n"

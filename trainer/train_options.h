@@ -52,6 +52,10 @@ struct train_cli {
 	const char *group_by;     /* --group-by FILE: one model per host group into --output DIR */
 	const char *canary;       /* --canary HOSTS: with --group-by, to DIR/canary/HOST.model */
 	const char *promote;      /* --promote DIR: canary models made the groups' (promote.h) */
+	/* class references (acct_refs.h) */
+	const char *class_refs[TRAIN_MAX_ACCT];   /* every --class-refs FILE, merged */
+	size_t nclass_refs;
+	const char *write_class_refs;   /* --write-class-refs OUT: summarise, fit nothing */
 };
 
 struct train_option;
@@ -89,7 +93,9 @@ extern const size_t train_options_table_len;
  * needs the whole command line: a label (--label or --acct) and at least
  * one history, --until not before --since, --lambda only with ridge,
  * --host-map, --speed-groups, --speed-rounds and --no-learn-speed only with
- * --acct.
+ * --acct; --class-refs only with --acct, --merge or --write-class-refs, and
+ * not with --speed-groups; --write-class-refs with --acct or --class-refs
+ * and no operand.
  * The terms are not parsed here (candidates.h).  Returns 0, one of the
  * codes above, with a message in err for the negative ones.
  */
