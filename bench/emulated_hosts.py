@@ -104,8 +104,14 @@ class Top(_Dirs):
         super().__init__()
         self.controllers = tuple(controllers)
         self.v2 = v2_mount()
-        name = "%s.%d" % (prefix, os.getpid())
         self.dirs = {}   # hierarchy directory (real path) -> top cgroup there
+        try:
+            self._make("%s.%d" % (prefix, os.getpid()), cpus, shares)
+        except BaseException:
+            self.remove()
+            raise
+
+    def _make(self, name, cpus, shares):
         if self.v2:
             ctl = read(os.path.join(self.v2, "cgroup.controllers")).split()
             self.enable = sorted({V2_CONTROLLER[c] for c in self.controllers})
@@ -149,8 +155,16 @@ class Host(_Dirs):
         self.top, self.name, self.cpus = top, name, str(cpus)
         self.v2 = top.v2
         self.roots = []
-        for h, t in top.dirs.items():
-            d = self.mkdir(os.path.join(t, name))
+        try:
+            self._make(quota, shares)
+        except BaseException:
+            self.remove()
+            raise
+
+    def _make(self, quota, shares):
+        top = self.top
+        for t in top.dirs.values():
+            d = self.mkdir(os.path.join(t, self.name))
             self.roots.append(d)
             if self.v2:
                 write(os.path.join(d, "cgroup.subtree_control"), " ".join("+" + c for c in top.enable))
