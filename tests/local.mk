@@ -84,7 +84,8 @@ TESTS_C = \
 	tests/test_scope tests/test_scope_cgroup tests/test_probe_cgroup \
 	tests/test_llc tests/test_host_speed_cgroup \
 	tests/test_probe_hold tests/test_stateless \
-	tests/test_model_group
+	tests/test_model_group \
+	tests/test_speed_ref
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -258,3 +259,8 @@ tests_test_packages_LDADD = $(TEST_LIBS)
 # issue 15's done-criterion: --once under a real 50 % CPU quota, both bases
 tests_test_host_speed_cgroup_CFLAGS = $(TEST_CFLAGS)
 tests_test_host_speed_cgroup_LDADD = $(TEST_ELIM_LIBS)
+
+# rank-train's speed reference from the hosts' histories, and the elim using it
+tests_test_speed_ref_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_speed_ref_LDADD = tests/libtestutil.a trainer/libtrainer.a elim/libelim.a \
+	lib/libcommon.a $(GSL_LIBS) $(CMOCKA_LIBS) $(SQLITE3_LIBS) $(SENSORS_LIBS) -lm

@@ -52,6 +52,7 @@ struct train_cli {
 	const char *group_by;     /* --group-by FILE: one model per host group into --output DIR */
 	const char *canary;       /* --canary HOSTS: with --group-by, to DIR/canary/HOST.model */
 	const char *promote;      /* --promote DIR: canary models made the groups' (promote.h) */
+	const char *speed_reference;  /* --speed-reference median|HOST (speed_ref.h) */
 };
 
 struct train_option;
