@@ -319,6 +319,18 @@ static void test_cli(void **state)
 	snprintf(a, sizeof a, "%s/x.model", dir);
 	assert_int_equal(access(a, F_OK), -1);
 
+	/* extracts keep the probe's speed: trained on, the same reference */
+	snprintf(a, sizeof a, "--extract %s/e.db --label rank --terms runq_per_core"
+		 " --incumbent none %s %s", dir, hist[0], hist[1]);
+	RT(a, 0);
+	snprintf(a, sizeof a, "--label rank --force --terms runq_per_core --output %s/e.model"
+		 " %s/e.db", dir, dir);
+	RT(a, 0);
+	load("e.model", &m2);
+	assert_true(m2.speed_reference == 0.0005);
+	assert_string_equal(model_meta_get(&m2, "speed-reference-from"),
+			    "host n0, the median of 4 hosts at probe work version 2");
+
 	/* the HTML report */
 	snprintf(a, sizeof a, "--label rank --dry-run --report %s/r.html %s", dir, hs);
 	RT(a, 0);

@@ -205,6 +205,8 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 {
 	char err[1024];
 	bool extra[FEAT_VECTOR_LEN] = { false };
+	/* the probe's speed (speed_ref.h), of the rows kept */
+	extra[FEAT_probe_unit_seconds] = extra[FEAT_probe_work_version] = true;
 	for (size_t i = 0; incumbent && i < incumbent->n_terms; i++) {
 		extra[incumbent->terms[i].a] = true;
 		if (incumbent->terms[i].kind == TERM_PRODUCT)
