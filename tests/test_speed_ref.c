@@ -331,6 +331,29 @@ static void test_cli(void **state)
 	assert_string_equal(model_meta_get(&m2, "speed-reference-from"),
 			    "host n0, the median of 4 hosts at probe work version 2");
 
+	/* no probe speeds read: the replaced model's line is carried, not lost;
+	 * a bad one is a warning naming its line, and not carried */
+	tu_write(dir, "c.model", "elim-rank-model 1\nmeta speed-reference-from host q7, by hand\n"
+		 "intercept 1\nspeed-reference 0.0007 work 2\n");
+	snprintf(a, sizeof a, "--label rank --force --terms runq_per_core --output %s/c.model %s",
+		 dir, hist[3]);
+	RT(a, 0);
+	out = slurp_in("out");
+	has(out, "speed reference: none: no history read has probe_unit_seconds");
+	has(out, "speed reference: 0.0007 s per probe unit carried from ");
+	free(out);
+	load("c.model", &m2);
+	assert_true(m2.speed_reference == 0.0007);
+	assert_int_equal(m2.speed_reference_work, 2);
+	assert_string_equal(model_meta_get(&m2, "speed-reference-from"), "host q7, by hand");
+	tu_write(dir, "c.model", "elim-rank-model 1\nintercept 1\n\nspeed-reference -1\n");
+	RT(a, 0);
+	err = slurp_in("err");
+	has(err, "c.model:4: speed-reference: '-1' is not a number of seconds above 0");
+	free(err);
+	load("c.model", &m2);
+	assert_true(m2.speed_reference == 0);
+
 	/* the HTML report */
 	snprintf(a, sizeof a, "--label rank --dry-run --report %s/r.html %s", dir, hs);
 	RT(a, 0);

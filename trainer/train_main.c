@@ -259,6 +259,30 @@ static void set_speed_lines(const char *output, struct model *m,
 }
 
 /*
+ * m's speed-reference line: sr's, else (no history read has the probe's
+ * speed) the one of the model at output, carried (a bad line there is a
+ * warning, and not carried).
+ */
+static void set_speed_reference(const char *output, struct model *m, const struct speed_ref *sr)
+{
+	char err[1024], from[128], meta[200];
+	double s;
+	unsigned w;
+	speed_ref_to_model(sr, m);
+	if (sr->ref >= 0)
+		return;
+	if (speed_lines_reference(output, &s, &w, from, sizeof from, err, sizeof err) < 0)
+		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
+	if (!(s > 0))
+		return;
+	m->speed_reference = s;
+	m->speed_reference_work = w;
+	snprintf(meta, sizeof meta, "%s", from[0] ? from : "carried");
+	model_meta_set(m, "speed-reference-from", meta);
+	printf("speed reference: %.6g s per probe unit carried from %s\n", s, output);
+}
+
+/*
  * One run over files[0..nfiles) (not released here), its model written to
  * output, or when to is not NULL to to[0..nto) instead (--canary: none,
  * said, when nto is 0), with "meta group GROUP" when group is not NULL;
@@ -372,7 +396,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	} else {
 		struct model_error merr;
 		set_speed_lines(output, &m, learned, nlearned);
-		speed_ref_to_model(sr, &m);
+		set_speed_reference(output, &m, sr);
 		if (group)
 			model_meta_set(&m, "group", group);
 		if (to && nto == 0)
