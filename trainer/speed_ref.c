@@ -14,7 +14,7 @@
 #include "hostmatch.h"
 #include "speed_ref.h"
 
-#define SPEED_REF_BUSY_MS 30000   /* as long as the dataset waits for a writer's lock */
+#define SPEED_REF_BUSY_MS 2000    /* a writer's lock, as the dataset waits for it */
 
 /* Equal values in a row (a history's probe_unit_seconds changes at most
  * once a probe), or one factor file's value with its rows. */
@@ -85,7 +85,7 @@ int speed_ref_read_histories(struct speed_ref *sr, const struct dataset_spec *sp
 	int rc = 0;
 	for (size_t fi = 0; fi < n && rc == 0; fi++) {
 		sqlite3 *db = NULL;
-		static struct history_columns cols;
+		struct history_columns cols;
 		rc = history_read_open(files[fi], spec->schema, SPEED_REF_BUSY_MS, &db, &cols, err,
 				       errlen);
 		if (rc < 0)

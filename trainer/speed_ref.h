@@ -89,7 +89,8 @@ int speed_ref_add(struct speed_ref *sr, const char *host, unsigned work, double 
  * median host, else the host of that name (hostmatch.h: with or without
  * its domain).  Returns 0 (sr->ref -1 when no host has a value and the
  * median was asked for), -ENODATA with the reason in err for a named host
- * without a value at the cluster's version, or -ENOMEM.  Call it once.
+ * without a value at the cluster's version, or -ENOMEM.  It may be called
+ * again after more values were added.
  */
 int speed_ref_choose(struct speed_ref *sr, const char *name, char *err, size_t errlen);
 
