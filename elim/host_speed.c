@@ -207,6 +207,27 @@ int host_speed_init(struct host_speed *hs, const struct host_speed_config *cfg, 
 	return 0;
 }
 
+double host_speed_reference(const struct host_speed *hs, const struct model *m,
+			    const double *features, const char **from)
+{
+	const char *dummy;
+	if (from == NULL)
+		from = &dummy;
+	*from = "setting";
+	if (hs->speed_reference > 0)
+		return hs->speed_reference;
+	*from = "none";
+	if (m == NULL || !(m->speed_reference > 0))
+		return 0;
+	*from = "model";
+	double w = features[FEAT_probe_work_version];
+	if (m->speed_reference_work && !(w == (double)m->speed_reference_work)) {
+		*from = "model-other-work";
+		return 0;
+	}
+	return m->speed_reference;
+}
+
 /* The factor and its source for m and features; line: m's speed line
  * for this host, or -1. */
 static double pick(const struct host_speed *hs, const struct model *m, int line,
@@ -229,8 +250,9 @@ static double pick(const struct host_speed *hs, const struct model *m, int line,
 		return m->speed[line].factor;
 	}
 	double u = features[FEAT_probe_unit_seconds];
-	if (hs->speed_reference > 0 && isfinite(u) && u > 0) {
-		double f = u / hs->speed_reference;
+	double ref = host_speed_reference(hs, m, features, NULL);
+	if (ref > 0 && isfinite(u) && u > 0) {
+		double f = u / ref;
 		if (f >= MODEL_SPEED_MIN && f <= MODEL_SPEED_MAX) {
 			*src = SPEED_FROM_PROBE;
 			return f;
@@ -266,6 +288,7 @@ const char *host_speed_describe(const struct host_speed *hs, const struct model 
 	int line = m && hs->basis == RANK_BASIS_CLUSTER ? model_speed_for(m, hs->host) : -1;
 	double f = pick(hs, m, line, features, &src);
 	const char *basis = host_speed_basis_name(hs->basis);
+	char why[256];
 	switch (src) {
 	case SPEED_FROM_BASIS:
 		snprintf(buf, len, "rank basis host: rank = 100 x slowdown against this host idle"
@@ -282,18 +305,35 @@ const char *host_speed_describe(const struct host_speed *hs, const struct model 
 		snprintf(buf, len, "rank basis %s: speed factor %g from the model's line 'speed %s %g'",
 			 basis, f, m->speed[line].host, m->speed[line].factor);
 		break;
-	case SPEED_FROM_PROBE:
+	case SPEED_FROM_PROBE: {
+		const char *from;
+		double ref = host_speed_reference(hs, m, features, &from);
+		const char *who = m ? model_meta_get(m, "speed-reference-from") : NULL;
+		if (strcmp(from, "setting") == 0)
+			snprintf(why, sizeof why, "the setting speed-reference");
+		else
+			snprintf(why, sizeof why, "the model's speed-reference line (the setting is"
+				 " not given)%s%.160s", who ? ": " : "", who ? who : "");
 		snprintf(buf, len, "rank basis %s: speed factor %.4g from the probe:"
-			 " probe_unit_seconds %.6g over speed-reference %.6g", basis, f,
-			 features[FEAT_probe_unit_seconds], hs->speed_reference);
+			 " probe_unit_seconds %.6g over speed-reference %.6g from %s", basis, f,
+			 features[FEAT_probe_unit_seconds], ref, why);
 		break;
+	}
 	case SPEED_FROM_NONE: {
-		char probe[160];
-		if (hs->speed_reference > 0)
+		char probe[320];
+		const char *from;
+		host_speed_reference(hs, m, features, &from);
+		if (strcmp(from, "model-other-work") == 0)
+			snprintf(probe, sizeof probe, "probe: the setting speed-reference not given, and"
+				 " the model's speed-reference line is for probe work version %u, this"
+				 " probe's is %.0f", m->speed_reference_work,
+				 features[FEAT_probe_work_version]);
+		else if (strcmp(from, "none") != 0)
 			snprintf(probe, sizeof probe, "probe: probe_unit_seconds not known yet (the"
 				 " probe's calibration gives it)");
 		else
-			snprintf(probe, sizeof probe, "probe: speed-reference not set");
+			snprintf(probe, sizeof probe, "probe: speed-reference not set (no setting, no"
+				 " speed-reference line in the model)");
 		snprintf(buf, len, "rank basis %s: no source gives %s's speed factor, using 1"
 			 " (host-speed: no entry for it%s%s; LSF: %s; model: no speed line for it; %s)",
 			 basis, hs->host, hs->lsf_model[0] ? " or model " : "", hs->lsf_model,

@@ -16,7 +16,10 @@
  *      CPUFACTOR over this host's model's;
  *   3. model: the model file's "speed HOST FACTOR" line for this host;
  *   4. probe: probe_unit_seconds (this host's idle seconds per unit of the
- *      probe's fixed speed part) over speed-reference (the reference host's);
+ *      probe's fixed speed part) over the reference host's: the setting
+ *      speed-reference, else the model's "speed-reference" line (rank-train
+ *      computes it from the hosts' histories) when it is for this probe's
+ *      probe_work_version;
  * and from none: 1 (said once at start, and again when a source appears).
  * The settings and LSF's files are read once, by host_speed_init; the
  * model's line is looked up when the model changes (it may be reloaded)
@@ -112,6 +115,17 @@ int host_speed_init(struct host_speed *hs, const struct host_speed_config *cfg, 
  * differs from the last call's (and at the first call), else 0.
  */
 int host_speed_fill(struct host_speed *hs, const struct model *m, double *features);
+
+/*
+ * The reference seconds per probe unit the probe source divides by: the
+ * setting speed-reference when given, else m's speed-reference line when
+ * it has one whose work version (if it says one) is features'
+ * probe_work_version; 0 when neither.  *from (when from is not NULL) says
+ * which: "setting", "model", "none", or "model-other-work" (the model's
+ * line is for another probe work version; 0 returned).
+ */
+double host_speed_reference(const struct host_speed *hs, const struct model *m,
+			    const double *features, const char **from);
 
 /*
  * One line of text for people: the basis, the factor and where it came

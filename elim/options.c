@@ -146,7 +146,7 @@ const struct options_row options_table[] = {
 	  NULL },
 	{ "speed-reference", OPTK_DOUBLE, OFF(speed_reference), "0", 0, 1e6, 0, "SECONDS",
 	  "the reference host's probe_unit_seconds: this host's over it is a speed factor"
-	  " (0: not used)", NULL },
+	  " (0: the model's speed-reference line, which rank-train writes, else not used)", NULL },
 	{ "lsf-envdir", OPTK_STRING, OFF(lsf_envdir), NULL, 0, 0, 0, "DIR",
 	  "where lsf.conf is, for LSF's CPU factors (default: $LSF_ENVDIR)", NULL },
 	{ "lsf-host-name", OPTK_STRING, OFF(lsf_host_name), NULL, 0, 0, 0, "NAME",

@@ -269,6 +269,28 @@ static int parse_speed(char **tok, int ntok, struct model *m, int line, struct m
 	return 0;
 }
 
+/* "speed-reference SECONDS [work VERSION]" */
+static int parse_speed_reference(char **tok, int ntok, struct model *m, int line,
+				 struct model_error *err)
+{
+	double s, w = 0;
+	if (m->speed_reference > 0)
+		return fail(err, line, "speed-reference given twice");
+	if (ntok != 2 && !(ntok == 4 && strcmp(tok[2], "work") == 0))
+		return fail(err, line, "expected 'speed-reference SECONDS' or"
+			    " 'speed-reference SECONDS work VERSION'");
+	if (!parse_number(tok[1], &s) || !(s > 0) || s > MODEL_SPEED_REF_MAX)
+		return fail(err, line, "speed-reference: '%s' is not a number of seconds above 0 and"
+			    " at most %g", tok[1], MODEL_SPEED_REF_MAX);
+	if (ntok == 4 && (tok[3][strspn(tok[3], "0123456789")] != '\0' || !parse_number(tok[3], &w) ||
+			  w < 1 || w > MODEL_SPEED_REF_WORK_MAX))
+		return fail(err, line, "speed-reference: work version '%s' is not a whole number from 1"
+			    " to %d", tok[3], MODEL_SPEED_REF_WORK_MAX);
+	m->speed_reference = s;
+	m->speed_reference_work = (unsigned)w;
+	return 0;
+}
+
 int model_speed_for(const struct model *m, const char *host)
 {
 	int glob = -1;
@@ -437,9 +459,13 @@ int model_parse(const char *text, size_t len, const struct feature_schema *schem
 			int rc = parse_speed(tok, ntok, out, line, err);
 			if (rc < 0)
 				return rc;
+		} else if (strcmp(tok[0], "speed-reference") == 0) {
+			int rc = parse_speed_reference(tok, ntok, out, line, err);
+			if (rc < 0)
+				return rc;
 		} else {
-			return fail(err, line, "unknown keyword '%s' (expected meta, intercept, term or speed)",
-				    tok[0]);
+			return fail(err, line, "unknown keyword '%s' (expected meta, intercept, term, speed"
+				    " or speed-reference)", tok[0]);
 		}
 	}
 	if (!have_header)
@@ -662,6 +688,13 @@ int model_write(const struct model *m, FILE *f)
 	for (size_t i = 0; i < m->n_speed; i++) {
 		fmt_double(a, sizeof a, m->speed[i].factor);
 		fprintf(f, "speed %s %s\n", m->speed[i].host, a);
+	}
+	if (m->speed_reference > 0) {
+		fmt_double(a, sizeof a, m->speed_reference);
+		if (m->speed_reference_work)
+			fprintf(f, "speed-reference %s work %u\n", a, m->speed_reference_work);
+		else
+			fprintf(f, "speed-reference %s\n", a);
 	}
 	return ferror(f) ? -EIO : 0;
 }

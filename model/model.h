@@ -27,6 +27,8 @@
 #define MODEL_MAX_SPEED 256  /* speed lines */
 #define MODEL_SPEED_MIN 0.01 /* a speed factor's limits */
 #define MODEL_SPEED_MAX 100.0
+#define MODEL_SPEED_REF_MAX 1e6   /* a speed-reference line's seconds per unit, at most */
+#define MODEL_SPEED_REF_WORK_MAX 1000000   /* ... and its probe work version */
 
 enum term_kind {
 	TERM_FEATURE,  /* x                  written  name          */
@@ -70,6 +72,12 @@ struct model {
 	struct model_meta meta[MODEL_MAX_META];
 	size_t n_speed;
 	struct model_speed speed[MODEL_MAX_SPEED];   /* in file order */
+	/* "speed-reference SECONDS [work VERSION]": the reference host's idle
+	 * seconds per probe speed unit (probe_unit_seconds), 0 when the file
+	 * has no such line, and the probe work version it was measured with
+	 * (0: not said, any) */
+	double speed_reference;
+	unsigned speed_reference_work;
 	char id[MODEL_ID_LEN + 1];   /* hash of the file's text, hex */
 	/* the schema it was parsed under (not owned; must outlive the
 	 * model), or NULL: static features only; model_write names by it */

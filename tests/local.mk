@@ -85,7 +85,8 @@ TESTS_C = \
 	tests/test_llc tests/test_host_speed_cgroup \
 	tests/test_probe_hold tests/test_stateless \
 	tests/test_model_group \
-	tests/test_acct_refs
+	tests/test_acct_refs \
+	tests/test_speed_ref
 if HAVE_LIBSENSORS
 TESTS_C += tests/test_thermal
 endif
@@ -263,3 +264,7 @@ tests_test_host_speed_cgroup_LDADD = $(TEST_ELIM_LIBS)
 # class references: the sketch, the file, --partial with --acct (real GSL, SQLite, rank-train)
 tests_test_acct_refs_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
 tests_test_acct_refs_LDADD = $(TEST_TRAINER_LIBS)
+# rank-train's speed reference from the hosts' histories, and the elim using it
+tests_test_speed_ref_CFLAGS = $(TEST_CFLAGS) $(GSL_CFLAGS)
+tests_test_speed_ref_LDADD = tests/libtestutil.a trainer/libtrainer.a elim/libelim.a \
+	lib/libcommon.a $(GSL_LIBS) $(CMOCKA_LIBS) $(SQLITE3_LIBS) $(SENSORS_LIBS) -lm

@@ -218,8 +218,11 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, "extract written: "));
 	free(out);
-	/* time, host, rank, the two features, load1_per_core */
-	assert_int_equal(tu_sql_int(p, "SELECT count(*) FROM pragma_table_info('samples')"), 6);
+	/* time, host, rank, the two features, load1_per_core, and the probe's
+	 * speed for the speed reference (speed_ref.h) */
+	assert_int_equal(tu_sql_int(p, "SELECT count(*) FROM pragma_table_info('samples')"), 8);
+	assert_int_equal(tu_sql_int(p, "SELECT count(*) FROM pragma_table_info('samples') WHERE"
+				    " name IN ('probe_unit_seconds', 'probe_work_version')"), 2);
 	snprintf(a, sizeof a, "--extract %s/cli2.db --acct /dev/null --terms runq_per_core %s", dir, h1);
 	assert_int_equal(th_rank_train(dir, a), 2);
 	snprintf(p, sizeof p, "%s/err", dir);

@@ -172,7 +172,8 @@ static void test_fields(void **state)
 	c[(off)] = (byte); \
 	resum_and_expect(c, len, needle); \
 } while (0)
-	MUTATE(12, 1, "flags");
+	MUTATE(12, 2, "flags 0x2: only 0x1 (probe speeds) is defined");
+	MUTATE(12, 1, "truncated in the probe speeds");   /* the flag without its section */
 	MUTATE(40, 1, "1 folds");
 	MUTATE(40, 21, "21 folds");
 	MUTATE(44, 0, "0 columns");
@@ -195,6 +196,60 @@ static void test_fields(void **state)
 	free(c);
 	free(b);
 	free(f);
+}
+
+/* The probe speeds section (FACTOR_FLAG_UNIT): only when there are some,
+ * after the blocks; read back; each way it can be bad refused. */
+static void test_units(void **state)
+{
+	(void)state;
+	struct factor *f = sample(2, 2), *g = malloc(sizeof *g);
+	assert_non_null(g);
+	size_t plain;
+	unsigned char *b = encode(f, &plain);
+	assert_int_equal(b[12], 0);   /* no speeds: no flag, the layout without them */
+	free(b);
+	f->nunit = 2;
+	f->unit[0] = (struct factor_unit){ "node17", 2, 0.000500736, 5000 };
+	f->unit[1] = (struct factor_unit){ "node18", 2, 0.001, 7 };
+	size_t len;
+	b = encode(f, &len);
+	assert_int_equal(len, plain + 4 + 2 * (2 + 6 + 20));
+	assert_memory_equal(b + 12, "\x01\x00\x00\x00", 4);   /* the flag */
+	/* after the last block: the count, then the first host */
+	size_t at = plain - 4;
+	assert_memory_equal(b + at, "\x02\x00\x00\x00\x06\x00node17\x02\x00\x00\x00", 16);
+	char err[256] = "";
+	assert_int_equal(factor_decode(b, len, g, err, sizeof err), 0);
+	assert_memory_equal(f, g, sizeof *f);
+	unsigned char *c = malloc(len);
+	assert_non_null(c);
+	size_t u1 = at + 4;                          /* the first speed's host string */
+	size_t w1 = u1 + 2 + 6, s1 = w1 + 4, r1 = s1 + 8;
+#define MUTATE_U(off, byte, needle) do { \
+	memcpy(c, b, len); \
+	c[(off)] = (byte); \
+	resum_and_expect(c, len, needle); \
+} while (0)
+	MUTATE_U(at, 0, "0 probe speeds: not 1..256");
+	MUTATE_U(at + 1, 1, "probe speeds: not 1..256");
+	MUTATE_U(w1, 0, "work version 0");
+	MUTATE_U(s1 + 7, 0xff, "out of range");          /* NaN seconds */
+	MUTATE_U(s1 + 7, 0xbf, "out of range");          /* negative */
+	memcpy(c, b, len);
+	memset(c + r1, 0, 8);                             /* no rows */
+	resum_and_expect(c, len, "over 0 rows: out of range");
+	MUTATE_U(u1 + 2 + 5, '8', "probe speeds: host 'node18' twice");
+	free(c);
+	/* the same host twice is not encoded, nor out of range values */
+	snprintf(f->unit[1].host, sizeof f->unit[1].host, "node17");
+	assert_int_equal(factor_encode(f, b, len), -EINVAL);
+	snprintf(f->unit[1].host, sizeof f->unit[1].host, "node18");
+	f->unit[1].seconds = 0;
+	assert_int_equal(factor_encode(f, b, len), -EINVAL);
+	free(b);
+	free(f);
+	free(g);
 }
 
 static void test_files(void **state)
@@ -246,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_units),
 	};
 	return TU_RUN(tests);
 }

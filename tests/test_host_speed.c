@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "host_speed.h"
+#include "probe.h"
 #include "testutil.h"
 
 static char envdir[PATH_MAX], badenv[PATH_MAX];
@@ -332,6 +333,125 @@ static void test_elim_model_line(void **state)
 	free(dir);
 }
 
+/* The model's speed-reference line: used by the probe source when the
+ * setting is not given, and only for its probe work version. */
+static void test_model_reference(void **state)
+{
+	(void)state;
+	static struct host_speed hs;
+	static struct model m;
+	char err[256], buf[4096];
+	double v[FEAT_VECTOR_LEN];
+	struct model_error merr;
+	const char *text = "elim-rank-model 1\nmeta speed-reference-from host h2, the median of 3"
+			   " hosts\nintercept 1\nspeed-reference 0.02 work 2\n";
+	assert_int_equal(model_parse(text, strlen(text), NULL, &m, &merr), 0);
+	struct host_speed_config c = { .basis = "cluster", .host = "slowhost" };
+	assert_int_equal(host_speed_init(&hs, &c, err, sizeof err), 0);
+	unknown_vector(v);
+	v[FEAT_probe_unit_seconds] = 0.05;
+	v[FEAT_probe_work_version] = 2;
+	host_speed_fill(&hs, &m, v);
+	assert_near(v[FEAT_host_speed_factor], 2.5, 1e-12);
+	host_speed_describe(&hs, &m, v, buf, sizeof buf);
+	if (!strstr(buf, "probe_unit_seconds 0.05 over speed-reference 0.02 from the model's"
+		    " speed-reference line (the setting is not given): host h2, the median of 3 hosts"))
+		fail_msg("%s", buf);
+	/* another probe work version: not used, and said */
+	v[FEAT_probe_work_version] = 3;
+	assert_int_equal(host_speed_fill(&hs, &m, v), 1);
+	assert_near(v[FEAT_host_speed_factor], 1, 0);
+	host_speed_describe(&hs, &m, v, buf, sizeof buf);
+	if (!strstr(buf, "the model's speed-reference line is for probe work version 2, this"
+		    " probe's is 3"))
+		fail_msg("%s", buf);
+	/* the setting wins */
+	v[FEAT_probe_work_version] = 2;
+	c.speed_reference = 0.04;
+	assert_int_equal(host_speed_init(&hs, &c, err, sizeof err), 0);
+	host_speed_fill(&hs, &m, v);
+	assert_near(v[FEAT_host_speed_factor], 1.25, 1e-12);
+	host_speed_describe(&hs, &m, v, buf, sizeof buf);
+	assert_non_null(strstr(buf, "over speed-reference 0.04 from the setting speed-reference"));
+	/* no setting, no line */
+	c.speed_reference = 0;
+	assert_int_equal(host_speed_init(&hs, &c, err, sizeof err), 0);
+	assert_int_equal(model_load_default(&m, &merr), 0);
+	host_speed_fill(&hs, &m, v);
+	assert_near(v[FEAT_host_speed_factor], 1, 0);
+	host_speed_describe(&hs, &m, v, buf, sizeof buf);
+	assert_non_null(strstr(buf, "speed-reference not set (no setting, no speed-reference line"));
+}
+
+/* A state directory with a probe.baseline whose speed part took 0.6 s
+ * (0.3 s a half) three times: probe_unit_seconds 0.6 / PROBE_SPEED_UNITS,
+ * under the key an elim with these --sysfs and --probe-duration makes. */
+static void write_baseline(const char *dir, const char *sysfs, double duration)
+{
+	static struct probe p;
+	struct probe_config pc = { .enabled = false, .state_dir = dir, .sysfs = sysfs,
+				   .duration = duration };
+	char err[256], text[5000];
+	assert_int_equal(probe_init(&p, &pc, err, sizeof err), 0);
+	snprintf(text, sizeof text, "elim-rank-probe-baseline 2\nwork %d\nkey %s\nunits 100\n"
+		 "times 1 1 1\ncpu1 0.3 0.3 0.3\ncpu2 0.3 0.3 0.3\nmem1 0.2 0.2 0.2\n"
+		 "mem2 0.2 0.2 0.2\n", PROBE_WORK_VERSION, p.key);
+	probe_fini(&p);
+	tu_write(dir, "probe.baseline", text);
+}
+
+/* --once --no-probe --rank-basis cluster with a model's speed-reference
+ * line and no setting: this host's probe_unit_seconds over the line's. */
+static void test_elim_model_reference(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), *state_dir = tu_tmpdir();
+	char sysfs[PATH_MAX], path[PATH_MAX + 32];
+	snprintf(sysfs, sizeof sysfs, "%s/basic/sys", tu_data());
+	write_baseline(state_dir, sysfs, 0.3);
+	double unit = 0.6 / PROBE_SPEED_UNITS;
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	size_t n = strlen(model_default_text);
+	char *text = malloc(n + 128);
+	assert_non_null(text);
+	snprintf(text, n + 128, "%sspeed-reference %.17g work %d\n", model_default_text, unit / 1.6,
+		 PROBE_WORK_VERSION);
+	tu_write(dir, "rank.model", text);
+	struct explained h, c;
+	assert_int_equal(explain_once((const char *[]){ "--model", path, "--state-dir", state_dir,
+							 NULL }, &h, NULL), 0);
+	assert_near(h.factor, 1, 0);   /* the host basis ignores it */
+	assert_int_equal(explain_once((const char *[]){ "--model", path, "--rank-basis", "cluster",
+							 "--state-dir", state_dir, "--probe-duration",
+							 "0.3", "--lsf-host-name", "testhost", NULL },
+				      &c, NULL), 0);
+	assert_near(c.factor, 1.6, 1e-9);
+	assert_near(c.rank, 1.6 * h.rank, 0.1);
+	if (!strstr(c.basis, "from the model's speed-reference line (the setting is not given)"))
+		fail_msg("basis: %s", c.basis);
+	/* the setting wins */
+	assert_int_equal(explain_once((const char *[]){ "--model", path, "--rank-basis", "cluster",
+							 "--state-dir", state_dir, "--speed-reference",
+							 "0.0003125", "--lsf-host-name", "testhost",
+							 NULL }, &c, NULL), 0);
+	assert_near(c.factor, unit / 0.0003125, 1e-9);
+	assert_non_null(strstr(c.basis, "from the setting speed-reference"));
+	/* a line for another probe work version: not used */
+	snprintf(text, n + 128, "%sspeed-reference %.17g work %d\n", model_default_text, unit / 1.6,
+		 PROBE_WORK_VERSION + 1);
+	tu_write(dir, "rank.model", text);
+	assert_int_equal(explain_once((const char *[]){ "--model", path, "--rank-basis", "cluster",
+							 "--state-dir", state_dir, "--lsf-host-name",
+							 "testhost", NULL }, &c, NULL), 0);
+	assert_near(c.factor, 1, 0);
+	assert_non_null(strstr(c.basis, "is for probe work version"));
+	free(text);
+	tu_rmtree(dir);
+	tu_rmtree(state_dir);
+	free(dir);
+	free(state_dir);
+}
+
 /* What LIM gets and what the history keeps: the record is the cluster
  * rank, and rank / host_speed_factor the host basis's rank. */
 static void test_elim_record_history(void **state)
@@ -449,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_elim_bases),
 		cmocka_unit_test(test_elim_lsf),
 		cmocka_unit_test(test_elim_model_line),
+		cmocka_unit_test(test_model_reference),
+		cmocka_unit_test(test_elim_model_reference),
 		cmocka_unit_test(test_elim_record_history),
 		cmocka_unit_test(test_check_config),
 	};

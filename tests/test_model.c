@@ -392,6 +392,74 @@ static void test_speed_lines(void **state)
 	}
 }
 
+/* "speed-reference SECONDS [work VERSION]": read, written back the same, refused
+ * with its line when bad (and from a file, with the line to name). */
+static void test_speed_reference_line(void **state)
+{
+	(void)state;
+	static struct model m, back;
+	struct model_error err;
+	const char *text = "elim-rank-model 1\nintercept 1\nspeed-reference 0.000500736 work 2\n";
+	assert_int_equal(model_parse(text, strlen(text), NULL, &m, &err), 0);
+	assert_true(m.speed_reference == 0.000500736);
+	assert_int_equal(m.speed_reference_work, 2);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_int_equal(model_write(&m, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "\nspeed-reference 0.000500736 work 2\n"));
+	assert_int_equal(model_parse(out, len, NULL, &back, &err), 0);
+	assert_true(back.speed_reference == m.speed_reference);
+	assert_int_equal(back.speed_reference_work, 2);
+	free(out);
+	/* without a work version: any; and a model without the line has 0 */
+	const char *any = "elim-rank-model 1\nintercept 1\nspeed-reference 1e-3\n";
+	assert_int_equal(model_parse(any, strlen(any), NULL, &m, &err), 0);
+	assert_true(m.speed_reference == 1e-3);
+	assert_int_equal(m.speed_reference_work, 0);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	assert_int_equal(model_write(&m, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "\nspeed-reference 0.001\n"));
+	free(out);
+	const char *none = "elim-rank-model 1\nintercept 1\n";
+	assert_int_equal(model_parse(none, strlen(none), NULL, &m, &err), 0);
+	assert_true(m.speed_reference == 0);
+
+	static const struct { const char *line, *msg; } bad[] = {
+		{ "speed-reference", "expected 'speed-reference SECONDS'" },
+		{ "speed-reference 0.001 2", "expected 'speed-reference SECONDS'" },
+		{ "speed-reference 0.001 version 2", "expected 'speed-reference SECONDS'" },
+		{ "speed-reference 0", "'0' is not a number of seconds above 0" },
+		{ "speed-reference -0.001", "'-0.001' is not a number of seconds" },
+		{ "speed-reference nan", "'nan' is not a number" },
+		{ "speed-reference 2e6", "at most 1e+06" },
+		{ "speed-reference 0.001 work 0", "work version '0' is not a whole number from 1" },
+		{ "speed-reference 0.001 work 2.5", "work version '2.5'" },
+		{ "speed-reference 0.001 work -2", "work version '-2'" },
+		{ "speed-reference 0.001\nspeed-reference 0.002", "speed-reference given twice" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char t[256];
+		snprintf(t, sizeof t, "elim-rank-model 1\nintercept 1\n%s\n", bad[i].line);
+		assert_int_equal(model_parse(t, strlen(t), NULL, &m, &err), -EINVAL);
+		if (strstr(err.msg, bad[i].msg) == NULL || err.line < 3)
+			fail_msg("'%s': line %d '%s'", bad[i].line, err.line, err.msg);
+	}
+	/* from a file: the line to name beside the file */
+	char *dir = tu_tmpdir();
+	char path[512];
+	snprintf(path, sizeof path, "%s/rank.model", dir);
+	tu_write(dir, "rank.model", "elim-rank-model 1\nintercept 1\n\nspeed-reference fast\n");
+	assert_int_equal(model_load_file(path, NULL, &m, &err), -EINVAL);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "speed-reference: 'fast' is not a number of seconds"));
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--save-into-ro") == 0)
@@ -405,6 +473,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_save_failure_keeps_old),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_speed_lines),
+		cmocka_unit_test(test_speed_reference_line),
 	};
 	return TU_RUN(tests);
 }

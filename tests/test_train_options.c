@@ -148,6 +148,7 @@ static void t_defaults(void **state)
 	/* the defaults are the rows' own, through their setters */
 	assert_string_equal(row("folds")->def, "5");
 	assert_string_equal(row("method")->def, "ols");
+	assert_string_equal(c.speed_reference, "median");
 }
 
 /* Every option lands in its field; operands may come between them. */
@@ -205,6 +206,9 @@ static void t_values(void **state)
 	assert_int_equal(parse(&k, "--acct a h", &c, err, sizeof err), 0);
 	assert_string_equal(c.acct_class, "name");   /* the default */
 	assert_int_equal(c.nacct, 1);
+	assert_int_equal(parse(&k, "--label x --speed-reference node7.example.com h", &c, err,
+			       sizeof err), 0);
+	assert_string_equal(c.speed_reference, "node7.example.com");
 }
 
 /* In the order given: the later of --label and --acct names the label;
@@ -282,6 +286,13 @@ static void t_errors(void **state)
 		  "--no-learn-speed only applies to --acct" },
 		{ "--acct a --class app h", TRAIN_OPTIONS_EUSAGE,
 		  "--class: 'app' is not name, command or queue" },
+		{ "--label rank --speed-reference node* h", TRAIN_OPTIONS_EUSAGE,
+		  "--speed-reference: 'node*' is not median nor a host name" },
+		{ "--label rank --speed-reference a/b h", TRAIN_OPTIONS_EUSAGE,
+		  "--speed-reference: 'a/b' is not median nor a host name" },
+		{ "--label rank --partial f --speed-reference n1 h", TRAIN_OPTIONS_EUSAGE,
+		  "--speed-reference n1 with --partial: a partial fit carries its hosts' values;"
+		  " give it to --merge" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct cmd k;

@@ -113,6 +113,17 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 		slow += o->noise * gauss(&s);
 		if (o->speed > 0)
 			slow *= o->speed;
+		if (o->unit_seconds > 0) {
+			uint64_t k = i / hosts, per = (o->rows + hosts - 1) / hosts;
+			bool old = o->old_frac > 0 && (double)k < o->old_frac * (double)per;
+			double u = old ? o->old_unit_seconds
+				: o->unit_seconds * (1.0 + o->unit_spread * (double)hi);
+			if (o->unit_outlier_frac > 0 && unif(&s) < o->unit_outlier_frac)
+				u *= 10;
+			unsigned w = old ? o->old_work : o->unit_work;
+			feat[FEAT_probe_unit_seconds] = u;
+			feat[FEAT_probe_work_version] = w ? (double)w : NAN;
+		}
 		bool null_label = o->null_label_frac > 0 && unif(&s) < o->null_label_frac;
 		bool null_feat = o->null_frac > 0 && unif(&s) < o->null_frac;
 		char host[64];
@@ -121,7 +132,7 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 		sqlite3_bind_int64(st, col++, o->t0 + (int64_t)(i / hosts) * (o->step ? o->step : 10));
 		sqlite3_bind_text(st, col++, host, -1, SQLITE_TRANSIENT);
 		for (int f = 0; f < FEAT_COUNT; f++, col++)
-			if (null_feat && f == FEAT_psi_io_full)
+			if ((null_feat && f == FEAT_psi_io_full) || isnan(feat[f]))
 				sqlite3_bind_null(st, col);
 			else
 				sqlite3_bind_double(st, col, feat[f]);

@@ -38,6 +38,14 @@ struct fixture_opts {
 	double null_label_frac;  /* share of rows with the label NULL */
 	const char *host_prefix; /* hosts are PREFIXn; NULL: "host" */
 	double speed;            /* the label times this (a host's speed); 0: 1 */
+	/* the probe's speed columns; unit_seconds 0: random, as the other features */
+	double unit_seconds;     /* > 0: probe_unit_seconds, host k's times (1 + unit_spread k) */
+	double unit_spread;
+	unsigned unit_work;      /* their probe_work_version (0: NULL, a probe command's) */
+	double unit_outlier_frac; /* this share of rows reads 10 times the value */
+	double old_frac;         /* the first share of a host's rows at old_work ... */
+	double old_unit_seconds; /* ... with this probe_unit_seconds instead */
+	unsigned old_work;
 };
 
 /* Returns 0, or -1 with a message on stderr. */

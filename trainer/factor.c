@@ -113,6 +113,52 @@ static size_t tri(size_t p)
 	return (p + 2) * (p + 3) / 2;
 }
 
+/* ---- probe speeds (FACTOR_FLAG_UNIT): u32 n, then per host: string host,
+ * u32 work, f64 seconds, u64 rows; after the blocks, before the checksum */
+
+static bool unit_ok(const struct factor_unit *u)
+{
+	return u->host[0] && strnlen(u->host, FACTOR_HOST_MAX) < FACTOR_HOST_MAX && u->work >= 1 &&
+	       u->work <= MODEL_SPEED_REF_WORK_MAX && isfinite(u->seconds) && u->seconds > 0 &&
+	       u->seconds <= MODEL_SPEED_REF_MAX && u->rows >= 1;
+}
+
+static bool unit_in_range(const struct factor *f)
+{
+	if (f->nunit > FACTOR_MAX_HOSTS)
+		return false;
+	for (size_t i = 0; i < f->nunit; i++) {
+		if (!unit_ok(&f->unit[i]))
+			return false;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(f->unit[j].host, f->unit[i].host) == 0)
+				return false;
+	}
+	return true;
+}
+
+static size_t unit_size(const struct factor *f)
+{
+	size_t n = f->nunit ? 4 : 0;
+	for (size_t i = 0; i < f->nunit; i++)
+		n += 2 + strlen(f->unit[i].host) + 4 + 8 + 8;
+	return n;
+}
+
+static void put_units(struct out *o, const struct factor *f)
+{
+	if (f->nunit == 0)
+		return;
+	put_u(o, f->nunit, 4);
+	for (size_t i = 0; i < f->nunit; i++) {
+		put_str(o, f->unit[i].host);
+		put_u(o, f->unit[i].work, 4);
+		put_f64(o, f->unit[i].seconds);
+		put_u(o, f->unit[i].rows, 8);
+	}
+}
+/* ---- end of probe speeds (writing) */
+
 static bool in_range(const struct factor *f)
 {
 	if (f->k < 2 || f->k > ACCUM_MAX_FOLDS || f->p < 1 || f->p > ACCUM_MAX_COLS ||
@@ -126,7 +172,7 @@ static bool in_range(const struct factor *f)
 	for (size_t h = 0; h < f->nhosts; h++)
 		if (strnlen(f->hosts[h], FACTOR_HOST_MAX) == FACTOR_HOST_MAX)
 			return false;
-	return true;
+	return unit_in_range(f);
 }
 
 size_t factor_size(const struct factor *f)
@@ -139,6 +185,7 @@ size_t factor_size(const struct factor *f)
 		n += 2 + strlen(f->hosts[h]);
 	n += f->p * 16 + f->p_req * 8 + 16;
 	n += f->k * (16 + 8 * tri(f->p));
+	n += unit_size(f);
 	return n + 4;
 }
 
@@ -152,7 +199,7 @@ long factor_encode(const struct factor *f, unsigned char *buf, size_t len)
 	struct out o = { .p = buf, .len = len };
 	put_bytes(&o, FACTOR_MAGIC, 8);
 	put_u(&o, FACTOR_VERSION, 4);
-	put_u(&o, 0, 4);                        /* flags: none defined */
+	put_u(&o, f->nunit ? FACTOR_FLAG_UNIT : 0, 4);   /* flags */
 	put_u(&o, total, 8);
 	put_u(&o, (uint64_t)f->since, 8);
 	put_u(&o, (uint64_t)f->until, 8);
@@ -191,6 +238,7 @@ long factor_encode(const struct factor *f, unsigned char *buf, size_t len)
 		for (size_t t = 0; t < tri(f->p); t++)
 			put_f64(&o, f->R[i][t]);
 	}
+	put_units(&o, f);
 	if (o.full || o.off + 4 != total)
 		return -ENOSPC;
 	put_u(&o, factor_crc32(buf, o.off), 4);
@@ -258,6 +306,41 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* ---- probe speeds (reading): the section FACTOR_FLAG_UNIT announces */
+static int get_units(struct in *i, struct factor *f, char *err, size_t errlen)
+{
+	uint64_t n, v;
+	get_u(i, 4, &n, "the probe speeds' count");
+	if (i->what)
+		return bad(err, errlen, "truncated in the probe speeds (%s)", i->what);
+	if (n < 1 || n > FACTOR_MAX_HOSTS)
+		return bad(err, errlen, "%llu probe speeds: not 1..%d (the flag says there are some)",
+			   (unsigned long long)n, FACTOR_MAX_HOSTS);
+	f->nunit = (size_t)n;
+	for (size_t k = 0; k < f->nunit; k++) {
+		struct factor_unit *u = &f->unit[k];
+		int rc = get_str(i, u->host, sizeof u->host, "a probe speed's host", err, errlen);
+		if (rc < 0)
+			return i->what ? bad(err, errlen, "truncated in the probe speeds (%s)", i->what)
+				       : rc;
+		get_u(i, 4, &v, "a probe speed's work version");
+		u->work = (uint32_t)v;
+		u->seconds = get_f64(i, "a probe speed's seconds");
+		get_u(i, 8, &u->rows, "a probe speed's rows");
+		if (i->what)
+			return bad(err, errlen, "truncated in the probe speeds (%s)", i->what);
+		if (!unit_ok(u))
+			return bad(err, errlen, "probe speed %zu ('%s'): work version %u, %g s per unit"
+				   " over %llu rows: out of range", k + 1, u->host, u->work, u->seconds,
+				   (unsigned long long)u->rows);
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(f->unit[j].host, u->host) == 0)
+				return bad(err, errlen, "probe speeds: host '%s' twice", u->host);
+	}
+	return 0;
+}
+/* ---- end of probe speeds (reading) */
+
 int factor_decode(const unsigned char *buf, size_t len, struct factor *f, char *err,
 		  size_t errlen)
 {
@@ -285,9 +368,9 @@ int factor_decode(const unsigned char *buf, size_t len, struct factor *f, char *
 		crc |= (uint64_t)buf[len - 4 + b] << (8 * b);
 	if (crc != factor_crc32(buf, len - 4))
 		return bad(err, errlen, "checksum mismatch: the file is corrupt");
-	if (flags != 0)
-		return bad(err, errlen, "flags 0x%llx: none is defined in version %d",
-			   (unsigned long long)flags, FACTOR_VERSION);
+	if (flags & ~(uint64_t)FACTOR_FLAG_UNIT)
+		return bad(err, errlen, "flags 0x%llx: only 0x%x (probe speeds) is defined in"
+			   " version %d", (unsigned long long)flags, FACTOR_FLAG_UNIT, FACTOR_VERSION);
 	i.len = len - 4;
 	get_u(&i, 8, &v, "since"); f->since = (int64_t)v;
 	get_u(&i, 8, &v, "until"); f->until = (int64_t)v;
@@ -375,6 +458,8 @@ int factor_decode(const unsigned char *buf, size_t len, struct factor *f, char *
 	if (sum != n_total)
 		return bad(err, errlen, "the folds hold %llu rows, the header says %llu",
 			   (unsigned long long)sum, (unsigned long long)n_total);
+	if ((flags & FACTOR_FLAG_UNIT) && get_units(&i, f, err, errlen) < 0)
+		return -EINVAL;
 	if (i.off != i.len)
 		return bad(err, errlen, "%zu bytes after the last fold", i.len - i.off);
 	return 0;

@@ -6,7 +6,9 @@
  * two's complement), reals IEEE-754 binary64 little-endian, strings a
  * 16-bit length and that many bytes; the header says the version and the
  * whole length, and a CRC-32 (the one of zlib and IEEE 802.3) of every
- * byte before it ends the file.  Its size depends on the columns and the
+ * byte before it ends the file.  The hosts' probe speeds (nunit > 0) are
+ * an optional section after the blocks, announced by the header's flag
+ * FACTOR_FLAG_UNIT: a file without them is laid out as before it.  Its size depends on the columns and the
  * folds, never on the rows: at most 16 + 8 k + 4 (p + 2)(p + 3) k bytes of
  * fold data plus the names.
  *
@@ -32,6 +34,7 @@
 #define FACTOR_LABEL_MAX 128       /* the label's name with its NUL */
 #define FACTOR_TRI_MAX ((ACCUM_MAX_COLS + 2) * (ACCUM_MAX_COLS + 3) / 2)
 #define FACTOR_MAX_BYTES (4u << 20)   /* no valid file is larger */
+#define FACTOR_FLAG_UNIT 0x1u      /* the probe speeds section follows the blocks */
 
 struct factor {
 	int64_t since, until;          /* the window, and so the fold grid */
@@ -60,6 +63,15 @@ struct factor {
 	 * over columns [1, (x - mean) / sd', y - ymean] (sd' = sd, or 1 when 0):
 	 * R'R = X'X of the fold's rows.  Zero for a fold without rows. */
 	double R[ACCUM_MAX_FOLDS][FACTOR_TRI_MAX];
+	/* ---- probe speeds (speed_ref.h): flag FACTOR_FLAG_UNIT ---- */
+	size_t nunit;                  /* hosts with a probe_unit_seconds value, 0: none */
+	struct factor_unit {
+		char host[FACTOR_HOST_MAX];
+		uint32_t work;             /* the probe_work_version of its value */
+		double seconds;            /* the lower median of its probe_unit_seconds */
+		uint64_t rows;             /* the rows it is over */
+	} unit[FACTOR_MAX_HOSTS];
+	/* ---- end of probe speeds ---- */
 };
 
 /* The encoded size of f (its fields in range). */

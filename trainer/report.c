@@ -92,4 +92,6 @@ void report_text(FILE *f, const struct train_result *r, const struct report_info
 		eval_line(f, "installed, as it is", &r->incumbent);
 	}
 	eval_line(f, "baseline load1_per_core", &r->baseline);
+	if (info->speed)
+		speed_ref_report(info->speed, f);
 }

@@ -214,6 +214,40 @@ static void eval_row(FILE *f, const char *name, const struct train_eval *e)
 	fputs("</td></tr>\n", f);
 }
 
+/* The speed reference and each host's probe speed (speed_ref.h). */
+static void speed_table(FILE *f, const struct speed_ref *sr)
+{
+	char d[256];
+	speed_ref_describe(sr, d, sizeof d);
+	fputs("<h2>Speed reference (the probe)</h2>\n<p>", f);
+	if (sr->ref >= 0)
+		fprintf(f, "%.6g s per probe unit: ", sr->seconds);
+	esc(f, d);
+	fputs(sr->ref >= 0 ? ", written as the model's <code>speed-reference</code> line.</p>\n"
+	      : ".</p>\n", f);
+	if (sr->ref < 0)
+		return;
+	if (sr->approx)
+		fputs("<p>A host is in more than one factor file: its value is the rows-weighted"
+		      " median of the files' values, not of its rows.</p>\n", f);
+	fputs("<table><tr><th>host</th><th>s per unit (median)</th><th>rows</th>"
+	      "<th>speed factor</th></tr>\n", f);
+	for (size_t h = 0; h < sr->n; h++) {
+		const struct speed_ref_host *x = &sr->host[h];
+		fputs("<tr><td>", f);
+		esc(f, x->host);
+		fprintf(f, "</td><td>%.6g</td><td>%llu</td><td>", x->seconds,
+			(unsigned long long)x->rows);
+		if (x->work != sr->work)
+			fprintf(f, "left out: probe work version %u only", x->work);
+		else
+			fprintf(f, "%.3f%s", speed_ref_factor(sr, h),
+				(int)h == sr->ref ? " (the reference)" : "");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void write_page(FILE *f, const struct train_result *r, const struct report_info *info)
 {
 	char a[32], b[32], m[160];
@@ -278,6 +312,8 @@ static void write_page(FILE *f, const struct train_result *r, const struct repor
 		      " (rank-train --merge), which hold no rows.</p>\n", f);
 	}
 	plot_coef(f, r);
+	if (info->speed)
+		speed_table(f, info->speed);
 	fputs("</body></html>\n", f);
 }
 

@@ -74,6 +74,56 @@ int speed_lines_read(const char *path, struct model_speed *speed, size_t *n,
 	return rc;
 }
 
+int speed_lines_reference(const char *path, double *seconds, unsigned *work, char *from,
+			  size_t fromlen, char *err, size_t errlen)
+{
+	*seconds = 0;
+	*work = 0;
+	from[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return errno == ENOENT ? 0 : errmsg(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	int rc = 0;
+	static const char key[] = "meta speed-reference-from";
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
+		lineno++;
+		size_t skip = strspn(line, " \t");
+		if (strncmp(line + skip, key, sizeof key - 1) == 0 &&
+		    (line[skip + sizeof key - 1] == ' ' || line[skip + sizeof key - 1] == '\t')) {
+			char *v = line + skip + sizeof key;
+			v += strspn(v, " \t");
+			snprintf(from, fromlen, "%.*s", (int)strcspn(v, "\r\n"), v);
+			continue;
+		}
+		if (strncmp(line + skip, "speed-reference", 15) != 0 ||
+		    !strchr(" \t\r\n", line[skip + 15]) || *seconds > 0)
+			continue;
+		/* the line alone in a model, read by the model's parser */
+		static struct model m;
+		struct model_error me;
+		char text[1200];
+		int n = snprintf(text, sizeof text, "elim-rank-model 1\nintercept 0\n%s", line + skip);
+		if (n >= (int)sizeof text)
+			rc = errmsg(err, errlen, -EINVAL, "%s:%lu: line too long", path, lineno);
+		else if (model_parse(text, (size_t)n, NULL, &m, &me) < 0)
+			rc = errmsg(err, errlen, -EINVAL, "%s:%lu: %s", path, lineno, me.msg);
+		else {
+			*seconds = m.speed_reference;
+			*work = m.speed_reference_work;
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = errmsg(err, errlen, -EIO, "%s: read error", path);
+	if (rc < 0)
+		*seconds = 0;
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 /* Does a learned line name the host of carried line c? */
 static bool replaced(const struct model_speed *c, const struct model_speed *learned, size_t n)
 {

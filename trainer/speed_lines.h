@@ -12,7 +12,9 @@
  *
  * The old model's speed lines are read line by line, not by parsing the
  * whole model, so they are carried even from a model whose terms no
- * longer parse (which rank-train replaces).  Nothing here prints.
+ * longer parse (which rank-train replaces).  So is its speed-reference
+ * line, carried when the run computes no reference (speed_ref.h).
+ * Nothing here prints.
  */
 #ifndef ELIM_RANK_SPEED_LINES_H
 #define ELIM_RANK_SPEED_LINES_H
@@ -31,6 +33,18 @@
  */
 int speed_lines_read(const char *path, struct model_speed *speed, size_t *n,
 		     char *err, size_t errlen);
+
+/*
+ * The speed-reference line of the model file at path, for a run that
+ * computes none (speed_ref.h): *seconds and *work as elim-rank.model(5)
+ * reads them (through model_parse, the one parser), and its
+ * "meta speed-reference-from" value into from[0..fromlen) ("" without
+ * one).  A missing file, or one without the line, gives *seconds 0.
+ * Returns 0, or a negative errno with "PATH: problem" (unreadable) or
+ * "PATH:LINE: problem" (a malformed line: *seconds 0) in err.
+ */
+int speed_lines_reference(const char *path, double *seconds, unsigned *work, char *from,
+			  size_t fromlen, char *err, size_t errlen);
 
 /*
  * Set m's speed lines: learned[0..nlearned) then each of carried[0..ncarried)

@@ -7,8 +7,9 @@
  * decision (replace), the labels from job accounting and the speeds
  * learned from it (acct_labels, acct_speed), the class references
  * (acct_refs: --write-class-refs, --class-refs), the speed lines carried and
- * learned (speed_lines), the run (train), the reports (report,
- * report_html) and the model's provenance (provenance); with --group-by
+ * learned (speed_lines), the cluster's speed reference (speed_ref), the
+ * run (train), the reports (report, report_html) and the model's
+ * provenance (provenance); with --group-by
  * one such run per host group (group_split), and --promote (promote); it
  * maps their results to the exit statuses.
  */
@@ -28,6 +29,7 @@
 #include "acct_refine.h"
 #include "acct_refs.h"
 #include "candidates.h"
+#include "errmsg.h"
 #include "extract.h"
 #include "group_split.h"
 #include "hostmatch.h"
@@ -40,6 +42,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "speed_lines.h"
+#include "speed_ref.h"
 #include "train.h"
 #include "train_options.h"
 
@@ -208,9 +211,26 @@ static int load_incumbent(const struct train_cli *c, const char *output,
 	return 0;
 }
 
-/* --partial: the pass only, written as a factor file. */
+/* The hosts' probe speeds of sr into f (they fit: a factor's host limit). */
+static int partial_speeds(const struct speed_ref *sr, struct factor *f, char *err, size_t errlen)
+{
+	if (sr->n > FACTOR_MAX_HOSTS)
+		return errmsg(err, errlen, -E2BIG, "probe speeds of %zu hosts: a factor file holds"
+			      " at most %d; make one a host", sr->n, FACTOR_MAX_HOSTS);
+	f->nunit = sr->n;
+	for (size_t h = 0; h < sr->n; h++) {
+		struct factor_unit *u = &f->unit[h];
+		snprintf(u->host, sizeof u->host, "%s", sr->host[h].host);
+		u->work = sr->host[h].work;
+		u->seconds = sr->host[h].seconds;
+		u->rows = sr->host[h].rows;
+	}
+	return 0;
+}
+
+/* --partial: the pass only, written as a factor file, with the hosts' probe speeds. */
 static int write_partial(const struct train_cli *c, struct train_result *r, uint64_t inc_id,
-			 char **files, size_t nfiles)
+			 const struct speed_ref *sr, char **files, size_t nfiles)
 {
 	char err[1024];
 	struct factor *f = malloc(sizeof *f);
@@ -219,13 +239,17 @@ static int write_partial(const struct train_cli *c, struct train_result *r, uint
 		snprintf(err, sizeof err, "out of memory");
 	if (rc == 0) {
 		partial_from_run(r, &c->train, inc_id, f);
-		rc = factor_write(c->partial, f, err, sizeof err);
+		rc = partial_speeds(sr, f, err, sizeof err);
 	}
 	if (rc == 0)
+		rc = factor_write(c->partial, f, err, sizeof err);
+	if (rc == 0) {
 		printf("rows: %llu read, %llu used, %llu skipped (unknown values)\n"
-		       "hosts: %zu\nfactor written: %s (%zu bytes)\n",
-		       (unsigned long long)f->rows_read, (unsigned long long)f->rows_used,
-		       (unsigned long long)f->rows_skipped, f->nhosts, c->partial, factor_size(f));
+		       "hosts: %zu\n", (unsigned long long)f->rows_read,
+		       (unsigned long long)f->rows_used, (unsigned long long)f->rows_skipped, f->nhosts);
+		speed_ref_report(sr, stdout);
+		printf("factor written: %s (%zu bytes)\n", c->partial, factor_size(f));
+	}
 	free(f);
 	train_result_free(r);
 	if (rc < 0)
@@ -239,6 +263,8 @@ static int write_extract(const struct train_cli *c, const struct model *incumben
 {
 	char err[1024];
 	bool extra[FEAT_VECTOR_LEN] = { false };
+	/* the probe's speed (speed_ref.h), of the rows kept */
+	extra[FEAT_probe_unit_seconds] = extra[FEAT_probe_work_version] = true;
 	for (size_t i = 0; incumbent && i < incumbent->n_terms; i++) {
 		extra[incumbent->terms[i].a] = true;
 		if (incumbent->terms[i].kind == TERM_PRODUCT)
@@ -291,16 +317,43 @@ static void set_speed_lines(const char *output, struct model *m,
 }
 
 /*
+ * m's speed-reference line: sr's, else (no history read has the probe's
+ * speed) the one of the model at output, carried (a bad line there is a
+ * warning, and not carried).
+ */
+static void set_speed_reference(const char *output, struct model *m, const struct speed_ref *sr)
+{
+	char err[1024], from[128], meta[200];
+	double s;
+	unsigned w;
+	speed_ref_to_model(sr, m);
+	if (sr->ref >= 0)
+		return;
+	if (speed_lines_reference(output, &s, &w, from, sizeof from, err, sizeof err) < 0)
+		fprintf(stderr, "rank-train: warning: %s: not carried\n", err);
+	if (!(s > 0))
+		return;
+	m->speed_reference = s;
+	m->speed_reference_work = w;
+	snprintf(meta, sizeof meta, "%s", from[0] ? from : "carried");
+	model_meta_set(m, "speed-reference-from", meta);
+	printf("speed reference: %.6g s per probe unit carried from %s\n", s, output);
+}
+
+/*
  * One run over files[0..nfiles) (not released here), its model written to
  * output, or when to is not NULL to to[0..nto) instead (--canary: none,
  * said, when nto is 0), with "meta group GROUP" when group is not NULL;
  * output is the model compared with and whose speed lines are carried: the
  * incumbent, the known-share filter on a copy of the terms,
  * the labels, the fit or the --partial / --extract step, the reports and
- * the replace decision.  Returns the exit status.
+ * the replace decision; sr the cluster's speed reference (the hosts'
+ * values for --partial), reported and written into the model.  Returns
+ * the exit status.
  */
 static int fit_one(struct train_cli *c, const char *output, const char *group,
-		   const char *const *to, size_t nto, char **files, size_t nfiles)
+		   const char *const *to, size_t nto, const struct speed_ref *sr, char **files,
+		   size_t nfiles)
 {
 	static struct model installed, m;
 	static struct acct_set acct;
@@ -373,7 +426,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		acct_report(&acct, stdout);
 	}
 	if (c->partial) {
-		rc = write_partial(c, &r, inc_id, files, nfiles);
+		rc = write_partial(c, &r, inc_id, sr, files, nfiles);
 		goto out;
 	}
 	if (c->extract) {
@@ -433,7 +486,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 		goto out;
 	}
 	struct report_info info = { .label = o->spec.label, .nfiles = nfiles,
-				    .incumbent_name = inc_name };
+				    .incumbent_name = inc_name, .speed = sr };
 	int status = write_reports(c, &r, &info);
 	train_to_model(&r, &m);
 	provenance_set(&m, &r, o->spec.label, files, nfiles, time(NULL));
@@ -451,6 +504,7 @@ static int fit_one(struct train_cli *c, const char *output, const char *group,
 	} else {
 		struct model_error merr;
 		set_speed_lines(output, &m, learned, nlearned);
+		set_speed_reference(output, &m, sr);
 		if (group)
 			model_meta_set(&m, "group", group);
 		if (to && nto == 0)
@@ -530,7 +584,8 @@ static int canary_hosts(const char *list, char *buf, size_t buflen, const char *
  * DIR/canary/HOST.model for each canary host in the group.
  */
 static int run_group(struct train_cli *c, const struct hostmap *map, const char *group,
-		     const char *const *canary, size_t ncanary, char **files, size_t nfiles)
+		     const char *const *canary, size_t ncanary, const struct speed_ref *sr,
+		     char **files, size_t nfiles)
 {
 	static char paths[CANARY_MAX][PATH_MAX];
 	static const char *to[CANARY_MAX];
@@ -548,16 +603,18 @@ static int run_group(struct train_cli *c, const struct hostmap *map, const char 
 		to[nto] = paths[nto];
 		nto++;
 	}
-	return fit_one(c, path, group, c->canary ? to : NULL, nto, files, nfiles);
+	return fit_one(c, path, group, c->canary ? to : NULL, nto, sr, files, nfiles);
 }
 
 /*
  * --group-by: one run per group on its files, written to DIR/GROUP.model
  * (group_split.h), then the default model DIR/default.model from all the
  * files, for hosts in no group; with --canary, to the canary hosts' files
- * instead.  Returns the worst status of the runs.
+ * instead; every model with the one speed reference sr, from all the files.
+ * Returns the worst status of the runs.
  */
-static int run_groups(struct train_cli *c, char **files, size_t nfiles)
+static int run_groups(struct train_cli *c, const struct speed_ref *sr, char **files,
+		      size_t nfiles)
 {
 	static struct hostmap map;
 	static struct group_set gs;
@@ -587,22 +644,54 @@ static int run_groups(struct train_cli *c, char **files, size_t nfiles)
 		const struct group_files *g = &gs.g[i];
 		printf("== group %s: %zu files, %zu hosts\n", g->name, g->nfiles, g->nhosts);
 		fflush(stdout);
-		status = worse(status, run_group(c, &map, g->name, canary, ncanary, g->files,
+		status = worse(status, run_group(c, &map, g->name, canary, ncanary, sr, g->files,
 						 g->nfiles));
 		fflush(stdout);
 	}
 	printf("== default (hosts in no group: %zu files, %zu hosts; fitted on all %zu files)\n",
 	       gs.nrest, gs.rest_hosts, nfiles);
 	fflush(stdout);
-	status = worse(status, run_group(c, &map, GROUP_DEFAULT, canary, ncanary, files, nfiles));
+	status = worse(status, run_group(c, &map, GROUP_DEFAULT, canary, ncanary, sr, files,
+					 nfiles));
 	group_set_free(&gs);
 	hostmap_free(&map);
 	return status;
 }
 
+/*
+ * The cluster's speed reference into sr: the hosts' probe speeds from the
+ * histories (or, with --merge, from the factor files) and the host
+ * --speed-reference names (for --partial, the hosts' values alone).
+ * Returns -1 to go on, else the exit status.
+ */
+static int speed_reference(const struct train_cli *c, struct speed_ref *sr, char **files,
+			   size_t nfiles)
+{
+	static struct factor f;   /* large: off the stack */
+	char err[1024];
+	int rc = 0;
+	if (c->merge) {
+		for (size_t i = 0; i < nfiles && rc == 0; i++) {
+			rc = factor_read(files[i], &f, err, sizeof err);
+			for (size_t h = 0; h < f.nunit && rc == 0; h++)
+				if (speed_ref_add(sr, f.unit[h].host, f.unit[h].work, f.unit[h].seconds,
+						  f.unit[h].rows) < 0)
+					rc = errmsg(err, sizeof err, -ENOMEM, "out of memory");
+		}
+	} else if (c->extract == NULL) {
+		rc = speed_ref_read_histories(sr, &c->train.spec, files, nfiles, err, sizeof err);
+	}
+	if (rc == 0)
+		rc = speed_ref_choose(sr, c->partial ? NULL : c->speed_reference, err, sizeof err);
+	if (rc < 0)
+		return fail(err, rc == -ENODATA ? EXIT_DATA : EXIT_FAIL);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct train_cli c;
+	static struct speed_ref sr;
 	static struct feature_schema schema;
 	static struct model_term terms[MODEL_MAX_TERMS];
 	char err[1024], **files = NULL;
@@ -615,8 +704,11 @@ int main(int argc, char **argv)
 		: dataset_expand(c.histories, c.nhistories, &files, err, sizeof err);
 	if (nfiles < 0)
 		return fail(err, EXIT_FAIL);
-	rc = c.group_by ? run_groups(&c, files, (size_t)nfiles)
-		: fit_one(&c, c.output, NULL, NULL, 0, files, (size_t)nfiles);
+	rc = speed_reference(&c, &sr, files, (size_t)nfiles);
+	if (rc < 0)
+		rc = c.group_by ? run_groups(&c, &sr, files, (size_t)nfiles)
+			: fit_one(&c, c.output, NULL, NULL, 0, &sr, files, (size_t)nfiles);
+	speed_ref_free(&sr);
 	dataset_free_files(files, (size_t)nfiles);
 	return rc;
 }

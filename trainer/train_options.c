@@ -10,6 +10,7 @@
 
 #include "accum.h"
 #include "acct.h"
+#include "hostmatch.h"
 #include "select.h"
 #include "train_options.h"
 
@@ -169,6 +170,17 @@ static int set_class_refs(struct train_cli *c, const struct train_option *row, c
 	return 0;
 }
 
+/* --speed-reference: "median" or a host's name (no glob: one host). */
+static int set_speed_reference(struct train_cli *c, const struct train_option *row,
+			       const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "median") != 0 && (!hostmatch_valid(v) || hostmatch_is_glob(v))) {
+		snprintf(why, whylen, "'%s' is not median nor a host name", v);
+		return -1;
+	}
+	return set_string(c, row, v, why, whylen);
+}
+
 /*
  * The table.  One row per option, in the order of --help; see
  * train_options.h.  The man column is the option's ".It" text in
@@ -299,6 +311,12 @@ const struct train_option train_options_table[] = {
 	  " (--write-class-refs), not from the --acct files read; repeat it to merge several;"
 	  " host speeds are then learned per host with the model, at the merge too",
 	  "Fl -class-refs Ar file" },
+	{ "speed-reference", "median|HOST", set_speed_reference, OFF(speed_reference), 0, 0,
+	  "median",
+	  "the host whose idle probe_unit_seconds is the cluster's speed reference, written as"
+	  " the model's speed-reference line: the median host of the histories, or a host by"
+	  " name (each host's value: the median of its rows of the newest probe work version)",
+	  "Fl -speed-reference Cm median | Ar host" },
 };
 const size_t train_options_table_len = sizeof train_options_table / sizeof train_options_table[0];
 
@@ -375,6 +393,13 @@ static int check(const struct train_cli *c, char *err, size_t errlen)
 	if (c->group_by && (c->partial || c->extract || c->report || o->csv_path)) {
 		snprintf(err, errlen, "--group-by does not go with %s", c->partial ? "--partial"
 			 : c->extract ? "--extract" : c->report ? "--report" : "--export-csv");
+		return TRAIN_OPTIONS_EUSAGE;
+	}
+	if ((c->partial || c->extract) && strcmp(c->speed_reference, "median") != 0) {
+		snprintf(err, errlen, "--speed-reference %s with %s: %s", c->speed_reference,
+			 c->partial ? "--partial" : "--extract", c->partial
+			 ? "a partial fit carries its hosts' values; give it to --merge"
+			 : "an extract writes no model");
 		return TRAIN_OPTIONS_EUSAGE;
 	}
 	return 0;

@@ -56,6 +56,7 @@ struct train_cli {
 	const char *class_refs[TRAIN_MAX_ACCT];   /* every --class-refs FILE, merged */
 	size_t nclass_refs;
 	const char *write_class_refs;   /* --write-class-refs OUT: summarise, fit nothing */
+	const char *speed_reference;  /* --speed-reference median|HOST (speed_ref.h) */
 };
 
 struct train_option;

@@ -32,6 +32,10 @@ static void one(const uint8_t *data, size_t size)
 		FUZZ_CHECK(f.inc_sse[k] >= 0 && isfinite(f.inc_sse[k]));
 	}
 	FUZZ_CHECK(sum == f.rows_used);
+	FUZZ_CHECK(f.nunit <= FACTOR_MAX_HOSTS);
+	for (size_t i = 0; i < f.nunit; i++)
+		FUZZ_CHECK(f.unit[i].host[0] && f.unit[i].seconds > 0 && isfinite(f.unit[i].seconds) &&
+			   f.unit[i].work >= 1 && f.unit[i].rows >= 1);
 	FUZZ_CHECK(factor_size(&f) == size);
 	unsigned char *back = malloc(size);
 	FUZZ_CHECK(back != NULL);

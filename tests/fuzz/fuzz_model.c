@@ -31,6 +31,8 @@ static void same_model(const struct model *a, const struct model *b)
 		FUZZ_CHECK(strcmp(a->speed[i].host, b->speed[i].host) == 0);
 		FUZZ_CHECK(a->speed[i].factor == b->speed[i].factor);
 	}
+	FUZZ_CHECK(a->speed_reference == b->speed_reference);
+	FUZZ_CHECK(a->speed_reference_work == b->speed_reference_work);
 	FUZZ_CHECK(a->n_meta == b->n_meta);
 	for (size_t i = 0; i < a->n_meta; i++) {
 		FUZZ_CHECK(strcmp(a->meta[i].key, b->meta[i].key) == 0);
@@ -53,6 +55,9 @@ static void one(const uint8_t *data, size_t size, const struct feature_schema *s
 	FUZZ_CHECK(m.n_terms <= MODEL_MAX_TERMS && m.n_meta <= MODEL_MAX_META);
 	FUZZ_CHECK(isfinite(m.intercept));
 	FUZZ_CHECK(m.n_speed <= MODEL_MAX_SPEED);
+	FUZZ_CHECK(m.speed_reference == 0 || (m.speed_reference > 0 &&
+					      m.speed_reference <= MODEL_SPEED_REF_MAX));
+	FUZZ_CHECK(m.speed_reference_work <= MODEL_SPEED_REF_WORK_MAX);
 	for (size_t i = 0; i < m.n_speed; i++) {
 		FUZZ_CHECK(m.speed[i].factor >= MODEL_SPEED_MIN && m.speed[i].factor <= MODEL_SPEED_MAX);
 		/* a name (not a glob) finds its own line, or an exact one before it */

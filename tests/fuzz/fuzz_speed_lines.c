@@ -3,7 +3,9 @@
  * (trainer/speed_lines.c): any bytes read as a model file give the good
  * speed lines, each a valid host and a factor within the model's limits,
  * and a bad one is reported as "PATH:LINE: problem"; what is read fits in
- * a model (speed_lines_set) and the model writes and parses back.
+ * a model (speed_lines_set) and the model writes and parses back, its
+ * speed-reference line too (speed_lines_reference: 0, or within the
+ * model's limits).
  */
 #include "config.h"
 
@@ -36,7 +38,16 @@ FUZZ_TARGET(speed_lines)
 	size_t n;
 	char err[512] = "";
 	int rc = speed_lines_read(path, sp, &n, err, sizeof err);
+	double sref;
+	unsigned work;
+	char from[128], rerr[512] = "";
+	int rrc = speed_lines_reference(path, &sref, &work, from, sizeof from, rerr, sizeof rerr);
 	unlink(path);
+	if (rrc < 0)
+		FUZZ_CHECK(strncmp(rerr, path, strlen(path)) == 0 && rerr[strlen(path)] == ':' &&
+			   sref == 0);
+	FUZZ_CHECK(sref == 0 || (sref > 0 && sref <= MODEL_SPEED_REF_MAX));
+	FUZZ_CHECK(work <= MODEL_SPEED_REF_WORK_MAX && strlen(from) < sizeof from);
 	if (rc < 0)
 		FUZZ_CHECK(strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':');
 	FUZZ_CHECK(n <= MODEL_MAX_SPEED);
@@ -49,6 +60,10 @@ FUZZ_TARGET(speed_lines)
 	memset(&m, 0, sizeof m);
 	m.intercept = 1;
 	speed_lines_set(&m, NULL, 0, sp, n, &dropped, &left);
+	m.speed_reference = sref;
+	m.speed_reference_work = sref > 0 ? work : 0;
+	if (sref > 0 && from[0] && strchr(from, '\n') == NULL)
+		model_meta_set(&m, "speed-reference-from", from);
 	FUZZ_CHECK(dropped == 0 && left == 0 && m.n_speed == n);
 	char *text = NULL;
 	size_t len = 0;
@@ -60,6 +75,8 @@ FUZZ_TARGET(speed_lines)
 	struct model_error merr;
 	FUZZ_CHECK(model_parse(text, len, NULL, &back, &merr) == 0);
 	FUZZ_CHECK(back.n_speed == n);
+	FUZZ_CHECK(back.speed_reference == m.speed_reference);
+	FUZZ_CHECK(back.speed_reference_work == m.speed_reference_work);
 	free(text);
 	return 0;
 }
