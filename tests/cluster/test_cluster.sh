@@ -273,8 +273,8 @@ placed() {
 		not_ok "$what: job ${id:-(not submitted)} ran on ${got:-?}, expected $want"
 	fi
 }
-# JOB_ACCEPT_INTERVAL = 2 in the special queue: after a dispatch, that host
-# takes no job from the queue for 2 turns of MBD_SLEEP_TIME (2 s here)
+# JOB_ACCEPT_INTERVAL = 1 in the special queue: after a dispatch, that host
+# takes no other job from the queue in that turn of MBD_SLEEP_TIME (2 s here)
 accept_pause() {
 	sleep 6
 }
