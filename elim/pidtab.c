@@ -154,7 +154,7 @@ void grouptab_free(struct grouptab *t)
 	memset(t, 0, sizeof *t);
 }
 
-int grouptab_add(struct grouptab *t, uint64_t key, double ticks)
+int grouptab_add(struct grouptab *t, uint64_t key, double ticks, double wait)
 {
 	if (key == 0)
 		return -EINVAL;
@@ -173,5 +173,6 @@ int grouptab_add(struct grouptab *t, uint64_t key, double ticks)
 		t->n++;
 	}
 	t->e[i].ticks += ticks;
+	t->e[i].wait += wait;
 	return 0;
 }

@@ -1,10 +1,10 @@
 /*
  * pidtab: open-addressing hash tables for the process-table walk.
  *
- * struct pidtab maps a pid to the figures of one walk (CPU time, start
- * time, parent, scheduling group); struct grouptab sums CPU ticks per
- * scheduling-group key.  Both are cleared, not freed, between walks and
- * only allocate when they grow (load factor 1/2) or, once a burst of
+ * struct pidtab maps a pid to the figures of one walk (CPU time, run-queue
+ * wait, start time, parent, scheduling group); struct grouptab sums CPU
+ * ticks used and waited per scheduling-group key.  Both are cleared, not
+ * freed, between walks and only allocate when they grow (load factor 1/2) or, once a burst of
  * processes has passed, shrink: a clear that finds the last walk's count
  * under 1/8 of the capacity for TAB_SHRINK_WALKS clears in a row
  * reallocates at load factor 1/4 or less (a table sized by one burst of
@@ -27,7 +27,9 @@ struct pid_ent {
 	uint64_t start; /* start time in ticks since boot: tells pid reuse */
 	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
 	uint64_t group; /* scheduling-group key; 0 until known */
+	uint64_t delay_ns; /* run-queue wait of the main thread (/proc/PID/schedstat) */
 	bool has_stat;  /* read from /proc/PID/stat in this walk */
+	bool has_delay; /* delay_ns read in this walk */
 	bool in_scope;  /* listed in the scope's cgroup tree in this walk (sampler_groups) */
 };
 
@@ -56,7 +58,8 @@ struct pid_ent *pidtab_get(struct pidtab *t, int32_t pid);
 
 struct group_ent {
 	uint64_t key; /* 0: empty slot */
-	double ticks;
+	double ticks; /* CPU time used */
+	double wait;  /* time runnable but waiting for a CPU, in ticks too */
 };
 
 struct grouptab {
@@ -69,7 +72,8 @@ struct grouptab {
 void grouptab_clear(struct grouptab *t);
 void grouptab_free(struct grouptab *t);
 
-/* Add ticks (may be negative) to key's sum.  Returns 0 or -ENOMEM. */
-int grouptab_add(struct grouptab *t, uint64_t key, double ticks);
+/* Add ticks used (may be negative) and ticks waited to key's sums.
+ * Returns 0, -EINVAL for key 0, or -ENOMEM. */
+int grouptab_add(struct grouptab *t, uint64_t key, double ticks, double wait);
 
 #endif

@@ -1,6 +1,14 @@
 /*
  * groups: cpu_groups_per_core, the scheduling groups that used at least
- * half a CPU over the interval, per online CPU.
+ * half a CPU over the interval, per online CPU; and cpu_demand_per_core,
+ * the groups that wanted at least half a CPU (used it, or were runnable and
+ * waited for it), per online CPU.
+ *
+ * The two part ways when CPUs are short: four CPU-bound groups on two CPUs
+ * each get half a CPU, and n on two CPUs each get 2/n, so the busy count
+ * falls as the pile grows, while each of them still wants a whole CPU and
+ * the demand count grows with it.  A new job's share under fair sharing is
+ * about CPUs / (wanting groups + 1).
  *
  * Linux shares CPU fairly between groups (sched(7)): a process's group is
  * its cpu cgroup when that is not the root one, else its session when
@@ -26,6 +34,12 @@
  *    a pid reused is told by its start time.  A process born during the
  *    interval counts whole.  A child reaped without wait (SIGCHLD ignored)
  *    loses its last interval.
+ *  - Waiting comes from /proc/PID/schedstat's run delay (its second field,
+ *    in ns), which is the main thread's alone: the other threads of a
+ *    process add their CPU time (stat) but not their wait, and a process
+ *    reaped during the interval loses its last wait.  Without schedstat
+ *    (a kernel without CONFIG_SCHED_INFO) the wait is 0 and the demand
+ *    count equals the busy count.
  *  - /proc and the cgroup tree are listed with getdents64 into buffers
  *    that are ours (lib/dirscan.h), so a walk allocates nothing unless a
  *    table has to grow.
@@ -91,6 +105,7 @@ struct groups_state {
 	uint64_t prev_ns;
 	bool have_prev;
 	double value;             /* the last walk's result */
+	double demand;            /* and its demand count (per CPU) */
 	unsigned ncgroups;        /* task groups found by the last scan */
 	unsigned walks_to_rescan; /* walks left before the tree is scanned again */
 	char members[PATH_MAX];   /* the scope's cgroup, or "": every process */
@@ -98,7 +113,7 @@ struct groups_state {
 	int last_rc;
 };
 
-static const int groups_features[] = {FEAT_cpu_groups_per_core, -1};
+static const int groups_features[] = {FEAT_cpu_groups_per_core, FEAT_cpu_demand_per_core, -1};
 
 /* Read a whole file from offset 0 into the state's growing buffer.
  * Returns the length or a negative errno. */
@@ -367,6 +382,21 @@ int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *c
 	return 0;
 }
 
+int groups_parse_schedstat(const char *text, uint64_t *oncpu_ns, uint64_t *delay_ns)
+{
+	const char *p = text;
+	uint64_t f[3];
+	for (int i = 0; i < 3; i++) {
+		if (!parse_u64(&p, &f[i]))
+			return -EINVAL;
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\0')
+			return -EINVAL; /* later kernels may add fields: those are fine */
+	}
+	*oncpu_ns = f[0];
+	*delay_ns = f[1];
+	return 0;
+}
+
 static unsigned count_cpus(const char *stat)
 {
 	unsigned n = 0;
@@ -415,6 +445,17 @@ static int walk_procs(struct groups_state *s)
 		e->start = start;
 		e->sid = sid;
 		e->has_stat = true;
+		snprintf(rel, sizeof rel, "%s/schedstat", name);
+		fd = openat(s->procfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		uint64_t oncpu;
+		e->has_delay = groups_parse_schedstat(buf, &oncpu, &e->delay_ns) == 0;
 	}
 	return rc;
 }
@@ -461,7 +502,8 @@ static void assign_groups(struct groups_state *s, bool scanned, bool autogroup)
 			resolve_group(s, &t->e[i], scanned, autogroup, 0);
 }
 
-/* Sum the CPU each group used since the previous walk. */
+/* Sum the CPU each group used, and the time it waited for one, since the
+ * previous walk. */
 static int account(struct groups_state *s)
 {
 	const struct pidtab *cur = &s->tab[s->cur], *prev = &s->tab[!s->cur];
@@ -471,13 +513,18 @@ static int account(struct groups_state *s)
 		if (e->pid == 0 || !e->has_stat || (s->members[0] && !e->in_scope))
 			continue;
 		const struct pid_ent *o = pidtab_find(prev, e->pid);
-		uint64_t d;
-		if (o && o->has_stat && o->start == e->start)
+		uint64_t d, w = 0;
+		if (o && o->has_stat && o->start == e->start) {
 			d = e->cpu >= o->cpu ? e->cpu - o->cpu : 0;
-		else
+			if (e->has_delay && o->has_delay && e->delay_ns > o->delay_ns)
+				w = e->delay_ns - o->delay_ns;
+		} else {
 			d = e->cpu; /* born during the interval */
-		if (d)
-			rc = grouptab_add(&s->groups, e->group, (double)d);
+			w = e->has_delay ? e->delay_ns : 0;
+		}
+		if (d || w)
+			rc = grouptab_add(&s->groups, e->group, (double)d,
+			                  (double)w * s->clk_tck / (double)NSEC);
 	}
 	/* a process reaped during the interval is now in its parent's cutime */
 	for (size_t i = 0; i < prev->cap && rc == 0; i++) {
@@ -491,7 +538,7 @@ static int account(struct groups_state *s)
 		if (parent == NULL || !parent->has_stat)
 			parent = pidtab_find(cur, 1); /* reparented, then reaped */
 		if (parent && parent->has_stat)
-			rc = grouptab_add(&s->groups, parent->group, -(double)o->cpu);
+			rc = grouptab_add(&s->groups, parent->group, -(double)o->cpu, 0);
 	}
 	return rc;
 }
@@ -539,6 +586,7 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 	if (rc < 0) {
 		s->have_prev = false;
 		s->value = NAN;
+		s->demand = NAN;
 		return rc;
 	}
 	if (s->have_prev) {
@@ -546,14 +594,20 @@ static int groups_walk(struct groups_state *s, uint64_t now_ns)
 		rc = account(s);
 		if (rc < 0 || !(dt > 0)) {
 			s->value = NAN;
+			s->demand = NAN;
 		} else {
 			double cpus = s->scope_ncpu > 0 ? s->scope_ncpu : (double)ncpu;
 			double half = 0.5 * (cpus < 1.0 ? cpus : 1.0) * dt * s->clk_tck;
-			unsigned busy = 0;
-			for (size_t i = 0; i < s->groups.cap; i++)
-				if (s->groups.e[i].key != 0 && s->groups.e[i].ticks >= half)
-					busy++;
+			unsigned busy = 0, wanting = 0;
+			for (size_t i = 0; i < s->groups.cap; i++) {
+				const struct group_ent *g = &s->groups.e[i];
+				if (g->key == 0)
+					continue;
+				busy += g->ticks >= half;
+				wanting += g->ticks + g->wait >= half;
+			}
 			s->value = (double)busy / cpus;
+			s->demand = (double)wanting / cpus;
 		}
 	}
 	s->prev_ns = now_ns;
@@ -590,6 +644,7 @@ int groups_open(struct groups_state **out, const char *procfs, const char *sysfs
 	s->clk_tck = tck > 0 ? (double)tck : 100.0;
 	s->walk_ns = (uint64_t)(walk_s * 1e9);
 	s->value = NAN;
+	s->demand = NAN;
 	*out = s;
 	return 0;
 }
@@ -602,6 +657,11 @@ int groups_sample(struct groups_state *s, uint64_t now_ns, double *value)
 	s->last_rc = rc;
 	*value = s->value;
 	return rc;
+}
+
+double groups_demand(const struct groups_state *s)
+{
+	return s->demand;
 }
 
 int groups_group_of(const struct groups_state *s, int pid, enum groups_kind *kind, uint64_t *id)
@@ -663,7 +723,9 @@ static int groups_init(const struct sampler_env *env, void **state)
 
 static int groups_sample_cb(void *state, uint64_t now_ns, double *out)
 {
-	return groups_sample(state, now_ns, &out[FEAT_cpu_groups_per_core]);
+	int rc = groups_sample(state, now_ns, &out[FEAT_cpu_groups_per_core]);
+	out[FEAT_cpu_demand_per_core] = groups_demand(state);
+	return rc;
 }
 
 static void groups_fini(void *state)

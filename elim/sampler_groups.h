@@ -1,6 +1,6 @@
 /*
- * sampler_groups: the process-table walk behind cpu_groups_per_core,
- * usable on its own (tests, the benchmark).  See sampler_groups.c for what
+ * sampler_groups: the process-table walk behind cpu_groups_per_core and
+ * cpu_demand_per_core, usable on its own (tests, the benchmark).  See sampler_groups.c for what
  * a scheduling group is and how CPU time is attributed.
  */
 #ifndef ELIM_RANK_SAMPLER_GROUPS_H
@@ -31,6 +31,13 @@ int groups_open(struct groups_state **out, const char *procfs, const char *sysfs
  */
 int groups_sample(struct groups_state *s, uint64_t now_ns, double *value);
 
+/*
+ * The last walk's groups that wanted at least half a CPU (used it, or were
+ * runnable and waited for it: /proc/PID/schedstat) per online CPU, with the
+ * same threshold and division as groups_sample's value; NAN when that is.
+ */
+double groups_demand(const struct groups_state *s);
+
 enum groups_kind { GROUPS_CGROUP = 1, GROUPS_SESSION = 2, GROUPS_PROCESS = 3 };
 
 /*
@@ -58,5 +65,9 @@ void groups_close(struct groups_state *s);
 /* For tests: parse /proc/PID/stat.  Returns 0 or -EINVAL. */
 int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu,
                       uint64_t *start);
+
+/* For tests: parse /proc/PID/schedstat (on-CPU ns, run-queue wait ns,
+ * timeslices).  Returns 0 or -EINVAL. */
+int groups_parse_schedstat(const char *text, uint64_t *oncpu_ns, uint64_t *delay_ns);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ FEAT_psi_mem_some, FEAT_psi_mem_since_probe, 0.05 },
 	{ FEAT_disk_busy_max, FEAT_disk_busy_since_probe, 0.33 },
 	{ FEAT_cpu_groups_per_core, FEAT_cpu_groups_since_probe, 0.25 },
+	{ FEAT_cpu_demand_per_core, FEAT_cpu_demand_since_probe, 0.25 },
 };
 
 double since_probe_move(const double *values)

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#define SINCE_PROBE_N 6
+#define SINCE_PROBE_N 7
 
 struct since_probe {
 	double at[SINCE_PROBE_N];     /* the base features in the reference record */

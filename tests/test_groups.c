@@ -1,4 +1,5 @@
-/* Tests of the scheduling-groups sampler (cpu_groups_per_core) on fixture
+/* Tests of the scheduling-groups sampler (cpu_groups_per_core and
+ * cpu_demand_per_core) on fixture
  * trees written here, and on the real /proc with real busy processes. */
 #include "config.h"
 
@@ -36,6 +37,15 @@ static void put_proc(const char *root, int pid, int ppid, int sid, long utime, l
 	         "%d (job %d) R %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
 	         "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
 	         pid, pid, ppid, sid, sid, utime, cutime, start);
+	tu_write(root, rel, text);
+}
+
+/* Write proc/PID/schedstat with the given run-queue wait (ns). */
+static void put_sched(const char *root, int pid, uint64_t delay_ns)
+{
+	char rel[64], text[128];
+	snprintf(rel, sizeof rel, "proc/%d/schedstat", pid);
+	snprintf(text, sizeof text, "123456 %llu 42\n", (unsigned long long)delay_ns);
 	tu_write(root, rel, text);
 }
 
@@ -113,11 +123,76 @@ static void test_pidtab_grows(void **st)
 	pidtab_free(&t);
 
 	struct grouptab g = {0};
-	assert_int_equal(grouptab_add(&g, 5, 1.5), 0);
-	assert_int_equal(grouptab_add(&g, 5, -0.5), 0);
+	assert_int_equal(grouptab_add(&g, 5, 1.5, 0), 0);
+	assert_int_equal(grouptab_add(&g, 5, -0.5, 0.25), 0);
 	assert_int_equal(g.n, 1);
-	assert_int_equal(grouptab_add(&g, 0, 1), -EINVAL);
+	assert_int_equal(grouptab_add(&g, 0, 1, 0), -EINVAL);
 	grouptab_free(&g);
+}
+
+static void test_parse_schedstat(void **st)
+{
+	(void)st;
+	uint64_t on = 0, delay = 0;
+	assert_int_equal(groups_parse_schedstat("1376060588 657777002 199\n", &on, &delay), 0);
+	assert_true(on == 1376060588ULL && delay == 657777002ULL);
+	assert_int_equal(groups_parse_schedstat("5 6 7", &on, &delay), 0); /* no newline */
+	assert_true(on == 5 && delay == 6);
+	assert_int_equal(groups_parse_schedstat("5 6 7 8\n", &on, &delay), 0); /* a field more */
+	const char *bad[] = {"", "\n", "1 2\n", "1 x 3\n", "1 2 3x\n", "-1 2 3\n",
+	                     "99999999999999999999999 2 3\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (groups_parse_schedstat(bad[i], &on, &delay) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+/*
+ * Demand: 2 CPUs, autogroup on, over 1 s.  Sessions 100-400 each used 0.4
+ * CPU and waited 0.6 s for one: none is busy, all four want a CPU.
+ * Session 500 used 0.1 and waited 0.1: neither.  Process 600 (its own
+ * session) used 0.6 and has no schedstat: busy, and wanting on its CPU
+ * time alone.  Process 700 was born during the interval (start time after
+ * the first walk) with 0.2 used and 0.4 waited in its life: it wants.
+ * Busy: 1 / 2 CPUs; wanting: 6 / 2.
+ */
+static void test_demand_counts_waiting(void **st)
+{
+	(void)st;
+	char *root = base_tree(2, 1);
+	for (int sid = 100; sid <= 500; sid += 100) {
+		put_proc(root, sid, 1, sid, 1000, 0, 50);
+		put_sched(root, sid, 5 * NSEC);
+	}
+	put_proc(root, 600, 1, 600, 1000, 0, 50);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	assert_int_equal(groups_sample(g, 10 * NSEC, &v), 0);
+	assert_true(isnan(groups_demand(g)));
+	for (int sid = 100; sid <= 400; sid += 100) {
+		put_proc(root, sid, 1, sid, 1000 + share(0.4), 0, 50);
+		put_sched(root, sid, 5 * NSEC + 6 * NSEC / 10);
+	}
+	put_proc(root, 500, 1, 500, 1000 + share(0.1), 0, 50);
+	put_sched(root, 500, 5 * NSEC + NSEC / 10);
+	put_proc(root, 600, 1, 600, 1000 + share(0.6), 0, 50);
+	put_proc(root, 700, 1, 700, share(0.2), 0, 990);
+	put_sched(root, 700, 4 * NSEC / 10);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(fabs(v - 0.5) < 1e-9);
+	assert_true(fabs(groups_demand(g) - 3.0) < 1e-9);
+
+	/* a run delay that went backwards (a pid reused unseen) adds no wait */
+	for (int sid = 100; sid <= 400; sid += 100) {
+		put_proc(root, sid, 1, sid, 1000 + share(0.8), 0, 50);
+		put_sched(root, sid, 1);
+	}
+	rm_proc(root, 700);
+	assert_int_equal(groups_sample(g, 12 * NSEC, &v), 0);
+	assert_true(v == 0.0);
+	assert_true(groups_demand(g) == 0.0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
 }
 
 /*
@@ -486,6 +561,45 @@ static void test_real_proc(void **st)
 	groups_close(g);
 }
 
+/*
+ * The real /proc: three CPU hogs in sessions of their own each want a
+ * whole CPU all the time, used or waited for, however loaded the host is:
+ * the demand count holds at least three groups, and never fewer than the
+ * busy count.
+ */
+static void test_real_demand(void **st)
+{
+	(void)st;
+	char buf[128];
+	FILE *f = fopen("/proc/self/schedstat", "r");
+	bool have = f && fgets(buf, sizeof buf, f);
+	if (f)
+		fclose(f);
+	if (!have) {
+		printf("# no /proc/PID/schedstat on this kernel: not tested\n");
+		return;
+	}
+	struct groups_state *g = NULL;
+	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double v;
+	pid_t hog[3] = {spinner(true), spinner(true), spinner(true)};
+	usleep(100000);
+	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
+	usleep(800000);
+	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
+	double d = groups_demand(g);
+	for (int i = 0; i < 3; i++) {
+		kill(hog[i], SIGKILL);
+		waitpid(hog[i], NULL, 0);
+	}
+	printf("# busy %.3f, wanting %.3f groups per CPU (%ld CPUs)\n", v, d, ncpu);
+	assert_false(isnan(d));
+	assert_true(d * (double)ncpu >= 3 - 1e-9);
+	assert_true(d >= v);
+	groups_close(g);
+}
+
 static pid_t sleeper(void)
 {
 	pid_t p = fork();
@@ -660,6 +774,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_stat),
+	    cmocka_unit_test(test_parse_schedstat),
+	    cmocka_unit_test(test_demand_counts_waiting),
+	    cmocka_unit_test(test_real_demand),
 	    cmocka_unit_test(test_pidtab_grows),
 	    cmocka_unit_test(test_sessions_autogroup),
 	    cmocka_unit_test(test_no_autogroup_per_process),

@@ -121,12 +121,12 @@ static void grouptab_shrinks_after_burst(void **state)
 	(void)state;
 	struct grouptab g = { 0 };
 	for (uint64_t k = 1; k <= 3000; k++)
-		assert_int_equal(grouptab_add(&g, k, 1.0), 0);
+		assert_int_equal(grouptab_add(&g, k, 1.0, 0), 0);
 	assert_int_equal(g.cap, 8192);
 	for (int w = 0; w <= TAB_SHRINK_WALKS; w++) {
 		grouptab_clear(&g);
 		for (uint64_t k = 1; k <= 10; k++)
-			assert_int_equal(grouptab_add(&g, k * 7, 2.0), 0);
+			assert_int_equal(grouptab_add(&g, k * 7, 2.0, 0), 0);
 	}
 	assert_int_equal(g.cap, TAB_MIN_CAP);
 	assert_int_equal(g.n, 10);
