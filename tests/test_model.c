@@ -34,17 +34,22 @@ static void test_default_model(void **state)
 	features_clear(x);
 	assert_near(model_rank(model_score(&m, x, NULL, NULL)), 100.0, 1e-9);
 	/* a loaded host ranks worse than an idle one: a slow probe, and more
-	 * busy sessions since it (with the probe off, the moves are the levels) */
+	 * sessions wanting a CPU since it (with the probe off, the moves are the
+	 * levels) */
 	for (int i = 0; i < FEAT_COUNT; i++)
 		x[i] = 0;
 	x[FEAT_probe_slowdown] = 1.5;
 	assert_true(model_rank(model_score(&m, x, NULL, NULL)) > 130.0);
 	x[FEAT_probe_slowdown] = NAN;
-	x[FEAT_cpu_groups_since_probe] = 1.5;
+	x[FEAT_cpu_demand_since_probe] = 1.5;
 	x[FEAT_psi_cpu_since_probe] = 0.5;
 	assert_true(model_rank(model_score(&m, x, NULL, NULL)) > 150.0);
-	/* a run queue of threads alone, in one session, does not move it */
+	/* it counts groups that want a CPU, not those that got half of one */
+	x[FEAT_cpu_demand_since_probe] = 0;
+	x[FEAT_cpu_groups_since_probe] = 1.5;
+	assert_true(model_rank(model_score(&m, x, NULL, NULL)) < 110.0);
 	x[FEAT_cpu_groups_since_probe] = 0;
+	/* a run queue of threads alone, in one session, does not move it */
 	x[FEAT_psi_cpu_since_probe] = 0;
 	x[FEAT_runq_per_core] = 4.0;
 	assert_near(model_rank(model_score(&m, x, NULL, NULL)), 100.0, 1e-9);

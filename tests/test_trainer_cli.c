@@ -369,7 +369,7 @@ static void test_export_csv(void **state)
 	for (char *p = t; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, 1 + 2000);
-	const char *head = "time,host,fold,rank,\"hinge(probe_slowdown,1)\",cpu_groups_since_probe,"
+	const char *head = "time,host,fold,rank,\"hinge(probe_slowdown,1)\",cpu_demand_since_probe,"
 			   "psi_cpu_since_probe,";
 	assert_true(strncmp(t, head, strlen(head)) == 0);
 	assert_non_null(strstr(t, ",load1_per_core\r\n"));   /* the baseline's column */

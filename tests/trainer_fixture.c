@@ -102,7 +102,7 @@ int fixture_history(const char *path, const struct fixture_opts *o)
 		if (o->probe_form) {
 			feat[FEAT_probe_slowdown] = 1.0 + 0.5 * feat[FEAT_probe_slowdown];
 			slow = 1.0 + 0.9 * fmax(0, feat[FEAT_probe_slowdown] - 1.0)
-				+ 0.6 * feat[FEAT_cpu_groups_since_probe] + 0.3 * feat[FEAT_psi_cpu_since_probe]
+				+ 0.6 * feat[FEAT_cpu_demand_since_probe] + 0.3 * feat[FEAT_psi_cpu_since_probe]
 				+ 0.5 * feat[FEAT_psi_mem_since_probe] + 0.2 * feat[FEAT_disk_busy_since_probe]
 				+ 0.4 * feat[FEAT_cpu_steal] + 2.0 * fmax(0, feat[FEAT_mem_used] - 0.85);
 		} else {
