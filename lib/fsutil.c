@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "fsutil.h"
 
 /* ------------------------------------------------------------ network file systems */
@@ -216,5 +218,23 @@ int fs_read_bounded(int fd, size_t limit, char **out, size_t *len)
 	buf[n] = '\0';
 	*out = buf;
 	*len = n;
+	return 0;
+}
+
+int fs_read_path(const char *path, size_t limit, const char *what, char **out, size_t *len,
+                 char *err, size_t errlen)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return errmsg(err, errlen, -e, "%s: %s", path, strerror(e));
+	}
+	int rc = fs_read_bounded(fd, limit, out, len);
+	close(fd);
+	if (rc == -EFBIG)
+		return errmsg(err, errlen, rc, "%s: larger than any %s", path, what);
+	if (rc < 0)
+		return errmsg(err, errlen, rc, "%s: %s", path, strerror(-rc));
 	return 0;
 }

@@ -102,4 +102,13 @@ int fs_atomic_write_nosync(const char *path, const void *buf, size_t len, mode_t
  */
 int fs_read_bounded(int fd, size_t limit, char **out, size_t *len);
 
+/*
+ * Open path and read it whole with fs_read_bounded.  On failure the
+ * message in err is "PATH: problem", the problem for a file over limit
+ * being "larger than any WHAT" (what: "model file", ...), and *out is NULL.
+ * Returns 0 or the negative errno of the open or the read.
+ */
+int fs_read_path(const char *path, size_t limit, const char *what, char **out, size_t *len,
+                 char *err, size_t errlen);
+
 #endif

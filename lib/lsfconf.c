@@ -414,15 +414,8 @@ int lsf_conf_confdir(const char *text, size_t len, char *out, size_t outlen)
 /* Read path whole.  0, or a negative errno (-ENOENT when absent) with a message. */
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errmsg(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	int rc = fs_read_bounded(fd, LSFCONF_MAX_FILE, text, len);
-	close(fd);
-	if (rc < 0)
-		return errmsg(err, errlen, rc, "%s: %s", path,
-			      rc == -EFBIG ? "larger than 4 MiB" : strerror(-rc));
-	return 0;
+	return fs_read_path(path, LSFCONF_MAX_FILE, "LSF configuration file (4 MiB)", text, len,
+			    err, errlen);
 }
 
 static const struct lsf_model *find_model(const struct lsf_shared *sh, const char *name)

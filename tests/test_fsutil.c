@@ -375,6 +375,30 @@ static void bounded_pipe(void **state)
 	close(fd);
 }
 
+/* A file by path: whole, or an error that names the file and the problem. */
+static void read_path_names_the_file(void **state)
+{
+	(void)state;
+	char path[4200], err[4400];
+	char *buf;
+	size_t len;
+	snprintf(path, sizeof path, "%s/p", dir);
+	tu_write(dir, "p", "model text\n");
+	assert_int_equal(fs_read_path(path, 100, "model file", &buf, &len, err, sizeof err), 0);
+	assert_int_equal(len, 11);
+	assert_string_equal(buf, "model text\n");
+	free(buf);
+	assert_int_equal(fs_read_path(path, 5, "model file", &buf, &len, err, sizeof err), -EFBIG);
+	assert_null(buf);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ": larger than any model file"));
+	snprintf(path, sizeof path, "%s/absent", dir);
+	assert_int_equal(fs_read_path(path, 100, "model file", &buf, &len, err, sizeof err), -ENOENT);
+	assert_null(buf);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(atomic_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounded_regular_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounded_pipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_path_names_the_file, setup, teardown),
 	};
 	return TU_RUN(tests);
 }

@@ -720,21 +720,13 @@ int acct_refs_parse(const char *buf, size_t len, const char *name, struct acct_r
 
 int acct_refs_read(const char *path, struct acct_refs *r, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		return errmsg(err, errlen, -e, "%s: %s", path, strerror(e));
-	}
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = fs_read_bounded(fd, ACCT_REFS_MAX_BYTES, &buf, &len);
-	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return errmsg(err, errlen, rc, "%s: %s", path, rc == -EFBIG
-			      ? "larger than any class references file" : strerror(-rc));
-	}
-	rc = acct_refs_parse(buf ? buf : "", len, path, r, err, errlen);
+	char *buf;
+	size_t len;
+	int rc = fs_read_path(path, ACCT_REFS_MAX_BYTES, "class references file", &buf, &len,
+			      err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = acct_refs_parse(buf, len, path, r, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -485,18 +485,11 @@ int factor_write(const char *path, const struct factor *f, char *err, size_t err
 
 int factor_read(const char *path, struct factor *f, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		return errmsg(err, errlen, -e, "%s: %s", path, strerror(e));
-	}
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = fs_read_bounded(fd, FACTOR_MAX_BYTES, &buf, &len);
-	close(fd);
+	char *buf;
+	size_t len;
+	int rc = fs_read_path(path, FACTOR_MAX_BYTES, "factor file", &buf, &len, err, errlen);
 	if (rc < 0)
-		return errmsg(err, errlen, rc, "%s: %s", path, rc == -EFBIG
-			      ? "larger than any factor file" : strerror(-rc));
+		return rc;
 	char why[512];
 	rc = factor_decode((const unsigned char *)buf, len, f, why, sizeof why);
 	free(buf);

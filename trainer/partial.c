@@ -75,17 +75,11 @@ int partial_model_id(const char *path, const struct feature_schema *schema, stru
 	*id = 0;
 	if (strcmp(path, "none") == 0)
 		return 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		return errmsg(err, errlen, -e, "--incumbent %s: %s", path, strerror(e));
-	}
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = fs_read_bounded(fd, 1u << 20, &buf, &len);
-	close(fd);
+	char *buf, why[PATH_MAX + 128];
+	size_t len;
+	int rc = fs_read_path(path, 1u << 20, "model file", &buf, &len, why, sizeof why);
 	if (rc < 0)
-		return errmsg(err, errlen, rc, "--incumbent %s: %s", path, strerror(-rc));
+		return errmsg(err, errlen, rc, "--incumbent %s", why);
 	uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a 64 */
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ull;

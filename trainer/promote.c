@@ -67,18 +67,10 @@ int promote_group_of(const char *text, size_t len, char *group, size_t size)
 /* The model at path, and the group its "meta group NAME" line names ("" none). */
 static int read_canary(const char *path, struct canary *c, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	int rc = fs_read_bounded(fd, PROMOTE_MAX_MODEL, &c->text, &c->len);
-	close(fd);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	int rc = fs_read_path(path, PROMOTE_MAX_MODEL, "model file", &c->text, &c->len, err,
+			      errlen);
+	if (rc < 0)
 		return rc;
-	}
 	promote_group_of(c->text, c->len, c->group, sizeof c->group);
 	return 0;
 }
