@@ -328,6 +328,15 @@ const char *host_speed_describe(const struct host_speed *hs, const struct model 
 				 " the model's speed-reference line is for probe work version %u, this"
 				 " probe's is %.0f", m->speed_reference_work,
 				 features[FEAT_probe_work_version]);
+		else if (strcmp(from, "none") != 0 && isfinite(features[FEAT_probe_unit_seconds])
+			 && features[FEAT_probe_unit_seconds] > 0)
+			snprintf(probe, sizeof probe, "probe: probe_unit_seconds %.6g over"
+				 " speed-reference %.6g is %.4g, outside %g..%g: refused",
+				 features[FEAT_probe_unit_seconds],
+				 host_speed_reference(hs, m, features, NULL),
+				 features[FEAT_probe_unit_seconds]
+				     / host_speed_reference(hs, m, features, NULL),
+				 MODEL_SPEED_MIN, MODEL_SPEED_MAX);
 		else if (strcmp(from, "none") != 0)
 			snprintf(probe, sizeof probe, "probe: probe_unit_seconds not known yet (the"
 				 " probe's calibration gives it)");

@@ -155,6 +155,13 @@ static void test_precedence(void **state)
 	host_speed_describe(&hs, &none, v, buf, sizeof buf);
 	assert_non_null(strstr(buf, "no source gives slowhost's speed factor, using 1"));
 	assert_non_null(strstr(buf, "probe_unit_seconds not known yet"));
+	/* a factor from the probe out of range is refused, and said so */
+	v[FEAT_probe_unit_seconds] = 0.02 * 500;
+	assert_int_equal(host_speed_fill(&hs, &none, v), 0);
+	assert_near(v[FEAT_host_speed_factor], 1, 0);
+	host_speed_describe(&hs, &none, v, buf, sizeof buf);
+	assert_non_null(strstr(buf, "probe_unit_seconds 10 over speed-reference 0.02 is 500,"
+				    " outside 0.01..100: refused"));
 
 	/* the host basis: 1 whatever the sources say */
 	c.basis = "host";
