@@ -512,19 +512,36 @@ static pid_t spinner(bool own_session)
 	return p;
 }
 
-static uint64_t proc_cpu(pid_t pid)
+/* /proc/PID/NAME of pid, whole, into buf. */
+static void read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	size_t n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
+}
+
+static uint64_t proc_cpu(pid_t pid)
+{
+	char buf[1024];
+	read_proc(pid, "stat", buf, sizeof buf);
 	int32_t ppid, sid;
 	uint64_t cpu, start;
 	assert_int_equal(groups_parse_stat(buf, &ppid, &sid, &cpu, &start), 0);
 	return cpu;
+}
+
+/* On-CPU time plus run-queue wait of pid's main thread, ns. */
+static uint64_t proc_want_ns(pid_t pid)
+{
+	char buf[256];
+	read_proc(pid, "schedstat", buf, sizeof buf);
+	uint64_t on, delay;
+	assert_int_equal(groups_parse_schedstat(buf, &on, &delay), 0);
+	return on + delay;
 }
 
 /*
@@ -559,21 +576,6 @@ static void test_real_proc(void **st)
 	assert_true(v * (double)ncpu >= must - 1e-9);
 	assert_true(v <= 64.0);
 	groups_close(g);
-}
-
-/* On-CPU time plus run-queue wait of pid's main thread, ns. */
-static uint64_t proc_want_ns(pid_t pid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	uint64_t on, delay;
-	assert_int_equal(groups_parse_schedstat(buf, &on, &delay), 0);
-	return on + delay;
 }
 
 /*
