@@ -37,7 +37,9 @@
  *  - Waiting comes from /proc/PID/schedstat's run delay (its second field,
  *    in ns), which is the main thread's alone: the other threads of a
  *    process add their CPU time (stat) but not their wait, and a process
- *    reaped during the interval loses its last wait.  Without schedstat
+ *    reaped during the interval loses its last wait.  Time a task is
+ *    throttled by its cgroup's CPU quota is run delay too, so a capped job
+ *    that wants more than its quota counts as wanting.  Without schedstat
  *    (a kernel without CONFIG_SCHED_INFO) the wait is 0 and the demand
  *    count equals the busy count.
  *  - /proc and the cgroup tree are listed with getdents64 into buffers

@@ -34,10 +34,10 @@ void since_probe_init(struct since_probe *s);
 /*
  * The size of the load's move in values whose *_since_probe moves are
  * filled: the largest |move| over its threshold, so 1 is one feature moved
- * just at its threshold (0.25 busy groups per CPU, 0.5 runnable tasks per
- * CPU, 0.25 CPU busy, 0.10 PSI cpu, 0.05 PSI memory, 0.33 disk busy: about
- * what changes a new job's speed by a tenth on a full host).  NAN when no
- * move is known.
+ * just at its threshold (0.25 busy groups per CPU, 0.25 groups wanting a
+ * CPU per CPU, 0.5 runnable tasks per CPU, 0.25 CPU busy, 0.10 PSI cpu,
+ * 0.05 PSI memory, 0.33 disk busy: about what changes a new job's speed by
+ * a tenth on a full host).  NAN when no move is known.
  */
 double since_probe_move(const double *values);
 

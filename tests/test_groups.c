@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -151,8 +152,8 @@ static void test_parse_schedstat(void **st)
  * CPU and waited 0.6 s for one: none is busy, all four want a CPU.
  * Session 500 used 0.1 and waited 0.1: neither.  Process 600 (its own
  * session) used 0.6 and has no schedstat: busy, and wanting on its CPU
- * time alone.  Process 700 was born during the interval (start time after
- * the first walk) with 0.2 used and 0.4 waited in its life: it wants.
+ * time alone.  Process 700 was born during the interval (not there at the
+ * first walk) with 0.2 used and 0.4 waited in its life: it wants.
  * Busy: 1 / 2 CPUs; wanting: 6 / 2.
  */
 static void test_demand_counts_waiting(void **st)
@@ -498,18 +499,32 @@ static void test_odd_files(void **st)
 	free(root);
 }
 
-static pid_t spinner(bool own_session)
+/* A CPU hog; in a session of its own if own_session; bound to CPU cpu
+ * unless cpu < 0. */
+static pid_t spinner_on(bool own_session, int cpu)
 {
 	pid_t p = fork();
 	assert_true(p >= 0);
 	if (p == 0) {
 		if (own_session)
 			setsid();
+		if (cpu >= 0) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (sched_setaffinity(0, sizeof one, &one) < 0)
+				_exit(3);
+		}
 		alarm(10);
 		for (volatile unsigned long i = 0;; i++)
 			;
 	}
 	return p;
+}
+
+static pid_t spinner(bool own_session)
+{
+	return spinner_on(own_session, -1);
 }
 
 /* /proc/PID/NAME of pid, whole, into buf. */
@@ -579,11 +594,13 @@ static void test_real_proc(void **st)
 }
 
 /*
- * The real /proc: three CPU hogs in sessions of their own each want a
- * whole CPU all the time, used or waited for, however loaded the host is:
- * each that was on a CPU or waiting for one for most of the interval (its
- * own schedstat) is a group the demand count must hold, and that count is
- * never below the busy count.
+ * The real /proc: three CPU hogs in sessions of their own, all bound to one
+ * CPU, each get about a third of it and wait for the rest.  The busy count
+ * (half a CPU used) misses them; the demand count must not: each hog that
+ * was on the CPU or waiting for it for most of the interval but used well
+ * under half of it (both by its own schedstat, so a loaded host or a CPU
+ * quota makes the test weaker, never flaky) is a group the demand count
+ * holds on top of every group the busy count holds.
  */
 static void test_real_demand(void **st)
 {
@@ -597,38 +614,49 @@ static void test_real_demand(void **st)
 		printf("# no /proc/PID/schedstat on this kernel: not tested\n");
 		return;
 	}
+	cpu_set_t mine;
+	assert_int_equal(sched_getaffinity(0, sizeof mine, &mine), 0);
+	int cpu = 0;
+	while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &mine))
+		cpu++;
+	assert_true(cpu < CPU_SETSIZE);
 	struct groups_state *g = NULL;
 	assert_int_equal(groups_open(&g, "/proc", "/sys", 0), 0);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double v;
-	pid_t hog[3] = {spinner(true), spinner(true), spinner(true)};
+	pid_t hog[3] = {spinner_on(true, cpu), spinner_on(true, cpu), spinner_on(true, cpu)};
 	usleep(100000);
 	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
-	uint64_t t0 = tu_mono_ns(), w0[3];
-	for (int i = 0; i < 3; i++)
+	uint64_t t0 = tu_mono_ns(), on0[3], w0[3];
+	for (int i = 0; i < 3; i++) {
 		w0[i] = proc_want_ns(hog[i]);
+		on0[i] = proc_cpu(hog[i]);
+	}
 	usleep(800000);
-	uint64_t w1[3];
-	for (int i = 0; i < 3; i++)
+	uint64_t on1[3], w1[3];
+	for (int i = 0; i < 3; i++) {
 		w1[i] = proc_want_ns(hog[i]);
+		on1[i] = proc_cpu(hog[i]);
+	}
 	double dt = (double)(tu_mono_ns() - t0);
 	assert_int_equal(groups_sample(g, tu_mono_ns(), &v), 0);
 	double d = groups_demand(g);
-	int must = 0;
+	int waiting = 0;
 	for (int i = 0; i < 3; i++) {
-		/* a hog that was on a CPU or runnable for well over half the
-		 * interval, by its own schedstat (a CPU quota throttling this test
-		 * makes it weaker, never flaky) */
-		if ((double)(w1[i] - w0[i]) / dt >= 0.65)
-			must++;
+		double used = (double)(on1[i] - on0[i]) / tck() / (dt / 1e9);
+		if ((double)(w1[i] - w0[i]) / dt >= 0.65 && used <= 0.4)
+			waiting++;
+		int status;
 		kill(hog[i], SIGKILL);
-		waitpid(hog[i], NULL, 0);
+		assert_int_equal(waitpid(hog[i], &status, 0), hog[i]);
+		/* killed, not exited: the binding to one CPU took */
+		assert_true(WIFSIGNALED(status));
 	}
-	printf("# busy %.3f, wanting %.3f groups per CPU (%ld CPUs); %d hogs must count\n", v, d,
-	       ncpu, must);
+	printf("# busy %.3f, wanting %.3f groups per CPU (%ld CPUs); %d hogs waited for CPU %d\n",
+	       v, d, ncpu, waiting, cpu);
 	assert_false(isnan(d));
-	assert_true(d * (double)ncpu >= must - 1e-9);
-	assert_true(d >= v);
+	assert_false(isnan(v));
+	assert_true((d - v) * (double)ncpu >= waiting - 1e-9);
 	groups_close(g);
 }
 

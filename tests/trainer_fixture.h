@@ -10,7 +10,7 @@
  * The embedded default model's (probe_form: the probe and the moves since
  * it, with coefficients of its own, not the default's), probe_slowdown then
  * in [1, 1.5]:
- *   slowdown = 1 + 0.9 hinge(probe_slowdown, 1) + 0.6 cpu_groups_since_probe
+ *   slowdown = 1 + 0.9 hinge(probe_slowdown, 1) + 0.6 cpu_demand_since_probe
  *              + 0.3 psi_cpu_since_probe + 0.5 psi_mem_since_probe
  *              + 0.2 disk_busy_since_probe + 0.4 cpu_steal
  *              + 2 hinge(mem_used, 0.85) + noise
