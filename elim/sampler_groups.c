@@ -35,7 +35,10 @@
  *    interval counts whole.  A child reaped without wait (SIGCHLD ignored)
  *    loses its last interval.
  *  - Waiting comes from /proc/PID/schedstat's run delay (its second field,
- *    in ns), which is the main thread's alone: the other threads of a
+ *    in ns), read for the processes that used CPU since the last walk or
+ *    are runnable now (an idle one keeps the delay read before: it can
+ *    only have grown by waits for runs of less than a tick, counted when
+ *    it next runs); it is the main thread's alone: the other threads of a
  *    process add their CPU time (stat) but not their wait, and a process
  *    reaped during the interval loses its last wait.  Time a task is
  *    throttled by its cgroup's CPU quota is run delay too, so a capped job
@@ -410,7 +413,15 @@ static unsigned count_cpus(const char *stat)
 	return n ? n : 1;
 }
 
-/* Read /proc/PID/stat of every process into the current table. */
+/* The state (field 3) of a /proc/PID/stat that groups_parse_stat took. */
+static char stat_state(const char *text)
+{
+	const char *p = strrchr(text, ')');
+	return p[2];
+}
+
+/* Read /proc/PID/stat of every process into the current table, and
+ * /proc/PID/schedstat of those that may have waited for a CPU. */
 static int walk_procs(struct groups_state *s)
 {
 	struct pidtab *t = &s->tab[s->cur];
@@ -447,6 +458,18 @@ static int walk_procs(struct groups_state *s)
 		e->start = start;
 		e->sid = sid;
 		e->has_stat = true;
+		/* The run delay grows only while a process is runnable: one that
+		 * is not runnable now and used no CPU since the last walk keeps
+		 * the delay read then (a wait of less than a tick's run is
+		 * counted later, when it runs), and the walk saves an open and a
+		 * read for every idle process, most of a host's. */
+		const struct pid_ent *o = pidtab_find(&s->tab[!s->cur], e->pid);
+		if (o && o->has_stat && o->has_delay && o->start == start && o->cpu == cpu &&
+		    stat_state(buf) != 'R') {
+			e->has_delay = true;
+			e->delay_ns = o->delay_ns;
+			continue;
+		}
 		snprintf(rel, sizeof rel, "%s/schedstat", name);
 		fd = openat(s->procfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)

@@ -27,18 +27,25 @@ static double tck(void)
 	return (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Write proc/PID/stat with the given session, CPU ticks (utime; stime 0;
- * cutime as given) and start time. */
-static void put_proc(const char *root, int pid, int ppid, int sid, long utime, long cutime,
-                     long start)
+/* Write proc/PID/stat with the given state, session, CPU ticks (utime;
+ * stime 0; cutime as given) and start time. */
+static void put_proc_state(const char *root, int pid, char state, int ppid, int sid, long utime,
+                           long cutime, long start)
 {
 	char rel[64], text[512];
 	snprintf(rel, sizeof rel, "proc/%d/stat", pid);
 	snprintf(text, sizeof text,
-	         "%d (job %d) R %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
+	         "%d (job %d) %c %d %d %d 0 -1 4194304 100 0 0 0 %ld 0 %ld 0 20 0 1 0 %ld "
 	         "1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
-	         pid, pid, ppid, sid, sid, utime, cutime, start);
+	         pid, pid, state, ppid, sid, sid, utime, cutime, start);
 	tu_write(root, rel, text);
+}
+
+/* The same, running (state R). */
+static void put_proc(const char *root, int pid, int ppid, int sid, long utime, long cutime,
+                     long start)
+{
+	put_proc_state(root, pid, 'R', ppid, sid, utime, cutime, start);
 }
 
 /* Write proc/PID/schedstat with the given run-queue wait (ns). */
@@ -191,6 +198,44 @@ static void test_demand_counts_waiting(void **st)
 	assert_int_equal(groups_sample(g, 12 * NSEC, &v), 0);
 	assert_true(v == 0.0);
 	assert_true(groups_demand(g) == 0.0);
+	groups_close(g);
+	tu_rmtree(root);
+	free(root);
+}
+
+/*
+ * The walk reads the schedstat of a process only when it may have waited
+ * for a CPU: it used CPU since the last walk, or is runnable now.  2 CPUs,
+ * 1 s walks.  Process 100 sleeps (S) and used nothing: its schedstat,
+ * though it moved by 0.9 s, is not read; process 200 is runnable (R) and
+ * used nothing, starved: its 0.9 s wait is read, and it wants a CPU.  In
+ * the next walk 100 used 0.1 CPU: its wait is taken from the delay read at
+ * the first walk, carried over the walk that skipped it, so all 1.0 s
+ * count and it wants; 200 did not wait: it does not.
+ */
+static void test_demand_idle_keeps_delay(void **st)
+{
+	(void)st;
+	char *root = base_tree(2, 1);
+	put_proc_state(root, 100, 'S', 1, 100, 1000, 0, 50);
+	put_sched(root, 100, 5 * NSEC);
+	put_proc(root, 200, 1, 200, 1000, 0, 60);
+	put_sched(root, 200, 5 * NSEC);
+	struct groups_state *g = open_tree(root, 0);
+	double v;
+	assert_int_equal(groups_sample(g, 10 * NSEC, &v), 0);
+
+	put_sched(root, 100, 5 * NSEC + 9 * NSEC / 10);
+	put_sched(root, 200, 5 * NSEC + 9 * NSEC / 10);
+	assert_int_equal(groups_sample(g, 11 * NSEC, &v), 0);
+	assert_true(v == 0.0);
+	assert_true(fabs(groups_demand(g) - 0.5) < 1e-9);
+
+	put_proc_state(root, 100, 'S', 1, 100, 1000 + share(0.1), 0, 50);
+	put_sched(root, 100, 6 * NSEC);
+	assert_int_equal(groups_sample(g, 12 * NSEC, &v), 0);
+	assert_true(v == 0.0);
+	assert_true(fabs(groups_demand(g) - 0.5) < 1e-9);
 	groups_close(g);
 	tu_rmtree(root);
 	free(root);
@@ -836,6 +881,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_stat),
 	    cmocka_unit_test(test_parse_schedstat),
 	    cmocka_unit_test(test_demand_counts_waiting),
+	    cmocka_unit_test(test_demand_idle_keeps_delay),
 	    cmocka_unit_test(test_real_demand),
 	    cmocka_unit_test(test_pidtab_grows),
 	    cmocka_unit_test(test_sessions_autogroup),
