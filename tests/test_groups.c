@@ -643,8 +643,8 @@ static void test_real_proc(void **st)
  * CPU, each get about a third of it and wait for the rest.  The busy count
  * (half a CPU used) misses them; the demand count must not: each hog that
  * was on the CPU or waiting for it for most of the interval but used well
- * under half of it (both by its own schedstat, so a loaded host or a CPU
- * quota makes the test weaker, never flaky) is a group the demand count
+ * under half of it (by its own schedstat and stat, so a loaded host or a
+ * CPU quota makes the test weaker, never flaky) is a group the demand count
  * holds on top of every group the busy count holds.
  */
 static void test_real_demand(void **st)
