@@ -356,7 +356,7 @@ static int mark_scope(struct groups_state *s, char *dir, size_t len, int depth)
 	return rc;
 }
 
-int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu, uint64_t *start)
+int groups_parse_stat(const char *text, struct groups_stat *st)
 {
 	const char *p = strrchr(text, ')'); /* comm may hold spaces and ')' */
 	if (p == NULL || p[1] != ' ')
@@ -364,7 +364,8 @@ int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *c
 	p += 2;
 	if (*p == '\0' || p[1] != ' ')
 		return -EINVAL;
-	p += 2;         /* field 3, the state */
+	char state = *p; /* field 3 */
+	p += 2;
 	uint64_t f[20]; /* fields 4 .. 23 */
 	int n = 0;
 	while (n < 20) {
@@ -380,10 +381,11 @@ int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *c
 		return -EINVAL;
 	if (f[0] > INT32_MAX || f[2] > INT32_MAX)
 		return -EINVAL;
-	*ppid = (int32_t)f[0];                /* field 4 */
-	*sid = (int32_t)f[2];                 /* field 6 */
-	*cpu = f[10] + f[11] + f[12] + f[13]; /* fields 14-17: utime stime cutime cstime */
-	*start = f[18];                       /* field 22 */
+	st->ppid = (int32_t)f[0];                /* field 4 */
+	st->sid = (int32_t)f[2];                 /* field 6 */
+	st->cpu = f[10] + f[11] + f[12] + f[13]; /* fields 14-17: utime stime cutime cstime */
+	st->start = f[18];                       /* field 22 */
+	st->state = state;
 	return 0;
 }
 
@@ -413,13 +415,6 @@ static unsigned count_cpus(const char *stat)
 	return n ? n : 1;
 }
 
-/* The state (field 3) of a /proc/PID/stat that groups_parse_stat took. */
-static char stat_state(const char *text)
-{
-	const char *p = strrchr(text, ')');
-	return p[2];
-}
-
 /* Read /proc/PID/stat of every process into the current table, and
  * /proc/PID/schedstat of those that may have waited for a CPU. */
 static int walk_procs(struct groups_state *s)
@@ -446,17 +441,16 @@ static int walk_procs(struct groups_state *s)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		int32_t ppid, sid;
-		uint64_t cpu, start;
-		if (groups_parse_stat(buf, &ppid, &sid, &cpu, &start) < 0)
+		struct groups_stat st;
+		if (groups_parse_stat(buf, &st) < 0)
 			continue;
 		struct pid_ent *e = pidtab_get(t, (int32_t)pid);
 		if (e == NULL)
 			return -ENOMEM;
-		e->ppid = ppid;
-		e->cpu = cpu;
-		e->start = start;
-		e->sid = sid;
+		e->ppid = st.ppid;
+		e->cpu = st.cpu;
+		e->start = st.start;
+		e->sid = st.sid;
 		e->has_stat = true;
 		/* The run delay grows only while a process is runnable: one that
 		 * is not runnable now and used no CPU since the last walk keeps
@@ -464,8 +458,8 @@ static int walk_procs(struct groups_state *s)
 		 * counted later, when it runs), and the walk saves an open and a
 		 * read for every idle process, most of a host's. */
 		const struct pid_ent *o = pidtab_find(&s->tab[!s->cur], e->pid);
-		if (o && o->has_stat && o->has_delay && o->start == start && o->cpu == cpu &&
-		    stat_state(buf) != 'R') {
+		if (o && o->has_stat && o->has_delay && o->start == st.start && o->cpu == st.cpu &&
+		    st.state != 'R') {
 			e->has_delay = true;
 			e->delay_ns = o->delay_ns;
 			continue;

@@ -62,9 +62,17 @@ int groups_set_scope(struct groups_state *s, const char *members_dir, double ncp
 /* Free everything; NULL is fine. */
 void groups_close(struct groups_state *s);
 
-/* For tests: parse /proc/PID/stat.  Returns 0 or -EINVAL. */
-int groups_parse_stat(const char *text, int32_t *ppid, int32_t *sid, uint64_t *cpu,
-                      uint64_t *start);
+/* What the walk takes from /proc/PID/stat. */
+struct groups_stat {
+	int32_t ppid, sid;
+	uint64_t cpu;   /* utime + stime + cutime + cstime, ticks */
+	uint64_t start; /* start time, ticks after boot */
+	char state;     /* R running or runnable, S sleeping, ... */
+};
+
+/* Parse /proc/PID/stat (for the walk, and for tests).  Returns 0 or
+ * -EINVAL. */
+int groups_parse_stat(const char *text, struct groups_stat *st);
 
 /* For tests: parse /proc/PID/schedstat (on-CPU ns, run-queue wait ns,
  * timeslices).  Returns 0 or -EINVAL. */

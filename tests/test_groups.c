@@ -96,18 +96,18 @@ static long share(double cpus)
 static void test_parse_stat(void **st)
 {
 	(void)st;
-	int32_t ppid, sid;
-	uint64_t cpu, start;
+	struct groups_stat s;
 	/* comm with spaces and a ')' ; a real-time task's negative priority */
 	const char *t = "4242 (a b) c) S 1 4242 4240 34816 -1 4194560 10 0 0 0 7 3 2 1 -51 0 3 0 "
 	                "98765 1000 10 18446744073709551615\n";
-	assert_int_equal(groups_parse_stat(t, &ppid, &sid, &cpu, &start), 0);
-	assert_int_equal(ppid, 1);
-	assert_int_equal(sid, 4240);
-	assert_int_equal(cpu, 7 + 3 + 2 + 1);
-	assert_int_equal(start, 98765);
-	assert_int_equal(groups_parse_stat("12 (x) S 1 2 3\n", &ppid, &sid, &cpu, &start), -EINVAL);
-	assert_int_equal(groups_parse_stat("garbage", &ppid, &sid, &cpu, &start), -EINVAL);
+	assert_int_equal(groups_parse_stat(t, &s), 0);
+	assert_int_equal(s.ppid, 1);
+	assert_int_equal(s.sid, 4240);
+	assert_int_equal(s.cpu, 7 + 3 + 2 + 1);
+	assert_int_equal(s.start, 98765);
+	assert_int_equal(s.state, 'S');
+	assert_int_equal(groups_parse_stat("12 (x) S 1 2 3\n", &s), -EINVAL);
+	assert_int_equal(groups_parse_stat("garbage", &s), -EINVAL);
 }
 
 static void test_pidtab_grows(void **st)
@@ -588,10 +588,9 @@ static uint64_t proc_cpu(pid_t pid)
 {
 	char buf[1024];
 	read_proc(pid, "stat", buf, sizeof buf);
-	int32_t ppid, sid;
-	uint64_t cpu, start;
-	assert_int_equal(groups_parse_stat(buf, &ppid, &sid, &cpu, &start), 0);
-	return cpu;
+	struct groups_stat s;
+	assert_int_equal(groups_parse_stat(buf, &s), 0);
+	return s.cpu;
 }
 
 /* On-CPU time plus run-queue wait of pid's main thread, ns. */

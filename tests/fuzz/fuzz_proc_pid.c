@@ -26,10 +26,10 @@ static const struct fuzz_tree tree = { dirs, files };
 FUZZ_TARGET(proc_pid)
 {
 	char *text = fuzz_strdup(data, size);
-	int32_t ppid, sid;
-	uint64_t cpu, start, on, delay;
-	if (groups_parse_stat(text, &ppid, &sid, &cpu, &start) == 0)
-		FUZZ_CHECK(ppid >= 0 && sid >= 0);
+	struct groups_stat st;
+	uint64_t on, delay;
+	if (groups_parse_stat(text, &st) == 0)
+		FUZZ_CHECK(st.ppid >= 0 && st.sid >= 0 && st.state != '\0');
 	if (groups_parse_schedstat(text, &on, &delay) == 0)
 		FUZZ_CHECK(text[0] != '\0');
 	free(text);
